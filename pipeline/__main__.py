@@ -1,0 +1,211 @@
+"""Command line: a thin shell over the pipeline's functions.
+
+    python -m pipeline ingest PATH...          load returns (files or folders) into the warehouse
+    python -m pipeline check PATH...           validate without loading (what would happen)
+    python -m pipeline submissions             who submitted what, current and superseded
+    python -m pipeline errors FILE             write the annotated workbook to send back to the submitter
+    python -m pipeline template TYPE YEAR      write a blank return template
+
+Exit codes:
+    0  every file accepted (possibly with warnings) or unchanged; other commands succeeded
+    1  at least one file was rejected
+    2  the command line was wrong (unknown command, missing file, bad year)
+    3  an internal error (logged; please report it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from pipeline import cli_output
+from pipeline.catalog import load_catalog
+from pipeline.ingest import DEFAULT_RAW_DIR, FileResult, check_paths, collect_files, ingest_paths
+from pipeline.registry import load_registry
+from pipeline.report import annotate_workbook, annotated_filename, issues_to_json
+from pipeline.templates import template_filename, write_template
+from pipeline.warehouse import open_reader, warehouse_path
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+log = logging.getLogger("pipeline")
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"年份应为四位数字，如 2024（收到“{text}”）") from None
+    if not 2000 <= year <= date.today().year + 1:
+        raise argparse.ArgumentTypeError(f"年份 {year} 不在合理范围内")
+    return year
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description="十八条落实看板：报表装载与核对工具",
+                                     epilog="退出码：0 成功；1 有文件被退回；2 命令用法错误；3 内部错误")
+    parser.add_argument("--warehouse", type=Path, help="数据仓库文件（默认 data/warehouse.duckdb）")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    ingest = commands.add_parser("ingest", help="装载报表（文件或文件夹）")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--year", type=_year, help="本批报表的年度；与文件中的年度不符的文件将被退回")
+    ingest.add_argument("--json", action="store_true", help="以 JSON 输出每个文件的结果")
+    ingest.add_argument("--quiet", action="store_true", help="只输出最后的汇总")
+    ingest.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=argparse.SUPPRESS)
+
+    check = commands.add_parser("check", help="只校验、不装载")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    check.add_argument("--year", type=_year)
+    check.add_argument("--json", action="store_true")
+
+    submissions = commands.add_parser("submissions", help="列出报送记录（当前版本与被替代的版本）")
+    submissions.add_argument("--year", type=_year)
+    submissions.add_argument("--unit", help="单位代码或名称")
+    submissions.add_argument("--return-type", choices=["R1", "R2", "R3", "R4"])
+    submissions.add_argument("--current", action="store_true", help="只列当前有效版本")
+    submissions.add_argument("--json", action="store_true")
+
+    errors = commands.add_parser("errors", help="生成标注了问题的工作簿，可直接退回填报单位")
+    errors.add_argument("file", type=Path, metavar="FILE")
+    errors.add_argument("--out", type=Path, help="输出文件（默认与原文件同目录，文件名加“_审核意见”）")
+    errors.add_argument("--year", type=_year)
+
+    template = commands.add_parser("template", help="生成空白报表模板")
+    template.add_argument("return_type", choices=["R1", "R2", "R3", "R4"], metavar="TYPE")
+    template.add_argument("year", type=_year, metavar="YEAR")
+    template.add_argument("--unit", help="为某个单位预填单位名称（和区县明细）")
+    template.add_argument("--out", type=Path, default=Path("."), help="输出目录")
+    return parser
+
+
+def _missing_paths(paths: list[Path]) -> list[Path]:
+    return [p for p in paths if not p.exists()]
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    missing = _missing_paths(args.paths)
+    if missing:
+        print(f"找不到：{'、'.join(str(p) for p in missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    files = collect_files(args.paths)
+    if not files:
+        print("没有找到 Excel 文件（.xlsx / .xlsm / .xls）。", file=sys.stderr)
+        return EXIT_USAGE
+    progress = cli_output.Progress(len(files), enabled=not (args.json or args.quiet))
+    results = ingest_paths(files, warehouse=args.warehouse, raw_dir=args.raw_dir, expected_year=args.year,
+                           on_result=progress.advance)
+    progress.close()
+    if args.json:
+        print(issues_to_json([r.as_dict() for r in results]))
+    else:
+        if not args.quiet:
+            cli_output.print_results(results)
+        print(cli_output.summary_line(results))
+    return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    missing = _missing_paths(args.paths)
+    if missing:
+        print(f"找不到：{'、'.join(str(p) for p in missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    results: list[FileResult] = check_paths(collect_files(args.paths), expected_year=args.year)
+    if args.json:
+        print(issues_to_json([r.as_dict() for r in results]))
+    else:
+        cli_output.print_results(results)
+        print(cli_output.summary_line(results, checked_only=True))
+    return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def cmd_submissions(args: argparse.Namespace) -> int:
+    from pipeline.history import list_submissions
+
+    registry = load_registry()
+    unit_code = None
+    if args.unit:
+        unit_code = args.unit if args.unit in registry else None
+        if unit_code is None:
+            resolution = registry.resolve(args.unit)
+            if resolution.unit is None:
+                print(resolution.message(), file=sys.stderr)
+                return EXIT_USAGE
+            unit_code = resolution.unit.code
+    con = open_reader(args.warehouse)
+    rows = list_submissions(con, year=args.year, unit_code=unit_code, return_code=args.return_type,
+                            current_only=args.current)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(cli_output.submissions_table(rows, registry))
+    return EXIT_OK
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        print(f"找不到文件：{args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    result = check_paths([args.file], expected_year=args.year)[0]
+    out = args.out or args.file.with_name(annotated_filename(args.file.name))
+    out.write_bytes(annotate_workbook(args.file.read_bytes(), args.file.name, result.issues))
+    cli_output.print_results([result])
+    print(f"已生成审核意见工作簿：{out}")
+    return EXIT_REJECTED if result.status == "rejected" else EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    catalog, registry = load_catalog(), load_registry()
+    unit_code, unit_name = None, None
+    if args.unit:
+        resolution = registry.resolve(args.unit)
+        if resolution.unit is None:
+            print(resolution.message(), file=sys.stderr)
+            return EXIT_USAGE
+        unit_code, unit_name = resolution.unit.code, resolution.unit.name
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / template_filename(catalog, args.return_type, args.year, unit_name)
+    write_template(path, catalog, registry, args.return_type, args.year, unit_code=unit_code)
+    print(f"已生成模板：{path}")
+    return EXIT_OK
+
+
+COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "submissions": cmd_submissions,
+            "errors": cmd_errors, "template": cmd_template}
+
+
+LOG_PATH = Path(__file__).resolve().parent.parent / "data" / "logs" / "pipeline.log"
+
+
+def _log_to_file() -> None:
+    """Tracebacks go to a log file an operator can read, never to the analyst's terminal."""
+    LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=LOG_PATH, level=logging.INFO, encoding="utf-8",
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _log_to_file()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if args.warehouse is None:
+        args.warehouse = warehouse_path()
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("已中断；已完成的文件不受影响，未完成的文件没有装入。", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:  # noqa: BLE001 - users get a sentence, the log gets the traceback
+        log.exception("内部错误（%s）", datetime.now().isoformat(timespec="seconds"))
+        print(f"发生内部错误，操作未完成；详细信息已写入 {LOG_PATH}，请联系系统管理员。", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,533 @@
+"""Locate stage: find a return's type, year, header fields and tables in a workbook by their texts.
+
+Positions are never assumed: submitters move columns, insert blank and note rows, edit header texts, add
+sheets and hide old ones. Every label, header and title comes from the catalog (names and aliases), compared
+after normalisation (NFKC, so full-width brackets, colons and digits match; whitespace and line breaks
+removed; a trailing unit such as "（万元）" and a leading "其中：" tolerated when the exact text does not match).
+Everything returned is raw: values are as read, with the sheet and A1 address they came from.
+
+Search order: visible sheets in workbook order; a hidden sheet is used only when no visible sheet holds the
+table. The year comes from the cell after "报表年度", else a title such as "2024年度…", else the
+`reporting_year` document property (then year_source has no sheet or cell). When the year cell holds text
+that is not a year, year is None and year_source still points at that cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from pipeline.catalog import Catalog, Table
+from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
+from pipeline.read import SheetData, WorkbookData
+
+_BRACKETS = str.maketrans({"【": "(", "〔": "(", "[": "(", "】": ")", "〕": ")", "]": ")"})
+_NUMERALS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_SECTION = re.compile(r"^[一二三四五六七八九十]+[、.]")
+_NOTE = re.compile(r"^(备注|填表说明|填报说明|附注|注意)|^(注|说明)([:\d.、]|$)")
+_LEADING_NUMBER = re.compile(r"^(\d+[.、)]|\(\d+\))")
+_TRAILING_UNIT = re.compile(r"\([^()]*\)$")
+_TABLE_NUMBER = re.compile(r"表号\s*[:：]?\s*(R\d+)", re.IGNORECASE)
+_TITLE_YEAR = re.compile(r"(\d{4})\s*年度")
+_YEAR_TEXT = re.compile(r"(\d{4})(年度?)?")
+_SUMMARY_KEYS = {"合计", "总计", "小计"}
+_YEAR_LABEL = "报表年度"
+_YEAR = "__year__"
+_KEY, _REMARK = "__key__", "__remark__"
+_TITLE_ROWS = 20  # titles, 表号 and the year sit at the top of a sheet
+_BLANK_RUN_END = 3  # this many blank rows in a row end a records table
+
+
+@dataclass(frozen=True)
+class LocatedCell:
+    raw: object  # value as read (before normalisation)
+    sheet: str
+    cell: str  # A1
+
+
+@dataclass(frozen=True)
+class LocatedRecord:
+    key: LocatedCell  # county / inspected unit name as typed
+    values: dict[str, LocatedCell]  # indicator code -> cell
+    remark: LocatedCell | None
+    row_number: int  # 1-based Excel row
+
+
+@dataclass(frozen=True)
+class LocatedReturn:
+    file_name: str
+    return_code: str
+    year: int | None
+    year_source: LocatedCell | None
+    header: dict[str, LocatedCell]  # header fields whose label was found (raw None when left empty)
+    values: dict[str, LocatedCell]  # indicator code -> value cell of indicator_list tables (empty ones too)
+    remarks: dict[str, LocatedCell]  # indicator code -> non-empty 说明 cell
+    records: dict[str, tuple[LocatedRecord, ...]]
+    tables_found: tuple[str, ...]
+    issues: tuple[Issue, ...]
+
+
+# -- text matching ---------------------------------------------------------------------------------------------------
+
+
+def _key(value: object) -> str:
+    """Comparable form of a cell text; "" for anything that is not text."""
+    if not isinstance(value, str):
+        return ""
+    text = "".join(unicodedata.normalize("NFKC", value).translate(_BRACKETS).split())
+    return text.strip("*※").rstrip(":")
+
+
+def _loose(key: str) -> str:
+    return _TRAILING_UNIT.sub("", _LEADING_NUMBER.sub("", key).removeprefix("其中:"))
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _Names:
+    """Spellings -> code. An exact spelling wins over a loose one; a spelling shared by two codes matches neither."""
+
+    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]]) -> None:
+        exact: dict[str, set[str]] = {}
+        loose: dict[str, set[str]] = {}
+        for code, spellings in entries:
+            for spelling in spellings:
+                key = _key(spelling)
+                exact.setdefault(key, set()).add(code)
+                loose.setdefault(_loose(key), set()).add(code)
+        self._exact = {k: next(iter(c)) for k, c in exact.items() if k and len(c) == 1}
+        self._loose = {k: next(iter(c)) for k, c in loose.items() if k and len(c) == 1}
+
+    def match(self, key: str) -> str | None:
+        if not key:
+            return None
+        return self._exact.get(key) or self._loose.get(_loose(key))
+
+
+@dataclass
+class _Index:
+    """The catalog's texts, prepared for matching."""
+
+    catalog: Catalog
+    list_columns: _Names
+    labels: dict[str, _Names]  # indicator_list table -> its indicators
+    columns: dict[str, _Names]  # records table -> its indicators, key and remark
+    distinct: dict[str, set[str]]  # records table -> indicators no sibling table has
+    header: _Names
+    header_pattern: re.Pattern[str]
+    titles: set[str]
+
+
+def _index(catalog: Catalog) -> _Index:
+    list_columns = _Names((role, (spec.name, *spec.aliases)) for role, spec in catalog.indicator_list_columns.items())
+    labels, columns, distinct = {}, {}, {}
+    remark = catalog.records_columns["remark"]
+    for table in catalog.tables.values():
+        indicators = catalog.indicators_of_table(table.code)
+        entries = [(i.code, (i.name, i.label_with_unit, *i.aliases)) for i in indicators]
+        if table.kind == "indicator_list":
+            labels[table.code] = _Names(entries)
+            continue
+        assert table.key is not None  # the catalog loader requires a key on every records table
+        columns[table.code] = _Names([*entries, (_KEY, (table.key.name, *table.key.aliases)),
+                                      (_REMARK, (remark.name, *remark.aliases))])
+        siblings = {i.name for t in catalog.tables_of_return(table.return_code) if t.code != table.code
+                    for i in catalog.indicators_of_table(t.code)}
+        distinct[table.code] = {i.code for i in indicators if i.name not in siblings}
+    header_entries = [(f.code, (f.name, *f.aliases)) for f in catalog.header_block] + [(_YEAR, (_YEAR_LABEL,))]
+    spellings = sorted({s for _, names in header_entries for s in names}, key=len, reverse=True)
+    pattern = re.compile(r"(?:^|(?<=\s))(" + "|".join(_tolerant(s) for s in spellings) + r")\s*[:：]")
+    return _Index(catalog, list_columns, labels, columns, distinct, _Names(header_entries), pattern,
+                  {_key(t.title) for t in catalog.tables.values()})
+
+
+def _tolerant(label: str) -> str:
+    """A regex for a label as people type it: either bracket width, spaces anywhere."""
+    classes = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]"}
+    return r"\s*".join(classes.get(ch, re.escape(ch)) for ch in label)
+
+
+# -- sheets ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _View:
+    sheet: SheetData
+    keys: list[tuple[str, ...]]
+    occupied: set[int] = field(default_factory=set)  # rows belonging to a located table
+    _boundaries: set[int] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.sheet.name
+
+    def ref(self, row: int, col: int) -> LocatedCell:
+        return LocatedCell(self.sheet.cell(row, col), self.sheet.name, f"{get_column_letter(col)}{row}")
+
+    def first_key(self, row: int) -> str:
+        return next((k for k in self.keys[row - 1] if k), "")
+
+    def boundaries(self, index: _Index) -> set[int]:
+        """Rows that start something else: a table title, a section heading, any table's header row."""
+        if self._boundaries is None:
+            self._boundaries = {r for r in range(1, len(self.keys) + 1) if _is_boundary(self, r, index)}
+        return self._boundaries
+
+
+def _views(workbook: WorkbookData) -> list[_View]:
+    ordered = sorted(workbook.sheets, key=lambda s: not s.visible)  # stable: visible first, workbook order kept
+    return [_View(s, [tuple(_key(v) for v in row) for row in s.rows]) for s in ordered]
+
+
+def _is_boundary(view: _View, row: int, index: _Index) -> bool:
+    first = view.first_key(row)
+    if _SECTION.match(first) or first in index.titles:
+        return True
+    roles = _match_row(view.keys[row - 1], index.list_columns)
+    if "label" in roles and "value" in roles:
+        return True
+    for names in index.columns.values():
+        found = _match_row(view.keys[row - 1], names)
+        if _KEY in found and len(set(found) - {_KEY, _REMARK}) >= 2:
+            return True
+    return False
+
+
+def _match_row(keys: tuple[str, ...], names: _Names) -> dict[str, int]:
+    """code -> 1-based column of its first matching cell."""
+    found: dict[str, int] = {}
+    for col, key in enumerate(keys, 1):
+        code = names.match(key)
+        if code is not None and code not in found:
+            found[code] = col
+    return found
+
+
+# -- tables ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Hit:
+    table: Table
+    view: _View
+    header_row: int
+    columns: dict[str, int]
+    first_data_row: int
+    values: dict[str, LocatedCell] = field(default_factory=dict)
+    remarks: dict[str, LocatedCell] = field(default_factory=dict)
+    records: list[LocatedRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rows: set[int] = field(default_factory=set)
+
+    @property
+    def score(self) -> int:
+        return len(self.values) + len(self.records) + len(set(self.columns) - {_KEY, _REMARK, "label", "value"})
+
+
+def _candidates(view: _View, table: Table, index: _Index, file_name: str) -> Iterator[_Hit]:
+    if table.kind == "indicator_list":
+        for row, keys in enumerate(view.keys, 1):
+            roles = _match_row(keys, index.list_columns)
+            if "label" in roles and "value" in roles:
+                yield _read_list(_Hit(table, view, row, roles, row + 1), index, file_name)
+        return
+    names = index.columns[table.code]
+    needed = math.ceil(len(index.catalog.indicators_of_table(table.code)) / 2)
+    for row, keys in enumerate(view.keys, 1):
+        columns, first_data_row = _match_row(keys, names), row + 1
+        if _KEY not in columns:
+            continue
+        if _count(columns) < needed and row < len(view.keys):  # a two-row header: group titles above names
+            below = {**_match_row(view.keys[row], names), **columns}
+            if _count(below) > _count(columns):
+                columns, first_data_row = below, row + 2
+        distinct = index.distinct[table.code]
+        if _count(columns) >= needed and (not distinct or distinct & set(columns)):
+            yield _read_records(_Hit(table, view, row, columns, first_data_row), index, file_name)
+
+
+def _count(columns: dict[str, int]) -> int:
+    return len(set(columns) - {_KEY, _REMARK})
+
+
+def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
+    view, names = hit.view, index.labels[hit.table.code]
+    label_col, value_col, remark_col = hit.columns["label"], hit.columns["value"], hit.columns.get("remark")
+    boundaries = view.boundaries(index)
+    first_cells: dict[str, LocatedCell] = {}
+    for row in range(hit.first_data_row, len(view.keys) + 1):
+        if row in boundaries:
+            break
+        label_key = view.keys[row - 1][label_col - 1] if label_col <= len(view.keys[row - 1]) else ""
+        if _NOTE.match(view.first_key(row)):
+            continue
+        code = names.match(label_key)
+        value = view.ref(row, value_col)
+        if code is None:
+            if not _blank(value.raw):
+                label = view.ref(row, label_col)
+                hit.issues.append(Issue(
+                    WARNING, "unknown_row", f"“{label.raw or '（空白）'}”不是“{hit.table.title}”表的指标，该行数据未读取",
+                    "请核对指标名称，使用模板中的原名称", file_name, view.name, label.cell, str(value.raw)))
+            continue
+        label = view.ref(row, label_col)
+        if code in first_cells:
+            hit.issues.append(Issue(
+                ERROR, "duplicate_indicator", f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
+                "请删除重复的一行，只保留一个数值", file_name, view.name, label.cell, str(label.raw)))
+            continue
+        first_cells[code] = label
+        hit.values[code] = value
+        hit.rows.add(row)
+        if remark_col is not None and not _blank(view.sheet.cell(row, remark_col)):
+            hit.remarks[code] = view.ref(row, remark_col)
+    return hit
+
+
+def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
+    view, table = hit.view, hit.table
+    key_col, remark_col = hit.columns[_KEY], hit.columns.get(_REMARK)
+    value_cols = {c: col for c, col in hit.columns.items() if c not in (_KEY, _REMARK)}
+    boundaries, blanks, in_notes = view.boundaries(index), 0, False
+    for row in range(hit.first_data_row, len(view.keys) + 1):
+        if row in boundaries:
+            break
+        if all(_blank(v) for v in view.sheet.rows[row - 1]):
+            blanks += 1
+            if blanks >= _BLANK_RUN_END:
+                break
+            continue
+        blanks = 0
+        if _NOTE.match(view.first_key(row)):
+            in_notes = True  # lines after a note are its continuation unless they carry data
+            continue
+        key = view.ref(row, key_col)
+        has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
+        if _key(key.raw) in _SUMMARY_KEYS or (in_notes and not has_values):
+            continue
+        if _blank(key.raw):
+            if has_values:
+                assert table.key is not None
+                hit.issues.append(Issue(
+                    ERROR, "missing_key", f"第{row}行填写了数据，但没有填写“{table.key.name}”",
+                    f"请在该行填写{table.key.name}，或删除该行", file_name, view.name, key.cell))
+            continue
+        remark = view.ref(row, remark_col) if remark_col is not None else None
+        hit.records.append(LocatedRecord(
+            key, {code: view.ref(row, col) for code, col in value_cols.items()},
+            remark if remark is not None and not _blank(remark.raw) else None, row))
+        hit.rows.add(row)
+    return hit
+
+
+def _find_table(views: list[_View], table: Table, index: _Index, file_name: str) -> tuple[_Hit | None, list[Issue]]:
+    """The best match on a visible sheet (the catalog's sheet name breaks ties), else on a hidden one."""
+    hits = [hit for view in views for hit in _candidates(view, table, index, file_name)]
+    visible = [h for h in hits if h.view.sheet.visible]
+    pool = visible or hits
+    if not pool:
+        return None, []
+    best = max(pool, key=lambda h: (h.score, h.view.name == table.sheet, -views.index(h.view), -h.header_row))
+    issues = []
+    others = sorted({h.view.name for h in visible if h.view is not best.view and h.score})
+    if others and best.score:
+        issues.append(Issue(
+            WARNING, "duplicate_table", f"“{table.title}”表在工作表“{best.view.name}”和“{'、'.join(others)}”中都出现，已读取“{best.view.name}”",
+            "请删除多余的工作表或表格，只保留要报送的一份", file_name, best.view.name))
+    if not best.view.sheet.visible:
+        issues.append(Issue(
+            WARNING, "hidden_sheet", f"“{table.title}”表位于隐藏的工作表“{best.view.name}”中，已按该表读取",
+            "请取消隐藏该工作表并核对数据是否为本次要报送的", file_name, best.view.name))
+    return best, issues
+
+
+def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
+    table, issues = hit.table, []
+    for indicator in index.catalog.indicators_of_table(table.code):
+        severity = ERROR if indicator.required else WARNING
+        if table.kind == "indicator_list" and indicator.code not in hit.values:
+            value_name = index.catalog.indicator_list_columns["value"].name
+            issues.append(Issue(
+                severity, "missing_indicator", f"“{table.title}”表中找不到指标“{indicator.name}”这一行",
+                f"请在该表中恢复指标名称为“{indicator.name}”的一行，并在“{value_name}”列填写", file_name, hit.view.name))
+        elif table.kind == "records" and indicator.code not in hit.columns:
+            issues.append(Issue(
+                severity, "missing_column", f"“{table.title}”表缺少“{indicator.label_with_unit}”列",
+                f"请在表头行恢复“{indicator.label_with_unit}”列，并逐行填写", file_name, hit.view.name))
+    return issues
+
+
+def _missing_table(table: Table, index: _Index, views: list[_View], file_name: str) -> Issue:
+    if table.kind == "records" and table.key is not None:
+        header = f"{table.key.name} …"
+    else:
+        header = "、".join(spec.name for spec in index.catalog.indicator_list_columns.values())
+    sheet = table.sheet if any(v.name == table.sheet for v in views) else ""
+    return Issue(ERROR, "missing_table", f"未找到“{table.title}”表",
+                 f"请使用本年度模板，保留表头行“{header}”", file_name, sheet)
+
+
+# -- return type, header block, year -------------------------------------------------------------------------------
+
+
+def _top_texts(views: list[_View]) -> Iterator[tuple[_View, int, int, str]]:
+    for view in views:
+        for row, values in enumerate(view.sheet.rows[:_TITLE_ROWS], 1):
+            for col, value in enumerate(values, 1):
+                if isinstance(value, str) and value.strip():
+                    yield view, row, col, value
+
+
+def _identify(workbook: WorkbookData, views: list[_View], index: _Index,
+              found: dict[str, dict[str, tuple[_Hit | None, list[Issue]]]]) -> str | None:
+    """Property return_code, else a 表号 cell, else a return's name in a title, else whose tables are present."""
+    returns = index.catalog.returns
+    code = workbook.properties.get("return_code", "").strip().upper()
+    if code in returns:
+        return code
+    for _, _, _, text in _top_texts(views):
+        match = _TABLE_NUMBER.search(unicodedata.normalize("NFKC", text))
+        if match and match.group(1).upper() in returns:
+            return match.group(1).upper()
+    names = sorted(returns.values(), key=lambda r: len(r.name), reverse=True)
+    for _, _, _, text in _top_texts(views):
+        for return_type in names:
+            if _key(return_type.name) in _key(text):
+                return return_type.code
+    scores = {}
+    for return_code in returns:
+        found[return_code] = {t.code: _find_table(views, t, index, workbook.file_name)
+                              for t in index.catalog.tables_of_return(return_code)}
+        scores[return_code] = sum(hit.score for hit, _ in found[return_code].values() if hit is not None)
+    best = max(scores.values(), default=0)
+    winners = [c for c, s in scores.items() if s == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
+    """(field code, value cell) for every header label on a sheet, outside the located tables."""
+    for row, values in enumerate(view.sheet.rows, 1):
+        if row in view.occupied:
+            continue
+        for col, value in enumerate(values, 1):
+            if not isinstance(value, str):
+                continue
+            code = index.header.match(view.keys[row - 1][col - 1])
+            if code is not None:
+                yield code, _value_right_of(view, row, col, index)
+                continue
+            matches = list(index.header_pattern.finditer(value))
+            for position, match in enumerate(matches):
+                code = index.header.match(_key(match.group(1)))
+                if code is None:
+                    continue
+                end = matches[position + 1].start() if position + 1 < len(matches) else len(value)
+                text = value[match.end():end].strip()
+                if text:
+                    yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
+                elif position + 1 == len(matches):
+                    yield code, _value_right_of(view, row, col, index)
+
+
+def _value_right_of(view: _View, row: int, col: int, index: _Index) -> LocatedCell:
+    """The next non-empty cell to the right, unless it is another label (then the field is empty)."""
+    values = view.sheet.rows[row - 1]
+    for right in range(col + 1, len(values) + 1):
+        if _blank(values[right - 1]):
+            continue
+        key = view.keys[row - 1][right - 1]
+        if index.header.match(key) is not None or index.header_pattern.match(str(values[right - 1])):
+            break
+        return view.ref(row, right)
+    return view.ref(row, col + 1)
+
+
+def _header_fields(views: list[_View], index: _Index) -> dict[str, LocatedCell]:
+    """First filled occurrence of each label; the first empty one when none is filled."""
+    fields: dict[str, LocatedCell] = {}
+    for view in views:
+        for code, cell in _labels(view, index):
+            if code not in fields or (_blank(fields[code].raw) and not _blank(cell.raw)):
+                fields[code] = cell
+    return fields
+
+
+def _parse_year(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer()):
+        return int(raw) if 1000 <= raw <= 9999 else None
+    if isinstance(raw, str):
+        text = "".join(unicodedata.normalize("NFKC", raw).translate(_NUMERALS).split())
+        match = _YEAR_TEXT.fullmatch(text)
+        return int(match.group(1)) if match else None
+    return None
+
+
+def _year(workbook: WorkbookData, views: list[_View], year_cell: LocatedCell | None) -> tuple[int | None, LocatedCell | None]:
+    if year_cell is not None and (year := _parse_year(year_cell.raw)) is not None:
+        return year, year_cell
+    for view, row, col, text in _top_texts(views):
+        match = _TITLE_YEAR.search(unicodedata.normalize("NFKC", text).translate(_NUMERALS))
+        if match and not _NOTE.match(view.first_key(row)):
+            return int(match.group(1)), view.ref(row, col)
+    stamped = workbook.properties.get("reporting_year", "")
+    if (year := _parse_year(stamped)) is not None:
+        return year, LocatedCell(stamped, "", "")
+    return None, year_cell
+
+
+# -- the stage -------------------------------------------------------------------------------------------------------
+
+
+def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
+    """Find the return's tables, header fields and year; raises RejectedFile when the return type is unknowable."""
+    index, views, file_name = _index(catalog), _views(workbook), workbook.file_name
+    found: dict[str, dict[str, tuple[_Hit | None, list[Issue]]]] = {}
+    return_code = _identify(workbook, views, index, found)
+    if return_code is None:
+        codes = "、".join(catalog.returns)
+        raise RejectedFile([Issue(
+            ERROR, "unknown_return_type", "无法识别报表类型：文件中没有表号和报表名称，也找不到任何报表的表头",
+            f"请使用省总工会下发的本年度报表模板（表号 {codes}）填报后重新上传", file_name)])
+    tables = found.get(return_code) or {
+        t.code: _find_table(views, t, index, file_name) for t in catalog.tables_of_return(return_code)}
+    issues: list[Issue] = []
+    values, remarks, records, tables_found = {}, {}, {}, []
+    for table in catalog.tables_of_return(return_code):
+        hit, table_issues = tables[table.code]
+        issues.extend(table_issues)
+        if hit is None:
+            if table.required:
+                issues.append(_missing_table(table, index, views, file_name))
+            continue
+        tables_found.append(table.code)
+        hit.view.occupied.update({hit.header_row, *range(hit.header_row, hit.first_data_row), *hit.rows})
+        issues.extend(hit.issues + _missing_issues(hit, index, file_name))
+        values.update(hit.values)
+        remarks.update(hit.remarks)
+        if table.kind == "records":
+            records[table.code] = tuple(hit.records)
+    if not tables_found and not any(i.code == "missing_table" for i in issues):
+        issues.append(Issue(ERROR, "no_tables", f"文件中没有找到《{catalog.returns[return_code].name}》的任何表格",
+                            "请使用本年度模板填报，保留各表的标题和表头行", file_name))
+    order = _search_order(views, catalog, return_code)
+    header = _header_fields(order, index)
+    year, year_source = _year(workbook, order, header.pop(_YEAR, None))
+    return LocatedReturn(file_name, return_code, year, year_source, header, values, remarks, records,
+                         tuple(tables_found), tuple(issues))
+
+
+def _search_order(views: list[_View], catalog: Catalog, return_code: str) -> list[_View]:
+    """Sheets holding the return's tables first, then the other visible ones; other hidden sheets never."""
+    holding = [v for v in views if v.occupied]
+    header_sheets = {s.name for s in catalog.returns[return_code].sheets if s.header_block}
+    holding.sort(key=lambda v: v.name not in header_sheets)
+    return holding + [v for v in views if v.sheet.visible and v not in holding]

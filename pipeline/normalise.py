@@ -1,0 +1,654 @@
+"""Turn what people type into Excel cells into typed values.
+
+Every parser returns a :class:`Parsed` instead of raising, so the validator can turn a problem
+into a Chinese message that names the cell. Inputs are whatever the Excel readers hand over:
+python-calamine gives float/int/str/bool/date/datetime/time and '' for an empty cell, openpyxl
+gives int/float/str/bool/datetime/None.
+
+Decisions (each one is a trade-off somebody may ask about later):
+
+* Estimates ("约120", "大约120", "120左右", "120余", "120多") are accepted with a warning rather
+  than rejected. Rejecting a whole return for one approximate figure costs more (a round trip to
+  the county federation, a late dashboard) than it saves, and the warning travels with the value
+  to the dashboard, so nobody mistakes it for an exact count.
+* "-", "—", "/", "无" (and a few variants) alone in a number or date cell mean "nothing
+  reported": empty=True, ok=True, note "按未填报处理". "0" is zero, never empty.
+* Magnitude words are read as absolute amounts. In a 万元 cell "3万" is 3, "1.2亿" is 12000,
+  "35000元" is 3.5 and "3千" is 0.3; a bare number ("3000") is already in the cell's unit. In
+  count cells (人, 个, 人次 …) "3万" is 30000. Chinese numerals that contain 千/万/亿 follow
+  the same rule ("一万二" in a 万元 cell is 1.2).
+* A "%" sign is only allowed in a "%" cell; there a bare number is kept exactly as given (the
+  reader decides whether 0.125 was meant as 12.5%).
+* Text numbers come back as int when they denote a whole number and as float otherwise; numbers
+  the reader already typed keep their type, except that integer=True always yields int (with a
+  tolerance for the binary noise Excel formulas leave, e.g. 3.0000000000000004).
+* Thousands separators must sit in groups of three: "1,5" is rejected, not guessed, because it
+  may be a mistyped decimal point. "3。5" (the Chinese IME full stop between digits) is 3.5.
+* Number cells do not accept digit-by-digit Chinese ("一二三"); dates do ("二〇二三年").
+* A unit word after a number must be the indicator's unit or a common synonym (名 for 人, 家 for 个,
+  块 for 元, 场 for 次); another known unit ("12人" in a 个 cell) is an error naming both units,
+  because it usually means the figure was typed into the wrong row.
+* Number cells longer than 80 characters and date cells longer than 40 are remarks, not values.
+* Dates use Excel's 1900 date system; serial numbers are accepted between 20000 and 80000
+  (1954–2119). A float such as 2023.1 in a date cell is rejected because Excel has dropped the
+  trailing zero of "2023.10" and the month can no longer be known. Years must be 1900–2100.
+  Day-first ("12/5/2023") and two-digit years are rejected with a hint, never guessed.
+* "年月" without a day is read as the first of the month, with a warning.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from numbers import Integral, Real
+
+__all__ = ["Parsed", "parse_bool", "parse_date", "parse_number", "parse_text", "to_halfwidth"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of reading one cell; never an exception."""
+
+    value: object | None  # int/float for numbers, datetime.date for dates, bool for yes/no, str for text
+    ok: bool  # False when the input could not be understood
+    empty: bool  # True when nothing was reported
+    warning: str | None = None  # accepted, but the submitter should hear about it (e.g. an estimate)
+    error: str | None = None  # what is wrong and how to fix it, when ok is False
+    note: str | None = None  # which normalisation was applied, for the provenance
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------
+
+_HALFWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_WHITESPACE = re.compile(r"\s+")
+_NOT_REPORTED_MARKS = frozenset({"-", "--", "—", "——", "–", "―", "/", "//", "\\", "无", "暂无"})
+_NOT_REPORTED_NOTE = "按未填报处理"
+_FORMULA_ERROR = re.compile(r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)", re.IGNORECASE)
+_SHOWN_MAX = 20
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII forms (１２３．％，) and the ideographic space to their half-width forms.
+
+    Chinese punctuation outside the full-width ASCII block (。、“”) is left alone on purpose:
+    it is correct in Chinese text and only the number parser gives "。" a special meaning.
+    """
+    return text.translate(_HALFWIDTH_TABLE)
+
+
+def _join(notes: list[str]) -> str | None:
+    unique = list(dict.fromkeys(notes))
+    return "；".join(unique) if unique else None
+
+
+def _accept(value: object, notes: list[str], warning: str | None = None) -> Parsed:
+    return Parsed(value=value, ok=True, empty=False, warning=warning, note=_join(notes))
+
+
+def _reject(error: str, notes: list[str] | None = None) -> Parsed:
+    return Parsed(value=None, ok=False, empty=False, error=error, note=_join(notes or []))
+
+
+def _blank(note: str | None = None) -> Parsed:
+    return Parsed(value=None, ok=True, empty=True, note=note)
+
+
+def _clean(text: str) -> tuple[str, list[str]]:
+    """Half-width, invisible characters removed, whitespace collapsed; plus the note to record."""
+    notes: list[str] = []
+    if any("\uff10" <= ch <= "\uff19" for ch in text):
+        notes.append("全角数字已转换")
+    elif any("\uff01" <= ch <= "\uff5e" for ch in text):
+        notes.append("全角字母或符号已转换")
+    cleaned = _WHITESPACE.sub(" ", to_halfwidth(text).translate(_INVISIBLE)).strip()
+    return cleaned, notes
+
+
+def _fmt(value: object) -> str:
+    """A number as a person would write it: no exponent, no trailing zeros."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        if not math.isfinite(number):
+            return str(number)
+        return format(Decimal(repr(number)).normalize(), "f")
+    return str(value)
+
+
+def _shown(raw: object) -> str:
+    """The cell as the submitter typed it, shortened so a message stays readable."""
+    text = _WHITESPACE.sub(" ", raw).strip() if isinstance(raw, str) else _fmt(raw)
+    return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "…"
+
+
+def _formula_error(shown: str) -> str:
+    return f"单元格显示公式错误“{shown}”，请检查公式，或直接填写数值"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chinese numerals
+# ---------------------------------------------------------------------------------------------
+
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3,
+    "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG_UNITS: tuple[tuple[str, int], ...] = (("亿", 10**8), ("万", 10**4))
+_CN_ZEROS = "零〇"
+
+
+def _cn_below_10000(text: str) -> int | None:
+    """ "三千零五" → 3005; also the spoken short form "一百五" → 150. None when malformed."""
+    if not text:
+        return None
+    total, pending, last_unit, after_zero = 0, None, 10_000, False
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if pending is not None:  # two digits in a row ("二三") are not a number here
+                return None
+            if _CN_DIGITS[ch] == 0:
+                after_zero = True
+            else:
+                pending = _CN_DIGITS[ch]
+        elif ch in _CN_SMALL_UNITS:
+            unit = _CN_SMALL_UNITS[ch]
+            # Units must fall ("三千二百"), and only 十 may stand without a digit ("十二").
+            if unit >= last_unit or (pending is None and unit != 10):
+                return None
+            total += (1 if pending is None else pending) * unit
+            pending, last_unit, after_zero = None, unit, False
+        else:
+            return None
+    if pending is not None:
+        # "一百五" means 150, but "一百零五" and "二十五" mean 105 and 25.
+        spoken_short = 10 < last_unit < 10_000 and not after_zero
+        total += pending * (last_unit // 10 if spoken_short else 1)
+    return total
+
+
+def _cn_integer(text: str, big_units: tuple[tuple[str, int], ...] = _CN_BIG_UNITS) -> int | None:
+    """A Chinese integer with 万/亿 sections, e.g. "一亿二千万零五" or "一万二"."""
+    if not big_units:
+        return _cn_below_10000(text)
+    (char, size), smaller = big_units[0], big_units[1:]
+    if char not in text:
+        return _cn_integer(text, smaller)
+    high_text, low_text = text.split(char, 1)
+    high = _cn_integer(high_text, smaller) if high_text else None
+    if not high:  # "万" alone or "零万" is not a number
+        return None
+    low = _cn_low_section(low_text, size, smaller)
+    return None if low is None else high * size + low
+
+
+def _cn_low_section(text: str, size: int, smaller: tuple[tuple[str, int], ...]) -> int | None:
+    if not text:
+        return 0
+    if text[0] in _CN_ZEROS:
+        rest = text.lstrip(_CN_ZEROS)
+        return _cn_integer(rest, smaller) if rest else None
+    if len(text) == 1 and text in _CN_DIGITS:  # "一万二" is spoken for 12000
+        return _CN_DIGITS[text] * size // 10
+    return _cn_integer(text, smaller)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------------------------
+
+_MAGNITUDES = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_CN_NUMERAL_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL_UNITS) + "万亿"
+# Separators must be followed by three digits so the pattern cannot backtrack over runs of ", , ,".
+_ARABIC = r"[0-9]+(?:[, ][0-9]{3})*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+"
+_NUMBER_TEXT = re.compile(
+    rf"(?P<sign>[+-]?) ?(?P<core>{_ARABIC}|[{_CN_NUMERAL_CHARS}]+) ?"
+    r"(?P<magnitude>[千万亿]?)(?P<approx_inner>[余多]?) ?(?P<word>[^0-9]*?) ?"
+    r"(?P<approx_outer>左右|上下|余|多)?"
+)
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+")
+_GROUPED_DECIMAL = re.compile(r"[0-9]{1,3}(?:[, ][0-9]{3})+(?:\.[0-9]+)?")
+_ESTIMATE_PREFIX = re.compile(r"(?:大约|大概|约为|约莫|约) ?")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\ufe63": "-"})
+_IME_FULL_STOP = re.compile(r"(?<=[0-9])。(?=[0-9])")
+_MAX_EXPONENT = 60  # beyond this a "number" is a typing accident and Decimal would overflow
+_MAX_NUMBER_TEXT = 80  # a longer cell is a remark, not a number; also bounds the regex work
+_INTEGER_TOLERANCE = 1e-9
+
+# Words people write for the same unit; the indicator's unit is the first.
+_UNIT_SYNONYMS = {
+    "元": frozenset({"元", "块", "圆"}),
+    "人": frozenset({"人", "名", "位"}),
+    "个": frozenset({"个", "家", "所", "处"}),
+    "次": frozenset({"次", "场"}),
+}
+_KNOWN_UNITS = frozenset().union(*_UNIT_SYNONYMS.values()) | {
+    "人次", "项", "期", "户", "件", "篇", "条", "份", "天", "日", "小时", "分", "岁", "年",
+    "月", "台", "套", "本", "册", "座", "批", "支", "队", "场次", "家次", "个次", "期次",
+}  # fmt: skip
+
+
+def _not_a_number(shown: str) -> str:
+    return f"“{shown}”不是数字，请填写阿拉伯数字（如 12 或 3.5）"
+
+
+def _not_an_integer(shown: str) -> str:
+    return f"“{shown}”应为整数，请填写不带小数的数字"
+
+
+def _percent_error(shown: str, unit: str | None) -> str:
+    if unit is None:
+        return f"“{shown}”带有百分号，本项不是百分比，请去掉“%”只填写数字"
+    return f"“{shown}”带有百分号，本指标的计量单位是“{unit}”，请去掉“%”后按“{unit}”填写数字"
+
+
+def parse_number(raw: object, *, unit: str | None = None, integer: bool = False) -> Parsed:
+    """Read a number cell; `unit` is the indicator's unit of measure (万元, 个, 人, %, …)."""
+    if raw is None:
+        return _blank()
+    if isinstance(raw, bool):  # bool is an int subclass, so this must come first
+        return _reject("这里应填数字，单元格里却是逻辑值（TRUE/FALSE），请改为填写数字")
+    if isinstance(raw, (dt.date, dt.time)):
+        return _reject(
+            f"这里应填数字，单元格里却是日期或时间（{raw.isoformat()}），多半是单元格格式被设成了日期；"
+            "请把单元格格式改为“常规”后重新填写数字"
+        )
+    if isinstance(raw, Real):
+        return _number_from_reader(raw, integer)
+    normalised_unit = (to_halfwidth(unit).strip() or None) if unit else None
+    return _number_from_text(str(raw), normalised_unit, integer)
+
+
+def _number_from_reader(raw: Real, integer: bool) -> Parsed:
+    """A value the Excel reader already typed as a number."""
+    if isinstance(raw, Integral):
+        return _accept(int(raw), [])
+    number = float(raw)
+    if math.isnan(number):  # pandas' way of saying "empty cell"
+        return _blank()
+    if math.isinf(number):
+        return _reject(f"“{_fmt(number)}”不是有效数值，请检查公式，或直接填写数字")
+    if not integer:
+        return _accept(raw, [])
+    nearest = round(number)
+    if abs(number - nearest) <= _INTEGER_TOLERANCE * max(1.0, abs(number)):
+        return _accept(int(nearest), [])
+    return _reject(_not_an_integer(_fmt(number)))
+
+
+def _number_from_text(raw: str, unit: str | None, integer: bool) -> Parsed:
+    text, notes = _clean(raw)
+    if not text:
+        return _blank()
+    if text in _NOT_REPORTED_MARKS:
+        return _blank(_NOT_REPORTED_NOTE)
+    shown = _shown(raw)
+    if _FORMULA_ERROR.fullmatch(text):
+        return _reject(_formula_error(shown), notes)
+    if len(text) > _MAX_NUMBER_TEXT:
+        return _reject(_not_a_number(shown), notes)
+    body, estimated = _strip_estimate_prefix(_normalise_symbols(text, notes))
+    match = _NUMBER_TEXT.fullmatch(body)
+    if match is None:
+        return _reject(_not_a_number(shown), notes)
+    word = match["word"].strip()
+    unit_problem = _unit_problem(word, unit, shown)
+    if unit_problem:
+        return _reject(unit_problem, notes)
+    core = _core_amount(match["core"], notes)
+    if core is None:
+        return _reject(_not_a_number(shown), notes)
+    amount, magnitude_inside = core
+    if amount and abs(amount.adjusted()) > _MAX_EXPONENT:
+        return _reject(f"“{shown}”位数过多，请核对后填写", notes)
+    absolute = bool(match["magnitude"] or word) or magnitude_inside
+    amount = _to_indicator_unit(amount, match["magnitude"], word, absolute, unit, notes)
+    if match["sign"] == "-":
+        amount = -amount
+    value = _decimal_value(amount, integer)
+    if value is None:
+        return _reject(_not_an_integer(shown), notes)
+    estimated = estimated or bool(match["approx_inner"] or match["approx_outer"])
+    warning = f"“{shown}”是估计数，已按{_fmt(value)}读入；如有准确数请更正" if estimated else None
+    return _accept(value, notes, warning)
+
+
+def _normalise_symbols(text: str, notes: list[str]) -> str:
+    text = text.translate(_MINUS_SIGNS)
+    if _IME_FULL_STOP.search(text):
+        notes.append("中文句号已按小数点处理")
+        text = _IME_FULL_STOP.sub(".", text)
+    return text
+
+
+def _strip_estimate_prefix(text: str) -> tuple[str, bool]:
+    match = _ESTIMATE_PREFIX.match(text)
+    return (text[match.end() :], True) if match else (text, False)
+
+
+def _core_amount(core: str, notes: list[str]) -> tuple[Decimal, bool] | None:
+    """The digits part as a Decimal, and whether it already contains a magnitude word."""
+    core = core.strip()
+    if core[0] in _CN_NUMERAL_CHARS:
+        number = _cn_integer(core)
+        if number is None:
+            return None
+        notes.append("中文数字已转换")
+        return Decimal(number), any(ch in _MAGNITUDES for ch in core)
+    if _PLAIN_DECIMAL.fullmatch(core):
+        return Decimal(core), False
+    if _GROUPED_DECIMAL.fullmatch(core):
+        notes.append("已去除千分位分隔符")
+        return Decimal(re.sub("[, ]", "", core)), False
+    return None
+
+
+def _split_unit(unit: str | None) -> tuple[Decimal, str]:
+    """Split a unit into magnitude and base: "万元" → (10000, "元"); "人" → (1, "人")."""
+    if not unit:
+        return Decimal(1), ""
+    if unit in _MAGNITUDES:
+        return _MAGNITUDES[unit], ""
+    if len(unit) > 1 and unit[0] in _MAGNITUDES:
+        return _MAGNITUDES[unit[0]], unit[1:]
+    return Decimal(1), unit
+
+
+def _unit_problem(word: str, unit: str | None, shown: str) -> str | None:
+    """Why the unit word after the number cannot be accepted, or None when it can."""
+    if not word:
+        return None
+    if word == "%":
+        return None if unit == "%" else _percent_error(shown, unit)
+    if unit is None:
+        return None if word in _KNOWN_UNITS else _not_a_number(shown)
+    base = _split_unit(unit)[1]
+    if word in _UNIT_SYNONYMS.get(base, frozenset({base})):
+        return None
+    if word in _KNOWN_UNITS:
+        return f"“{shown}”的单位“{word}”与本指标的计量单位“{unit}”不一致，请按“{unit}”填写数字"
+    return _not_a_number(shown)
+
+
+def _to_indicator_unit(
+    amount: Decimal, magnitude: str, word: str, absolute: bool, unit: str | None, notes: list[str]
+) -> Decimal:
+    """Scale an amount written with 万/亿/元 into the indicator's unit, recording what was done."""
+    unit_scale, unit_base = _split_unit(unit)
+    factor = _MAGNITUDES.get(magnitude, Decimal(1)) / unit_scale if absolute else Decimal(1)
+    if factor != 1:
+        notes.append(f"已由{magnitude}{unit_base}换算为{unit}" if unit else f"已按“{magnitude}”换算")
+    elif word == "%":
+        notes.append("已去除百分号")
+    elif magnitude or word:
+        notes.append(f"已去除单位“{magnitude}{word}”")
+    with localcontext() as context:
+        context.prec = 2 * _MAX_EXPONENT + 20  # exact for every amount that passed the size check
+        return amount * factor
+
+
+def _decimal_value(amount: Decimal, integer: bool) -> int | float | None:
+    """int for whole numbers, float otherwise; None when an integer was required but not given."""
+    if amount == amount.to_integral_value():
+        return int(amount)
+    return None if integer else float(amount)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_DATE_HINT = "请按 2023年5月12日 或 2023-05-12 的格式填写"
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system, already past Excel's fictitious 1900-02-29
+_SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000
+_YEAR_MIN, _YEAR_MAX = 1900, 2100
+_MAX_DATE_TEXT = 40  # a longer cell is a remark, not a date
+_TIME_SUFFIX = re.compile(r"(?:T| )[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$")
+_EIGHT_DIGITS = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
+_SEPARATED_DATE = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})(?:\2([0-9]{1,2}))?")
+_CHINESE_DATE = re.compile(r"(?P<y>[^年]+)年(?:(?P<m>[^月]+)月份?(?:(?P<d>[^日号]+)[日号]?)?)?")
+_DAY_FIRST = re.compile(r"[0-9]{1,2}([./-])[0-9]{1,2}\1[0-9]{4}")
+_SHORT_YEAR = re.compile(r"[0-9]{2}([./-])[0-9]{1,2}\1[0-9]{1,2}")
+
+
+def parse_date(raw: object) -> Parsed:
+    """Read a date cell: real dates, Excel serials, and the ways people write dates in China."""
+    if raw is None:
+        return _blank()
+    if isinstance(raw, bool):
+        return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{_DATE_HINT}")
+    if isinstance(raw, dt.datetime):
+        return _accept(raw.date(), [])
+    if isinstance(raw, dt.date):
+        return _accept(raw, [])
+    if isinstance(raw, dt.time):
+        return _reject(f"单元格里只有时间（{raw.isoformat()}），没有日期，{_DATE_HINT}")
+    if isinstance(raw, Real):
+        return _date_from_number(float(raw), _shown(raw))
+    return _date_from_text(str(raw))
+
+
+def _date_from_serial(serial: float, notes: list[str]) -> Parsed:
+    notes.append("已由Excel日期序号换算")
+    return _accept(_EXCEL_EPOCH + dt.timedelta(days=math.floor(serial)), notes)
+
+
+def _date_from_number(number: float, shown: str) -> Parsed:
+    if math.isnan(number):
+        return _blank()
+    if not math.isfinite(number):
+        return _reject(f"“{shown}”不是日期，{_DATE_HINT}")
+    if _SERIAL_MIN <= number <= _SERIAL_MAX:
+        return _date_from_serial(number, [])
+    if number.is_integer() and _EIGHT_DIGITS.fullmatch(str(int(number))):
+        return _date_from_eight_digits(str(int(number)), shown, [])
+    if _YEAR_MIN <= number < _YEAR_MAX + 1:
+        if number.is_integer():
+            return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}")
+        # Excel has turned "2023.10" into the number 2023.1; October and January now look alike.
+        return _reject(f"“{shown}”被Excel当成了数字，无法确定是几月，{_DATE_HINT}（先把单元格格式设为“文本”）")
+    return _reject(f"“{shown}”不是日期，{_DATE_HINT}")
+
+
+def _date_from_text(raw: str) -> Parsed:
+    text, notes = _clean(raw)
+    if not text:
+        return _blank()
+    if text in _NOT_REPORTED_MARKS:
+        return _blank(_NOT_REPORTED_NOTE)
+    shown = _shown(raw)
+    if _FORMULA_ERROR.fullmatch(text):
+        return _reject(_formula_error(shown), notes)
+    if len(text) > _MAX_DATE_TEXT:
+        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+    compact = _TIME_SUFFIX.sub("", text).replace(" ", "")
+    for reader in (_date_from_digit_text, _date_from_separated, _date_from_chinese):
+        parsed = reader(compact, shown, notes)
+        if parsed is not None:
+            return parsed
+    if _DAY_FIRST.fullmatch(compact):
+        return _reject(f"“{shown}”的年份应写在最前面，{_DATE_HINT}", notes)
+    if _SHORT_YEAR.fullmatch(compact):
+        return _reject(f"“{shown}”的年份请写全四位（如 2023），{_DATE_HINT}", notes)
+    return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+
+
+def _date_from_digit_text(text: str, shown: str, notes: list[str]) -> Parsed | None:
+    if _EIGHT_DIGITS.fullmatch(text):
+        return _date_from_eight_digits(text, shown, notes)
+    if _SERIAL_TEXT.fullmatch(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+        return _date_from_serial(float(text), notes)
+    if len(text) == 4 and text.isascii() and text.isdigit() and _YEAR_MIN <= int(text) <= _YEAR_MAX:
+        return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}", notes)
+    return None
+
+
+def _date_from_eight_digits(text: str, shown: str, notes: list[str]) -> Parsed:
+    notes.append("已按8位数字“年月日”读入")
+    return _build_date(int(text[:4]), int(text[4:6]), int(text[6:]), shown, notes)
+
+
+def _date_from_separated(text: str, shown: str, notes: list[str]) -> Parsed | None:
+    match = _SEPARATED_DATE.fullmatch(text)
+    if match is None:
+        return None
+    day = int(match[4]) if match[4] else None
+    return _build_date(int(match[1]), int(match[3]), day, shown, notes)
+
+
+def _date_from_chinese(text: str, shown: str, notes: list[str]) -> Parsed | None:
+    match = _CHINESE_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if match["m"] is None:
+        return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}", notes)
+    year = _year_part(match["y"], notes)
+    month = _month_day_part(match["m"], notes)
+    day = _month_day_part(match["d"], notes) if match["d"] else None
+    if year is None:
+        return _reject(f"“{shown}”的年份请写全四位（如 2023），{_DATE_HINT}", notes)
+    if month is None or (match["d"] and day is None):
+        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+    return _build_date(year, month, day, shown, notes)
+
+
+def _year_part(text: str, notes: list[str]) -> int | None:
+    """Four digits, Arabic or Chinese written digit by digit ("二〇二三")."""
+    if len(text) != 4:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if all(ch in _CN_DIGITS and ch != "两" for ch in text):
+        notes.append("中文数字已转换")
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    return None
+
+
+def _month_day_part(text: str, notes: list[str]) -> int | None:
+    """ "5", "05" or "十二"; None when it is neither."""
+    if text.isascii() and text.isdigit() and len(text) <= 2:
+        return int(text)
+    if len(text) <= 3 and all(ch in _CN_DIGITS or ch == "十" for ch in text):
+        number = _cn_below_10000(text)
+        if number is not None:
+            notes.append("中文数字已转换")
+        return number
+    return None
+
+
+def _build_date(year: int, month: int, day: int | None, shown: str, notes: list[str]) -> Parsed:
+    if not _YEAR_MIN <= year <= _YEAR_MAX:
+        return _reject(f"“{shown}”的年份 {year} 不合理，{_DATE_HINT}", notes)
+    if not 1 <= month <= 12:
+        return _reject(f"“{shown}”的月份 {month} 不对，月份应为1到12，{_DATE_HINT}", notes)
+    warning = None
+    if day is None:
+        day = 1
+        warning = f"“{shown}”只有年月，没有日，已按{year}年{month}月1日读入；如有具体日期请补全"
+    last_day = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last_day:
+        return _reject(f"“{shown}”不是有效日期：{year}年{month}月只有{last_day}天，{_DATE_HINT}", notes)
+    return _accept(dt.date(year, month, day), notes, warning)
+
+
+# ---------------------------------------------------------------------------------------------
+# Yes / no
+# ---------------------------------------------------------------------------------------------
+
+_BOOL_HINT = "请填写“是”或“否”"
+_TRUE_WORDS = frozenset({"是", "是的", "有", "对", "已", "√", "✓", "✔", "☑", "y", "yes", "true", "1"})
+_FALSE_WORDS = frozenset({"否", "不是", "无", "没有", "未", "×", "✗", "✘", "n", "no", "false", "0"})
+# Questions read "是否建立…/是否召开…", so people answer with the verb itself.
+_BOOL_VERBS = frozenset({
+    "建立", "召开", "成立", "开展", "完成", "落实", "设立", "签订", "出台", "制定", "建成",
+    "配备", "举办", "实施", "执行", "公开", "参加", "覆盖",
+})  # fmt: skip
+_NEGATIONS = ("尚未", "没有", "未", "没")
+_BOOL_WITH_REMARK = re.compile(r"(是|否|有|无)[(,;:、 ](.*)")
+
+
+def parse_bool(raw: object) -> Parsed:
+    """Read a yes/no cell: 是/否, ticks and crosses, Y/N, 1/0, and 已建立/未召开-style answers."""
+    if raw is None:
+        return _blank()
+    if isinstance(raw, bool):
+        return _accept(raw, [])
+    if isinstance(raw, Real):
+        return _bool_from_number(float(raw), _shown(raw))
+    if not isinstance(raw, str):
+        return _reject(f"“{_shown(raw)}”无法识别，{_BOOL_HINT}")
+    text, notes = _clean(raw)
+    if not text:
+        return _blank()
+    key = text.lower().replace(" ", "")
+    value = _bool_word(key)
+    if value is not None:
+        return _accept(value, notes)
+    if key in _NOT_REPORTED_MARKS:
+        return _blank(_NOT_REPORTED_NOTE)
+    remark = _BOOL_WITH_REMARK.fullmatch(text)
+    if remark:  # "是（3个）": the answer is clear, the remark belongs in 说明
+        notes.append(f"已忽略“{remark[1]}”后面的说明文字")
+        return _accept(remark[1] in ("是", "有"), notes)
+    return _reject(f"“{_shown(raw)}”无法识别，{_BOOL_HINT}", notes)
+
+
+def _bool_from_number(number: float, shown: str) -> Parsed:
+    if math.isnan(number):
+        return _blank()
+    if number in (0.0, 1.0):
+        return _accept(number == 1.0, [])
+    return _reject(f"“{shown}”无法识别，{_BOOL_HINT}（也可填 1 或 0）")
+
+
+def _bool_word(key: str) -> bool | None:
+    if key in _TRUE_WORDS:
+        return True
+    if key in _FALSE_WORDS:
+        return False
+    if key in _BOOL_VERBS or (key.startswith("已") and key[1:] in _BOOL_VERBS):
+        return True
+    for negation in _NEGATIONS:
+        if key.startswith(negation) and key[len(negation) :] in _BOOL_VERBS:
+            return False
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_text(raw: object) -> Parsed:
+    """Read a free-text cell: strip, collapse whitespace (full-width spaces and line breaks too)."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return _blank()
+    text = _text_of(raw)
+    cleaned = _WHITESPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+    if not cleaned:
+        return _blank()
+    return _accept(cleaned, ["已去除多余空白"] if cleaned != text else [])
+
+
+def _text_of(raw: object) -> str:
+    """What a text cell holding a non-text value would display."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, (dt.date, dt.time)):
+        return raw.isoformat(sep=" ") if isinstance(raw, dt.datetime) else raw.isoformat()
+    return _fmt(raw)

@@ -1,0 +1,508 @@
+"""Read stage: the bytes of a submitted workbook -> WorkbookData (cell values only; nothing is executed).
+
+Formats: .xlsx, .xlsm (macros are never run: only cell values are read), .xls and WPS-saved .xlsx. The format
+is told from the bytes (zip or OLE2 signature), not from the file name, so an .xls named .xlsx still reads.
+python-calamine reads the values (cached formula results included); the package parts of an .xlsx are
+inspected here first, because calamine trusts its input.
+
+Limits. A real return is 20–80 KB: four sheets of about 60 rows × 12 columns. Each limit sits two or more
+orders of magnitude above that, so only broken or hostile files reach one:
+- MAX_FILE_BYTES = 20 MiB: the largest upload accepted.
+- MAX_ZIP_MEMBERS = 500: an .xlsx of a return has about 15 parts.
+- MAX_UNCOMPRESSED_BYTES = 200 MiB: the inflated size of all parts together (a return inflates to < 1 MB).
+- MAX_COMPRESSION_RATIO = 200, for parts inflating to more than RATIO_CHECK_MIN_BYTES = 1 MiB: spreadsheet
+  XML deflates 5–30×; a zip bomb deflates about 1000×. Small parts are exempt: they cannot hurt.
+  Every part is inflated here with its real size and CRC checked against the directory, so a directory
+  that lies about sizes is caught too.
+- No DTD in any XML part: Excel and WPS never write <!DOCTYPE or <!ENTITY, and a DTD is how entity
+  expansion ("billion laughs") works.
+- MAX_CELLS = 2,000,000 cells in the used ranges (rows × columns from A1, summed over sheets), checked
+  before calamine builds its dense grid: one value typed at XFD1048576 would make it allocate 512 GB and
+  abort the whole process. For .xlsx the sheet XML is scanned; for .xls xlrd reports the sheet sizes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser
+
+import defusedxml.ElementTree as SafeET
+import xlrd
+from defusedxml import DefusedXmlException
+from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+from pipeline.issues import ERROR, Issue, RejectedFile
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_CELLS = 2_000_000
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_CHUNK = 1024 * 1024
+# Excel parts are UTF-8, but expat also accepts UTF-16: look for both spellings of both markers.
+_DTD_MARKERS = tuple(
+    marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS)
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+_CORRUPT_FIX = "请在 Excel/WPS 中打开确认后重新保存并上传"
+_REL_OFFICE_DOCUMENT = "/officeDocument"
+# Parts that tell what a zip that is not a workbook really is, for a message the submitter understands.
+_OTHER_ZIP_KINDS = {
+    "word/document.xml": "Word 文档（.docx）",
+    "ppt/presentation.xml": "PowerPoint 演示文稿（.pptx）",
+    "xl/workbook.bin": "二进制工作簿（.xlsb），本系统不支持该格式",
+    "content.xml": "WPS/LibreOffice 开放文档格式（.ods/.odt）",
+}
+
+
+@dataclass(frozen=True)
+class SheetData:
+    name: str
+    visible: bool  # False for hidden and very hidden sheets
+    rows: tuple[tuple[object, ...], ...]  # row-major from A1; empty cells are None; trailing empties trimmed
+    merged: tuple[str, ...] = ()  # merged ranges such as "A1:F1"
+
+    def cell(self, row: int, col: int) -> object:
+        """1-based; None outside the grid."""
+        if row < 1 or col < 1 or row > len(self.rows):
+            return None
+        values = self.rows[row - 1]
+        return values[col - 1] if col <= len(values) else None
+
+
+@dataclass(frozen=True)
+class WorkbookData:
+    file_name: str
+    sha256: str
+    size_bytes: int
+    format: str  # "xlsx" | "xlsm" | "xls"
+    sheets: tuple[SheetData, ...]
+    properties: dict[str, str]  # custom document properties, plus title/keywords/application when known
+    formulas_without_value: tuple[tuple[str, str], ...]  # (sheet, A1) of formula cells with no cached value
+
+
+@dataclass
+class _SheetScan:
+    """What the sheet XML says before calamine sees it: the used range and formulas lacking a value."""
+
+    max_row: int = 0
+    max_col: int = 0
+    formulas_without_value: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Package:
+    format: str
+    sheet_parts: dict[str, str]  # sheet name -> part name
+    properties: dict[str, str]
+    scans: dict[str, _SheetScan]  # sheet name -> scan
+
+
+# -- public API ------------------------------------------------------------------------------------------------------
+
+
+def read_workbook(data: bytes, file_name: str) -> WorkbookData:
+    """Read every sheet's cell values; raises RejectedFile (one Chinese issue) for a file that cannot be read."""
+    _check_size(data, file_name)
+    if data.startswith(ZIP_MAGIC):
+        package = _inspect_package(data, file_name)
+        sizes = {name: (scan.max_row, scan.max_col) for name, scan in package.scans.items()}
+        fmt, properties = package.format, package.properties
+        formulas = tuple(
+            (sheet, ref) for sheet, scan in package.scans.items() for ref in scan.formulas_without_value
+        )
+    elif data.startswith(OLE2_MAGIC):
+        _check_ole2(data, file_name)
+        sizes = _xls_sizes(data, file_name)
+        fmt, properties, formulas = "xls", {}, ()
+    else:
+        raise _reject(file_name, "not_excel", f"文件不是 Excel 工作簿（{_sniff_kind(data)}）",
+                      "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+    _check_cells(sizes, file_name)
+    sheets = _read_sheets(data, file_name, sizes)
+    return WorkbookData(
+        file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), format=fmt,
+        sheets=sheets, properties=properties, formulas_without_value=formulas,
+    )
+
+
+# -- whole-file checks -----------------------------------------------------------------------------------------------
+
+
+def _reject(file_name: str, code: str, message: str, fix: str) -> RejectedFile:
+    return RejectedFile([Issue(ERROR, code, message, fix, file=file_name)])
+
+
+def _corrupt(file_name: str, detail: str) -> RejectedFile:
+    return _reject(file_name, "corrupt_file", f"文件已损坏或不完整（{detail}）", _CORRUPT_FIX)
+
+
+def _check_size(data: bytes, file_name: str) -> None:
+    if not data:
+        raise _reject(file_name, "empty_file", "文件是空的（0 字节）", "请在 Excel/WPS 中重新保存报表后再上传")
+    if len(data) > MAX_FILE_BYTES:
+        raise _reject(
+            file_name, "file_too_large",
+            f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限",
+            "真实报表通常小于 1 MB，请删除无关的工作表、图片后重新保存",
+        )
+
+
+def _sniff_kind(data: bytes) -> str:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "这是 PDF 文件"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "这是 XML 电子表格（Excel 2003 XML），只是扩展名像 Excel"
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"mime-version")) or b"<html" in head:
+        return "这是网页（HTML）格式，只是扩展名像 Excel"
+    try:
+        data[:2048].decode("utf-8")
+    except UnicodeDecodeError:
+        return "无法识别的文件内容"
+    return "这是纯文本文件"
+
+
+def _check_ole2(data: bytes, file_name: str) -> None:
+    """An OLE2 container is an .xls, an encrypted .xlsx, or some other Office file."""
+    names = ("EncryptionInfo", "EncryptedPackage")
+    if any(name.encode("utf-16-le") in data for name in names):
+        raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
+                      "请取消打开密码后另存为 .xlsx 再上传")
+    if not any(name.encode("utf-16-le") in data for name in ("Workbook", "Book")):
+        raise _reject(file_name, "not_excel", "文件不是 Excel 工作簿（像是 Word 或其他 Office 文件）",
+                      "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+
+
+def _xls_sizes(data: bytes, file_name: str) -> dict[str, tuple[int, int]]:
+    """Used range of each .xls sheet, from xlrd (ragged rows keep this cheap for sparse sheets)."""
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
+        sizes = {}
+        for index, name in enumerate(book.sheet_names()):
+            sheet = book.sheet_by_index(index)
+            sizes[name] = (sheet.nrows, max((sheet.row_len(r) for r in range(sheet.nrows)), default=0))
+            book.unload_sheet(index)
+        return sizes
+    except xlrd.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
+                          "请取消打开密码后另存为 .xlsx 再上传") from exc
+        raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
+    except Exception as exc:  # any failure of a parser on an untrusted file means the file is damaged
+        raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
+
+
+def _check_cells(sizes: dict[str, tuple[int, int]], file_name: str) -> None:
+    total = sum(rows * cols for rows, cols in sizes.values())
+    if total <= MAX_CELLS:
+        return
+    name, (rows, cols) = max(sizes.items(), key=lambda item: item[1][0] * item[1][1])
+    raise _reject(
+        file_name, "file_too_large",
+        f"工作表“{name}”的数据区域达到 A1:{get_column_letter(cols)}{rows}，全部工作表共约 {total / 10000:.0f} 万个单元格，"
+        f"超过 {MAX_CELLS // 10000} 万个单元格的上限",
+        "请删除表格以外误填的内容（按 Ctrl+End 可找到最后一个有内容的单元格）和无关的工作表后重新保存",
+    )
+
+
+# -- the .xlsx package ------------------------------------------------------------------------------------------------
+
+
+def _inspect_package(data: bytes, file_name: str) -> _Package:
+    """Check the zip directory, inflate every part once (sizes, CRC, DTD), scan sheets, read properties."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception as exc:  # zipfile raises several types for a damaged directory
+        raise _corrupt(file_name, "压缩包结构无法读取") from exc
+    _check_directory(infos, file_name)
+    parts = _Parts(data, file_name, {info.filename: info for info in infos})
+    workbook_part = _workbook_part(parts)
+    sheet_parts = _sheet_parts(parts, workbook_part)
+    scans = {}
+    for name, part in sheet_parts.items():
+        if part in parts.infos:
+            scans[name] = _scan_sheet(parts.stream(part), file_name, name)
+    for info in infos:  # the rest is only inflated: sizes, CRC and DTD checked before calamine parses it
+        if info.filename not in parts.seen:
+            for _ in parts.stream(info.filename):
+                pass
+    return _Package(_package_format(parts), sheet_parts, _properties(parts), scans)
+
+
+class _Parts:
+    """The package's parts, each inflated through _inflate; small ones kept for parsing."""
+
+    def __init__(self, data: bytes, file_name: str, infos: dict[str, zipfile.ZipInfo]) -> None:
+        self.data, self.file_name, self.infos = data, file_name, infos
+        self.seen: set[str] = set()
+        self._cache: dict[str, bytes] = {}
+
+    def stream(self, name: str) -> Iterator[bytes]:
+        self.seen.add(name)
+        return _inflate(self.data, self.infos[name], self.file_name)
+
+    def xml(self, name: str) -> Element | None:
+        if name not in self.infos:
+            return None
+        if name not in self._cache:
+            self._cache[name] = b"".join(self.stream(name))
+        try:
+            return SafeET.fromstring(self._cache[name])
+        except (ParseError, DefusedXmlException) as exc:
+            raise _corrupt(self.file_name, f"部件“{name}”格式错误") from exc
+
+def _check_directory(infos: list[zipfile.ZipInfo], file_name: str) -> None:
+    fix = "请在 Excel/WPS 中打开确认后重新保存；若确为正常报表，请删除无关的工作表、图片后重新保存"
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise _reject(file_name, "zip_bomb", f"文件内部包含 {len(infos)} 个部件，超过 {MAX_ZIP_MEMBERS} 个的上限，已拒绝读取", fix)
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _reject(file_name, "zip_bomb",
+                      f"文件解压后达 {total / 1024 / 1024:.0f} MB，超过 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB 上限，疑似压缩炸弹，已拒绝读取",
+                      fix)
+    for info in infos:
+        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise _reject(file_name, "zip_bomb",
+                          f"文件内部部件“{info.filename}”压缩比超过 {MAX_COMPRESSION_RATIO} 倍，疑似压缩炸弹，已拒绝读取", fix)
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
+    """Yield a part's bytes, inflated here so its real size, CRC and absence of a DTD are checked, not trusted."""
+    raw = _raw_member(data, info, file_name)
+    produced, crc, tail = 0, 0, b""
+    scan_dtd = info.filename.lower().endswith((".xml", ".rels"))
+    for chunk in _decompress(raw, info, file_name):
+        produced += len(chunk)
+        if produced > info.file_size:
+            raise _reject(file_name, "zip_bomb", f"文件内部部件“{info.filename}”的实际大小超过了声明的大小，疑似压缩炸弹，已拒绝读取",
+                          _CORRUPT_FIX)
+        crc = zlib.crc32(chunk, crc)
+        if scan_dtd:
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                raise _reject(file_name, "xml_bomb",
+                              f"文件内部的“{info.filename}”含有文档类型定义（DOCTYPE/ENTITY），Excel 和 WPS 不会生成这种内容，疑似恶意文件，已拒绝读取",
+                              "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+            tail = window[-_DTD_OVERLAP:]
+        yield chunk
+    if produced != info.file_size or crc != info.CRC:
+        raise _corrupt(file_name, f"部件“{info.filename}”校验失败")
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo, file_name: str) -> memoryview:
+    offset = info.header_offset
+    header = data[offset:offset + 30]
+    if len(header) < 30 or header[:4] != ZIP_MAGIC or info.flag_bits & 0x1:
+        raise _corrupt(file_name, f"部件“{info.filename}”无法读取")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise _corrupt(file_name, f"部件“{info.filename}”不完整")
+    return raw
+
+
+def _decompress(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
+    if info.compress_type == zipfile.ZIP_STORED:
+        for start in range(0, len(raw), _CHUNK):
+            yield bytes(raw[start:start + _CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:  # Excel and WPS only ever store or deflate
+        raise _corrupt(file_name, f"部件“{info.filename}”使用了不支持的压缩方式")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position, pending = 0, b""
+    try:
+        while not inflater.eof:
+            if not pending and position < len(raw):
+                pending = bytes(raw[position:position + _CHUNK])
+                position += _CHUNK
+            out = inflater.decompress(pending, _CHUNK)  # bounded output: a bomb never fills memory
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+            elif not pending and position >= len(raw):
+                break  # input exhausted before the end of the stream: truncated
+    except zlib.error as exc:
+        raise _corrupt(file_name, f"部件“{info.filename}”解压失败") from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _rel_targets(rels: Element | None, source_part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, part name) with targets resolved against the source part's folder."""
+    if rels is None:
+        return {}
+    base = posixpath.dirname(source_part)
+    out = {}
+    for rel in rels.iter():
+        if _local(rel.tag) != "Relationship":
+            continue
+        target = rel.get("Target", "")
+        # WPS writes absolute targets ("/xl/worksheets/sheet1.xml"); Excel writes relative ones.
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), part)
+    return out
+
+
+def _rels_part(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _workbook_part(parts: _Parts) -> str:
+    for rel_type, part in _rel_targets(parts.xml("_rels/.rels"), "").values():
+        if rel_type.endswith(_REL_OFFICE_DOCUMENT) and part in parts.infos and part.endswith(".xml"):
+            return part
+    if "xl/workbook.xml" in parts.infos:
+        return "xl/workbook.xml"
+    kind = next((kind for marker, kind in _OTHER_ZIP_KINDS.items() if marker in parts.infos), "压缩包中没有工作簿")
+    raise _reject(parts.file_name, "not_excel", f"文件不是 Excel 工作簿（{kind}）",
+                  "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+
+
+def _sheet_parts(parts: _Parts, workbook_part: str) -> dict[str, str]:
+    """Worksheet name -> part name, through workbook.xml and its relationships."""
+    workbook = parts.xml(workbook_part)
+    targets = _rel_targets(parts.xml(_rels_part(workbook_part)), workbook_part)
+    sheet_parts = {}
+    for element in workbook.iter() if workbook is not None else ():
+        if _local(element.tag) != "sheet":
+            continue
+        rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        rel_type, part = targets.get(rel_id, ("", ""))
+        if rel_type.endswith("/worksheet"):
+            sheet_parts[element.get("name", "")] = part
+    return sheet_parts
+
+
+def _package_format(parts: _Parts) -> str:
+    content_types = parts.xml("[Content_Types].xml")
+    types = [el.get("ContentType", "") for el in content_types.iter()] if content_types is not None else []
+    if any("macroEnabled" in t for t in types) or "xl/vbaProject.bin" in parts.infos:
+        return "xlsm"
+    return "xlsx"
+
+
+def _properties(parts: _Parts) -> dict[str, str]:
+    """docProps core/app fields we use, then custom properties (ours win on a name clash)."""
+    properties: dict[str, str] = {}
+    wanted = {"title": "title", "keywords": "keywords", "Application": "application"}
+    for part in ("docProps/core.xml", "docProps/app.xml"):
+        root = parts.xml(part)
+        for element in root.iter() if root is not None else ():
+            key = wanted.get(_local(element.tag))
+            if key and element.text and element.text.strip():
+                properties[key] = element.text.strip()
+    custom = parts.xml("docProps/custom.xml")
+    for element in custom.iter() if custom is not None else ():
+        if _local(element.tag) == "property" and element.get("name"):
+            value = next(iter(element), None)
+            properties[element.get("name")] = (value.text or "").strip() if value is not None else ""
+    return properties
+
+
+def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetScan:
+    """Stream one sheet's XML: the extent of cells holding a value, and formulas saved without a result."""
+    scan = _SheetScan()
+    parser = XMLPullParser(events=("start", "end"))
+    row_number, col_number, sheet_data = 0, 0, None
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                name = _local(element.tag)
+                if event == "start":
+                    if name == "row":
+                        row_number = int(element.get("r") or row_number + 1)
+                        col_number = 0
+                    elif name == "sheetData":
+                        sheet_data = element
+                    continue
+                if name == "c":
+                    row_number, col_number = _cell_position(element.get("r"), row_number, col_number + 1)
+                    _scan_cell(element, row_number, col_number, scan)
+                elif name == "row" and sheet_data is not None:
+                    sheet_data.clear()  # keep memory flat on long sheets
+        parser.close()
+    except (ParseError, ValueError) as exc:
+        raise _corrupt(file_name, f"工作表“{sheet}”的内容格式错误") from exc
+    return scan
+
+
+def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
+    """(row, column) from an A1 reference; the running position when the writer left r out."""
+    match = _CELL_REF.match(ref or "")
+    if not match:
+        return row, col
+    number = 0
+    for letter in match.group(1):
+        number = number * 26 + ord(letter) - 64
+    return int(match.group(2)), number
+
+
+def _scan_cell(element: Element, row: int, col: int, scan: _SheetScan) -> None:
+    children = {_local(child.tag): child for child in element}
+    value = children.get("v")
+    if value is not None or "is" in children:
+        scan.max_row = max(scan.max_row, row)
+        scan.max_col = max(scan.max_col, col)
+    if "f" in children:
+        has_value = value is not None and (bool(value.text) or element.get("t") == "str")
+        if not has_value:
+            scan.formulas_without_value.append(f"{get_column_letter(col)}{row}")
+
+
+# -- cell values through calamine ------------------------------------------------------------------------------------
+
+
+def _read_sheets(data: bytes, file_name: str, sizes: dict[str, tuple[int, int]]) -> tuple[SheetData, ...]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # chart and macro sheets hold no cell values
+            if meta.name not in sizes:  # never let calamine size a sheet we have not measured
+                raise _corrupt(file_name, f"工作表“{meta.name}”无法定位")
+            sheet = workbook.get_sheet_by_name(meta.name)
+            merged = tuple(_range_ref(start, end) for start, end in (sheet.merged_cell_ranges or ()))
+            sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible,
+                                    _trim(sheet.to_python(skip_empty_area=False)), merged))
+        return tuple(sheets)
+    except RejectedFile:
+        raise
+    except PasswordError as exc:
+        raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
+                      "请取消打开密码后另存为 .xlsx 再上传") from exc
+    except Exception as exc:  # any failure of the parser on an untrusted file means the file is damaged
+        raise _corrupt(file_name, "无法读取工作表内容") from exc
+
+
+def _range_ref(start: tuple[int, int], end: tuple[int, int]) -> str:
+    return f"{get_column_letter(start[1] + 1)}{start[0] + 1}:{get_column_letter(end[1] + 1)}{end[0] + 1}"
+
+
+def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
+    """calamine's '' becomes None; trailing empty rows and columns go."""
+    cleaned = [[None if isinstance(v, str) and v == "" else v for v in row] for row in rows]
+    while cleaned and all(v is None for v in cleaned[-1]):
+        cleaned.pop()
+    width = max((max((i + 1 for i, v in enumerate(row) if v is not None), default=0) for row in cleaned), default=0)
+    return tuple(tuple(row[:width]) + (None,) * (width - len(row)) for row in cleaned)

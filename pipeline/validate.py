@@ -1,0 +1,313 @@
+"""Validate stage: turn a located return into typed values with provenance, and say what is wrong.
+
+Errors block the file (nothing of it is loaded); warnings are loaded and shown. Every issue names the
+sheet and cell, the value found, what is wrong and how to fix it, in Chinese. The rules come from the
+catalog (types, required, arithmetic checks) and the registry (who may submit which return, which
+counties belong to which city); nothing here repeats an indicator's name or bound.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.catalog import Catalog, Indicator, Table
+from pipeline.issues import ERROR, WARNING, Issue
+from pipeline.locate import LocatedCell, LocatedRecord, LocatedReturn
+from pipeline.normalise import Parsed, parse_bool, parse_date, parse_number, parse_text
+from pipeline.read import WorkbookData
+from pipeline.registry import Registry, Unit
+from pipeline.validated import ValidatedReturn, ValueRow
+
+UNIT_TYPE_NAMES = {"province": "省总工会", "city": "市级总工会", "industry": "省级产业工会", "county": "县（区）总工会"}
+YEAR_IN_FILE_NAME = re.compile(r"(?<!\d)(20[2-9]\d)(?!\d)")
+
+
+@dataclass
+class _Collector:
+    """Accumulates issues for one file, filling in the file name once."""
+
+    file_name: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, severity: str, code: str, message: str, fix: str, *, cell: LocatedCell | None = None,
+            sheet: str = "", cell_ref: str = "", value: object = None) -> None:
+        self.issues.append(Issue(
+            severity=severity, code=code, message=message, fix=fix, file=self.file_name,
+            sheet=cell.sheet if cell else sheet, cell=cell.cell if cell else cell_ref,
+            value=_as_text(cell.raw if cell and value is None else value),
+        ))
+
+
+def _as_text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def _parse(indicator: Indicator, raw: object) -> Parsed:
+    if indicator.type == "count":
+        return parse_number(raw, unit=indicator.unit, integer=True)
+    if indicator.type in ("amount", "score"):
+        return parse_number(raw, unit=indicator.unit)
+    if indicator.type == "rate":
+        return parse_number(raw, unit="%")
+    if indicator.type == "date":
+        return parse_date(raw)
+    if indicator.type == "bool":
+        return parse_bool(raw)
+    return parse_text(raw)
+
+
+TYPE_FIX = {
+    "count": "请填写非负整数（阿拉伯数字），如 12",
+    "amount": "请填写以万元为单位的数字，如 35.5",
+    "score": "请填写 0–100 之间的分数",
+    "rate": "请填写 0–100 之间的百分数，如 95.5",
+    "date": "请按 2024-05-12 或 2024年5月12日 的格式填写日期",
+    "bool": "请从下拉列表中选择“是”或“否”",
+    "text": "请填写文字说明",
+}
+TYPE_CODE = {"date": "not_a_date", "bool": "not_a_bool", "text": "not_text"}
+
+
+def _bounds_issue(indicator: Indicator, number: float) -> tuple[str, str] | None:
+    """(message, fix) when a number is outside what the indicator allows."""
+    if number < 0:
+        return f"“{indicator.name}”不能为负数", "请核对后填写非负数；确无此项的填 0"
+    if indicator.type in ("score", "rate") and number > 100:
+        return f"“{indicator.name}”应在 0–100 之间", TYPE_FIX[indicator.type]
+    return None
+
+
+def _value_row(indicator: Indicator, cell: LocatedCell, entity_code: str, row_no: int,
+               remark: str | None, out: _Collector) -> ValueRow | None:
+    """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty."""
+    parsed = _parse(indicator, cell.raw)
+    if not parsed.ok:
+        code = TYPE_CODE.get(indicator.type, "not_a_number")
+        out.add(ERROR, code, parsed.error or f"“{indicator.name}”无法识别", TYPE_FIX[indicator.type], cell=cell)
+        return None
+    if parsed.empty:
+        if indicator.required:
+            out.add(ERROR, "missing_value", f"必填指标“{indicator.name}”未填写",
+                    f"{TYPE_FIX[indicator.type]}；确无此项的填 0 或“否”", cell=cell)
+        return None
+    if parsed.warning:
+        out.add(WARNING, "estimate" if "估计" in parsed.warning else "normalised", parsed.warning,
+                "如有准确数请更正后重新报送", cell=cell)
+    value = parsed.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        problem = _bounds_issue(indicator, float(value))
+        if problem:
+            out.add(ERROR, "out_of_range", problem[0], problem[1], cell=cell)
+            return None
+    return ValueRow(
+        indicator=indicator.code, entity_code=entity_code, row_no=row_no,
+        value_num=float(value) if indicator.is_numeric else None,
+        value_text=str(value) if indicator.type == "text" else None,
+        value_date=value if indicator.type == "date" else None,
+        value_bool=bool(value) if indicator.type == "bool" else None,
+        raw_text=_as_text(cell.raw), remark=remark, sheet=cell.sheet, cell=cell.cell, note=parsed.note,
+    )
+
+
+def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collector) -> set[tuple[str, str]]:
+    """Formula cells without a cached value: we cannot know their value, so they block the file."""
+    used = {(c.sheet, c.cell) for c in located.values.values()}
+    for records in located.records.values():
+        for record in records:
+            used.update((c.sheet, c.cell) for c in record.values.values())
+    blocked = set(workbook.formulas_without_value) & used
+    for sheet, cell in sorted(blocked):
+        out.add(ERROR, "formula_without_value", "该单元格是公式，但文件中没有保存计算结果",
+                "请用 Excel 或 WPS 打开文件、确认公式结果后保存，再重新上传；也可以把公式改为数值",
+                sheet=sheet, cell_ref=cell, value="（公式）")
+    return blocked
+
+
+def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Registry,
+                       out: _Collector) -> Unit | None:
+    expected_type = catalog.returns[located.return_code].submitted_by
+    return_name = catalog.returns[located.return_code].name
+    cell = located.header.get("unit_name")
+    text = _as_text(cell.raw) if cell else ""
+    if not text:
+        out.add(ERROR, "missing_unit", "未填写填报单位", "请在“填报单位（盖章）”后填写单位全称，如“西安市总工会”",
+                cell=cell, sheet=cell.sheet if cell else "")
+        return None
+    resolution = registry.resolve(text)
+    if resolution.unit is None:
+        out.add(ERROR, "unknown_unit", resolution.message(), "请填写单位登记表中的单位全称", cell=cell)
+        return None
+    unit = resolution.unit
+    if unit.type != expected_type:
+        out.add(ERROR, "wrong_return_type",
+                f"{unit.name}是{UNIT_TYPE_NAMES[unit.type]}，不填报《{return_name}》"
+                f"（该表由{UNIT_TYPE_NAMES[expected_type]}填报）",
+                "请改用本单位对应的报表模板重新填报", cell=cell)
+        return None
+    return unit
+
+
+def _check_year(workbook: WorkbookData, located: LocatedReturn, catalog: Catalog,
+                expected_year: int | None, today: date, out: _Collector) -> int | None:
+    year, cell = located.year, located.year_source
+    fix = "请使用本年度模板重新填报，并核对“报表年度”"
+    if year is None:
+        out.add(ERROR, "missing_year", "未找到报表年度", "请在“报表年度”后填写年份，如 2024；最好使用本年度模板",
+                sheet=catalog.returns[located.return_code].sheets[0].name)
+        return None
+    if not catalog.reporting.first_year <= year <= today.year:
+        out.add(ERROR, "wrong_year", f"报表年度 {year} 不在可填报范围 {catalog.reporting.first_year}–{today.year} 内",
+                fix, cell=cell)
+        return None
+    stamped = workbook.properties.get("reporting_year", "")
+    if stamped.isdigit() and int(stamped) != year:
+        out.add(ERROR, "wrong_year", f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的",
+                f"请使用 {year} 年度模板重新填报，或核对报表年度", cell=cell)
+        return None
+    if expected_year is not None and expected_year != year:
+        out.add(ERROR, "wrong_year", f"本次收取的是 {expected_year} 年度报表，文件中的报表年度为 {year}", fix, cell=cell)
+        return None
+    named = {int(y) for y in YEAR_IN_FILE_NAME.findall(workbook.file_name)}
+    if named and year not in named:
+        out.add(ERROR, "wrong_year",
+                f"文件名表明是 {'、'.join(str(y) for y in sorted(named))} 年度报表，但文件中的报表年度为 {year}",
+                "请核对报表年度：若填错了年度，请用正确年度的模板重新填报；若文件名有误，请更正文件名", cell=cell)
+        return None
+    return year
+
+
+def _header_values(located: LocatedReturn, out: _Collector) -> tuple[str | None, str | None, date | None]:
+    submitter = parse_text(located.header["submitter"].raw).value if "submitter" in located.header else None
+    phone = parse_text(located.header["phone"].raw).value if "phone" in located.header else None
+    if not submitter:
+        out.add(WARNING, "missing_submitter", "未填写填报人", "请填写填报人姓名，便于核实数据",
+                cell=located.header.get("submitter"))
+    if not phone:
+        out.add(WARNING, "missing_phone", "未填写联系电话", "请填写联系电话，便于核实数据",
+                cell=located.header.get("phone"))
+    filled_on = None
+    cell = located.header.get("filled_on")
+    if cell is not None:
+        parsed = parse_date(cell.raw)
+        if parsed.ok and not parsed.empty:
+            filled_on = parsed.value
+        elif not parsed.ok:
+            out.add(WARNING, "bad_filled_on", parsed.error or "填报日期无法识别", TYPE_FIX["date"], cell=cell)
+    return (str(submitter) if submitter else None, str(phone) if phone else None, filled_on)
+
+
+def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: set,
+                 out: _Collector) -> list[ValueRow]:
+    rows = []
+    for code, cell in located.values.items():
+        if (cell.sheet, cell.cell) in blocked:
+            continue
+        remark_cell = located.remarks.get(code)
+        remark = _as_text(remark_cell.raw) if remark_cell else None
+        row = _value_row(catalog.indicator(code), cell, unit.code, 0, remark or None, out)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _resolve_record_key(record: LocatedRecord, table: Table, unit: Unit, registry: Registry,
+                        out: _Collector) -> Unit | None:
+    text = _as_text(record.key.raw)
+    if table.level == "county":
+        resolution = registry.resolve(text, types={"county"}, parent=unit.code)
+        if resolution.unit is None:
+            out.add(ERROR, "unknown_county", f"“{text}”不是{unit.short_name}所辖的县（区）。{resolution.message()}",
+                    f"请填写{unit.short_name}所辖县（区）的名称，每个县（区）一行", cell=record.key)
+        return resolution.unit
+    resolution = registry.resolve(text, types=set(table.key.resolves) if table.key else None)
+    if resolution.unit is None:
+        out.add(ERROR, "unknown_unit", resolution.message(), "请填写被督查单位的全称", cell=record.key)
+    return resolution.unit
+
+
+def _record_values(located: LocatedReturn, catalog: Catalog, unit: Unit, registry: Registry,
+                   blocked: set, out: _Collector) -> list[ValueRow]:
+    rows: list[ValueRow] = []
+    for table_code, records in located.records.items():
+        table = catalog.tables[table_code]
+        seen: dict[str, LocatedRecord] = {}
+        for position, record in enumerate(records, start=1):
+            if all(_parse(catalog.indicator(c), cell.raw).empty for c, cell in record.values.items()):
+                out.add(WARNING, "empty_row", f"“{_as_text(record.key.raw)}”这一行没有填写任何数据，按未报送处理",
+                        "如该单位有数据，请补填后重新报送", cell=record.key)
+                continue
+            entity = _resolve_record_key(record, table, unit, registry, out)
+            if entity is None:
+                continue
+            repeat_allowed = table.code == "R4_RANDOM"
+            if entity.code in seen and not repeat_allowed:
+                first = seen[entity.code].key
+                out.add(ERROR, "duplicate_row", f"“{entity.name}”出现了两次（另见 {first.cell}）",
+                        "每个单位只填一行，请合并或删除重复行", cell=record.key)
+                continue
+            seen[entity.code] = record
+            remark = _as_text(record.remark.raw) if record.remark else ""
+            row_no = position if repeat_allowed else 0
+            for code, cell in record.values.items():
+                if (cell.sheet, cell.cell) in blocked:
+                    continue
+                row = _value_row(catalog.indicator(code), cell, entity.code, row_no, remark or None, out)
+                if row is not None:
+                    rows.append(row)
+        if table.level == "county":
+            _report_missing_counties(unit, set(seen), registry, table, out)
+    return rows
+
+
+def _report_missing_counties(unit: Unit, present: set[str], registry: Registry, table: Table,
+                             out: _Collector) -> None:
+    missing = [c.name for c in registry.counties_of(unit.code) if c.code not in present]
+    if missing:
+        out.add(WARNING, "missing_counties", f"区县明细缺少：{'、'.join(missing)}（按未开展计）",
+                "请为每个所辖县（区）各填一行", sheet=table.sheet)
+
+
+def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str, out: _Collector) -> None:
+    by_key = {(v.indicator, v.entity_code, v.row_no): v for v in values}
+    for check in catalog.checks_of_return(return_code):
+        for (indicator, entity, row_no), lhs in by_key.items():
+            if indicator != check.lhs:
+                continue
+            rhs = by_key.get((check.rhs, entity, row_no))
+            if rhs is None or lhs.value_num is None or rhs.value_num is None:
+                continue
+            if lhs.value_num > rhs.value_num + 1e-9:
+                lhs_name = catalog.indicator(check.lhs).name
+                rhs_name = catalog.indicator(check.rhs).name
+                message = f"{check.message}：{lhs_name} {_as_text(lhs.value_num)} ＞ {rhs_name} {_as_text(rhs.value_num)}（{rhs.cell}）"
+                fix = "请核对这两个数；如确属实，请在“说明”栏写明原因" if check.severity == WARNING else "请核对这两个数后更正"
+                out.issues.append(Issue(check.severity, "check_failed", message, fix, out.file_name,
+                                        lhs.sheet, lhs.cell, lhs.raw_text))
+
+
+def validate_return(workbook: WorkbookData, located: LocatedReturn, catalog: Catalog, registry: Registry,
+                    *, expected_year: int | None = None, today: date | None = None) -> ValidatedReturn:
+    """Check a located return against the catalog and registry; never raises for bad content."""
+    out = _Collector(workbook.file_name, list(located.issues))
+    today = today or date.today()
+    blocked = _check_formulas(workbook, located, out)
+    unit = _resolve_submitter(located, catalog, registry, out)
+    year = _check_year(workbook, located, catalog, expected_year, today, out)
+    submitter, phone, filled_on = _header_values(located, out)
+    values: list[ValueRow] = []
+    if unit is not None:
+        values = _unit_values(located, catalog, unit, blocked, out)
+        values += _record_values(located, catalog, unit, registry, blocked, out)
+        _check_arithmetic(values, catalog, located.return_code, out)
+    return ValidatedReturn(
+        file_name=workbook.file_name, sha256=workbook.sha256, return_code=located.return_code,
+        year=year, unit_code=unit.code if unit else None, submitter=submitter, phone=phone,
+        filled_on=filled_on, values=tuple(values), issues=tuple(out.issues),
+        is_demo=workbook.properties.get("demo_data", "").lower() == "true",
+    )

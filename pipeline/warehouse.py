@@ -1,0 +1,267 @@
+"""The DuckDB warehouse and the one policy for connecting to it.
+
+DuckDB allows one writing process per database file, and a read-write open excludes other processes'
+read-only opens. So: **readers open ``data/warehouse.duckdb`` read-only; writers never write to it in
+place.**
+
+Writer (``writer()``):
+  1. takes an exclusive ``fcntl.flock`` on ``data/warehouse.lock`` (writers queue; readers never lock);
+  2. removes stale ``warehouse.duckdb.writing-*`` copies left by a writer that was killed;
+  3. copies the warehouse to ``warehouse.duckdb.writing-<pid>``, or creates that file fresh when no
+     warehouse exists yet, and brings its schema, views and catalog copy up to date;
+  4. hands the connection to the caller, who writes each file in its own transaction;
+  5. CHECKPOINTs, closes, fsyncs and ``os.replace``s the copy over the warehouse (atomic on POSIX),
+     fsyncs the directory, and releases the lock.
+  On an exception the copy is discarded and the exception re-raised. A crash (kill -9) at any point
+  leaves the old warehouse untouched; the stale copy is removed by the next writer.
+
+Readers (``open_reader()``, ``ReaderCache``) open the warehouse read-only. They notice a new version
+by the file's (st_ino, st_mtime_ns), which ``os.replace`` always changes, and reopen. A read-only
+connection is an in-memory DuckDB with the warehouse ATTACHed READ_ONLY, because ``duckdb.connect(path)``
+caches one database instance per path per process: while any cursor on the old instance lived, a
+reopen by path would silently return the old file. A DuckDB connection must not be shared across
+threads, so callers take ``cursor()`` per query.
+
+Never use ``duckdb.sql()`` (the hidden global database); always bound parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipeline.catalog import Catalog, load_catalog
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
+WAREHOUSE_ENV = "SHIBATIAO_WAREHOUSE"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+ATTACHED_NAME = "warehouse"  # the catalog name read-only connections USE
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: $SHIBATIAO_WAREHOUSE when set (tests use temporary paths), else data/warehouse.duckdb."""
+    override = os.environ.get(WAREHOUSE_ENV)
+    return Path(override) if override else DEFAULT_WAREHOUSE
+
+
+def lock_path(path: Path) -> Path:
+    """data/warehouse.duckdb -> data/warehouse.lock"""
+    return path.with_suffix(".lock")
+
+
+def _resolve(path: Path | str | None) -> Path:
+    return Path(path).absolute() if path is not None else warehouse_path().absolute()
+
+
+def version_token(path: Path | str | None = None) -> tuple[int, int]:
+    """(st_ino, st_mtime_ns) of the warehouse, (0, 0) when it does not exist; a cache key for pages."""
+    try:
+        stat = os.stat(_resolve(path))
+    except FileNotFoundError:
+        return (0, 0)
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+# --- schema -----------------------------------------------------------------------------------------
+
+
+def sql_files() -> list[Path]:
+    """schema.sql, then the views in file-name order (10_…, 20_…): later views build on earlier ones."""
+    return [SQL_DIR / "schema.sql", *sorted((SQL_DIR / "views").glob("*.sql"))]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT; ROLLBACK on any exception, which is re-raised."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        # A failed ROLLBACK must not hide the error that caused it.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables and (re)create the views; idempotent, all or nothing."""
+    with transaction(con):
+        for path in sql_files():
+            con.execute(path.read_text(encoding="utf-8"))
+
+
+def sync_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
+    """Rewrite catalog_measures and catalog_indicators from the catalog so views can join on them."""
+    measures = [(m.number, m.chapter, m.short_name) for m in catalog.measures]
+    indicators = [
+        (i.code, i.measure, i.name, i.unit, i.type, i.table, i.return_code, i.level)
+        for i in catalog.indicators.values()
+    ]
+    with transaction(con):
+        con.execute("DELETE FROM catalog_indicators")
+        con.execute("DELETE FROM catalog_measures")
+        con.executemany("INSERT INTO catalog_measures VALUES (?, ?, ?)", measures)
+        con.executemany("INSERT INTO catalog_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", indicators)
+
+
+# --- writer -----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """flock on the lock file; released by the kernel too when the process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path(path), "a") as handle:  # "a": create if missing, never truncate
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _copy_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.writing-{os.getpid()}")
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Only called under the lock, so every copy found belongs to a writer that died."""
+    for stale in path.parent.glob(f"{glob.escape(path.name)}.writing-*"):  # also matches their .wal files
+        stale.unlink(missing_ok=True)
+
+
+def _discard(copy: Path) -> None:
+    copy.unlink(missing_ok=True)
+    Path(f"{copy}.wal").unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """fsync a file or a directory (the directory makes the rename itself durable)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _write_cycle(path: Path, catalog: Catalog | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Copy, write, swap. The caller holds the lock."""
+    _remove_stale_copies(path)
+    copy = _copy_path(path)
+    if path.exists():
+        shutil.copyfile(path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        ensure_schema(con)
+        sync_catalog(con, catalog if catalog is not None else load_catalog())
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        _discard(copy)
+        raise
+    con.close()
+    _fsync(copy)
+    os.replace(copy, path)
+    _fsync(path.parent)
+
+
+@contextmanager
+def writer(path: Path | str | None = None, *, catalog: Catalog | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a private copy of the warehouse, swapped in when the block ends.
+
+    Blocks while another writer holds the lock. Not re-entrant: a nested writer on the same warehouse
+    in the same process would wait for itself. ``catalog`` defaults to catalog/measures.yaml.
+    """
+    target = _resolve(path)
+    with _exclusive_lock(target), _write_cycle(target, catalog) as con:
+        yield con
+
+
+# --- readers ----------------------------------------------------------------------------------------
+
+
+def _create_if_missing(path: Path) -> None:
+    """An empty warehouse, so pages show an empty state instead of an error."""
+    if path.exists():
+        return
+    with _exclusive_lock(path):
+        if path.exists():  # another process created it while we waited
+            return
+        with _write_cycle(path, None):
+            pass
+
+
+def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH $path AS {ATTACHED_NAME} (READ_ONLY)", {"path": str(path)})
+        con.execute(f"USE {ATTACHED_NAME}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse as it is now (created empty if missing).
+
+    Cursors taken from it must run ``USE warehouse`` first; ``ReaderCache.cursor()`` does that.
+    """
+    target = _resolve(path)
+    _create_if_missing(target)
+    return _attach_read_only(target)
+
+
+class ReaderCache:
+    """One cached read-only connection, reopened when the warehouse file has been replaced.
+
+    Thread-safe: each ``cursor()`` is a separate DuckDB connection for one thread. A replaced
+    connection is not closed, only dropped, so cursors already handed out finish their queries on the
+    old version; DuckDB frees it when the last of them is gone.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = _resolve(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._token: tuple[int, int] | None = None
+
+    def _current(self) -> duckdb.DuckDBPyConnection:
+        _create_if_missing(self.path)
+        # The token is read before opening: a swap in between costs one extra reopen, never a stale view.
+        token = version_token(self.path)
+        if self._con is None or token != self._token:
+            self._con = _attach_read_only(self.path)
+            self._token = token
+        return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the newest version of the warehouse, for one query or one thread."""
+        with self._lock:
+            cursor = self._current().cursor()
+        cursor.execute(f"USE {ATTACHED_NAME}")
+        return cursor
+
+    @property
+    def token(self) -> tuple[int, int] | None:
+        """The version the cached connection shows, None before the first cursor."""
+        return self._token
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+            self._con = None
+            self._token = None

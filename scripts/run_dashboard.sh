@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Start the dashboard on the first free port from ${PORT:-8501} and print its address.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=$(.venv/bin/python - "${PORT:-8501}" <<'PY'
+import socket, sys
+start = int(sys.argv[1])
+for port in range(start, start + 50):
+    with socket.socket() as s:
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        print(port)
+        break
+else:
+    sys.exit("没有可用端口")
+PY
+)
+echo "十八条落实看板：http://localhost:${port}"
+exec .venv/bin/streamlit run app.py --server.port "$port" --server.headless true
