@@ -26,8 +26,10 @@ $(DEMO_DIR)/manifest.json: $(VENV)/.installed
 demo: $(DEMO_DIR)/manifest.json
 
 # The demo warehouse is built from the demo returns when it does not exist yet.
+# Exit code 1 means "some files were rejected", which the demo returns include on purpose.
 $(WAREHOUSE): $(DEMO_DIR)/manifest.json
-	@$(PY) -m pipeline --warehouse $(WAREHOUSE) ingest $(DEMO_DIR) --quiet
+	@$(PY) -m pipeline --warehouse $(WAREHOUSE) ingest $(DEMO_DIR) --quiet; status=$$?; \
+	  if [ $$status -gt 1 ]; then exit $$status; fi
 
 warehouse: $(WAREHOUSE)
 

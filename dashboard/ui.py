@@ -19,27 +19,35 @@ log = logging.getLogger(__name__)
 
 
 @st.cache_resource
-def _reader() -> ReaderCache:
-    return ReaderCache(warehouse_path())
+def _reader(path: str) -> ReaderCache:
+    # Keyed by path so that tests (and a deployment that moves the warehouse) get the right file.
+    return ReaderCache(path)
+
+
+def cursor():
+    """A cursor on the current warehouse version, for one query on this thread."""
+    return _reader(str(warehouse_path())).cursor()
 
 
 def catalog() -> Catalog:
     return load_catalog()
 
 
-def warehouse_version() -> tuple[int, int]:
-    return version_token(warehouse_path())
+def warehouse_version() -> tuple[str, tuple[int, int]]:
+    """Cache key of the warehouse as it is now: its path and (inode, mtime); a write changes it."""
+    path = warehouse_path()
+    return str(path), version_token(path)
 
 
 @st.cache_data(max_entries=16, ttl=600)
-def warehouse_summary(version: tuple[int, int]) -> queries.WarehouseSummary:
-    return queries.warehouse_summary(_reader().cursor())
+def warehouse_summary(path: str, version: tuple[int, int]) -> queries.WarehouseSummary:
+    return queries.warehouse_summary(cursor())
 
 
 def demo_banner() -> None:
     """Say plainly, on every page, when what is shown is demo data, and how fresh the data is."""
     try:
-        summary = warehouse_summary(warehouse_version())
+        summary = warehouse_summary(*warehouse_version())
     except Exception:  # noqa: BLE001 - a broken warehouse must show a message, never a traceback
         log.exception("读取数据仓库失败")
         st.error("暂时无法读取数据仓库，请稍后刷新；如持续出现，请联系系统管理员。")

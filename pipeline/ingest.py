@@ -18,7 +18,7 @@ import duckdb
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.issues import ERROR, Issue, RejectedFile
-from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file
+from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file, recorded_issues
 from pipeline.locate import locate_return
 from pipeline.read import read_workbook
 from pipeline.registry import Registry, load_registry
@@ -72,9 +72,14 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
     registry = registry or load_registry()
     sha256 = hashlib.sha256(data).hexdigest()
     raw_path = archive_raw(data, raw_dir, file_name) if data else None
-    previous = already_loaded(con, sha256)
+    previous = already_loaded(con, sha256, file_name)
     if previous is not None:
-        return FileResult(file_name, sha256, "unchanged", previous.message, (), submission_id=previous.submission_id)
+        status, issues = recorded_issues(con, previous.submission_id)
+        # The same bytes again change nothing; a file rejected before is still rejected, with its errors,
+        # so a submitter who resends an unfixed file is not told "unchanged" and left guessing.
+        status = "rejected" if status == "rejected" else "unchanged"
+        return FileResult(file_name, sha256, status, previous.message, tuple(i.__class__(**{**i.as_dict(), "file": file_name}) for i in issues),
+                          submission_id=previous.submission_id)
     try:
         workbook = read_workbook(data, file_name)
         located = locate_return(workbook, catalog)

@@ -267,3 +267,18 @@ def _accepted_message(
     elif current != submission_id:
         text += f"；同一单位同一年度已有更晚收到的第{current}号报送，本份仅存档、不作为当前数据"
     return text + "。"
+
+
+def recorded_issues(con: duckdb.DuckDBPyConnection, submission_id: int) -> tuple[str, tuple[Issue, ...]]:
+    """The status and issues recorded for a submission, so a repeated bad file is told its errors again."""
+    status, file_name = con.execute(
+        "SELECT status, file_name FROM submissions WHERE submission_id = $id", {"id": submission_id}
+    ).fetchone()
+    rows = con.execute(
+        "SELECT severity, code, message, fix, sheet, cell, value FROM submission_issues "
+        "WHERE submission_id = $id ORDER BY seq",
+        {"id": submission_id},
+    ).fetchall()
+    issues = tuple(Issue(severity, code, message, fix, file_name, sheet, cell, value)
+                   for severity, code, message, fix, sheet, cell, value in rows)
+    return status, issues

@@ -7,9 +7,16 @@ removed; a trailing unit such as "（万元）" and a leading "其中：" tolera
 Everything returned is raw: values are as read, with the sheet and A1 address they came from.
 
 Search order: visible sheets in workbook order; a hidden sheet is used only when no visible sheet holds the
-table. The year comes from the cell after "报表年度", else a title such as "2024年度…", else the
-`reporting_year` document property (then year_source has no sheet or cell). When the year cell holds text
-that is not a year, year is None and year_source still points at that cell.
+table's rows (with a warning). The year comes from the cell after "报表年度", else a title such as
+"2024年度…", else the `reporting_year` document property (then year_source has no sheet or cell). When the
+year cell holds text that is not a year, year is None and year_source still points at that cell.
+
+Table extents. An indicator list runs from its header row to the next table title, section heading
+("二、…") or header row; rows whose label is no indicator are skipped (with a warning when they carry a
+value). A records table also ends at 3 blank rows in a row. Blank rows, 合计/小计 rows and note rows
+(备注、填表说明、注：…) are skipped; lines after a note count as its continuation unless they carry figures,
+so a note inserted inside a table does not cut it short. Values are returned for every indicator whose
+row or column was found, empty cells included, so the validator can name the cell to fill.
 """
 
 from __future__ import annotations
@@ -36,10 +43,12 @@ _TABLE_NUMBER = re.compile(r"表号\s*[:：]?\s*(R\d+)", re.IGNORECASE)
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年度")
 _YEAR_TEXT = re.compile(r"(\d{4})(年度?)?")
 _SUMMARY_KEYS = {"合计", "总计", "小计"}
+_OTHER_LABEL = re.compile(r"^[^\d\s:]\S{0,11}:")  # "模板版本：2021.1" is another label, not a value
 _YEAR_LABEL = "报表年度"
 _YEAR = "__year__"
 _KEY, _REMARK = "__key__", "__remark__"
-_TITLE_ROWS = 20  # titles, 表号 and the year sit at the top of a sheet
+_TITLE_ROWS = 20
+_TITLE_MAX_CHARS = 60  # titles, 表号 and the year sit at the top of a sheet
 _BLANK_RUN_END = 3  # this many blank rows in a row end a records table
 
 
@@ -85,6 +94,12 @@ def _key(value: object) -> str:
 
 def _loose(key: str) -> str:
     return _TRAILING_UNIT.sub("", _LEADING_NUMBER.sub("", key).removeprefix("其中:"))
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 def _blank(value: object) -> bool:
@@ -143,7 +158,9 @@ def _index(catalog: Catalog) -> _Index:
         distinct[table.code] = {i.code for i in indicators if i.name not in siblings}
     header_entries = [(f.code, (f.name, *f.aliases)) for f in catalog.header_block] + [(_YEAR, (_YEAR_LABEL,))]
     spellings = sorted({s for _, names in header_entries for s in names}, key=len, reverse=True)
-    pattern = re.compile(r"(?:^|(?<=\s))(" + "|".join(_tolerant(s) for s in spellings) + r")\s*[:：]")
+    # A short bracketed qualifier may sit between label and colon: 填报单位（公章）：…
+    pattern = re.compile(r"(?:^|(?<=\s))(" + "|".join(_tolerant(s) for s in spellings) + r")\s*"
+                         r"(?:[（(][^）)]{1,6}[）)])?\s*[:：]")
     return _Index(catalog, list_columns, labels, columns, distinct, _Names(header_entries), pattern,
                   {_key(t.title) for t in catalog.tables.values()})
 
@@ -266,8 +283,8 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
         if row in boundaries:
             break
         label_key = view.keys[row - 1][label_col - 1] if label_col <= len(view.keys[row - 1]) else ""
-        if _NOTE.match(view.first_key(row)):
-            continue
+        if _NOTE.match(view.first_key(row)) or index.header.match(label_key) is not None:
+            continue  # notes, and a header block placed under the table
         code = names.match(label_key)
         value = view.ref(row, value_col)
         if code is None:
@@ -275,7 +292,7 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                 label = view.ref(row, label_col)
                 hit.issues.append(Issue(
                     WARNING, "unknown_row", f"“{label.raw or '（空白）'}”不是“{hit.table.title}”表的指标，该行数据未读取",
-                    "请核对指标名称，使用模板中的原名称", file_name, view.name, label.cell, str(value.raw)))
+                    "请核对指标名称，使用模板中的原名称", file_name, view.name, label.cell, _as_text(value.raw)))
             continue
         label = view.ref(row, label_col)
         if code in first_cells:
@@ -310,7 +327,7 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
             continue
         key = view.ref(row, key_col)
         has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
-        if _key(key.raw) in _SUMMARY_KEYS or (in_notes and not has_values):
+        if {_key(key.raw), view.first_key(row)} & _SUMMARY_KEYS or (in_notes and not has_values):
             continue
         if _blank(key.raw):
             if has_values:
@@ -328,13 +345,14 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
 
 
 def _find_table(views: list[_View], table: Table, index: _Index, file_name: str) -> tuple[_Hit | None, list[Issue]]:
-    """The best match on a visible sheet (the catalog's sheet name breaks ties), else on a hidden one."""
+    """The best match: on a visible sheet unless only a hidden one holds the table's rows."""
     hits = [hit for view in views for hit in _candidates(view, table, index, file_name)]
-    visible = [h for h in hits if h.view.sheet.visible]
-    pool = visible or hits
-    if not pool:
+    if not hits:
         return None, []
-    best = max(pool, key=lambda h: (h.score, h.view.name == table.sheet, -views.index(h.view), -h.header_row))
+    # A header with data beats an empty one; then visible beats hidden; then more found, the catalog's sheet, order.
+    best = max(hits, key=lambda h: (h.score > 0, h.view.sheet.visible, h.score, h.view.name == table.sheet,
+                                    -views.index(h.view), -h.header_row))
+    visible = [h for h in hits if h.view.sheet.visible]
     issues = []
     others = sorted({h.view.name for h in visible if h.view is not best.view and h.score})
     if others and best.score:
@@ -442,20 +460,23 @@ def _value_right_of(view: _View, row: int, col: int, index: _Index) -> LocatedCe
     for right in range(col + 1, len(values) + 1):
         if _blank(values[right - 1]):
             continue
-        key = view.keys[row - 1][right - 1]
-        if index.header.match(key) is not None or index.header_pattern.match(str(values[right - 1])):
+        text = unicodedata.normalize("NFKC", str(values[right - 1])).strip()
+        if index.header.match(view.keys[row - 1][right - 1]) is not None or _OTHER_LABEL.match(text):
             break
         return view.ref(row, right)
     return view.ref(row, col + 1)
 
 
 def _header_fields(views: list[_View], index: _Index) -> dict[str, LocatedCell]:
-    """First filled occurrence of each label; the first empty one when none is filled."""
+    """Each label from the first sheet (in search order) that has it: its first filled occurrence there."""
     fields: dict[str, LocatedCell] = {}
     for view in views:
+        here: dict[str, LocatedCell] = {}
         for code, cell in _labels(view, index):
-            if code not in fields or (_blank(fields[code].raw) and not _blank(cell.raw)):
-                fields[code] = cell
+            if code not in here or (_blank(here[code].raw) and not _blank(cell.raw)):
+                here[code] = cell
+        for code, cell in here.items():
+            fields.setdefault(code, cell)
     return fields
 
 
@@ -471,12 +492,17 @@ def _parse_year(raw: object) -> int | None:
     return None
 
 
+def _is_title(key: str) -> bool:
+    """A return's title names a 表 and is one short line, not a numbered paragraph or a note."""
+    return "表" in key and len(key) <= _TITLE_MAX_CHARS and not _SECTION.match(key) and not _NOTE.match(key)
+
+
 def _year(workbook: WorkbookData, views: list[_View], year_cell: LocatedCell | None) -> tuple[int | None, LocatedCell | None]:
     if year_cell is not None and (year := _parse_year(year_cell.raw)) is not None:
         return year, year_cell
     for view, row, col, text in _top_texts(views):
         match = _TITLE_YEAR.search(unicodedata.normalize("NFKC", text).translate(_NUMERALS))
-        if match and not _NOTE.match(view.first_key(row)):
+        if match and _is_title(_key(text)):
             return int(match.group(1)), view.ref(row, col)
     stamped = workbook.properties.get("reporting_year", "")
     if (year := _parse_year(stamped)) is not None:

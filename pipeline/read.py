@@ -31,8 +31,9 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element, ParseError, XMLPullParser
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError
+from xml.parsers import expat
 
 import defusedxml.ElementTree as SafeET
 import xlrd
@@ -60,12 +61,14 @@ _DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS)
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _CORRUPT_FIX = "请在 Excel/WPS 中打开确认后重新保存并上传"
 _REL_OFFICE_DOCUMENT = "/officeDocument"
+_NOT_EXCEL_FIX = "请上传用本年度模板填写的 .xlsx 或 .xls 文件"
+_SAVE_AS_FIX = "请在 Excel/WPS 中打开后另存为 .xlsx 再上传"
 # Parts that tell what a zip that is not a workbook really is, for a message the submitter understands.
 _OTHER_ZIP_KINDS = {
-    "word/document.xml": "Word 文档（.docx）",
-    "ppt/presentation.xml": "PowerPoint 演示文稿（.pptx）",
-    "xl/workbook.bin": "二进制工作簿（.xlsb），本系统不支持该格式",
-    "content.xml": "WPS/LibreOffice 开放文档格式（.ods/.odt）",
+    "word/document.xml": ("文件不是 Excel 工作簿（是 Word 文档）", _NOT_EXCEL_FIX),
+    "ppt/presentation.xml": ("文件不是 Excel 工作簿（是 PowerPoint 演示文稿）", _NOT_EXCEL_FIX),
+    "xl/workbook.bin": ("文件是 Excel 二进制工作簿（.xlsb），本系统只接受 .xlsx、.xlsm 和 .xls", _SAVE_AS_FIX),
+    "content.xml": ("文件是开放文档格式（.ods），不是 Excel 工作簿", _SAVE_AS_FIX),
 }
 
 
@@ -96,20 +99,10 @@ class WorkbookData:
 
 
 @dataclass
-class _SheetScan:
-    """What the sheet XML says before calamine sees it: the used range and formulas lacking a value."""
-
-    max_row: int = 0
-    max_col: int = 0
-    formulas_without_value: list[str] = field(default_factory=list)
-
-
-@dataclass
 class _Package:
     format: str
-    sheet_parts: dict[str, str]  # sheet name -> part name
     properties: dict[str, str]
-    scans: dict[str, _SheetScan]  # sheet name -> scan
+    scans: dict[str, _SheetScanner]  # sheet name -> scan
 
 
 # -- public API ------------------------------------------------------------------------------------------------------
@@ -130,8 +123,7 @@ def read_workbook(data: bytes, file_name: str) -> WorkbookData:
         sizes = _xls_sizes(data, file_name)
         fmt, properties, formulas = "xls", {}, ()
     else:
-        raise _reject(file_name, "not_excel", f"文件不是 Excel 工作簿（{_sniff_kind(data)}）",
-                      "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+        raise _reject(file_name, "not_excel", *_sniff_kind(data))
     _check_cells(sizes, file_name)
     sheets = _read_sheets(data, file_name, sizes)
     return WorkbookData(
@@ -162,30 +154,32 @@ def _check_size(data: bytes, file_name: str) -> None:
         )
 
 
-def _sniff_kind(data: bytes) -> str:
+def _sniff_kind(data: bytes) -> tuple[str, str]:
+    """Message and fix for bytes that are neither zip nor OLE2: say what the file really is."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf"):
-        return "这是 PDF 文件"
+        return "文件不是 Excel 工作簿（是 PDF 文件）", _NOT_EXCEL_FIX
     if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return "这是 XML 电子表格（Excel 2003 XML），只是扩展名像 Excel"
-    if head.startswith((b"<html", b"<!doctype html", b"<table", b"mime-version")) or b"<html" in head:
-        return "这是网页（HTML）格式，只是扩展名像 Excel"
+        return "文件是 Excel 2003 XML 表格，不是本系统接受的格式", _SAVE_AS_FIX
+    if b"<html" in head or head.startswith((b"<table", b"mime-version")):
+        return "文件实际是网页（HTML）格式，只是扩展名像 Excel", _SAVE_AS_FIX
     try:
         data[:2048].decode("utf-8")
     except UnicodeDecodeError:
-        return "无法识别的文件内容"
-    return "这是纯文本文件"
+        return "文件不是 Excel 工作簿（无法识别的文件内容）", _NOT_EXCEL_FIX
+    return "文件不是 Excel 工作簿（是纯文本文件）", _NOT_EXCEL_FIX
+
+
+def _password_protected(file_name: str) -> RejectedFile:
+    return _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取", "请取消打开密码后另存为 .xlsx 再上传")
 
 
 def _check_ole2(data: bytes, file_name: str) -> None:
-    """An OLE2 container is an .xls, an encrypted .xlsx, or some other Office file."""
-    names = ("EncryptionInfo", "EncryptedPackage")
-    if any(name.encode("utf-16-le") in data for name in names):
-        raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
-                      "请取消打开密码后另存为 .xlsx 再上传")
+    """An OLE2 container is an .xls, an encrypted .xlsx (EncryptionInfo + EncryptedPackage), or another Office file."""
+    if any(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
+        raise _password_protected(file_name)
     if not any(name.encode("utf-16-le") in data for name in ("Workbook", "Book")):
-        raise _reject(file_name, "not_excel", "文件不是 Excel 工作簿（像是 Word 或其他 Office 文件）",
-                      "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+        raise _reject(file_name, "not_excel", "文件不是 Excel 工作簿（像是 Word 或其他 Office 文件）", _NOT_EXCEL_FIX)
 
 
 def _xls_sizes(data: bytes, file_name: str) -> dict[str, tuple[int, int]]:
@@ -200,8 +194,7 @@ def _xls_sizes(data: bytes, file_name: str) -> dict[str, tuple[int, int]]:
         return sizes
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
-            raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
-                          "请取消打开密码后另存为 .xlsx 再上传") from exc
+            raise _password_protected(file_name) from exc
         raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
     except Exception as exc:  # any failure of a parser on an untrusted file means the file is damaged
         raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
@@ -232,16 +225,15 @@ def _inspect_package(data: bytes, file_name: str) -> _Package:
     _check_directory(infos, file_name)
     parts = _Parts(data, file_name, {info.filename: info for info in infos})
     workbook_part = _workbook_part(parts)
-    sheet_parts = _sheet_parts(parts, workbook_part)
-    scans = {}
-    for name, part in sheet_parts.items():
+    package = _Package(_package_format(parts), _properties(parts), {})
+    for name, part in _sheet_parts(parts, workbook_part).items():
         if part in parts.infos:
-            scans[name] = _scan_sheet(parts.stream(part), file_name, name)
+            package.scans[name] = _scan_sheet(parts.stream(part), file_name, name)
     for info in infos:  # the rest is only inflated: sizes, CRC and DTD checked before calamine parses it
         if info.filename not in parts.seen:
             for _ in parts.stream(info.filename):
                 pass
-    return _Package(_package_format(parts), sheet_parts, _properties(parts), scans)
+    return package
 
 
 class _Parts:
@@ -266,7 +258,10 @@ class _Parts:
         except (ParseError, DefusedXmlException) as exc:
             raise _corrupt(self.file_name, f"部件“{name}”格式错误") from exc
 
+
 def _check_directory(infos: list[zipfile.ZipInfo], file_name: str) -> None:
+    if len({info.filename for info in infos}) != len(infos):  # which copy would calamine read? refuse to guess
+        raise _corrupt(file_name, "压缩包中有重名的部件")
     fix = "请在 Excel/WPS 中打开确认后重新保存；若确为正常报表，请删除无关的工作表、图片后重新保存"
     if len(infos) > MAX_ZIP_MEMBERS:
         raise _reject(file_name, "zip_bomb", f"文件内部包含 {len(infos)} 个部件，超过 {MAX_ZIP_MEMBERS} 个的上限，已拒绝读取", fix)
@@ -372,9 +367,9 @@ def _workbook_part(parts: _Parts) -> str:
             return part
     if "xl/workbook.xml" in parts.infos:
         return "xl/workbook.xml"
-    kind = next((kind for marker, kind in _OTHER_ZIP_KINDS.items() if marker in parts.infos), "压缩包中没有工作簿")
-    raise _reject(parts.file_name, "not_excel", f"文件不是 Excel 工作簿（{kind}）",
-                  "请上传用本年度模板填写的 .xlsx 或 .xls 文件")
+    default = ("文件不是 Excel 工作簿（压缩包中没有工作簿）", _NOT_EXCEL_FIX)
+    message, fix = next((kind for marker, kind in _OTHER_ZIP_KINDS.items() if marker in parts.infos), default)
+    raise _reject(parts.file_name, "not_excel", message, fix)
 
 
 def _sheet_parts(parts: _Parts, workbook_part: str) -> dict[str, str]:
@@ -418,32 +413,71 @@ def _properties(parts: _Parts) -> dict[str, str]:
     return properties
 
 
-def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetScan:
-    """Stream one sheet's XML: the extent of cells holding a value, and formulas saved without a result."""
-    scan = _SheetScan()
-    parser = XMLPullParser(events=("start", "end"))
-    row_number, col_number, sheet_data = 0, 0, None
+def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetScanner:
+    """Stream one sheet's XML through expat callbacks: no tree is built, so a long sheet stays cheap."""
+    scanner = _SheetScanner()
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = scanner.start, scanner.end
+    parser.CharacterDataHandler = scanner.text
+
+    def refuse_dtd(*_: object) -> None:  # unreachable after the byte scan in _inflate; kept as a second lock
+        raise _reject(file_name, "xml_bomb", f"工作表“{sheet}”含有文档类型定义（DOCTYPE），已拒绝读取",
+                      "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+
+    parser.StartDoctypeDeclHandler = refuse_dtd
     try:
         for chunk in chunks:
-            parser.feed(chunk)
-            for event, element in parser.read_events():
-                name = _local(element.tag)
-                if event == "start":
-                    if name == "row":
-                        row_number = int(element.get("r") or row_number + 1)
-                        col_number = 0
-                    elif name == "sheetData":
-                        sheet_data = element
-                    continue
-                if name == "c":
-                    row_number, col_number = _cell_position(element.get("r"), row_number, col_number + 1)
-                    _scan_cell(element, row_number, col_number, scan)
-                elif name == "row" and sheet_data is not None:
-                    sheet_data.clear()  # keep memory flat on long sheets
-        parser.close()
-    except (ParseError, ValueError) as exc:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (expat.ExpatError, ValueError) as exc:
         raise _corrupt(file_name, f"工作表“{sheet}”的内容格式错误") from exc
-    return scan
+    return scanner
+
+
+class _SheetScanner:
+    """What a sheet's XML says before calamine sees it: the extent of cells holding a value (what calamine
+    will allocate) and the formulas saved without a result."""
+
+    def __init__(self) -> None:
+        self.max_row = self.max_col = 0
+        self.formulas_without_value: list[str] = []
+        self._row = self._col = 0
+        self._in_cell = self._in_value = False
+        self._type: str | None = None
+        self._formula = self._value = self._filled = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]  # some writers prefix the main namespace (x:c)
+        if local == "c":
+            self._row, self._col = _cell_position(attrs.get("r"), self._row, self._col + 1)
+            self._in_cell, self._type = True, attrs.get("t")
+            self._formula = self._value = self._filled = False
+        elif self._in_cell:
+            if local == "f":
+                self._formula = True
+            elif local == "v":
+                self._value = self._in_value = True
+            elif local == "is":
+                self._value = self._filled = True
+        elif local == "row":
+            self._row = int(attrs["r"]) if "r" in attrs else self._row + 1
+            self._col = 0
+
+    def end(self, name: str) -> None:
+        local = name.rpartition(":")[2]
+        if local == "v":
+            self._in_value = False
+        elif local == "c":
+            self._in_cell = False
+            if self._value:
+                self.max_row, self.max_col = max(self.max_row, self._row), max(self.max_col, self._col)
+            if self._formula and not (self._value and (self._filled or self._type == "str")):
+                self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._row}")
+
+    def text(self, data: str) -> None:
+        if self._in_value and data:
+            self._filled = True
 
 
 def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
@@ -455,18 +489,6 @@ def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
     for letter in match.group(1):
         number = number * 26 + ord(letter) - 64
     return int(match.group(2)), number
-
-
-def _scan_cell(element: Element, row: int, col: int, scan: _SheetScan) -> None:
-    children = {_local(child.tag): child for child in element}
-    value = children.get("v")
-    if value is not None or "is" in children:
-        scan.max_row = max(scan.max_row, row)
-        scan.max_col = max(scan.max_col, col)
-    if "f" in children:
-        has_value = value is not None and (bool(value.text) or element.get("t") == "str")
-        if not has_value:
-            scan.formulas_without_value.append(f"{get_column_letter(col)}{row}")
 
 
 # -- cell values through calamine ------------------------------------------------------------------------------------
@@ -489,8 +511,7 @@ def _read_sheets(data: bytes, file_name: str, sizes: dict[str, tuple[int, int]])
     except RejectedFile:
         raise
     except PasswordError as exc:
-        raise _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取",
-                      "请取消打开密码后另存为 .xlsx 再上传") from exc
+        raise _password_protected(file_name) from exc
     except Exception as exc:  # any failure of the parser on an untrusted file means the file is damaged
         raise _corrupt(file_name, "无法读取工作表内容") from exc
 

@@ -21,6 +21,7 @@ from pipeline.registry import Registry, Unit
 from pipeline.validated import ValidatedReturn, ValueRow
 
 UNIT_TYPE_NAMES = {"province": "省总工会", "city": "市级总工会", "industry": "省级产业工会", "county": "县（区）总工会"}
+DEMO_PREFIX = "演示_"
 YEAR_IN_FILE_NAME = re.compile(r"(?<!\d)(20[2-9]\d)(?!\d)")
 
 
@@ -291,6 +292,11 @@ def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str
                                         lhs.sheet, lhs.cell, lhs.raw_text))
 
 
+def is_demo_file(workbook: WorkbookData) -> bool:
+    """Demo returns carry a demo_data property; an .xls copy cannot hold one, so its 演示_ name counts too."""
+    return workbook.properties.get("demo_data", "").lower() == "true" or workbook.file_name.startswith(DEMO_PREFIX)
+
+
 def validate_return(workbook: WorkbookData, located: LocatedReturn, catalog: Catalog, registry: Registry,
                     *, expected_year: int | None = None, today: date | None = None) -> ValidatedReturn:
     """Check a located return against the catalog and registry; never raises for bad content."""
@@ -309,5 +315,5 @@ def validate_return(workbook: WorkbookData, located: LocatedReturn, catalog: Cat
         file_name=workbook.file_name, sha256=workbook.sha256, return_code=located.return_code,
         year=year, unit_code=unit.code if unit else None, submitter=submitter, phone=phone,
         filled_on=filled_on, values=tuple(values), issues=tuple(out.issues),
-        is_demo=workbook.properties.get("demo_data", "").lower() == "true",
+        is_demo=is_demo_file(workbook),
     )

@@ -12,7 +12,9 @@ from pipeline.demo.generate import DEFAULT_OUT, DEFAULT_SEED, generate
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.demo", description="生成演示报表（演示数据，固定种子可重现）")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.demo", description="生成演示报表（演示数据，固定种子可重现）"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="输出文件夹（默认 data/demo/returns）")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子（默认 {DEFAULT_SEED}）")
     parser.add_argument("--force", action="store_true", help="即使已有同一种子的演示数据也重新生成")

@@ -20,7 +20,7 @@ from pipeline.registry import Registry
 NOT_EXCEL = (
     "%PDF-1.4\n%âãÏÓ\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
     "% 扫描件：市（区）总工会年度报表（盖章版）\n%%EOF\n"
-).encode("utf-8")
+).encode()
 UNKNOWN_UNIT_NAME = "北京市总工会"
 
 
@@ -159,12 +159,12 @@ BUILDERS: dict[str, Callable[[Catalog, Registry, BrokenFile], None]] = {
 }
 
 
-def broken_files(catalog: Catalog, registry: Registry, returns: dict[tuple[str, str, int], ReturnStory]) -> list[BrokenFile]:
-    items = []
-    for spec in DEFECTS:
-        story = _earlier(returns[(spec.return_code, spec.unit_code, spec.year)], days=5)
-        item = BrokenFile(spec.defect, story, spec.suffix, spec.errors,
-                          values=dict(story.values), records=copy.deepcopy(story.records))
-        BUILDERS[spec.defect](catalog, registry, item)
-        items.append(item)
-    return items
+def broken_file(
+    catalog: Catalog, registry: Registry, returns: dict[tuple[str, str, int], ReturnStory], spec: DefectSpec
+) -> BrokenFile:
+    story = _earlier(returns[(spec.return_code, spec.unit_code, spec.year)], days=5)
+    item = BrokenFile(
+        spec.defect, story, spec.suffix, spec.errors, values=dict(story.values), records=copy.deepcopy(story.records)
+    )
+    BUILDERS[spec.defect](catalog, registry, item)
+    return item

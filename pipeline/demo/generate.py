@@ -39,15 +39,19 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pipeline.catalog import REPO_ROOT, Catalog, load_catalog
-from pipeline.demo.defects import broken_files
-from pipeline.demo.messy import TraitContext, apply_traits, formula_cells
+from pipeline.demo.defects import DEFECTS, DefectSpec, broken_file
+from pipeline.demo.filing import RESUBMITTED
+from pipeline.demo.jobs import Job, run_jobs
+from pipeline.demo.messy import TraitContext
 from pipeline.demo.model import ReturnStory, sub_rng
 from pipeline.demo.plan import TRAIT_PLAN, XLS_COPIES
-from pipeline.demo.story import RESUBMITTED, Story, build_story
+from pipeline.demo.story import Story, build_story
+from pipeline.demo.traits import apply_traits, formula_cells
 from pipeline.demo.writer import filed_at, filled_workbook, xlsx_bytes
 from pipeline.demo.xls import xls_bytes
 from pipeline.registry import Registry, load_registry
@@ -86,23 +90,37 @@ def _json(value: Any) -> Any:
     return value
 
 
+def deadline(catalog: Catalog, year: int) -> date:
+    """The last on-time filing day of a year's returns (catalog: reporting.deadline_month_day)."""
+    month, day = (int(part) for part in catalog.reporting.deadline_month_day.split("-"))
+    return date(year + 1, month, day)
+
+
 def _entry(story: ReturnStory, **fields: Any) -> dict[str, Any]:
     errors, warnings = list(fields.get("errors", ())), sorted(set(fields.get("warnings", ())))
     outcome = "rejected" if errors else "accepted_with_warnings" if warnings else "accepted"
     return {
-        "unit_code": story.unit_code or None, "unit_name": story.unit_name,
-        "return_code": story.return_code, "year": story.year,
-        "version": fields.get("version", 1), "supersedes": fields.get("supersedes"),
-        "filled_on": story.filled_on.isoformat(), "late": story.filled_on > date(story.year + 1, 1, 31),
-        "traits": list(fields.get("traits", ())), "trait_details": fields.get("details", {}),
-        "defects": list(fields.get("defects", ())), "expected_outcome": outcome,
-        "expected_warnings": warnings, "expected_errors": errors,
-        "values": _json(fields.get("values", story.values)), "remarks": dict(story.remarks),
-        "records": _json(fields.get("records", story.records)), "clean_twin": fields.get("clean_twin"),
+        "unit_code": story.unit_code or None,
+        "unit_name": story.unit_name,
+        "return_code": story.return_code,
+        "year": story.year,
+        "version": fields.get("version", 1),
+        "supersedes": fields.get("supersedes"),
+        "filled_on": story.filled_on.isoformat(),
+        "traits": list(fields.get("traits", ())),
+        "trait_details": fields.get("details", {}),
+        "defects": list(fields.get("defects", ())),
+        "expected_outcome": outcome,
+        "expected_warnings": warnings,
+        "expected_errors": errors,
+        "values": _json(fields.get("values", story.values)),
+        "remarks": dict(story.remarks),
+        "records": _json(fields.get("records", story.records)),
+        "clean_twin": fields.get("clean_twin"),
     }
 
 
-def _messy(catalog: Catalog, registry: Registry, story: ReturnStory, seed: int) -> Output:
+def _messy(catalog: Catalog, registry: Registry, story: ReturnStory, seed: int) -> list[Output]:
     plan = TRAIT_PLAN[(story.year, story.return_code, story.unit_code)]
     working = copy.deepcopy(story)  # a trait may round a value (约40): the manifest reports what is loaded
     wb, layout = filled_workbook(catalog, registry, working)
@@ -110,7 +128,7 @@ def _messy(catalog: Catalog, registry: Registry, story: ReturnStory, seed: int) 
     apply_traits(wb, ctx, tuple(plan))
     data = xlsx_bytes(wb, story.filled_on, wps=ctx.wps, cached_values=formula_cells(wb, ctx.formula_values))
     entry = _entry(working, traits=sorted(plan), details=ctx.details, warnings=ctx.warnings)
-    return Output(relative_path(story), data, story.filled_on, entry)
+    return [Output(relative_path(story), data, story.filled_on, entry)]
 
 
 def _clean(catalog: Catalog, registry: Registry, story: ReturnStory, suffix: str = "", **fields: Any) -> list[Output]:
@@ -118,48 +136,58 @@ def _clean(catalog: Catalog, registry: Registry, story: ReturnStory, suffix: str
     path = relative_path(story, suffix)
     outputs = [Output(path, xlsx_bytes(wb, story.filled_on), story.filled_on, _entry(story, **fields))]
     if (story.year, story.return_code, story.unit_code) in XLS_COPIES:
-        entry = _entry(story, traits=["xls_copy"], details={"xls_copy": [{"text": "同一报表另存为 .xls"}]},
-                       clean_twin=path)
+        entry = _entry(
+            story, traits=["xls_copy"], details={"xls_copy": [{"text": "同一报表另存为 .xls"}]}, clean_twin=path
+        )
         outputs.append(Output(relative_path(story, suffix, ".xls"), xls_bytes(wb), story.filled_on, entry))
     return outputs
 
 
-def _returns(catalog: Catalog, registry: Registry, story: Story) -> list[Output]:
-    outputs: list[Output] = []
+def _return_jobs(catalog: Catalog, registry: Registry, story: Story) -> list[Job]:
+    jobs: list[Job] = []
     for ret in story.filed():
         if (ret.unit_code, ret.return_code, ret.year) == RESUBMITTED:
-            first = _clean(catalog, registry, story.first_version, FIRST_VERSION_SUFFIX)
-            outputs += first
-            outputs += _clean(catalog, registry, ret, CORRECTED_SUFFIX, version=2, supersedes=first[0].path)
+            first = relative_path(story.first_version, FIRST_VERSION_SUFFIX)
+            jobs.append(partial(_clean, catalog, registry, story.first_version, FIRST_VERSION_SUFFIX))
+            jobs.append(partial(_clean, catalog, registry, ret, CORRECTED_SUFFIX, version=2, supersedes=first))
         elif (ret.year, ret.return_code, ret.unit_code) in TRAIT_PLAN:
-            outputs.append(_messy(catalog, registry, ret, story.seed))
+            jobs.append(partial(_messy, catalog, registry, ret, story.seed))
         else:
-            outputs += _clean(catalog, registry, ret)
-    return outputs
+            jobs.append(partial(_clean, catalog, registry, ret))
+    return jobs
 
 
-def _broken(catalog: Catalog, registry: Registry, story: Story) -> list[Output]:
-    outputs = []
-    for item in broken_files(catalog, registry, story.returns):
-        entry = _entry(item.story, defects=[item.defect], errors=item.errors, values=item.values,
-                       records=item.records)
-        outputs.append(Output(relative_path(item.story, item.suffix), item.data, item.story.filled_on, entry))
-    return outputs
+def _broken(catalog: Catalog, registry: Registry, story: Story, spec: DefectSpec) -> list[Output]:
+    item = broken_file(catalog, registry, story.returns, spec)
+    entry = _entry(item.story, defects=[item.defect], errors=item.errors, values=item.values, records=item.records)
+    return [Output(relative_path(item.story, item.suffix), item.data, item.story.filled_on, entry)]
 
 
 def build_outputs(catalog: Catalog, registry: Registry, seed: int) -> tuple[list[Output], dict[str, Any]]:
     """Every file's bytes and the manifest, in memory."""
     story = build_story(catalog, registry, seed)
-    outputs = sorted([*_returns(catalog, registry, story), *_broken(catalog, registry, story)], key=lambda o: o.path)
+    jobs = _return_jobs(catalog, registry, story)
+    jobs += [partial(_broken, catalog, registry, story, spec) for spec in DEFECTS]
+    outputs = sorted(run_jobs(jobs), key=lambda o: o.path)
     paths = [o.path for o in outputs]
     if len(set(paths)) != len(paths):
         raise ValueError("演示文件名重复")
-    files = []
-    for output in outputs:
-        files.append({"file": output.path, "sha256": hashlib.sha256(output.data).hexdigest(), **output.entry})
+    files = [
+        {
+            "file": o.path,
+            "sha256": hashlib.sha256(o.data).hexdigest(),
+            "late": o.filled_on > deadline(catalog, o.entry["year"]),
+            **o.entry,
+        }
+        for o in outputs
+    ]
     manifest = {
-        "demo_data": True, "label": catalog.reporting.demo_label, "seed": seed,
-        "generator_version": GENERATOR_VERSION, "story": story.summary, "files": files,
+        "demo_data": True,
+        "label": catalog.reporting.demo_label,
+        "seed": seed,
+        "generator_version": GENERATOR_VERSION,
+        "story": story.summary,
+        "files": files,
         "missing": [{"unit_code": u, "return_code": r, "year": y} for u, r, y in story.missing],
     }
     return outputs, manifest
@@ -206,8 +234,14 @@ def write_outputs(out: Path, outputs: list[Output], manifest: dict[str, Any]) ->
     (out / MANIFEST).write_text(manifest_text(manifest), encoding="utf-8")
 
 
-def generate(out: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, force: bool = False,
-             catalog: Catalog | None = None, registry: Registry | None = None) -> dict[str, Any] | None:
+def generate(
+    out: Path = DEFAULT_OUT,
+    seed: int = DEFAULT_SEED,
+    *,
+    force: bool = False,
+    catalog: Catalog | None = None,
+    registry: Registry | None = None,
+) -> dict[str, Any] | None:
     """Write the demo returns into `out`; None when they are already there (unless force)."""
     out = Path(out)
     if not force and is_current(out, seed):

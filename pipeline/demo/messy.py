@@ -67,8 +67,11 @@ class TraitContext:
 
     def free_numbers(self) -> list[str]:
         """Numeric indicators of the indicator list that no trait has rewritten yet, in catalog order."""
-        return [c for c, v in self.story.values.items()
-                if self.catalog.indicators[c].is_numeric and c not in self.touched and not isinstance(v, bool)]
+        return [
+            c
+            for c, v in self.story.values.items()
+            if self.catalog.indicators[c].is_numeric and c not in self.touched and not isinstance(v, bool)
+        ]
 
 
 def plain(value: float | int) -> str:
@@ -83,7 +86,7 @@ def _number_text(variant: str, value: float | int, unit: str) -> str | None:
         return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
     if variant == "fullwidth_digits":
         return plain(value).translate(FULLWIDTH)
-    if variant == "wan_suffix" and unit == "人" and value >= 10000:
+    if variant == "wan_suffix" and unit == "人" and value >= 10000 and value % 100 == 0:
         return f"{(Decimal(int(value)) / 10000).normalize():f}万人"
     if variant == "wan_suffix" and unit == "万元":
         return f"{plain(value)}万元"
@@ -167,8 +170,11 @@ def _split(rng: random.Random, value: float | int) -> tuple[str, str] | None:
 
 
 def formulas_with_cached_values(wb: Workbook, ctx: TraitContext) -> None:
+    """=a+b where a person adds two parts by hand: amounts first, then counts of at least 20."""
     count = int((ctx.options.get("formulas_with_cached_values") or ("2",))[0])
-    for code in ctx.free_numbers():
+    codes = [c for c in ctx.free_numbers() if ctx.catalog.indicators[c].type == "amount"]
+    codes += [c for c in ctx.free_numbers() if ctx.catalog.indicators[c].type == "count" and ctx.story.values[c] >= 20]
+    for code in codes:
         parts = _split(ctx.rng, ctx.story.values[code])
         if parts is None:
             continue
@@ -192,21 +198,16 @@ def _checks_hold(catalog: Catalog, values: dict[str, object]) -> bool:
 
 
 def estimate_value(wb: Workbook, ctx: TraitContext) -> None:
-    """约N in a count of at least 15; the clean value becomes N (what the reader will load)."""
-    for code in sorted(ctx.free_numbers(), key=lambda c: ctx.story.values[c]):
-        value = ctx.story.values[code]
-        if ctx.catalog.indicators[code].type != "count" or value < 15:
-            continue
-        rounded = int(round(value, -1))
-        if not _checks_hold(ctx.catalog, {**ctx.story.values, code: rounded}):
-            continue
-        ctx.story.values[code] = rounded
-        ctx.value_cell(wb, code).value = f"约{rounded}"
-        ctx.touched.add(code)
-        ctx.warnings.append("estimate")
-        ctx.note("estimate_value", indicator=code, text=f"约{rounded}")
-        return
-    raise ValueError(f"{ctx.story.unit_name} {ctx.story.year}：没有适合写成估计数的数")
+    """约N in the count the plan names; the clean value becomes N (what the reader will load)."""
+    code = (ctx.options.get("estimate_value") or ("m7_rationalized_this_year",))[0]
+    rounded = max(10, int(round(ctx.story.values[code], -1)))
+    if code in ctx.touched or not _checks_hold(ctx.catalog, {**ctx.story.values, code: rounded}):
+        raise ValueError(f"{ctx.story.unit_name} {ctx.story.year}：{code} 不宜写成估计数")
+    ctx.story.values[code] = rounded
+    ctx.value_cell(wb, code).value = f"约{rounded}"
+    ctx.touched.add(code)
+    ctx.warnings.append("estimate")
+    ctx.note("estimate_value", indicator=code, text=f"约{rounded}")
 
 
 CELL_TRAITS: dict[str, Callable[[Workbook, TraitContext], None]] = {
@@ -216,27 +217,3 @@ CELL_TRAITS: dict[str, Callable[[Workbook, TraitContext], None]] = {
     "dates_as_text": dates_as_text,
     "unit_name_spelling": unit_name_spelling,
 }
-
-
-def apply_traits(wb: Workbook, ctx: TraitContext, traits: tuple[str, ...]) -> None:
-    """Apply the traits in a fixed order: cell-level ones first, while the layout still holds."""
-    from pipeline.demo.messy_sheets import SHEET_TRAITS
-
-    order = [*CELL_TRAITS, *SHEET_TRAITS]
-    unknown = set(traits) - set(order) - {"xls_copy"}
-    if unknown:
-        raise ValueError(f"未知的特征：{'、'.join(sorted(unknown))}")
-    for name in order:
-        if name in traits:
-            (CELL_TRAITS.get(name) or SHEET_TRAITS[name])(wb, ctx)
-
-
-def formula_cells(wb: Workbook, formula_values: dict[str, str]) -> dict[tuple[str, str], str]:
-    """(sheet, cell) -> cached value for every formula a trait wrote, wherever later traits moved it."""
-    found = {}
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value in formula_values:
-                    found[(ws.title, cell.coordinate)] = formula_values[cell.value]
-    return found

@@ -94,8 +94,12 @@ def moved_columns(wb: Workbook, ctx: TraitContext) -> None:
         letters = list(layout.columns.values())
         first, last = letters[0], letters[-1]
         swap_columns(ws, first, last, range(layout.header_row, layout.first_data_row + layout.max_rows))
-        ctx.note("moved_columns", sheet=ws.title, swapped=f"{first}↔{last}",
-                 text=f"“{ws[f'{first}{layout.header_row}'].value}”与“{ws[f'{last}{layout.header_row}'].value}”两列互换")
+        ctx.note(
+            "moved_columns",
+            sheet=ws.title,
+            swapped=f"{first}↔{last}",
+            text=f"“{ws[f'{first}{layout.header_row}'].value}”与“{ws[f'{last}{layout.header_row}'].value}”两列互换",
+        )
 
 
 def note_rows(wb: Workbook, ctx: TraitContext) -> None:

@@ -29,7 +29,6 @@ class ReturnStory:
     submitter: str = ""
     phone: str = ""
     filled_on: date = date(2000, 1, 1)
-    late: bool = False
 
     def header(self) -> dict[str, Any]:
         return {

@@ -68,4 +68,3 @@ def swap_columns(ws: Worksheet, first: str, second: str, rows: range) -> None:
 def last_column(ws: Worksheet, header_row: int) -> str:
     used = [c.column for c in ws[header_row] if c.value not in (None, "")]
     return get_column_letter(max(used))
-

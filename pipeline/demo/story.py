@@ -23,7 +23,7 @@ Provincial industry unions (R2; measures 5, 7, 11–13, 15–18)
   year collects 95.5–99%.
 - Member coverage (会员÷职工) and 基层工会数 never fall, except 机械冶金建材 (I03) coverage dips in 2023 (预警).
 - 海员建设 (I07) sets up its 联席会议制度 only in 2022 (2021: 7 of 8 units meet measure 13 → 预警).
-- 农林水利气象 (I06) trains only 65% of its cadres in 2021 (预警); everyone else ≥ 82%.
+- 农林水利气象 (I06) trains only about two thirds of its cadres in 2021 (预警); everyone else at least 80%.
 - Promotion (measure 17): each union's promotion rate ÷ the provincial organ's is 0.82–0.96 in 2021–2022
   (预警) and 1.0–1.2 from 2023 (达标).
 
@@ -45,25 +45,16 @@ Filing (headers, missing and late returns) is described in generate.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from pipeline.catalog import Catalog
+from pipeline.demo.filing import MISSING, RESUBMITTED, add_headers, first_version
 from pipeline.demo.model import ReturnStory
-from pipeline.demo.people import Contacts, filled_on
 from pipeline.demo.story_cities import city_returns
 from pipeline.demo.story_province import inspection_returns, organ_rates, province_returns
-from pipeline.demo.summary import summarise, verify_story
 from pipeline.demo.story_unions import union_returns
+from pipeline.demo.summary import summarise, verify_story
 from pipeline.registry import Registry
-
-MISSING = (("C10", "R1", 2025), ("I07", "R2", 2025))
-LATE = {("C02", "R1", 2024): date(2025, 2, 20), ("I05", "R2", 2023): date(2024, 2, 6)}
-# 2023 宝鸡 R1 first version: 重点工作经费 typed with an extra digit, corrected in version 2.
-RESUBMITTED = ("C03", "R1", 2023)
-RESUBMISSION_ERROR = ("m6_budget_key_work", 10)
-FIRST_VERSION_FILED = date(2024, 1, 12)
-SECOND_VERSION_FILED = date(2024, 1, 19)
 
 
 @dataclass
@@ -80,27 +71,6 @@ class Story:
         return [s for key, s in sorted(self.returns.items()) if key not in missing]
 
 
-def _add_headers(seed: int, stories: list[ReturnStory]) -> None:
-    contacts = Contacts(seed)
-    for story in stories:
-        story.submitter, story.phone = contacts.contact(story.unit_code, story.year)
-        key = (story.unit_code, story.return_code, story.year)
-        story.filled_on = LATE.get(key) or filled_on(seed, *key)
-        story.late = key in LATE
-        if key == RESUBMITTED:
-            story.filled_on = SECOND_VERSION_FILED
-
-
-def _first_version(story: ReturnStory) -> ReturnStory:
-    code, factor = RESUBMISSION_ERROR
-    first = ReturnStory(story.unit_code, story.unit_name, story.return_code, story.year,
-                        values=dict(story.values), remarks=dict(story.remarks),
-                        records={k: [dict(r) for r in rows] for k, rows in story.records.items()},
-                        submitter=story.submitter, phone=story.phone, filled_on=FIRST_VERSION_FILED)
-    first.values[code] = round(story.values[code] * factor, 1)
-    return first
-
-
 def build_story(catalog: Catalog, registry: Registry, seed: int) -> Story:
     """Every return's content for every unit and year (the missing ones included, flagged in `missing`)."""
     stories = [
@@ -109,9 +79,9 @@ def build_story(catalog: Catalog, registry: Registry, seed: int) -> Story:
         *province_returns(seed, registry),
         *inspection_returns(seed, registry),
     ]
-    _add_headers(seed, stories)
+    add_headers(seed, stories)
     returns = {s.key: s for s in stories}
-    first = _first_version(returns[("R1", RESUBMITTED[0], RESUBMITTED[2])])
+    first = first_version(returns[("R1", RESUBMITTED[0], RESUBMITTED[2])])
     story = Story(seed, returns, first, MISSING, {})
     verify_story(catalog, story)
     story.summary = summarise(story, registry)

@@ -35,8 +35,7 @@ PROFILES: dict[str, CityProfile] = {
 }
 
 # Yearly growth of the city's own budget lines, by profile: (low, high) fraction.
-GROWTH = {"strong": (0.08, 0.15), "lagging": (0.10, 0.20), "normal": (0.03, 0.08),
-          "coverage_lagging": (0.03, 0.07)}
+GROWTH = {"strong": (0.08, 0.15), "lagging": (0.10, 0.20), "normal": (0.03, 0.08), "coverage_lagging": (0.03, 0.07)}
 ANKANG_CHANGE = {2022: (0.04, 0.07), 2023: (-0.10, -0.06), 2024: (-0.08, -0.05), 2025: (-0.06, -0.03)}
 XIAN_JUMP_YEAR = 2024
 XIAN_JUMP_REMARK = "2024年新增省级示范项目专项经费"
@@ -93,11 +92,14 @@ def _not_held(rng: random.Random, counties: tuple[Unit, ...], misses: int) -> se
     return {u.code for u in rng.sample(list(counties), min(misses, len(counties)))}
 
 
-def county_rows(seed: int, city: Unit, counties: tuple[Unit, ...], profile: CityProfile,
-                unions: dict[int, list[int]], year: int) -> list[dict[str, Any]]:
+def county_rows(
+    seed: int, city: Unit, counties: tuple[Unit, ...], profile: CityProfile, unions: dict[int, list[int]], year: int
+) -> list[dict[str, Any]]:
     rng = sub_rng(seed, "county", city.code, year)
     not_held = _not_held(rng, counties, profile.misses.get(year, 0))
-    budget_share = {"strong": 1.0, "lagging": 0.5 + 0.12 * (year - YEARS[0])}.get(profile.kind, 0.85 + 0.04 * (year - YEARS[0]))
+    budget_share = {"strong": 1.0, "lagging": 0.5 + 0.12 * (year - YEARS[0])}.get(
+        profile.kind, 0.85 + 0.04 * (year - YEARS[0])
+    )
     rows = []
     for position, county in enumerate(counties):
         county_rng = sub_rng(seed, "county-amount", county.code)
@@ -140,13 +142,21 @@ def city_returns(seed: int, registry: Registry) -> list[ReturnStory]:
         for year in YEARS:
             own_unions += rng.randint(0, 2 if profile.kind == "strong" else 1)
             key, office = budgets[year]
-            story = ReturnStory(city.code, city.name, "R1", year, values={
-                "m3_city_meetings": city_meetings(rng, profile.kind, year),
-                "m6_budget_key_work": key,
-                "m6_resident_office_funds": office,
-                "m8_city_industry_unions": own_unions,
-                "m8_city_new_form_federations": min(4, (0 if profile.kind == "lagging" else 1) + (year - YEARS[0]) // 2),
-            })
+            story = ReturnStory(
+                city.code,
+                city.name,
+                "R1",
+                year,
+                values={
+                    "m3_city_meetings": city_meetings(rng, profile.kind, year),
+                    "m6_budget_key_work": key,
+                    "m6_resident_office_funds": office,
+                    "m8_city_industry_unions": own_unions,
+                    "m8_city_new_form_federations": min(
+                        4, (0 if profile.kind == "lagging" else 1) + (year - YEARS[0]) // 2
+                    ),
+                },
+            )
             story.records["R1_COUNTY"] = county_rows(seed, city, counties, profile, unions, year)
             if city.code == "C01" and year == XIAN_JUMP_YEAR:
                 story.remarks["m6_budget_key_work"] = XIAN_JUMP_REMARK

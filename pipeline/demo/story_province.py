@@ -10,8 +10,13 @@ from pipeline.demo.model import YEARS, ReturnStory, sub_rng
 from pipeline.registry import Registry, Unit
 
 CONFERENCE_DATE = date(2022, 11, 17)  # the one 全省产业工会工作会议 so far
-MEETING_DATES = {2021: date(2021, 12, 16), 2022: date(2022, 4, 21), 2023: date(2023, 3, 30),
-                 2024: date(2024, 4, 11), 2025: date(2025, 3, 27)}
+MEETING_DATES = {
+    2021: date(2021, 12, 16),
+    2022: date(2022, 4, 21),
+    2023: date(2023, 3, 30),
+    2024: date(2024, 4, 11),
+    2025: date(2025, 3, 27),
+}
 REPORTED_SHORT = {2022: 7}  # 2022: one union could not report
 REPORTED_REMARK = "省海员建设工会因疫情防控未能到会汇报，会后书面报送"
 DISBURSE_LOW_YEAR = 2023  # ~82% of approved funds paid out
@@ -31,9 +36,14 @@ SPECIAL_YEARS = (2022, 2024)
 SPECIAL_SKIPPED = {2024: ("C12",)}  # 2024 round did not reach 韩城
 LOW_SCORERS = ("C07", "I04")  # 汉中 and 国防邮电: mean below 80
 RANDOM_MATTERS = (
-    "安全生产月活动落实情况", "职工技能竞赛组织情况", "新就业形态劳动者入会集中行动",
-    "夏季送清凉活动落实情况", "困难职工帮扶资金使用情况", "劳模工匠创新工作室建设情况",
-    "产业工会经费使用管理情况", "产业工人队伍建设改革任务推进情况",
+    "安全生产月活动落实情况",
+    "职工技能竞赛组织情况",
+    "新就业形态劳动者入会集中行动",
+    "夏季送清凉活动落实情况",
+    "困难职工帮扶资金使用情况",
+    "劳模工匠创新工作室建设情况",
+    "产业工会经费使用管理情况",
+    "产业工人队伍建设改革任务推进情况",
 )
 RANDOM_COUNTS = {2021: 1, 2022: 2, 2023: 3, 2024: 2, 2025: 3}
 RANDOM_LOW_YEAR = 2023  # rectification of random-inspection problems below 90%
@@ -64,8 +74,12 @@ def funds(rng: random.Random, year: int) -> dict[str, Any]:
     requested = round(rng.uniform(180, 260) * (1.04 ** (year - YEARS[0])), 1)
     approved = round(requested * rng.uniform(0.86, 0.97), 1)
     rate = rng.uniform(0.81, 0.83) if year == DISBURSE_LOW_YEAR else rng.uniform(0.92, 0.99)
-    return {"m4_activities": rng.randint(2, 5), "m4_funds_requested": requested,
-            "m4_funds_approved": approved, "m4_funds_disbursed": round(approved * rate, 1)}
+    return {
+        "m4_activities": rng.randint(2, 5),
+        "m4_funds_requested": requested,
+        "m4_funds_approved": approved,
+        "m4_funds_disbursed": round(approved * rate, 1),
+    }
 
 
 def province_returns(seed: int, registry: Registry) -> list[ReturnStory]:
@@ -78,8 +92,10 @@ def province_returns(seed: int, registry: Registry) -> list[ReturnStory]:
         values: dict[str, Any] = {
             "m2_meeting_date": MEETING_DATES[year],
             "m2_unions_reported": REPORTED_SHORT.get(year, len(registry.industry_unions())),
-            **funds(rng, year), **shares[year],
-            "m17_organ_eligible": eligible, "m17_organ_promoted": promoted,
+            **funds(rng, year),
+            **shares[year],
+            "m17_organ_eligible": eligible,
+            "m17_organ_promoted": promoted,
         }
         if year == CONFERENCE_DATE.year:
             values["m1_conference_date"] = CONFERENCE_DATE
@@ -125,10 +141,22 @@ def special_rows(rng: random.Random, units: list[Unit], year: int) -> list[dict[
         low = unit.code in LOW_SCORERS
         score_list = scores(rng, low)
         found, rectified = problems(rng, low)
-        codes = ("m9_score_leadership", "m9_score_system", "m9_score_staffing", "m9_score_responsibility",
-                 "m9_score_funding", "m9_score_tasks", "m9_score_role")
-        row: dict[str, Any] = {"key": unit.name, "m9_inspection_date": day, **dict(zip(codes, score_list, strict=True)),
-                               "m9_problems_found": found, "m9_problems_rectified": rectified}
+        codes = (
+            "m9_score_leadership",
+            "m9_score_system",
+            "m9_score_staffing",
+            "m9_score_responsibility",
+            "m9_score_funding",
+            "m9_score_tasks",
+            "m9_score_role",
+        )
+        row: dict[str, Any] = {
+            "key": unit.name,
+            "m9_inspection_date": day,
+            **dict(zip(codes, score_list, strict=True)),
+            "m9_problems_found": found,
+            "m9_problems_rectified": rectified,
+        }
         if low:
             row["remark"] = "整改工作仍在推进中"
         rows.append(row)
@@ -143,9 +171,15 @@ def random_rows(rng: random.Random, units: list[Unit], year: int) -> list[dict[s
         month = 12 if year == YEARS[0] else 4 + 3 * number
         found = rng.randint(2, 4) if year == RANDOM_LOW_YEAR else rng.randint(1, 5)
         rectified = found - 2 if year == RANDOM_LOW_YEAR and number == 0 else found
-        rows.append({"key": rng.choice(units).name, "m10_matter": matter,
-                     "m10_inspection_date": date(year, month, rng.randint(3, 26)),
-                     "m10_problems_found": found, "m10_problems_rectified": rectified})
+        rows.append(
+            {
+                "key": rng.choice(units).name,
+                "m10_matter": matter,
+                "m10_inspection_date": date(year, month, rng.randint(3, 26)),
+                "m10_problems_found": found,
+                "m10_problems_rectified": rectified,
+            }
+        )
     return rows
 
 

@@ -59,12 +59,15 @@ def promotions(rng: random.Random, cadres: int, organ_rate: float, year: int) ->
     """(符合晋升条件, 提拔晋升) whose rate ÷ the organ's rate falls in the story's parity band."""
     low, high = PARITY_BELOW if year <= 2022 else PARITY_AT
     start = max(4, cadres // 2 + rng.randint(-1, 2))
-    for eligible in range(start, start + 30):
-        for promoted in range(1, eligible + 1):
-            parity = promoted / eligible / organ_rate
-            if low <= parity <= high:
-                return eligible, promoted
-    raise ValueError("no promotion count fits the parity band")
+    fitting = [
+        (eligible, promoted)
+        for eligible in range(start, start + 12)
+        for promoted in range(1, eligible + 1)
+        if low <= promoted / eligible / organ_rate <= high
+    ]
+    if not fitting:
+        raise ValueError("no promotion count fits the parity band")
+    return rng.choice(fitting)
 
 
 class UnionYears:
@@ -84,7 +87,7 @@ class UnionYears:
             return
         rng = self.rng
         self.grassroots += rng.randint(3, 30)
-        self.employees = round(self.employees * rng.uniform(0.995, 1.03))
+        self.employees = int(round(self.employees * rng.uniform(0.995, 1.03), -2))  # 职工人数 reported in hundreds
         if (self.code, year) == COVERAGE_DIP:
             self.coverage -= rng.uniform(0.012, 0.02)
         else:
@@ -100,10 +103,8 @@ class UnionYears:
 
     def staffing(self, year: int) -> tuple[int, int, int]:
         establishment = self.base.establishment
-        if self.code == STAFF_SHORT:
-            in_post = STAFF_SHORT_IN_POST[year]
-        else:
-            in_post = establishment - self.rng.randint(0, 1)
+        short = self.code == STAFF_SHORT
+        in_post = STAFF_SHORT_IN_POST[year] if short else establishment - self.rng.randint(0, 1)
         return establishment, in_post, self.rng.randint(0, min(2, in_post))
 
 
@@ -118,21 +119,32 @@ def union_values(state: UnionYears, year: int, organ_rate: float, previous_rate:
     has_system = (code, year) != NO_SYSTEM
     topics = rng.randint(1, 4)
     return {
-        "m5_dues_due": due, "m5_dues_collected": collected,
-        "m7_grassroots_unions": state.grassroots, "m7_rationalized_this_year": rng.randint(8, 60),
-        "m7_members": members, "m7_employees": employees,
-        "m11_leadership_studies": rng.randint(2, 6), "m11_guidance_visits": rng.randint(3, 12),
-        "m12_staff_establishment": establishment, "m12_staff_in_post": in_post, "m12_staff_added": added,
+        "m5_dues_due": due,
+        "m5_dues_collected": collected,
+        "m7_grassroots_unions": state.grassroots,
+        "m7_rationalized_this_year": rng.randint(8, 60),
+        "m7_members": members,
+        "m7_employees": employees,
+        "m11_leadership_studies": rng.randint(2, 6),
+        "m11_guidance_visits": rng.randint(3, 12),
+        "m12_staff_establishment": establishment,
+        "m12_staff_in_post": in_post,
+        "m12_staff_added": added,
         "m13_has_joint_meeting_system": has_system,
         "m13_counterparts": rng.randint(2, 5) if has_system else 0,
         "m13_meetings_held": rng.randint(1, 4) if has_system else 0,
         "m13_problems_resolved": rng.randint(1, 6) if has_system else 0,
-        "m15_party_organizations": rng.randint(1, 3), "m15_joint_activities": rng.randint(2, 8),
-        "m16_cadres": cadres, "m16_cadres_trained": min(cadres, math.ceil(cadres * trained_rate)),
-        "m16_training_sessions": rng.randint(1, 4), "m16_cadres_exchanged": rng.randint(0, 3),
-        "m17_cadres_eligible": eligible, "m17_cadres_promoted": promoted,
+        "m15_party_organizations": rng.randint(1, 3),
+        "m15_joint_activities": rng.randint(2, 8),
+        "m16_cadres": cadres,
+        "m16_cadres_trained": min(cadres, math.ceil(cadres * trained_rate)),
+        "m16_training_sessions": rng.randint(1, 4),
+        "m16_cadres_exchanged": rng.randint(0, 3),
+        "m17_cadres_eligible": eligible,
+        "m17_cadres_promoted": promoted,
         "m17_rated_excellent": max(1, round(cadres * rng.uniform(0.12, 0.2))),
-        "m18_research_topics": topics, "m18_outputs_adopted": rng.randint(0, topics),
+        "m18_research_topics": topics,
+        "m18_outputs_adopted": rng.randint(0, topics),
     }
 
 
@@ -158,6 +170,7 @@ def union_returns(seed: int, registry: Registry, organ_rates: dict[int, float]) 
             state.advance(year)
             values = union_values(state, year, organ_rates[year], previous_rate)
             previous_rate = values["m7_members"] / values["m7_employees"]
-            stories.append(ReturnStory(union.code, union.name, "R2", year, values=values,
-                                       remarks=union_remarks(union.code, year)))
+            stories.append(
+                ReturnStory(union.code, union.name, "R2", year, values=values, remarks=union_remarks(union.code, year))
+            )
     return stories

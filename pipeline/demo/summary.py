@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pipeline.catalog import Catalog
+from pipeline.demo.filing import LATE, RESUBMITTED
 from pipeline.demo.model import YEARS, ReturnStory
 from pipeline.registry import Registry
 
@@ -45,7 +46,9 @@ def _rows_of(story: ReturnStory) -> list[tuple[str, dict[str, Any]]]:
 def verify_story(catalog: Catalog, story: Story) -> None:
     """Raise ValueError when a figure has the wrong type, sits in the wrong return or breaks a check."""
     for ret in [*story.returns.values(), story.first_version]:
-        allowed = {i.code for t in catalog.tables_of_return(ret.return_code) for i in catalog.indicators_of_table(t.code)}
+        allowed = {
+            i.code for t in catalog.tables_of_return(ret.return_code) for i in catalog.indicators_of_table(t.code)
+        }
         checks = catalog.checks_of_return(ret.return_code)
         for where, figures in _rows_of(ret):
             for code, value in figures.items():
@@ -89,8 +92,11 @@ def _city_facts(story: Story, registry: Registry) -> dict[str, Any]:
     for city in registry.cities():
         facts["coverage"][city.code] = _per_year(story, "R1", city.code, _coverage)
         facts["budget_total"][city.code] = _per_year(
-            story, "R1", city.code,
-            lambda r: round(r.values["m6_budget_key_work"] + r.values["m6_resident_office_funds"], 1))
+            story,
+            "R1",
+            city.code,
+            lambda r: round(r.values["m6_budget_key_work"] + r.values["m6_resident_office_funds"], 1),
+        )
         facts["county_union_share"][city.code] = _per_year(story, "R1", city.code, _union_share)
     return facts
 
@@ -106,10 +112,14 @@ def _union_facts(story: Story, registry: Registry) -> dict[str, Any]:
     facts: dict[str, Any] = {"dues_rate": {}, "staffing_rate": {}, "promotion_parity": {}}
     for union in registry.industry_unions():
         facts["dues_rate"][union.code] = _per_year(
-            story, "R2", union.code, lambda r: _ratio(r.values["m5_dues_collected"], r.values["m5_dues_due"]))
+            story, "R2", union.code, lambda r: _ratio(r.values["m5_dues_collected"], r.values["m5_dues_due"])
+        )
         facts["staffing_rate"][union.code] = _per_year(
-            story, "R2", union.code,
-            lambda r: _ratio(r.values["m12_staff_in_post"], r.values["m12_staff_establishment"]))
+            story,
+            "R2",
+            union.code,
+            lambda r: _ratio(r.values["m12_staff_in_post"], r.values["m12_staff_establishment"]),
+        )
         facts["promotion_parity"][union.code] = _per_year(story, "R2", union.code, parity)
     return facts
 
@@ -119,40 +129,57 @@ def _province_facts(story: Story, registry: Registry) -> dict[str, Any]:
     r3 = {y: story.returns[("R3", code, y)].values for y in YEARS}
     r4 = {y: story.returns[("R4", code, y)].records for y in YEARS}
     return {
-        "conference_dates": {str(y): v["m1_conference_date"].isoformat() for y, v in r3.items() if "m1_conference_date" in v},
+        "conference_dates": {
+            str(y): v["m1_conference_date"].isoformat() for y, v in r3.items() if "m1_conference_date" in v
+        },
         "unions_reported": {str(y): v["m2_unions_reported"] for y, v in r3.items()},
-        "funds_disbursed_rate": {str(y): _ratio(v["m4_funds_disbursed"], v["m4_funds_approved"]) for y, v in r3.items()},
+        "funds_disbursed_rate": {
+            str(y): _ratio(v["m4_funds_disbursed"], v["m4_funds_approved"]) for y, v in r3.items()
+        },
         "special_inspection_units": {str(y): len(t["R4_SPECIAL"]) for y, t in r4.items() if t["R4_SPECIAL"]},
         "special_inspection_mean_score": {
-            str(y): {row["key"]: round(sum(v for k, v in row.items() if k.startswith("m9_score")) / 7, 2)
-                     for row in t["R4_SPECIAL"]}
-            for y, t in r4.items() if t["R4_SPECIAL"]
+            str(y): {
+                row["key"]: round(sum(v for k, v in row.items() if k.startswith("m9_score")) / 7, 2)
+                for row in t["R4_SPECIAL"]
+            }
+            for y, t in r4.items()
+            if t["R4_SPECIAL"]
         },
         "random_inspections": {str(y): len(t["R4_RANDOM"]) for y, t in r4.items()},
         "random_rectification_rate": {
-            str(y): _ratio(sum(r["m10_problems_rectified"] for r in t["R4_RANDOM"]),
-                           sum(r["m10_problems_found"] for r in t["R4_RANDOM"]))
+            str(y): _ratio(
+                sum(r["m10_problems_rectified"] for r in t["R4_RANDOM"]),
+                sum(r["m10_problems_found"] for r in t["R4_RANDOM"]),
+            )
             for y, t in r4.items()
         },
     }
 
 
 def summarise(story: Story, registry: Registry) -> dict[str, Any]:
-    from pipeline.demo.story import LATE, RESUBMITTED  # the filing plan lives with the story
-
     return {
         "narrative": list(NARRATIVE),
         "groups": {
-            "strong_improving": ["C01", "C03", "C08"], "lagging_improving": ["C02", "C10"],
-            "coverage_lagging": ["C07"], "funding_falling": ["C09"], "understaffed": ["I04"],
-            "dues_warning_2024": ["I04", "I08"], "inspection_low_scorers": ["C07", "I04"],
+            "strong_improving": ["C01", "C03", "C08"],
+            "lagging_improving": ["C02", "C10"],
+            "coverage_lagging": ["C07"],
+            "funding_falling": ["C09"],
+            "understaffed": ["I04"],
+            "dues_warning_2024": ["I04", "I08"],
+            "inspection_low_scorers": ["C07", "I04"],
         },
         "cities": _city_facts(story, registry),
         "industry_unions": _union_facts(story, registry),
         "province": _province_facts(story, registry),
         "missing": [{"unit_code": u, "return_code": r, "year": y} for u, r, y in story.missing],
-        "late": [{"unit_code": u, "return_code": r, "year": y, "filled_on": d.isoformat()}
-                 for (u, r, y), d in sorted(LATE.items())],
-        "resubmitted": {"unit_code": RESUBMITTED[0], "return_code": RESUBMITTED[1], "year": RESUBMITTED[2],
-                        "corrected": "m6_budget_key_work"},
+        "late": [
+            {"unit_code": u, "return_code": r, "year": y, "filled_on": d.isoformat()}
+            for (u, r, y), d in sorted(LATE.items())
+        ],
+        "resubmitted": {
+            "unit_code": RESUBMITTED[0],
+            "return_code": RESUBMITTED[1],
+            "year": RESUBMITTED[2],
+            "corrected": "m6_budget_key_work",
+        },
     }

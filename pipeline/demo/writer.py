@@ -33,7 +33,11 @@ def filed_at(day: date) -> datetime:
 
 
 def filled_workbook(
-    catalog: Catalog, registry: Registry, story: ReturnStory, *, template_year: int | None = None,
+    catalog: Catalog,
+    registry: Registry,
+    story: ReturnStory,
+    *,
+    template_year: int | None = None,
     own_template: bool = True,
 ) -> tuple[Workbook, TemplateLayout]:
     """The template of the story's return, filled with its content and marked as demo data.
@@ -45,8 +49,7 @@ def filled_workbook(
     unit_code = story.unit_code if own_template else None
     wb, layout = build_template(catalog, registry, story.return_code, year, unit_code=unit_code)
     records = {table: [_cells(r) for r in rows] for table, rows in story.records.items()}
-    fill_return(wb, layout, header=story.header(), values=_cells(story.values), remarks=story.remarks,
-                records=records)
+    fill_return(wb, layout, header=story.header(), values=_cells(story.values), remarks=story.remarks, records=records)
     mark_demo(wb, catalog, story, year)
     return wb, layout
 

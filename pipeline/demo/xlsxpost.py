@@ -23,7 +23,7 @@ WPS_APP_XML = (
     'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
     "<Application>WPS 表格</Application><AppVersion>12.1</AppVersion><DocSecurity>0</DocSecurity>"
     "</Properties>"
-).encode("utf-8")
+).encode()
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -42,7 +42,8 @@ def _with_cached_values(xml: bytes, cells: dict[str, str]) -> bytes:
     """Write <v>value</v> into each formula cell openpyxl left with an empty value."""
     for ref, value in cells.items():
         pattern = re.compile(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)')
-        xml, count = pattern.subn(lambda m: m.group(1) + b"<v>" + value.encode() + b"</v>", xml)
+        cached = b"<v>" + value.encode() + b"</v>"
+        xml, count = pattern.subn(lambda m, cached=cached: m.group(1) + cached, xml)
         if count != 1:
             raise ValueError(f"formula cell {ref} not found in the sheet XML")
     return xml

@@ -1,0 +1,47 @@
+"""Shared fixtures: the demo returns and a warehouse built from them, made once per test session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.demo.generate import generate
+from pipeline.ingest import ingest_paths
+
+
+@pytest.fixture(scope="session")
+def demo_returns(tmp_path_factory) -> Path:
+    """The seeded demo returns, generated exactly as `make run` does."""
+    out = tmp_path_factory.mktemp("demo") / "returns"
+    generate(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(demo_returns) -> dict:
+    return json.loads((demo_returns / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_ingest(demo_returns, tmp_path_factory):
+    """A warehouse holding every demo return, and the per-file results of loading them."""
+    root = tmp_path_factory.mktemp("warehouse")
+    warehouse = root / "warehouse.duckdb"
+    results = ingest_paths([demo_returns], warehouse=warehouse, raw_dir=root / "raw")
+    return warehouse, results
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_ingest) -> Path:
+    return demo_ingest[0]
+
+
+@pytest.fixture
+def demo_warehouse_copy(demo_warehouse, tmp_path) -> Path:
+    """A private copy for tests that write."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    return copy
