@@ -11,7 +11,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import queries
+import queries.warehouse as queries
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.warehouse import ReaderCache, version_token, warehouse_path
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import queries, ui
+import queries.warehouse as queries
+from dashboard import ui
 
 catalog = ui.catalog()
 for chapter, measures in queries.measures_by_chapter(catalog):

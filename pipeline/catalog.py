@@ -113,6 +113,10 @@ class Rule:
     thresholds: dict[str, float]
     reading: str
 
+    @property
+    def metric_name(self) -> str:
+        return str(self.params["metric_name"])
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -279,7 +283,7 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     if spec is None:
         known = "、".join(RULE_SPECS)
         raise CatalogError(f"指标目录 {where}：未知的规则类型“{kind}”（可用：{known}）")
-    for param in spec.params:
+    for param in (*spec.params, "metric_name"):
         _require(raw, param, f"{where} 规则 {kind}")
     thresholds = dict(raw.get("thresholds") or {})
     for name in spec.thresholds:

@@ -151,18 +151,33 @@ def _index(catalog: Catalog) -> _Index:
             labels[table.code] = _Names(entries)
             continue
         assert table.key is not None  # the catalog loader requires a key on every records table
-        columns[table.code] = _Names([*entries, (_KEY, (table.key.name, *table.key.aliases)),
-                                      (_REMARK, (remark.name, *remark.aliases))])
-        siblings = {i.name for t in catalog.tables_of_return(table.return_code) if t.code != table.code
-                    for i in catalog.indicators_of_table(t.code)}
+        columns[table.code] = _Names(
+            [*entries, (_KEY, (table.key.name, *table.key.aliases)), (_REMARK, (remark.name, *remark.aliases))]
+        )
+        siblings = {
+            i.name
+            for t in catalog.tables_of_return(table.return_code)
+            if t.code != table.code
+            for i in catalog.indicators_of_table(t.code)
+        }
         distinct[table.code] = {i.code for i in indicators if i.name not in siblings}
     header_entries = [(f.code, (f.name, *f.aliases)) for f in catalog.header_block] + [(_YEAR, (_YEAR_LABEL,))]
     spellings = sorted({s for _, names in header_entries for s in names}, key=len, reverse=True)
     # A short bracketed qualifier may sit between label and colon: 填报单位（公章）：…
-    pattern = re.compile(r"(?:^|(?<=\s))(" + "|".join(_tolerant(s) for s in spellings) + r")\s*"
-                         r"(?:[（(][^）)]{1,6}[）)])?\s*[:：]")
-    return _Index(catalog, list_columns, labels, columns, distinct, _Names(header_entries), pattern,
-                  {_key(t.title) for t in catalog.tables.values()})
+    pattern = re.compile(
+        r"(?:^|(?<=\s))(" + "|".join(_tolerant(s) for s in spellings) + r")\s*"
+        r"(?:[（(][^）)]{1,6}[）)])?\s*[:：]"
+    )
+    return _Index(
+        catalog,
+        list_columns,
+        labels,
+        columns,
+        distinct,
+        _Names(header_entries),
+        pattern,
+        {_key(t.title) for t in catalog.tables.values()},
+    )
 
 
 def _tolerant(label: str) -> str:
@@ -290,15 +305,33 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
         if code is None:
             if not _blank(value.raw):
                 label = view.ref(row, label_col)
-                hit.issues.append(Issue(
-                    WARNING, "unknown_row", f"“{label.raw or '（空白）'}”不是“{hit.table.title}”表的指标，该行数据未读取",
-                    "请核对指标名称，使用模板中的原名称", file_name, view.name, label.cell, _as_text(value.raw)))
+                hit.issues.append(
+                    Issue(
+                        WARNING,
+                        "unknown_row",
+                        f"“{label.raw or '（空白）'}”不是“{hit.table.title}”表的指标，该行数据未读取",
+                        "请核对指标名称，使用模板中的原名称",
+                        file_name,
+                        view.name,
+                        label.cell,
+                        _as_text(value.raw),
+                    )
+                )
             continue
         label = view.ref(row, label_col)
         if code in first_cells:
-            hit.issues.append(Issue(
-                ERROR, "duplicate_indicator", f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
-                "请删除重复的一行，只保留一个数值", file_name, view.name, label.cell, str(label.raw)))
+            hit.issues.append(
+                Issue(
+                    ERROR,
+                    "duplicate_indicator",
+                    f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
+                    "请删除重复的一行，只保留一个数值",
+                    file_name,
+                    view.name,
+                    label.cell,
+                    str(label.raw),
+                )
+            )
             continue
         first_cells[code] = label
         hit.values[code] = value
@@ -332,14 +365,27 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
         if _blank(key.raw):
             if has_values:
                 assert table.key is not None
-                hit.issues.append(Issue(
-                    ERROR, "missing_key", f"第{row}行填写了数据，但没有填写“{table.key.name}”",
-                    f"请在该行填写{table.key.name}，或删除该行", file_name, view.name, key.cell))
+                hit.issues.append(
+                    Issue(
+                        ERROR,
+                        "missing_key",
+                        f"第{row}行填写了数据，但没有填写“{table.key.name}”",
+                        f"请在该行填写{table.key.name}，或删除该行",
+                        file_name,
+                        view.name,
+                        key.cell,
+                    )
+                )
             continue
         remark = view.ref(row, remark_col) if remark_col is not None else None
-        hit.records.append(LocatedRecord(
-            key, {code: view.ref(row, col) for code, col in value_cols.items()},
-            remark if remark is not None and not _blank(remark.raw) else None, row))
+        hit.records.append(
+            LocatedRecord(
+                key,
+                {code: view.ref(row, col) for code, col in value_cols.items()},
+                remark if remark is not None and not _blank(remark.raw) else None,
+                row,
+            )
+        )
         hit.rows.add(row)
     return hit
 
@@ -350,19 +396,42 @@ def _find_table(views: list[_View], table: Table, index: _Index, file_name: str)
     if not hits:
         return None, []
     # A header with data beats an empty one; then visible beats hidden; then more found, the catalog's sheet, order.
-    best = max(hits, key=lambda h: (h.score > 0, h.view.sheet.visible, h.score, h.view.name == table.sheet,
-                                    -views.index(h.view), -h.header_row))
+    best = max(
+        hits,
+        key=lambda h: (
+            h.score > 0,
+            h.view.sheet.visible,
+            h.score,
+            h.view.name == table.sheet,
+            -views.index(h.view),
+            -h.header_row,
+        ),
+    )
     visible = [h for h in hits if h.view.sheet.visible]
     issues = []
     others = sorted({h.view.name for h in visible if h.view is not best.view and h.score})
     if others and best.score:
-        issues.append(Issue(
-            WARNING, "duplicate_table", f"“{table.title}”表在工作表“{best.view.name}”和“{'、'.join(others)}”中都出现，已读取“{best.view.name}”",
-            "请删除多余的工作表或表格，只保留要报送的一份", file_name, best.view.name))
+        issues.append(
+            Issue(
+                WARNING,
+                "duplicate_table",
+                f"“{table.title}”表在工作表“{best.view.name}”和“{'、'.join(others)}”中都出现，已读取“{best.view.name}”",
+                "请删除多余的工作表或表格，只保留要报送的一份",
+                file_name,
+                best.view.name,
+            )
+        )
     if not best.view.sheet.visible:
-        issues.append(Issue(
-            WARNING, "hidden_sheet", f"“{table.title}”表位于隐藏的工作表“{best.view.name}”中，已按该表读取",
-            "请取消隐藏该工作表并核对数据是否为本次要报送的", file_name, best.view.name))
+        issues.append(
+            Issue(
+                WARNING,
+                "hidden_sheet",
+                f"“{table.title}”表位于隐藏的工作表“{best.view.name}”中，已按该表读取",
+                "请取消隐藏该工作表并核对数据是否为本次要报送的",
+                file_name,
+                best.view.name,
+            )
+        )
     return best, issues
 
 
@@ -372,13 +441,27 @@ def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
         severity = ERROR if indicator.required else WARNING
         if table.kind == "indicator_list" and indicator.code not in hit.values:
             value_name = index.catalog.indicator_list_columns["value"].name
-            issues.append(Issue(
-                severity, "missing_indicator", f"“{table.title}”表中找不到指标“{indicator.name}”这一行",
-                f"请在该表中恢复指标名称为“{indicator.name}”的一行，并在“{value_name}”列填写", file_name, hit.view.name))
+            issues.append(
+                Issue(
+                    severity,
+                    "missing_indicator",
+                    f"“{table.title}”表中找不到指标“{indicator.name}”这一行",
+                    f"请在该表中恢复指标名称为“{indicator.name}”的一行，并在“{value_name}”列填写",
+                    file_name,
+                    hit.view.name,
+                )
+            )
         elif table.kind == "records" and indicator.code not in hit.columns:
-            issues.append(Issue(
-                severity, "missing_column", f"“{table.title}”表缺少“{indicator.label_with_unit}”列",
-                f"请在表头行恢复“{indicator.label_with_unit}”列，并逐行填写", file_name, hit.view.name))
+            issues.append(
+                Issue(
+                    severity,
+                    "missing_column",
+                    f"“{table.title}”表缺少“{indicator.label_with_unit}”列",
+                    f"请在表头行恢复“{indicator.label_with_unit}”列，并逐行填写",
+                    file_name,
+                    hit.view.name,
+                )
+            )
     return issues
 
 
@@ -388,8 +471,9 @@ def _missing_table(table: Table, index: _Index, views: list[_View], file_name: s
     else:
         header = "、".join(spec.name for spec in index.catalog.indicator_list_columns.values())
     sheet = table.sheet if any(v.name == table.sheet for v in views) else ""
-    return Issue(ERROR, "missing_table", f"未找到“{table.title}”表",
-                 f"请使用本年度模板，保留表头行“{header}”", file_name, sheet)
+    return Issue(
+        ERROR, "missing_table", f"未找到“{table.title}”表", f"请使用本年度模板，保留表头行“{header}”", file_name, sheet
+    )
 
 
 # -- return type, header block, year -------------------------------------------------------------------------------
@@ -403,8 +487,12 @@ def _top_texts(views: list[_View]) -> Iterator[tuple[_View, int, int, str]]:
                     yield view, row, col, value
 
 
-def _identify(workbook: WorkbookData, views: list[_View], index: _Index,
-              found: dict[str, dict[str, tuple[_Hit | None, list[Issue]]]]) -> str | None:
+def _identify(
+    workbook: WorkbookData,
+    views: list[_View],
+    index: _Index,
+    found: dict[str, dict[str, tuple[_Hit | None, list[Issue]]]],
+) -> str | None:
     """Property return_code, else a 表号 cell, else a return's name in a title, else whose tables are present."""
     returns = index.catalog.returns
     code = workbook.properties.get("return_code", "").strip().upper()
@@ -421,8 +509,10 @@ def _identify(workbook: WorkbookData, views: list[_View], index: _Index,
                 return return_type.code
     scores = {}
     for return_code in returns:
-        found[return_code] = {t.code: _find_table(views, t, index, workbook.file_name)
-                              for t in index.catalog.tables_of_return(return_code)}
+        found[return_code] = {
+            t.code: _find_table(views, t, index, workbook.file_name)
+            for t in index.catalog.tables_of_return(return_code)
+        }
         scores[return_code] = sum(hit.score for hit, _ in found[return_code].values() if hit is not None)
     best = max(scores.values(), default=0)
     winners = [c for c, s in scores.items() if s == best]
@@ -447,7 +537,7 @@ def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
                 if code is None:
                     continue
                 end = matches[position + 1].start() if position + 1 < len(matches) else len(value)
-                text = value[match.end():end].strip()
+                text = value[match.end() : end].strip()
                 if text:
                     yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
                 elif position + 1 == len(matches):
@@ -497,7 +587,9 @@ def _is_title(key: str) -> bool:
     return "表" in key and len(key) <= _TITLE_MAX_CHARS and not _SECTION.match(key) and not _NOTE.match(key)
 
 
-def _year(workbook: WorkbookData, views: list[_View], year_cell: LocatedCell | None) -> tuple[int | None, LocatedCell | None]:
+def _year(
+    workbook: WorkbookData, views: list[_View], year_cell: LocatedCell | None
+) -> tuple[int | None, LocatedCell | None]:
     if year_cell is not None and (year := _parse_year(year_cell.raw)) is not None:
         return year, year_cell
     for view, row, col, text in _top_texts(views):
@@ -520,11 +612,20 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
     return_code = _identify(workbook, views, index, found)
     if return_code is None:
         codes = "、".join(catalog.returns)
-        raise RejectedFile([Issue(
-            ERROR, "unknown_return_type", "无法识别报表类型：文件中没有表号和报表名称，也找不到任何报表的表头",
-            f"请使用省总工会下发的本年度报表模板（表号 {codes}）填报后重新上传", file_name)])
+        raise RejectedFile(
+            [
+                Issue(
+                    ERROR,
+                    "unknown_return_type",
+                    "无法识别报表类型：文件中没有表号和报表名称，也找不到任何报表的表头",
+                    f"请使用省总工会下发的本年度报表模板（表号 {codes}）填报后重新上传",
+                    file_name,
+                )
+            ]
+        )
     tables = found.get(return_code) or {
-        t.code: _find_table(views, t, index, file_name) for t in catalog.tables_of_return(return_code)}
+        t.code: _find_table(views, t, index, file_name) for t in catalog.tables_of_return(return_code)
+    }
     issues: list[Issue] = []
     values, remarks, records, tables_found = {}, {}, {}, []
     for table in catalog.tables_of_return(return_code):
@@ -535,20 +636,28 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
                 issues.append(_missing_table(table, index, views, file_name))
             continue
         tables_found.append(table.code)
-        hit.view.occupied.update({hit.header_row, *range(hit.header_row, hit.first_data_row), *hit.rows})
+        hit.view.occupied.update({*range(hit.header_row, hit.first_data_row), *hit.rows})
         issues.extend(hit.issues + _missing_issues(hit, index, file_name))
         values.update(hit.values)
         remarks.update(hit.remarks)
         if table.kind == "records":
             records[table.code] = tuple(hit.records)
     if not tables_found and not any(i.code == "missing_table" for i in issues):
-        issues.append(Issue(ERROR, "no_tables", f"文件中没有找到《{catalog.returns[return_code].name}》的任何表格",
-                            "请使用本年度模板填报，保留各表的标题和表头行", file_name))
+        issues.append(
+            Issue(
+                ERROR,
+                "no_tables",
+                f"文件中没有找到《{catalog.returns[return_code].name}》的任何表格",
+                "请使用本年度模板填报，保留各表的标题和表头行",
+                file_name,
+            )
+        )
     order = _search_order(views, catalog, return_code)
     header = _header_fields(order, index)
     year, year_source = _year(workbook, order, header.pop(_YEAR, None))
-    return LocatedReturn(file_name, return_code, year, year_source, header, values, remarks, records,
-                         tuple(tables_found), tuple(issues))
+    return LocatedReturn(
+        file_name, return_code, year, year_source, header, values, remarks, records, tuple(tables_found), tuple(issues)
+    )
 
 
 def _search_order(views: list[_View], catalog: Catalog, return_code: str) -> list[_View]:

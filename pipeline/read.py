@@ -115,9 +115,7 @@ def read_workbook(data: bytes, file_name: str) -> WorkbookData:
         package = _inspect_package(data, file_name)
         sizes = {name: (scan.max_row, scan.max_col) for name, scan in package.scans.items()}
         fmt, properties = package.format, package.properties
-        formulas = tuple(
-            (sheet, ref) for sheet, scan in package.scans.items() for ref in scan.formulas_without_value
-        )
+        formulas = tuple((sheet, ref) for sheet, scan in package.scans.items() for ref in scan.formulas_without_value)
     elif data.startswith(OLE2_MAGIC):
         _check_ole2(data, file_name)
         sizes = _xls_sizes(data, file_name)
@@ -127,8 +125,13 @@ def read_workbook(data: bytes, file_name: str) -> WorkbookData:
     _check_cells(sizes, file_name)
     sheets = _read_sheets(data, file_name, sizes)
     return WorkbookData(
-        file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), format=fmt,
-        sheets=sheets, properties=properties, formulas_without_value=formulas,
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        format=fmt,
+        sheets=sheets,
+        properties=properties,
+        formulas_without_value=formulas,
     )
 
 
@@ -148,7 +151,8 @@ def _check_size(data: bytes, file_name: str) -> None:
         raise _reject(file_name, "empty_file", "文件是空的（0 字节）", "请在 Excel/WPS 中重新保存报表后再上传")
     if len(data) > MAX_FILE_BYTES:
         raise _reject(
-            file_name, "file_too_large",
+            file_name,
+            "file_too_large",
             f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限",
             "真实报表通常小于 1 MB，请删除无关的工作表、图片后重新保存",
         )
@@ -171,7 +175,9 @@ def _sniff_kind(data: bytes) -> tuple[str, str]:
 
 
 def _password_protected(file_name: str) -> RejectedFile:
-    return _reject(file_name, "password_protected", "工作簿设置了打开密码，无法读取", "请取消打开密码后另存为 .xlsx 再上传")
+    return _reject(
+        file_name, "password_protected", "工作簿设置了打开密码，无法读取", "请取消打开密码后另存为 .xlsx 再上传"
+    )
 
 
 def _check_ole2(data: bytes, file_name: str) -> None:
@@ -206,7 +212,8 @@ def _check_cells(sizes: dict[str, tuple[int, int]], file_name: str) -> None:
         return
     name, (rows, cols) = max(sizes.items(), key=lambda item: item[1][0] * item[1][1])
     raise _reject(
-        file_name, "file_too_large",
+        file_name,
+        "file_too_large",
         f"工作表“{name}”的数据区域达到 A1:{get_column_letter(cols)}{rows}，全部工作表共约 {total / 10000:.0f} 万个单元格，"
         f"超过 {MAX_CELLS // 10000} 万个单元格的上限",
         "请删除表格以外误填的内容（按 Ctrl+End 可找到最后一个有内容的单元格）和无关的工作表后重新保存",
@@ -264,16 +271,27 @@ def _check_directory(infos: list[zipfile.ZipInfo], file_name: str) -> None:
         raise _corrupt(file_name, "压缩包中有重名的部件")
     fix = "请在 Excel/WPS 中打开确认后重新保存；若确为正常报表，请删除无关的工作表、图片后重新保存"
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise _reject(file_name, "zip_bomb", f"文件内部包含 {len(infos)} 个部件，超过 {MAX_ZIP_MEMBERS} 个的上限，已拒绝读取", fix)
+        raise _reject(
+            file_name, "zip_bomb", f"文件内部包含 {len(infos)} 个部件，超过 {MAX_ZIP_MEMBERS} 个的上限，已拒绝读取", fix
+        )
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise _reject(file_name, "zip_bomb",
-                      f"文件解压后达 {total / 1024 / 1024:.0f} MB，超过 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB 上限，疑似压缩炸弹，已拒绝读取",
-                      fix)
+        raise _reject(
+            file_name,
+            "zip_bomb",
+            f"文件解压后达 {total / 1024 / 1024:.0f} MB，超过 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB 上限，疑似压缩炸弹，已拒绝读取",
+            fix,
+        )
     for info in infos:
-        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise _reject(file_name, "zip_bomb",
-                          f"文件内部部件“{info.filename}”压缩比超过 {MAX_COMPRESSION_RATIO} 倍，疑似压缩炸弹，已拒绝读取", fix)
+        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise _reject(
+                file_name,
+                "zip_bomb",
+                f"文件内部部件“{info.filename}”压缩比超过 {MAX_COMPRESSION_RATIO} 倍，疑似压缩炸弹，已拒绝读取",
+                fix,
+            )
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
@@ -284,15 +302,22 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[byt
     for chunk in _decompress(raw, info, file_name):
         produced += len(chunk)
         if produced > info.file_size:
-            raise _reject(file_name, "zip_bomb", f"文件内部部件“{info.filename}”的实际大小超过了声明的大小，疑似压缩炸弹，已拒绝读取",
-                          _CORRUPT_FIX)
+            raise _reject(
+                file_name,
+                "zip_bomb",
+                f"文件内部部件“{info.filename}”的实际大小超过了声明的大小，疑似压缩炸弹，已拒绝读取",
+                _CORRUPT_FIX,
+            )
         crc = zlib.crc32(chunk, crc)
         if scan_dtd:
             window = tail + chunk
             if any(marker in window for marker in _DTD_MARKERS):
-                raise _reject(file_name, "xml_bomb",
-                              f"文件内部的“{info.filename}”含有文档类型定义（DOCTYPE/ENTITY），Excel 和 WPS 不会生成这种内容，疑似恶意文件，已拒绝读取",
-                              "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+                raise _reject(
+                    file_name,
+                    "xml_bomb",
+                    f"文件内部的“{info.filename}”含有文档类型定义（DOCTYPE/ENTITY），Excel 和 WPS 不会生成这种内容，疑似恶意文件，已拒绝读取",
+                    "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
+                )
             tail = window[-_DTD_OVERLAP:]
         yield chunk
     if produced != info.file_size or crc != info.CRC:
@@ -301,12 +326,12 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[byt
 
 def _raw_member(data: bytes, info: zipfile.ZipInfo, file_name: str) -> memoryview:
     offset = info.header_offset
-    header = data[offset:offset + 30]
+    header = data[offset : offset + 30]
     if len(header) < 30 or header[:4] != ZIP_MAGIC or info.flag_bits & 0x1:
         raise _corrupt(file_name, f"部件“{info.filename}”无法读取")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     start = offset + 30 + name_len + extra_len
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) != info.compress_size:
         raise _corrupt(file_name, f"部件“{info.filename}”不完整")
     return raw
@@ -315,7 +340,7 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo, file_name: str) -> memoryvie
 def _decompress(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
     if info.compress_type == zipfile.ZIP_STORED:
         for start in range(0, len(raw), _CHUNK):
-            yield bytes(raw[start:start + _CHUNK])
+            yield bytes(raw[start : start + _CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:  # Excel and WPS only ever store or deflate
         raise _corrupt(file_name, f"部件“{info.filename}”使用了不支持的压缩方式")
@@ -324,7 +349,7 @@ def _decompress(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> Itera
     try:
         while not inflater.eof:
             if not pending and position < len(raw):
-                pending = bytes(raw[position:position + _CHUNK])
+                pending = bytes(raw[position : position + _CHUNK])
                 position += _CHUNK
             out = inflater.decompress(pending, _CHUNK)  # bounded output: a bomb never fills memory
             pending = inflater.unconsumed_tail
@@ -422,8 +447,12 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetSc
     parser.CharacterDataHandler = scanner.text
 
     def refuse_dtd(*_: object) -> None:  # unreachable after the byte scan in _inflate; kept as a second lock
-        raise _reject(file_name, "xml_bomb", f"工作表“{sheet}”含有文档类型定义（DOCTYPE），已拒绝读取",
-                      "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传")
+        raise _reject(
+            file_name,
+            "xml_bomb",
+            f"工作表“{sheet}”含有文档类型定义（DOCTYPE），已拒绝读取",
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
+        )
 
     parser.StartDoctypeDeclHandler = refuse_dtd
     try:
@@ -442,7 +471,8 @@ class _SheetScanner:
     def __init__(self) -> None:
         self.max_row = self.max_col = 0
         self.formulas_without_value: list[str] = []
-        self._row = self._col = 0
+        self._row = self._col = self._cell_row = 0
+        self._extent = (0, 0)
         self._in_cell = self._in_value = False
         self._type: str | None = None
         self._formula = self._value = self._filled = False
@@ -450,7 +480,10 @@ class _SheetScanner:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]  # some writers prefix the main namespace (x:c)
         if local == "c":
-            self._row, self._col = _cell_position(attrs.get("r"), self._row, self._col + 1)
+            running = self._col + 1
+            self._cell_row, self._col = _cell_position(attrs.get("r"), self._row, running)
+            # The extent errs large: whichever of the row's r, the cell's r and the running position is further.
+            self._extent = (max(self._cell_row, self._row), max(self._col, running))
             self._in_cell, self._type = True, attrs.get("t")
             self._formula = self._value = self._filled = False
         elif self._in_cell:
@@ -470,10 +503,10 @@ class _SheetScanner:
             self._in_value = False
         elif local == "c":
             self._in_cell = False
-            if self._value:
-                self.max_row, self.max_col = max(self.max_row, self._row), max(self.max_col, self._col)
+            if self._value or self._formula:
+                self.max_row, self.max_col = max(self.max_row, self._extent[0]), max(self.max_col, self._extent[1])
             if self._formula and not (self._value and (self._filled or self._type == "str")):
-                self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._row}")
+                self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._cell_row}")
 
     def text(self, data: str) -> None:
         if self._in_value and data:
@@ -505,8 +538,14 @@ def _read_sheets(data: bytes, file_name: str, sizes: dict[str, tuple[int, int]])
                 raise _corrupt(file_name, f"工作表“{meta.name}”无法定位")
             sheet = workbook.get_sheet_by_name(meta.name)
             merged = tuple(_range_ref(start, end) for start, end in (sheet.merged_cell_ranges or ()))
-            sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible,
-                                    _trim(sheet.to_python(skip_empty_area=False)), merged))
+            sheets.append(
+                SheetData(
+                    meta.name,
+                    meta.visible == SheetVisibleEnum.Visible,
+                    _trim(sheet.to_python(skip_empty_area=False)),
+                    merged,
+                )
+            )
         return tuple(sheets)
     except RejectedFile:
         raise

@@ -209,6 +209,11 @@ def test_missing_rule_parameter(raw):
     _expect_error(raw, "第1条措施", "缺少必填项“window_years”")
 
 
+def test_missing_metric_name(raw):
+    del _measure(raw, 16)["rule"]["metric_name"]
+    _expect_error(raw, "第16条措施", "缺少必填项“metric_name”")
+
+
 def test_missing_rule(raw):
     del _measure(raw, 2)["rule"]
     _expect_error(raw, "第2条措施", "缺少状态规则")

@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+import xlwt
 from openpyxl import Workbook
 from openpyxl.packaging.custom import CustomPropertyList
 from openpyxl.utils import get_column_letter
@@ -101,15 +102,21 @@ def expected_records(wb, layout) -> dict[str, tuple[LocatedRecord, ...]]:
             if key.raw is None:
                 continue
             remark = located_at(ws, records_layout.remark_column, row)
-            rows.append(LocatedRecord(key, {code: located_at(ws, column, row)
-                                            for code, column in records_layout.columns.items()},
-                                      remark if remark.raw is not None else None, row))
+            rows.append(
+                LocatedRecord(
+                    key,
+                    {code: located_at(ws, column, row) for code, column in records_layout.columns.items()},
+                    remark if remark.raw is not None else None,
+                    row,
+                )
+            )
         out[table] = tuple(rows)
     return out
 
 
-def issue(severity: str, code: str, message: str, fix: str, sheet: str = "", cell_ref: str = "",
-          value: str = "") -> Issue:
+def issue(
+    severity: str, code: str, message: str, fix: str, sheet: str = "", cell_ref: str = "", value: str = ""
+) -> Issue:
     return Issue(severity, code, message, fix, NAME, sheet, cell_ref, value)
 
 
@@ -159,7 +166,9 @@ def test_moved_value_and_remark_columns():
     located = locate(wb)
     moved = expected_values(layout, "E")
     assert located.values == moved
-    assert located.remarks == {"m5_dues_due": LocatedCell("含追加预算", "本级情况", "D" + moved["m5_dues_due"].cell[1:])}
+    assert located.remarks == {
+        "m5_dues_due": LocatedCell("含追加预算", "本级情况", "D" + moved["m5_dues_due"].cell[1:])
+    }
     assert located.issues == ()
 
 
@@ -174,8 +183,10 @@ def test_inserted_blank_and_note_rows():
     counties.insert_rows(6, 2)
     counties["A7"] = "备注：新城区数据已核实"
     located = locate(wb)
-    shifted = {code: LocatedCell(c.raw, c.sheet, f"D{int(c.cell[1:]) + (3 if int(c.cell[1:]) > row else 0)}")
-               for code, c in expected_values(layout).items()}
+    shifted = {
+        code: LocatedCell(c.raw, c.sheet, f"D{int(c.cell[1:]) + (3 if int(c.cell[1:]) > row else 0)}")
+        for code, c in expected_values(layout).items()
+    }
     assert located.values == shifted
     county_rows = [r.row_number for r in located.records["R1_COUNTY"]]
     assert county_rows[:2] == [5, 8]  # 碑林区 carries figures, so the note does not end the table
@@ -191,17 +202,28 @@ def test_notes_below_a_records_table_and_summary_rows():
         {"key": "1. 本表由督查组填写"},
         {"key": "陕西省金融工会", "m10_matter": "会费收缴", "m10_problems_found": 1},
         {"m10_problems_found": 2},
-        {}, {}, {},
+        {},
+        {},
+        {},
         {"key": "宝鸡市总工会", "m10_problems_found": 9},
     ]
     fill_return(wb, layout, header={}, values={}, records={"R4_RANDOM": rows})
     located = locate(wb)
     first = layout.records["R4_RANDOM"].first_data_row
     assert [(r.key.raw, r.row_number) for r in located.records["R4_RANDOM"]] == [
-        ("西安市总工会", first), ("陕西省金融工会", first + 4)]
-    assert located.issues == (issue(
-        "error", "missing_key", f"第{first + 5}行填写了数据，但没有填写“被督查单位”", "请在该行填写被督查单位，或删除该行",
-        "随机督查", f"A{first + 5}"),)
+        ("西安市总工会", first),
+        ("陕西省金融工会", first + 4),
+    ]
+    assert located.issues == (
+        issue(
+            "error",
+            "missing_key",
+            f"第{first + 5}行填写了数据，但没有填写“被督查单位”",
+            "请在该行填写被督查单位，或删除该行",
+            "随机督查",
+            f"A{first + 5}",
+        ),
+    )
 
 
 def test_edited_header_texts_and_aliases():
@@ -213,7 +235,11 @@ def test_edited_header_texts_and_aliases():
     ws[f"B{data_row(ws, '驻会产业工会日常办公经费和差旅费')}"] = "驻会产业工会办公经费（万元）"
     counties = wb["区县明细"]
     counties["A4"], counties["B4"], counties["D4"], counties["E4"] = (
-        "区县", "召开专题会议", "县级预算经费(万元)", "县级产业工会数\n（个）")
+        "区县",
+        "召开专题会议",
+        "县级预算经费(万元)",
+        "县级产业工会数\n（个）",
+    )
     located = locate(wb)
     assert located.values == expected_values(layout)
     assert located.remarks == {"m3_city_meetings": cell("含追加预算", layout.remark_cells["m3_city_meetings"])}
@@ -259,9 +285,15 @@ def test_table_only_on_a_hidden_sheet_is_read_with_a_warning():
     located = locate(wb)
     assert located.values == expected_values(layout)
     assert located.header["unit_name"] == cell("陕西省金融工会", layout.header_cells["unit_name"])
-    assert located.issues == (issue(
-        "warning", "hidden_sheet", "“一、本单位落实情况”表位于隐藏的工作表“本级情况”中，已按该表读取",
-        "请取消隐藏该工作表并核对数据是否为本次要报送的", "本级情况"),)
+    assert located.issues == (
+        issue(
+            "warning",
+            "hidden_sheet",
+            "“一、本单位落实情况”表位于隐藏的工作表“本级情况”中，已按该表读取",
+            "请取消隐藏该工作表并核对数据是否为本次要报送的",
+            "本级情况",
+        ),
+    )
 
 
 def test_same_table_on_two_visible_sheets():
@@ -270,9 +302,15 @@ def test_same_table_on_two_visible_sheets():
     copy.title = "本级情况 (2)"
     located = locate(wb)
     assert located.values == expected_values(layout)
-    assert located.issues == (issue(
-        "warning", "duplicate_table", "“一、省总工会本级落实情况”表在工作表“本级情况”和“本级情况 (2)”中都出现，已读取“本级情况”",
-        "请删除多余的工作表或表格，只保留要报送的一份", "本级情况"),)
+    assert located.issues == (
+        issue(
+            "warning",
+            "duplicate_table",
+            "“一、省总工会本级落实情况”表在工作表“本级情况”和“本级情况 (2)”中都出现，已读取“本级情况”",
+            "请删除多余的工作表或表格，只保留要报送的一份",
+            "本级情况",
+        ),
+    )
 
 
 def test_label_and_value_in_one_cell():
@@ -306,18 +344,29 @@ def test_missing_required_table():
     del wb["区县明细"]
     located = locate(wb)
     assert (located.tables_found, located.records) == (("R1_MAIN",), {})
-    assert located.issues == (issue(
-        "error", "missing_table", "未找到“二、所辖县（区）总工会落实情况（区县明细）”表",
-        "请使用本年度模板，保留表头行“县（区）名称 …”"),)
+    assert located.issues == (
+        issue(
+            "error",
+            "missing_table",
+            "未找到“二、所辖县（区）总工会落实情况（区县明细）”表",
+            "请使用本年度模板，保留表头行“县（区）名称 …”",
+        ),
+    )
 
 
 def test_missing_header_row_names_the_sheet():
     wb, _ = filled("R2")
     ws = wb["本级情况"]
     ws[f"B{data_row(ws, '指标名称')}"] = None
-    assert locate(wb).issues == (issue(
-        "error", "missing_table", "未找到“一、本单位落实情况”表",
-        "请使用本年度模板，保留表头行“序号、指标名称、计量单位、本年数、说明”", "本级情况"),)
+    assert locate(wb).issues == (
+        issue(
+            "error",
+            "missing_table",
+            "未找到“一、本单位落实情况”表",
+            "请使用本年度模板，保留表头行“序号、指标名称、计量单位、本年数、说明”",
+            "本级情况",
+        ),
+    )
 
 
 def test_missing_indicator_rows():
@@ -329,10 +378,20 @@ def test_missing_indicator_rows():
     assert set(located.values) == set(CATALOG.indicators[c].code for c in located.values)
     assert "m14_recuperation_places_total" not in located.values
     assert located.issues == (
-        issue("warning", "missing_indicator", "“一、省总工会本级落实情况”表中找不到指标“全省产业工会工作会议召开日期”这一行",
-              "请在该表中恢复指标名称为“全省产业工会工作会议召开日期”的一行，并在“本年数”列填写", "本级情况"),
-        issue("error", "missing_indicator", "“一、省总工会本级落实情况”表中找不到指标“职工疗休养名额总数”这一行",
-              "请在该表中恢复指标名称为“职工疗休养名额总数”的一行，并在“本年数”列填写", "本级情况"),
+        issue(
+            "warning",
+            "missing_indicator",
+            "“一、省总工会本级落实情况”表中找不到指标“全省产业工会工作会议召开日期”这一行",
+            "请在该表中恢复指标名称为“全省产业工会工作会议召开日期”的一行，并在“本年数”列填写",
+            "本级情况",
+        ),
+        issue(
+            "error",
+            "missing_indicator",
+            "“一、省总工会本级落实情况”表中找不到指标“职工疗休养名额总数”这一行",
+            "请在该表中恢复指标名称为“职工疗休养名额总数”的一行，并在“本年数”列填写",
+            "本级情况",
+        ),
     )
 
 
@@ -347,10 +406,24 @@ def test_duplicate_and_unknown_rows():
     assert located.values["m15_party_organizations"] == expected_values(layout)["m15_party_organizations"]
     first = layout.value_cells["m15_party_organizations"].cell.replace("D", "B")
     assert located.issues == (
-        issue("error", "duplicate_indicator", f"指标“党组织数”出现了两行（另见 {first}）", "请删除重复的一行，只保留一个数值",
-              "本级情况", f"B{last + 1}", "党组织数"),
-        issue("warning", "unknown_row", "“工会小组数”不是“一、本单位落实情况”表的指标，该行数据未读取",
-              "请核对指标名称，使用模板中的原名称", "本级情况", f"B{last + 2}", "12"),
+        issue(
+            "error",
+            "duplicate_indicator",
+            f"指标“党组织数”出现了两行（另见 {first}）",
+            "请删除重复的一行，只保留一个数值",
+            "本级情况",
+            f"B{last + 1}",
+            "党组织数",
+        ),
+        issue(
+            "warning",
+            "unknown_row",
+            "“工会小组数”不是“一、本单位落实情况”表的指标，该行数据未读取",
+            "请核对指标名称，使用模板中的原名称",
+            "本级情况",
+            f"B{last + 2}",
+            "12",
+        ),
     )
 
 
@@ -361,10 +434,20 @@ def test_missing_records_columns():
     located = locate(wb)
     assert "m6_county_budget_amount" not in located.records["R1_COUNTY"][0].values
     assert located.issues == (
-        issue("warning", "missing_column", "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级预算安排产业工会经费（万元）”列",
-              "请在表头行恢复“县级预算安排产业工会经费（万元）”列，并逐行填写", "区县明细"),
-        issue("error", "missing_column", "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级新业态行业工会联合会数（个）”列",
-              "请在表头行恢复“县级新业态行业工会联合会数（个）”列，并逐行填写", "区县明细"),
+        issue(
+            "warning",
+            "missing_column",
+            "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级预算安排产业工会经费（万元）”列",
+            "请在表头行恢复“县级预算安排产业工会经费（万元）”列，并逐行填写",
+            "区县明细",
+        ),
+        issue(
+            "error",
+            "missing_column",
+            "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级新业态行业工会联合会数（个）”列",
+            "请在表头行恢复“县级新业态行业工会联合会数（个）”列，并逐行填写",
+            "区县明细",
+        ),
     )
 
 
@@ -401,7 +484,9 @@ def test_r4_tables_told_apart_on_renamed_reordered_sheets():
     special = located.records["R4_SPECIAL"]
     assert [(r.key.sheet, r.row_number, len(r.values)) for r in special] == [("Sheet2", 10, 10), ("Sheet2", 11, 10)]
     assert [(r.key.sheet, r.row_number, len(r.values)) for r in located.records["R4_RANDOM"]] == [
-        ("Sheet1", 5, 4), ("Sheet1", 6, 4)]
+        ("Sheet1", 5, 4),
+        ("Sheet1", 6, 4),
+    ]
     assert located.issues == ()
 
 
@@ -410,14 +495,25 @@ def test_unknown_return_type():
     wb.active["A1"], wb.active["A2"] = "工作总结", "今年完成了各项任务"
     with pytest.raises(RejectedFile) as caught:
         locate(wb)
-    assert caught.value.issues == [issue(
-        "error", "unknown_return_type", "无法识别报表类型：文件中没有表号和报表名称，也找不到任何报表的表头",
-        "请使用省总工会下发的本年度报表模板（表号 R1、R2、R3、R4）填报后重新上传")]
+    assert caught.value.issues == [
+        issue(
+            "error",
+            "unknown_return_type",
+            "无法识别报表类型：文件中没有表号和报表名称，也找不到任何报表的表头",
+            "请使用省总工会下发的本年度报表模板（表号 R1、R2、R3、R4）填报后重新上传",
+        )
+    ]
 
 
-@pytest.mark.parametrize(("typed", "year"), [
-    (2023, 2023), ("２０２４年度", 2024), ("二〇二三年", 2023), (" 2022 ", 2022),
-])
+@pytest.mark.parametrize(
+    ("typed", "year"),
+    [
+        (2023, 2023),
+        ("２０２４年度", 2024),
+        ("二〇二三年", 2023),
+        (" 2022 ", 2022),
+    ],
+)
 def test_year_as_the_file_says(typed, year):
     wb, layout = filled("R1")
     wb["本级情况"][layout.year_cell.cell] = typed
@@ -431,7 +527,9 @@ def test_year_from_the_title_then_from_the_properties():
     ws = wb["本级情况"]
     ws[layout.year_cell.cell] = None
     assert (locate(wb).year, locate(wb).year_source) == (
-        YEAR, LocatedCell("2024年度市（区）总工会年度报表", "本级情况", "A1"))
+        YEAR,
+        LocatedCell("2024年度市（区）总工会年度报表", "本级情况", "A1"),
+    )
     for sheet in wb.worksheets:
         sheet["A1"] = None
     assert (locate(wb).year, locate(wb).year_source) == (YEAR, LocatedCell("2024", "", ""))
@@ -469,8 +567,10 @@ def test_two_row_header_with_a_group_title_above_the_scores():
         ws[f"{letter}{header}"], ws[f"{letter}{header + 1}"] = ws[f"{letter}{header + 1}"].value, None
     ws[f"C{header}"] = "得分"
     located = locate(wb)
-    assert [(r.row_number, r.key.cell, r.values["m9_score_role"].cell, r.values["m9_problems_found"].cell)
-            for r in located.records["R4_SPECIAL"]] == [
+    assert [
+        (r.row_number, r.key.cell, r.values["m9_score_role"].cell, r.values["m9_problems_found"].cell)
+        for r in located.records["R4_SPECIAL"]
+    ] == [
         (header + 2, f"A{header + 2}", f"I{header + 2}", f"J{header + 2}"),
         (header + 3, f"A{header + 3}", f"I{header + 3}", f"J{header + 3}"),
     ]
@@ -479,8 +579,6 @@ def test_two_row_header_with_a_group_title_above_the_scores():
 
 def xls_copy(wb: Workbook) -> bytes:
     """The workbook's values saved as .xls, as a submitter's "save as Excel 97-2003" does."""
-    import xlwt
-
     book = xlwt.Workbook()
     date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
     for ws in wb.worksheets:
