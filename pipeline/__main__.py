@@ -5,6 +5,7 @@
     python -m pipeline submissions             who submitted what, current and superseded
     python -m pipeline errors FILE             write the annotated workbook to send back to the submitter
     python -m pipeline template TYPE YEAR      write a blank return template
+    python -m pipeline status --year 2024      the board of 18 measures (--measure 9 for one, --json)
 
 Exit codes:
     0  every file accepted (possibly with warnings) or unchanged; other commands succeeded
@@ -79,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("year", type=_year, metavar="YEAR")
     template.add_argument("--unit", help="为某个单位预填单位名称（和区县明细）")
     template.add_argument("--out", type=Path, default=Path("."), help="输出目录")
+    status = commands.add_parser("status", help="十八条措施落实状态（--measure 查看某一条的完整解释）")
+    status.add_argument("--year", type=_year, help="报表年度（默认最近一年）")
+    status.add_argument("--measure", type=int, choices=range(1, 19), metavar="N", help="措施编号 1–18")
+    status.add_argument("--json", action="store_true", help="以 JSON 输出")
     return parser
 
 
@@ -173,8 +178,33 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipeline.cli_status import board_text, detail_text, to_json
+    from queries.board import StatusBook, measure_board, measure_detail
+    from queries.warehouse import warehouse_summary
+
+    con = open_reader(args.warehouse)
+    book = StatusBook.from_warehouse(con)
+    if book.latest_year is None:
+        print("数据仓库中还没有已接收的报表：请先运行 python -m pipeline ingest 装载报表。", file=sys.stderr)
+        return EXIT_USAGE
+    year = args.year or book.latest_year
+    if year not in book.years:
+        print(f"{year} 年度没有数据；可选年度：{'、'.join(str(y) for y in book.years)}", file=sys.stderr)
+        return EXIT_USAGE
+    demo = warehouse_summary(con).is_demo
+    if args.measure:
+        detail = measure_detail(book, args.measure, year)
+        print(to_json(detail) if args.json else detail_text(detail, demo=demo))
+    else:
+        board = measure_board(book, year)
+        print(to_json(board) if args.json else board_text(board, demo=demo))
+    return EXIT_OK
+
+
 COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "submissions": cmd_submissions,
-            "errors": cmd_errors, "template": cmd_template}
+            "errors": cmd_errors, "template": cmd_template,
+            "status": cmd_status}
 
 
 LOG_PATH = Path(__file__).resolve().parent.parent / "data" / "logs" / "pipeline.log"

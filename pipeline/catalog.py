@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): several times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG_PATH = REPO_ROOT / "catalog" / "measures.yaml"
 
@@ -27,10 +30,29 @@ SEVERITIES = {"error", "warning"}
 
 # Rule parameters whose values name indicators; the loader checks every one of them exists.
 INDICATOR_PARAMS = {
-    "indicator", "indicators", "held", "reported", "unit_held", "county_held", "numerator",
-    "denominator", "amounts", "included_when_positive", "value", "part", "whole", "all_true",
-    "at_least_one", "county_value", "scores", "found", "rectified", "unit_numerator",
-    "unit_denominator", "reference_numerator", "reference_denominator",
+    "indicator",
+    "indicators",
+    "held",
+    "reported",
+    "unit_held",
+    "county_held",
+    "numerator",
+    "denominator",
+    "amounts",
+    "included_when_positive",
+    "value",
+    "part",
+    "whole",
+    "all_true",
+    "at_least_one",
+    "county_value",
+    "scores",
+    "found",
+    "rectified",
+    "unit_numerator",
+    "unit_denominator",
+    "reference_numerator",
+    "reference_denominator",
 }
 
 
@@ -241,9 +263,7 @@ class Catalog:
         return tuple(m for m in self.measures if m.chapter == chapter_number)
 
     def measures_of_return(self, return_code: str) -> tuple[Measure, ...]:
-        return tuple(
-            m for m in self.measures if any(i.return_code == return_code for i in m.indicators)
-        )
+        return tuple(m for m in self.measures if any(i.return_code == return_code for i in m.indicators))
 
 
 def _tuple(value: Any) -> tuple:
@@ -292,9 +312,9 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     for name, value in thresholds.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise CatalogError(f"指标目录 {where}：阈值“{name}”应为数字，现为“{value}”")
-    if "green" in thresholds and "amber" in thresholds and kind != "every_unit":
-        if thresholds["amber"] > thresholds["green"]:
-            raise CatalogError(f"指标目录 {where}：黄色阈值 {thresholds['amber']} 高于绿色阈值 {thresholds['green']}")
+    comparable = "green" in thresholds and "amber" in thresholds and kind != "every_unit"
+    if comparable and thresholds["amber"] > thresholds["green"]:
+        raise CatalogError(f"指标目录 {where}：黄色阈值 {thresholds['amber']} 高于绿色阈值 {thresholds['green']}")
     params = {k: v for k, v in raw.items() if k not in ("kind", "thresholds", "reading")}
     return Rule(kind=kind, params=params, thresholds=thresholds, reading=str(raw.get("reading", "")))
 
@@ -333,8 +353,16 @@ def _parse_tables(raw_returns: dict, raw_tables: dict) -> tuple[dict[str, Return
             raw_key = _require(entry, "key", where)
             key = KeyColumn(raw_key["name"], _tuple(raw_key.get("resolves")), _tuple(raw_key.get("aliases")))
         return_code, sheet = placement[code]
-        tables[code] = Table(code, _require(entry, "title", where), kind, level,
-                             bool(entry.get("required", True)), return_code, sheet, key)
+        tables[code] = Table(
+            code,
+            _require(entry, "title", where),
+            kind,
+            level,
+            bool(entry.get("required", True)),
+            return_code,
+            sheet,
+            key,
+        )
     missing = set(placement) - set(tables)
     if missing:
         raise CatalogError(f"指标目录：报表引用了未定义的表 {'、'.join(sorted(missing))}")
@@ -352,15 +380,23 @@ def _parse_indicator(entry: dict, measure: int, tables: dict[str, Table]) -> Ind
     if table is None:
         raise CatalogError(f"指标目录 {where}：所在表“{table_code}”不存在")
     return Indicator(
-        code=code, name=_require(entry, "name", where), unit=_require(entry, "unit", where),
-        type=kind, table=table_code, required=bool(entry.get("required", True)), measure=measure,
-        aliases=_tuple(entry.get("aliases")), help=str(entry.get("help", "")),
-        return_code=table.return_code, level=table.level,
+        code=code,
+        name=_require(entry, "name", where),
+        unit=_require(entry, "unit", where),
+        type=kind,
+        table=table_code,
+        required=bool(entry.get("required", True)),
+        measure=measure,
+        aliases=_tuple(entry.get("aliases")),
+        help=str(entry.get("help", "")),
+        return_code=table.return_code,
+        level=table.level,
     )
 
 
-def _parse_measure(entry: dict, tables: dict[str, Table], chapters: set[str],
-                   families: set[str], seen_codes: dict[str, int]) -> Measure:
+def _parse_measure(
+    entry: dict, tables: dict[str, Table], chapters: set[str], families: set[str], seen_codes: dict[str, int]
+) -> Measure:
     number = _require(entry, "number", "措施")
     where = f"第{number}条措施"
     chapter = _require(entry, "chapter", where)
@@ -388,10 +424,16 @@ def _parse_measure(entry: dict, tables: dict[str, Table], chapters: set[str],
             raise CatalogError(f"指标目录 {where}：校验级别应为 error 或 warning，现为“{severity}”")
         checks.append(Check(raw["lhs"], raw["rhs"], severity, _require(raw, "message", f"{where} 校验"), number))
     return Measure(
-        number=number, chapter=chapter, short_name=_require(entry, "short_name", where),
-        text=_require(entry, "text", where), judged_per=_require(entry, "judged_per", where),
-        chart_family=family, indicators=tuple(indicators), checks=tuple(checks),
-        rule=_parse_rule(entry.get("rule"), where), key_figure=str(entry.get("key_figure", "")),
+        number=number,
+        chapter=chapter,
+        short_name=_require(entry, "short_name", where),
+        text=_require(entry, "text", where),
+        judged_per=_require(entry, "judged_per", where),
+        chart_family=family,
+        indicators=tuple(indicators),
+        checks=tuple(checks),
+        rule=_parse_rule(entry.get("rule"), where),
+        key_figure=str(entry.get("key_figure", "")),
     )
 
 
@@ -472,7 +514,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 def _load(path: Path) -> Catalog:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogError(f"指标目录 {path.name}：YAML 格式错误：{exc}") from exc
     return parse_catalog(raw)

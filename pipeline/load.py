@@ -188,9 +188,13 @@ def _naive(moment: datetime) -> datetime:
 def _current_id(con: duckdb.DuckDBPyConnection, row: _Submission) -> int | None:
     if row.unit_code is None or row.year is None or row.return_code is None:
         return None
+    # The same choice as views/10_submission_history.sql (latest accepted by received_at, then id), asked
+    # of the table directly: the view ranks every submission, which is too slow once per loaded file.
     found = con.execute(
-        "SELECT submission_id FROM current_submissions "
-        "WHERE unit_code = $unit AND year = $year AND return_code = $return_code",
+        "SELECT submission_id FROM submissions "
+        "WHERE unit_code = $unit AND year = $year AND return_code = $return_code "
+        "AND status IN ('accepted', 'accepted_with_warnings') "
+        "ORDER BY received_at DESC, submission_id DESC LIMIT 1",
         {"unit": row.unit_code, "year": row.year, "return_code": row.return_code},
     ).fetchone()
     return found[0] if found else None

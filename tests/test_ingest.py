@@ -213,14 +213,19 @@ def _zip_bomb() -> bytes:
 
 
 def _xml_bomb() -> bytes:
+    """A valid return whose first worksheet carries a billion-laughs DTD (Excel never writes a DTD)."""
     source = zipfile.ZipFile(io.BytesIO(_valid_r2_bytes()))
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
     buffer = io.BytesIO()
-    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-              + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>')
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            data = laughs.encode() if item.filename == "xl/sharedStrings.xml" else source.read(item.filename)
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode("utf-8")
+                root = text.index("<worksheet")
+                data = (text[:root] + f"<!DOCTYPE worksheet [{entities}]>" + text[root:]).encode("utf-8")
             target.writestr(item, data)
     return buffer.getvalue()
 
