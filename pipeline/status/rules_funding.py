@@ -356,3 +356,189 @@ def judge_ratio(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
                                      metric_name=spec.metric_name, threshold=spec.threshold))
     status = _ratio_of_unit(ctx, measure, spec, year, province, "")
     return MeasureResult(status)
+
+
+# -- not_lower_than_last_year ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    amounts: tuple[str, ...]
+    included_when: str
+    metric_name: str
+    threshold: str
+    county_flags: tuple[str, ...]  # the measure's county yes/no indicators: supporting detail only
+
+    @classmethod
+    def of(cls, ctx: RuleContext, measure: Measure) -> BudgetSpec:
+        params = measure.rule.params
+        amounts = tuple(params["amounts"])
+        name = params.get("metric_name") or "、".join(label(ctx, code) for code in amounts) + "合计"
+        flags = tuple(i.code for i in measure.indicators if i.level == "county" and i.type == "bool")
+        return cls(amounts, params["included_when_positive"], name, ctx.catalog.rule_kinds.get(measure.rule.kind, ""),
+                   flags)
+
+    def total(self, ctx: RuleContext, year: int, code: str) -> float | None:
+        values = [figure(ctx, amount, year, code) for amount in self.amounts]
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
+
+def _county_detail(ctx: RuleContext, spec: BudgetSpec, year: int, city: str, evidence: Evidence
+                   ) -> tuple[str, dict[str, float]]:
+    """"所辖13个县（区）中9个已将产业工会经费纳入本级预算" — shown beside the city's own figure."""
+    counties = ctx.registry.counties_of(city)
+    if not counties or not spec.county_flags:
+        return "", {}
+    flag = spec.county_flags[0]
+    answers = {c.code: ctx.value(flag, year, c.code) for c in counties}
+    yes = sum(1 for value in answers.values() if value is not None and bool(value))
+    blank = sum(1 for value in answers.values() if value is None)
+    for code, value in answers.items():
+        if value is not None:
+            evidence.add(ctx, flag, year, code, "是" if bool(value) else "否")
+    name = ctx.catalog.indicator(flag).name
+    what = f"已{name.removeprefix('是否')}" if name.startswith("是否") else f"{name}为“是”"
+    text = f"所辖{len(counties)}个县（区）中{yes}个{what}" + (f"（{blank}个未填报）" if blank else "")
+    return text, {"counties_included": float(yes), "counties_total": float(len(counties))}
+
+
+def _budget_of_city(ctx: RuleContext, measure: Measure, spec: BudgetSpec, year: int, city: Unit) -> MeasureStatus:
+    evidence = Evidence()
+    amount = spec.total(ctx, year, city.code)
+    flag = figure(ctx, spec.included_when, year, city.code)
+    for code in spec.amounts:
+        evidence.add(ctx, code, year, city.code)
+    county_text, county_inputs = _county_detail(ctx, spec, year, city.code, evidence)
+    formula = " + ".join(show_figure(ctx, code, figure(ctx, code, year, city.code)) for code in spec.amounts)
+    formula += f" = {ctx.fmt_indicator(spec.amounts[0], amount)}"
+    inputs: dict[str, float | str | None] = {"amount": amount, **county_inputs}
+    if flag is None or amount is None:
+        note = f"未填报{label(ctx, spec.included_when if flag is None else spec.amounts[0])}"
+        return no_data(measure, year, city.code, "；".join(filter(None, [note, county_text])),
+                       f"{year}年，{city.short_name}{note}。", metric_name=spec.metric_name,
+                       threshold=spec.threshold, formula=formula, evidence=evidence, inputs=inputs)
+    shown = ctx.fmt_indicator(spec.amounts[0], amount)
+    common = {"metric_name": spec.metric_name, "threshold": spec.threshold, "evidence": evidence, "inputs": inputs}
+    if flag <= 0:
+        return make_status(measure, year, city.code, OFF_TRACK, amount, "未纳入本级预算",
+                           summary=f"{year}年，{city.short_name}{label(ctx, spec.included_when)}为0，未纳入本级预算，未达标。",
+                           formula=formula, note=county_text, **common)
+    baseline = ctx.catalog.reporting.baseline_year
+    previous = None if year <= baseline else spec.total(ctx, year - 1, city.code)
+    if previous is None:
+        why = (f"基线年（{baseline}年）只判断是否纳入预算" if year <= baseline else "上年未报送，只判断是否纳入预算")
+        return make_status(measure, year, city.code, ON_TRACK, amount, shown,
+                           summary=f"{year}年，{city.short_name}已纳入本级预算（{shown}），达标。", formula=formula,
+                           note="；".join(filter(None, [why, county_text])), **common)
+    for code in spec.amounts:
+        evidence.add(ctx, code, year - 1, city.code)
+    inputs["previous_amount"] = previous
+    before = ctx.fmt_indicator(spec.amounts[0], previous)
+    formula += f"；上年（{year - 1}年）{before}"
+    if meets(amount, previous):
+        return make_status(measure, year, city.code, ON_TRACK, amount, shown,
+                           summary=f"{year}年，{city.short_name}{spec.metric_name} {shown}，不低于{year - 1}年 {before}，达标。",
+                           formula=formula, note=county_text, **common)
+    text = f"{year}年 {shown}，低于{year - 1}年 {before}"
+    return make_status(measure, year, city.code, AT_RISK, amount, text,
+                       summary=f"{year}年，{city.short_name}{spec.metric_name}{text}，为预警。", formula=formula,
+                       note=county_text, **common)
+
+
+@rule("not_lower_than_last_year")
+def judge_not_lower_than_last_year(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    """Each city: in the budget and not below last year; the province: the worst of the reporting cities."""
+    spec = BudgetSpec.of(ctx, measure)
+    return_code = ctx.catalog.indicator(spec.included_when).return_code
+    units = judge_each(ctx, measure, year, return_code,
+                       lambda city: _budget_of_city(ctx, measure, spec, year, city), spec.metric_name, spec.threshold)
+    missing_codes, note = missing_note(units)
+    laggards = laggards_of(ctx, units)
+    evidence = Evidence()
+    evidence.extend(units)
+    judged = [s for s in units if s.status != NO_DATA]
+    total = sum(s.metric for s in judged) if judged else None
+    counts = "、".join(f"{status}{sum(s.status == status for s in judged)}个" for status in (ON_TRACK, AT_RISK, OFF_TRACK))
+    group = GROUP_LABELS.get(measure.judged_per, "单位")
+    summary = group_summary(ctx, year, group, "", "已纳入本级预算且不低于上年" if year > ctx.catalog.reporting.baseline_year
+                            else "已纳入本级预算", units, laggards)
+    overall = make_status(
+        measure, year, PROVINCE_SCOPE, worst([s.status for s in judged]), total,
+        ctx.fmt_indicator(spec.amounts[0], total), metric_name=spec.metric_name, threshold=spec.threshold,
+        summary=summary, formula=f"{len(judged)}个单位{spec.metric_name} {ctx.fmt_indicator(spec.amounts[0], total)}；{counts}"
+        if judged else "", note=note, laggards=laggards, missing=tuple(ctx.unit_name(c) for c in missing_codes),
+        evidence=evidence, inputs={"amount": total, "units_judged": float(len(judged))},
+    )
+    if not judged:
+        overall = replace(overall, metric=None, metric_text="—")
+    return MeasureResult(overall, tuple(units))
+
+
+# -- share_not_below_last_year --------------------------------------------------------------------------
+
+
+def _shares(ctx: RuleContext, pairs: list[dict], year: int, entity: str) -> list[tuple[float | None, ...]]:
+    """(part, whole, share) per pair; share is None when the whole is missing or zero."""
+    result = []
+    for pair in pairs:
+        part, whole = figure(ctx, pair["part"], year, entity), figure(ctx, pair["whole"], year, entity)
+        share = part / whole if part is not None and whole else None
+        result.append((part, whole, share))
+    return result
+
+
+@rule("share_not_below_last_year")
+def judge_share_not_below_last_year(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    """Each share (part ÷ whole) this year against last year: none lower 达标, some lower 预警, all lower 未达标."""
+    pairs = list(measure.rule.params["shares"])
+    metric_name = measure.rule.params.get("metric_name") or pairs[0]["name"]
+    threshold = ctx.catalog.rule_kinds.get(measure.rule.kind, "")
+    province = ctx.registry.province()
+    return_code = ctx.catalog.indicator(pairs[0]["part"]).return_code
+    common = {"metric_name": metric_name, "threshold": threshold}
+    if province.code not in ctx.reporters(return_code, year):
+        return MeasureResult(no_data(measure, year, PROVINCE_SCOPE, NOT_REPORTED,
+                                     f"{year}年，{province.short_name}{NOT_REPORTED}。", **common))
+    evidence = Evidence()
+    now = _shares(ctx, pairs, year, province.code)
+    baseline = ctx.catalog.reporting.baseline_year
+    filed_before = year > baseline and province.code in ctx.reporters(return_code, year - 1)
+    before = _shares(ctx, pairs, year - 1, province.code) if filed_before else [(None, None, None)] * len(pairs)
+    for pair in pairs:
+        for y in (year, year - 1) if filed_before else (year,):
+            evidence.add(ctx, pair["part"], y, province.code)
+            evidence.add(ctx, pair["whole"], y, province.code)
+    parts = []
+    for pair, (part, whole, share), (_, _, last) in zip(pairs, now, before, strict=True):
+        text = f"{pair['name']} {ctx.fmt_indicator(pair['part'], part)} ÷ {ctx.fmt_indicator(pair['whole'], whole)}"
+        text += f" = {fmt.pct(share)}" if share is not None else "（无法计算）"
+        parts.append(text + (f"（上年 {fmt.pct(last)}）" if filed_before else ""))
+    formula = "；".join(parts)
+    inputs = {pair["name"]: now[i][2] for i, pair in enumerate(pairs)}
+    inputs.update({f"{pair['name']}（上年）": before[i][2] for i, pair in enumerate(pairs)})
+    metric = now[0][2]
+    comparable = [(pair, n[2], b[2]) for pair, n, b in zip(pairs, now, before, strict=True)
+                  if n[2] is not None and b[2] is not None]
+    if not comparable:
+        if year <= baseline:
+            note = f"基线年（{baseline}年）无上年数据可比较"
+        else:
+            note = "上年未报送，无法比较" if not filed_before else "本年或上年各项占比均无法计算"
+        summary = f"{year}年，{metric_name}{fmt.pct(metric)}；{note}。"
+        return MeasureResult(make_status(measure, year, PROVINCE_SCOPE, NO_DATA, metric, fmt.pct(metric),
+                                         summary=summary, formula=formula, note=note, evidence=evidence,
+                                         inputs=inputs, **common))
+    lower = [(pair, n, b) for pair, n, b in comparable if not meets(n, b)]
+    if not lower:
+        status, tail = ON_TRACK, f"{len(comparable)}项占比均不低于上年，达标"
+    else:
+        status = OFF_TRACK if len(lower) == len(comparable) else AT_RISK
+        items = "、".join(f"{pair['name']}（{fmt.pct(n)}，上年{fmt.pct(b)}）" for pair, n, b in lower)
+        verdict = "为预警" if status == AT_RISK else "未达标"
+        tail = f"{len(comparable)}项占比中{len(comparable) - len(lower)}项不低于上年，{items}低于上年，{verdict}"
+    skipped = [pair["name"] for pair, n, b in zip(pairs, now, before, strict=True) if n[2] is None or b[2] is None]
+    note = f"{'、'.join(skipped)}无法计算，未参与比较" if skipped else ""
+    return MeasureResult(make_status(measure, year, PROVINCE_SCOPE, status, metric, fmt.pct(metric),
+                                     summary=f"{year}年，{tail}。", formula=formula, note=note, evidence=evidence,
+                                     inputs=inputs, **common))

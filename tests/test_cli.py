@@ -1,0 +1,122 @@
+"""The CLI is a thin shell over the pipeline: each command, its output and its exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.__main__ import build_parser, main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _commands() -> list[str]:
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    return sorted(subparsers.choices)
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = README.read_text(encoding="utf-8")
+    for command in _commands():
+        assert re.search(rf"python -m pipeline {command}\b", readme), f"README 未说明命令 {command}"
+
+
+def test_exit_codes_are_documented_in_the_readme():
+    readme = README.read_text(encoding="utf-8")
+    for code in ("0", "1", "2", "3"):
+        assert re.search(rf"\|\s*{code}\s*\|", readme)
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    return tmp_path / "warehouse.duckdb"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_ingest_a_folder_reports_each_outcome_and_exits_1_when_some_are_rejected(
+        capsys, demo_returns, warehouse, tmp_path):
+    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns),
+                        "--raw-dir", str(tmp_path / "raw"))
+    assert code == 1
+    assert "共处理 121 个文件：已接收 110 个，已接收（有提示） 1 个，被退回 10 个。" in out
+    assert "演示_2024_R1_北京市总工会.xlsx”：被退回" in out
+
+    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns),
+                        "--raw-dir", str(tmp_path / "raw"), "--quiet")
+    assert code == 1  # the rejected files are still rejected
+    assert out.strip() == "共处理 121 个文件：被退回 10 个，未变化 111 个。"
+
+
+def test_ingest_one_clean_file_exits_0_and_json_lists_the_result(capsys, demo_returns, warehouse, tmp_path):
+    clean = demo_returns / "2024" / "演示_2024_R2_陕西省金融工会.xlsx"
+    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(clean), "--json",
+                        "--raw-dir", str(tmp_path / "raw"))
+    assert code == 0
+    [result] = json.loads(out)
+    assert (result["status"], result["unit_code"], result["year"], result["return_code"]) == ("accepted", "I08", 2024, "R2")
+
+
+def test_check_validates_without_loading(capsys, demo_returns, warehouse):
+    broken = demo_returns / "2022" / "演示_2022_R2_陕西省机械冶金建材工会_报送版.xlsx"
+    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "check", str(broken))
+    assert code == 1
+    assert "不是数字" in out
+    assert not warehouse.exists()
+
+
+def test_errors_writes_the_annotated_workbook(capsys, demo_returns, tmp_path):
+    broken = tmp_path / "演示_2022_R2_陕西省金融工会_初稿.xlsx"
+    shutil.copy(demo_returns / "2022" / broken.name, broken)
+    code, out, _ = _run(capsys, "errors", str(broken))
+    assert code == 1
+    annotated = tmp_path / "演示_2022_R2_陕西省金融工会_初稿_审核意见.xlsx"
+    assert f"已生成审核意见工作簿：{annotated}" in out
+    workbook = openpyxl.load_workbook(annotated)
+    assert workbook.sheetnames[0] == "错误清单"
+    listing = [[c.value for c in row] for row in workbook["错误清单"].iter_rows(min_row=4)]
+    assert any(row[1] == "错误" and "大于" in str(row[5]) for row in listing)
+
+
+def test_template_writes_the_return_for_a_year(capsys, tmp_path):
+    code, out, _ = _run(capsys, "template", "R2", "2024", "--unit", "省金融工会", "--out", str(tmp_path))
+    assert code == 0
+    [path] = list(tmp_path.glob("*.xlsx"))
+    assert path.name == "2024年度_R2_省级产业工会年度报表_陕西省金融工会_模板.xlsx"
+    sheet = openpyxl.load_workbook(path)["本级情况"]
+    assert sheet["D2"].value == 2024
+
+
+def test_submissions_lists_current_and_superseded_versions(capsys, demo_warehouse):
+    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "submissions", "--year", "2023", "--unit", "宝鸡")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 3
+    assert "第1版" in lines[1] and "被替代" in lines[1]
+    assert "更正版" in lines[2] and "\t是\t" in lines[2]
+
+    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "submissions", "--year", "2023",
+                        "--unit", "宝鸡", "--current", "--json")
+    [row] = json.loads(out)
+    assert row["file_name"] == "演示_2023_R1_宝鸡市总工会_更正版.xlsx"
+
+
+def test_usage_errors_exit_2_with_a_chinese_message(capsys, tmp_path):
+    code, _, err = _run(capsys, "ingest", str(tmp_path / "没有这个文件.xlsx"))
+    assert code == 2
+    assert "找不到" in err
+    code, _, err = _run(capsys, "template", "R2", "二〇二四")
+    assert code == 2
+    assert "年份应为四位数字" in err
+    code, _, err = _run(capsys, "submissions", "--unit", "火星市总工会")
+    assert code == 2
+    assert "无法识别" in err
