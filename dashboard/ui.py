@@ -53,7 +53,7 @@ def demo_banner() -> None:
         st.error("暂时无法读取数据仓库，请稍后刷新；如持续出现，请联系系统管理员。")
         return
     if summary.is_demo:
-        st.warning("**演示数据**：当前看板展示的是系统生成的演示数据，不是真实报表。", icon="🧪")
+        st.warning("**演示数据**：当前看板展示的是系统生成的演示数据，不是真实报表。", icon=":material/science:")
     if summary.latest_accepted_at is None:
         st.info("数据仓库中还没有已接收的报表。请在“数据上传”页上传各单位报表，或运行 make run 生成演示数据。")
     else:

@@ -218,8 +218,7 @@ class RatioSpec:
     def of(cls, ctx: RuleContext, measure: Measure) -> RatioSpec:
         params, thresholds = measure.rule.params, measure.rule.thresholds
         numerator, denominator = params["numerator"], params["denominator"]
-        name = params.get("metric_name") or f"{label(ctx, numerator)} ÷ {label(ctx, denominator)}"
-        return cls(numerator, denominator, thresholds, name, threshold_words(thresholds, plain_pct))
+        return cls(numerator, denominator, thresholds, measure.rule.metric_name, threshold_words(thresholds, plain_pct))
 
 
 def _ratio_formula(ctx: RuleContext, spec: RatioSpec, num: float | None, den: float | None,
@@ -373,10 +372,9 @@ class BudgetSpec:
     def of(cls, ctx: RuleContext, measure: Measure) -> BudgetSpec:
         params = measure.rule.params
         amounts = tuple(params["amounts"])
-        name = params.get("metric_name") or "、".join(label(ctx, code) for code in amounts) + "合计"
         flags = tuple(i.code for i in measure.indicators if i.level == "county" and i.type == "bool")
-        return cls(amounts, params["included_when_positive"], name, ctx.catalog.rule_kinds.get(measure.rule.kind, ""),
-                   flags)
+        return cls(amounts, params["included_when_positive"], measure.rule.metric_name,
+                   ctx.catalog.rule_kinds.get(measure.rule.kind, ""), flags)
 
     def total(self, ctx: RuleContext, year: int, code: str) -> float | None:
         values = [figure(ctx, amount, year, code) for amount in self.amounts]
@@ -492,7 +490,7 @@ def _shares(ctx: RuleContext, pairs: list[dict], year: int, entity: str) -> list
 def judge_share_not_below_last_year(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
     """Each share (part ÷ whole) this year against last year: none lower 达标, some lower 预警, all lower 未达标."""
     pairs = list(measure.rule.params["shares"])
-    metric_name = measure.rule.params.get("metric_name") or pairs[0]["name"]
+    metric_name = measure.rule.metric_name
     threshold = ctx.catalog.rule_kinds.get(measure.rule.kind, "")
     province = ctx.registry.province()
     return_code = ctx.catalog.indicator(pairs[0]["part"]).return_code

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
@@ -87,9 +86,14 @@ def figure_of_row(ctx: RuleContext, row: pd.Series) -> Figure | None:
         return None
     text = show(ctx, indicator, value)
     source = SourceRef(
-        unit_code=str(row["unit_code"]), entity_code=str(row["entity_code"]), indicator=indicator,
-        indicator_name=ctx.catalog.indicator(indicator).name, value_text=text,
-        submission_id=int(row["submission_id"]), file_name=str(row["file_name"]), sheet=str(row["sheet"]),
+        unit_code=str(row["unit_code"]),
+        entity_code=str(row["entity_code"]),
+        indicator=indicator,
+        indicator_name=ctx.catalog.indicator(indicator).name,
+        value_text=text,
+        submission_id=int(row["submission_id"]),
+        file_name=str(row["file_name"]),
+        sheet=str(row["sheet"]),
         cell=str(row["cell"]),
     )
     note = row["remark"]
@@ -148,19 +152,34 @@ def explain(measure: Measure, **fields: object) -> Explanation:
     return Explanation(rule=measure.rule.reading, **fields)  # type: ignore[arg-type]
 
 
-def status_row(measure: Measure, year: int, unit: str, status: str, metric: float | None, metric_text: str,
-               explanation: Explanation, inputs: dict | None = None) -> MeasureStatus:
+def status_row(
+    measure: Measure,
+    year: int,
+    unit: str,
+    status: str,
+    metric: float | None,
+    metric_text: str,
+    explanation: Explanation,
+    inputs: dict | None = None,
+) -> MeasureStatus:
     return MeasureStatus(measure.number, year, unit, status, metric, metric_text, explanation, inputs or {})
 
 
-def not_reported(ctx: RuleContext, measure: Measure, year: int, unit: str, return_code: str,
-                 metric_name: str, threshold: str) -> MeasureStatus:
+def not_reported(
+    ctx: RuleContext, measure: Measure, year: int, unit: str, return_code: str, metric_name: str, threshold: str
+) -> MeasureStatus:
     """The row of a unit that filed no current return for the year."""
     name = ctx.unit_name(unit)
     title = ctx.catalog.returns[return_code].name
     explanation = explain(
-        measure, metric_name=metric_name, value_text="", formula="", threshold=threshold,
-        summary=f"{year}年，{name}未报送{title}。", missing_units=(name,), note=NOT_REPORTED,
+        measure,
+        metric_name=metric_name,
+        value_text="",
+        formula="",
+        threshold=threshold,
+        summary=f"{year}年，{name}未报送{title}。",
+        missing_units=(name,),
+        note=NOT_REPORTED,
     )
     return status_row(measure, year, unit, NO_DATA, None, NOT_REPORTED, explanation)
 
@@ -183,7 +202,9 @@ def laggard_clause(laggards: Iterable[Laggard]) -> str:
         if items:
             parts.append(f"{fmt.names(items)}为{status}")
     for text in dict.fromkeys(lag.value_text for lag in laggards if lag.status == NO_DATA):
-        parts.append(fmt.names([lag.unit_name for lag in laggards if lag.status == NO_DATA and lag.value_text == text]) + text)
+        parts.append(
+            fmt.names([lag.unit_name for lag in laggards if lag.status == NO_DATA and lag.value_text == text]) + text
+        )
     return "，".join(parts)
 
 
@@ -246,9 +267,15 @@ def judge_window_held(ctx: RuleContext, measure: Measure, year: int) -> MeasureR
         formula = f"窗口期{window}：各年度均未填报{name}"
         summary = f"{head}：窗口期{window}已届满，未召开，未达标。"
     explanation = explain(
-        measure, metric_name=name, value_text=text if held else "", formula=formula,
+        measure,
+        metric_name=name,
+        value_text=text if held else "",
+        formula=formula,
         threshold=f"自{baseline}年起每{length}年为一个窗口期，窗口期内至少召开1次为达标；届满仍未召开为未达标",
-        summary=summary, note=note, sources=sources(held), remarks=remarks(held),
+        summary=summary,
+        note=note,
+        sources=sources(held),
+        remarks=remarks(held),
         missing_units=(ctx.unit_name(province),) if unfiled else (),
     )
     inputs = {"window": window, "held_on": held[-1].value.isoformat() if held else None}  # type: ignore[attr-defined]
@@ -288,9 +315,15 @@ def judge_held_all_reported(ctx: RuleContext, measure: Measure, year: int) -> Me
     reported_text = f"{reported_name} {reported.text}，应汇报的{label} {expected}个" if reported else ""
     used = [f for f in (held, reported) if f is not None]
     explanation = explain(
-        measure, metric_name=reported_name, value_text=text if count is not None else "",
-        formula=joined(held_text, reported_text), threshold=threshold, summary=summary, note=note,
-        sources=sources(used), remarks=remarks(used),
+        measure,
+        metric_name=reported_name,
+        value_text=text if count is not None else "",
+        formula=joined(held_text, reported_text),
+        threshold=threshold,
+        summary=summary,
+        note=note,
+        sources=sources(used),
+        remarks=remarks(used),
     )
     inputs = {"held_on": held.value.isoformat() if held else None, "reported": count, "expected": float(expected)}  # type: ignore[attr-defined]
     return MeasureResult(status_row(measure, year, PROVINCE_SCOPE, status, count, text, explanation, inputs))
@@ -333,14 +366,22 @@ def _city_coverage(ctx: RuleContext, measure: Measure, year: int, city: str) -> 
         notes.append("无所辖县（区），按市本级计算")
     lagging_counties = tuple(
         Laggard(c.code, c.short_name, OFF_TRACK, "未填报" if c in absent else "未召开")
-        for c in counties if c not in held
+        for c in counties
+        if c not in held
     )
     used = tuple(f for f in (own, *rows.values()) if f is not None)
     summary = f"{year}年，{name}召开专题会议的市、县总工会{covered}/{total}个（{fmt.pct(rate)}），{status}。"
     explanation = explain(
-        measure, metric_name="召开专题会议的市、县总工会比例", value_text=fmt.pct(rate), formula=formula,
-        threshold=_coverage_threshold(measure), summary=summary, laggards=lagging_counties, note=joined(*notes),
-        sources=sources(used), remarks=remarks(used),
+        measure,
+        metric_name="召开专题会议的市、县总工会比例",
+        value_text=fmt.pct(rate),
+        formula=formula,
+        threshold=_coverage_threshold(measure),
+        summary=summary,
+        laggards=lagging_counties,
+        note=joined(*notes),
+        sources=sources(used),
+        remarks=remarks(used),
     )
     inputs = {"covered": float(covered), "total": float(total)}
     row = status_row(measure, year, city, status, rate, fmt.pct(rate), explanation, inputs)
@@ -356,7 +397,8 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     missing = [c.code for c in cities if c.code not in reporters]
     metric_name = "召开专题会议的市、县总工会比例"
     units = tuple(
-        judged[c.code].row if c.code in judged
+        judged[c.code].row
+        if c.code in judged
         else not_reported(ctx, measure, year, c.code, return_code, metric_name, _coverage_threshold(measure))
         for c in cities
     )
@@ -364,8 +406,14 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     laggards = laggards_of(ctx, [j.row for j in judged.values()], missing)
     if not judged:
         explanation = explain(
-            measure, metric_name=metric_name, value_text="", formula="", threshold=_coverage_threshold(measure),
-            summary=f"{year}年，各市级总工会均未报送，无法计算。", missing_units=missing_names, laggards=laggards,
+            measure,
+            metric_name=metric_name,
+            value_text="",
+            formula="",
+            threshold=_coverage_threshold(measure),
+            summary=f"{year}年，各市级总工会均未报送，无法计算。",
+            missing_units=missing_names,
+            laggards=laggards,
             note="无市级总工会报送",
         )
         return MeasureResult(status_row(measure, year, PROVINCE_SCOPE, NO_DATA, None, "—", explanation), units)
@@ -377,11 +425,17 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     used = [f for j in judged.values() for f in j.figures]
     head = f"{year}年，全省{len(judged)}个报送的市级总工会及所辖县（区）总工会召开专题会议的比例为{fmt.pct(rate)}，{status}"
     explanation = explain(
-        measure, metric_name=metric_name, value_text=fmt.pct(rate),
+        measure,
+        metric_name=metric_name,
+        value_text=fmt.pct(rate),
         formula=f"召开专题会议的市、县总工会 {covered}个 ÷ 市、县总工会 {total}个 = {fmt.pct(rate)}",
-        threshold=_coverage_threshold(measure), summary=sentence(head, laggard_clause(laggards)),
-        laggards=laggards, missing_units=missing_names, note=partial_note(missing),
-        sources=sources(used), remarks=remarks(used),
+        threshold=_coverage_threshold(measure),
+        summary=sentence(head, laggard_clause(laggards)),
+        laggards=laggards,
+        missing_units=missing_names,
+        note=partial_note(missing),
+        sources=sources(used),
+        remarks=remarks(used),
     )
     inputs = {"covered": float(covered), "total": float(total)}
     overall = status_row(measure, year, PROVINCE_SCOPE, status, rate, fmt.pct(rate), explanation, inputs)
@@ -393,7 +447,9 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
 
 def _min_each_threshold(ctx: RuleContext, measure: Measure) -> str:
     minimum = measure.rule.thresholds["minimum"]
-    items = "、".join(f"{ctx.catalog.indicator(i).name}≥{show(ctx, i, minimum)}" for i in measure.rule.params["indicators"])
+    items = "、".join(
+        f"{ctx.catalog.indicator(i).name}≥{show(ctx, i, minimum)}" for i in measure.rule.params["indicators"]
+    )
     return f"{items}：每项均达到为达标；部分达到为预警；均未达到为未达标"
 
 
@@ -408,7 +464,9 @@ def _min_each_unit(ctx: RuleContext, measure: Measure, year: int, unit: str) -> 
     for i in indicators:
         fig, floor = found[i], show(ctx, i, minimum)
         name = ctx.catalog.indicator(i).name
-        parts.append(f"{name} 未填报（按未达到计）" if fig is None else f"{name} {fig.text}{' ≥ ' if i in met else ' < '}{floor}")
+        parts.append(
+            f"{name} 未填报（按未达到计）" if fig is None else f"{name} {fig.text}{' ≥ ' if i in met else ' < '}{floor}"
+        )
     name = ctx.unit_name(unit)
     if missed:
         short = "、".join(ctx.catalog.indicator(i).name for i in missed)
@@ -418,8 +476,14 @@ def _min_each_unit(ctx: RuleContext, measure: Measure, year: int, unit: str) -> 
     used = [f for f in found.values() if f is not None]
     text = f"{len(met)}/{len(indicators)}项"
     explanation = explain(
-        measure, metric_name="达到规定次数的指标项数", value_text=text, formula="；".join(parts),
-        threshold=_min_each_threshold(ctx, measure), summary=summary, sources=sources(used), remarks=remarks(used),
+        measure,
+        metric_name="达到规定次数的指标项数",
+        value_text=text,
+        formula="；".join(parts),
+        threshold=_min_each_threshold(ctx, measure),
+        summary=summary,
+        sources=sources(used),
+        remarks=remarks(used),
     )
     inputs = {i: (None if found[i] is None else float(found[i].value)) for i in indicators}  # type: ignore[arg-type]
     return status_row(measure, year, unit, status, float(len(met)), text, explanation, inputs)
@@ -434,7 +498,8 @@ def judge_min_each(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     judged = [_min_each_unit(ctx, measure, year, u.code) for u in expected if u.code in reporters]
     by_code = {r.unit_code: r for r in judged}
     units = tuple(
-        by_code.get(u.code) or not_reported(ctx, measure, year, u.code, return_code, "达到规定次数的指标项数", threshold)
+        by_code.get(u.code)
+        or not_reported(ctx, measure, year, u.code, return_code, "达到规定次数的指标项数", threshold)
         for u in expected
     )
     missing = [u.code for u in expected if u.code not in reporters]
@@ -452,16 +517,22 @@ def judge_min_each(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     laggards = laggards_of(ctx, judged, missing)
     head = f"{year}年，{len(expected)}个{label}中{met}个各项均达到规定次数，{status}"
     explanation = explain(
-        measure, metric_name="各项均达到规定次数的单位数", value_text=text,
+        measure,
+        metric_name="各项均达到规定次数的单位数",
+        value_text=text,
         formula=f"各项均达到规定次数的{label} {met}个（报送{len(judged)}个，应报送{len(expected)}个）",
         threshold=f"{threshold}。全部报送单位均达标为达标，任一单位均未达到为未达标，否则预警",
         summary=sentence(head, laggard_clause(laggards)) if judged else f"{year}年，各{label}均未报送，无法判断。",
-        laggards=laggards, missing_units=tuple(ctx.unit_name(c) for c in missing), note=partial_note(missing),
+        laggards=laggards,
+        missing_units=tuple(ctx.unit_name(c) for c in missing),
+        note=partial_note(missing),
         sources=tuple(s for r in judged for s in r.explanation.sources),
         remarks=tuple(m for r in judged for m in r.explanation.remarks),
     )
     inputs = {"units_met": float(met), "units_reporting": float(len(judged)), "units_expected": float(len(expected))}
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, float(met) if judged else None, text, explanation, inputs)
+    overall = status_row(
+        measure, year, PROVINCE_SCOPE, status, float(met) if judged else None, text, explanation, inputs
+    )
     return MeasureResult(overall, units)
 
 
@@ -503,11 +574,19 @@ def _every_unit_row(ctx: RuleContext, measure: Measure, year: int, unit: str, th
     value_text = "；".join(f"{ctx.catalog.indicator(c.indicator).name}：{c.shown()}" for c in failed) or "满足"
     formula = "；".join(f"{c.ask}：{c.shown()}，{'满足' if c.ok else '不满足'}" for c in checks)
     name = ctx.unit_name(unit)
-    summary = f"{year}年，{name}满足条件，达标。" if not failed else f"{year}年，{name}未满足条件（{value_text}），未达标。"
+    summary = (
+        f"{year}年，{name}满足条件，达标。" if not failed else f"{year}年，{name}未满足条件（{value_text}），未达标。"
+    )
     used = [c.figure for c in checks if c.figure is not None]
     explanation = explain(
-        measure, metric_name="是否满足条件", value_text=value_text, formula=formula, threshold=threshold,
-        summary=summary, sources=sources(used), remarks=remarks(used),
+        measure,
+        metric_name="是否满足条件",
+        value_text=value_text,
+        formula=formula,
+        threshold=threshold,
+        summary=summary,
+        sources=sources(used),
+        remarks=remarks(used),
     )
     inputs = {f.indicator: (f.value if isinstance(f.value, float) else f.text) for f in used}
     return status_row(measure, year, unit, status, 0.0 if failed else 1.0, value_text, explanation, inputs)
@@ -522,9 +601,12 @@ def judge_every_unit(ctx: RuleContext, measure: Measure, year: int) -> MeasureRe
     expected = ctx.registry.of_type(params["expected_units"])
     label = TYPE_LABELS[params["expected_units"]]
     reporters = ctx.reporters(return_code, year)
-    threshold = f"全部{len(expected)}个{label}均满足为达标；≥{pct_threshold(amber)} 预警，否则未达标（未报送的按未满足计）"
+    threshold = (
+        f"全部{len(expected)}个{label}均满足为达标；≥{pct_threshold(amber)} 预警，否则未达标（未报送的按未满足计）"
+    )
     units = tuple(
-        _every_unit_row(ctx, measure, year, u.code, threshold) if u.code in reporters
+        _every_unit_row(ctx, measure, year, u.code, threshold)
+        if u.code in reporters
         else not_reported(ctx, measure, year, u.code, return_code, "是否满足条件", threshold)
         for u in expected
     )
@@ -542,15 +624,20 @@ def judge_every_unit(ctx: RuleContext, measure: Measure, year: int) -> MeasureRe
     laggards = laggards_of(ctx, judged, missing)
     head = f"{year}年，{len(expected)}个{label}中{met}个满足条件（{fmt.pct(share)}），{status}"
     explanation = explain(
-        measure, metric_name="满足条件的单位数", value_text=text,
+        measure,
+        metric_name="满足条件的单位数",
+        value_text=text,
         formula=f"满足条件的{label} {met}个 ÷ {label}总数 {len(expected)}个 = {fmt.pct(share)}",
         threshold=threshold,
         summary=sentence(head, laggard_clause(laggards)) if judged else f"{year}年，各{label}均未报送，无法判断。",
-        laggards=laggards, missing_units=tuple(ctx.unit_name(c) for c in missing),
+        laggards=laggards,
+        missing_units=tuple(ctx.unit_name(c) for c in missing),
         note=f"{len(missing)}个单位未报送，按未满足计" if missing else "",
         sources=tuple(s for r in judged for s in r.explanation.sources),
         remarks=tuple(m for r in judged for m in r.explanation.remarks),
     )
     inputs = {"units_met": float(met), "units_expected": float(len(expected)), "share": share}
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, float(met) if judged else None, text, explanation, inputs)
+    overall = status_row(
+        measure, year, PROVINCE_SCOPE, status, float(met) if judged else None, text, explanation, inputs
+    )
     return MeasureResult(overall, units)

@@ -47,13 +47,9 @@ class ParitySpec:
     @classmethod
     def of(cls, ctx: RuleContext, measure: Measure) -> ParitySpec:
         p = measure.rule.params
-        name = p.get("metric_name") or (
-            f"（{label(ctx, p['unit_numerator'])} ÷ {label(ctx, p['unit_denominator'])}）÷"
-            f"（{label(ctx, p['reference_numerator'])} ÷ {label(ctx, p['reference_denominator'])}）"
-        )
         thresholds = measure.rule.thresholds
         return cls(p["unit_numerator"], p["unit_denominator"], p["reference_numerator"], p["reference_denominator"],
-                   thresholds, name, threshold_words(thresholds, fmt.ratio_text))
+                   thresholds, measure.rule.metric_name, threshold_words(thresholds, fmt.ratio_text))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,557 @@
+"""Rule kinds of the organisation and inspection measures: none_falling (M7), share_rising (M8) and
+inspection_window (M9). Figures are read and explained with the helpers of rules_meetings.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipeline.catalog import Measure
+from pipeline.registry import Unit
+from pipeline.status import format as fmt
+from pipeline.status.context import RuleContext
+from pipeline.status.engine import rule
+from pipeline.status.model import (
+    AT_RISK,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    PROVINCE_SCOPE,
+    Laggard,
+    MeasureResult,
+    MeasureStatus,
+)
+from pipeline.status.rules_meetings import (
+    Figure,
+    explain,
+    figure,
+    figure_of_row,
+    indicator_return,
+    joined,
+    laggard_clause,
+    laggards_of,
+    meets,
+    not_reported,
+    partial_note,
+    pct_threshold,
+    remarks,
+    sentence,
+    show,
+    sources,
+    span,
+    status_row,
+    window_of,
+)
+
+BASELINE_NOTE = "基线年，无上年可比数据"
+NO_LAST_YEAR_NOTE = "上年未报送，无可比数据"
+# How many falling conditions (none_falling) or missed thresholds (inspection_window) each status allows.
+BY_MISSES = {0: ON_TRACK, 1: AT_RISK}
+
+
+def by_misses(count: int) -> str:
+    return BY_MISSES.get(count, OFF_TRACK)
+
+
+# -- none_falling (M7) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One condition of none_falling for one unit (or the province) in one year."""
+
+    value: float | None  # None when a figure is missing or the denominator is zero
+    text: str  # "会员人数 9,000人 ÷ 职工人数 10,000人 = 90.0%" or "120个"
+    figures: tuple[Figure, ...]
+
+
+def _is_ratio(condition: dict) -> bool:
+    return "numerator" in condition
+
+
+def _condition_text(ctx: RuleContext, condition: dict, value: float | None) -> str:
+    if _is_ratio(condition):
+        return fmt.pct(value)
+    return show(ctx, condition["value"], value)
+
+
+def _read(ctx: RuleContext, condition: dict, year: int, units: list[str]) -> Reading:
+    """A condition summed over units: Σvalue, or Σnumerator ÷ Σdenominator (one unit: its own figures)."""
+    codes = [condition["numerator"], condition["denominator"]] if _is_ratio(condition) else [condition["value"]]
+    found = {code: [figure(ctx, code, year, u) for u in units] for code in codes}
+    if not units or any(f is None for figs in found.values() for f in figs):
+        return Reading(None, "未填报", tuple(f for figs in found.values() for f in figs if f is not None))
+    used = tuple(f for figs in found.values() for f in figs)
+    totals = {code: sum(float(f.value) for f in figs) for code, figs in found.items()}  # type: ignore[arg-type]
+    parts = [f"{'Σ' if len(units) > 1 else ''}{ctx.catalog.indicator(c).name} {show(ctx, c, totals[c])}" for c in codes]
+    if not _is_ratio(condition):
+        return Reading(totals[codes[0]], parts[0], used)
+    if totals[codes[1]] == 0:
+        return Reading(None, f"{parts[0]} ÷ {parts[1]}，分母为零", used)
+    value = totals[codes[0]] / totals[codes[1]]
+    return Reading(value, f"{parts[0]} ÷ {parts[1]} = {fmt.pct(value)}", used)
+
+
+def _compare(
+    ctx: RuleContext, conditions: list[dict], year: int, units: list[str]
+) -> tuple[list[str], list[str], list[Figure], list[str]]:
+    """(formula parts, names of falling conditions, figures used, laggard texts) this year against last year."""
+    parts, falling, used, texts = [], [], [], []
+    for condition in conditions:
+        now, last = _read(ctx, condition, year, units), _read(ctx, condition, year - 1, units)
+        used += [*now.figures, *last.figures]
+        if now.value is None or last.value is None:
+            parts.append(f"{condition['name']}：{now.text}（上年 {last.text}），无法比较")
+            continue
+        fell = now.value < last.value
+        was, is_ = _condition_text(ctx, condition, last.value), _condition_text(ctx, condition, now.value)
+        parts.append(f"{condition['name']}：{now.text}（上年 {was}，{'下降' if fell else '未下降'}）")
+        if fell:
+            falling.append(condition["name"])
+            texts.append(f"{condition['name']} {was}→{is_}")
+    return parts, falling, used, texts
+
+
+def _falling_threshold(conditions: list[dict]) -> str:
+    names = "、".join(c["name"] for c in conditions)
+    return f"{names}均不低于上年为达标；一项下降为预警；两项及以上下降为未达标"
+
+
+def _none_falling_row(ctx: RuleContext, measure: Measure, year: int, unit: str, last_filed: bool) -> MeasureStatus:
+    conditions = measure.rule.params["conditions"]
+    name = ctx.unit_name(unit)
+    head = _read(ctx, conditions[0], year, [unit])
+    metric_text = _condition_text(ctx, conditions[0], head.value)
+    common = {"metric_name": conditions[0]["name"], "threshold": _falling_threshold(conditions)}
+    if year <= ctx.catalog.reporting.baseline_year or not last_filed:
+        note = BASELINE_NOTE if year <= ctx.catalog.reporting.baseline_year else NO_LAST_YEAR_NOTE
+        explanation = explain(
+            measure,
+            value_text=metric_text,
+            formula=head.text,
+            summary=f"{year}年，{name}：{note}。",
+            note=note,
+            sources=sources(head.figures),
+            remarks=remarks(head.figures),
+            **common,
+        )
+        return status_row(measure, year, unit, NO_DATA, head.value, metric_text, explanation)
+    parts, falling, used, texts = _compare(ctx, conditions, year, [unit])
+    compared = sum("无法比较" not in p for p in parts)
+    status = by_misses(len(falling)) if compared else NO_DATA
+    if falling:
+        summary = f"{year}年，{name}{'、'.join(falling)}低于上年，{status}。"
+    else:
+        summary = f"{year}年，{name}各项均未低于上年，达标。" if compared else f"{year}年，{name}：缺少可比数据。"
+    explanation = explain(
+        measure,
+        value_text=metric_text,
+        formula="；".join(parts),
+        summary=summary,
+        note="" if compared else "缺少可比数据",
+        sources=sources(used),
+        remarks=remarks(used),
+        **common,
+    )
+    row = status_row(
+        measure, year, unit, status, head.value, metric_text, explanation, {"falling": float(len(falling))}
+    )
+    # Laggards show what fell rather than the headline figure.
+    return (
+        row
+        if not falling
+        else MeasureStatus(
+            row.measure, row.year, row.unit_code, row.status, row.metric, "；".join(texts), row.explanation, row.inputs
+        )
+    )
+
+
+@rule("none_falling")
+def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    conditions = measure.rule.params["conditions"]
+    first = conditions[0].get("numerator") or conditions[0]["value"]
+    return_code = indicator_return(ctx, first)
+    expected = ctx.expected_units(return_code)
+    now, last = ctx.reporters(return_code, year), ctx.reporters(return_code, year - 1)
+    threshold = _falling_threshold(conditions)
+    units = tuple(
+        _none_falling_row(ctx, measure, year, u.code, u.code in last)
+        if u.code in now
+        else not_reported(ctx, measure, year, u.code, return_code, conditions[0]["name"], threshold)
+        for u in expected
+    )
+    judged = [r for r in units if r.unit_code in now]
+    missing = [u.code for u in expected if u.code not in now]
+    both = [u.code for u in expected if u.code in now and u.code in last]
+    baseline = year <= ctx.catalog.reporting.baseline_year
+    reporting = [u.code for u in expected if u.code in now]
+    headline = _read(ctx, conditions[0], year, reporting)
+    metric_text = _condition_text(ctx, conditions[0], headline.value)
+    laggards = laggards_of(ctx, judged, missing)
+    unmatched = [ctx.unit_name(c) for c in reporting if c not in both]
+    notes = [partial_note(missing)]
+    if baseline or not both:
+        status, used = NO_DATA, list(headline.figures)
+        notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+        formula = f"{conditions[0]['name']}：{headline.text}"
+        summary = (
+            f"{year}年，{notes[0]}；全省{conditions[0]['name']}{metric_text}。"
+            if reporting
+            else f"{year}年，各单位均未报送，无法判断。"
+        )
+    else:
+        parts, falling, used, _ = _compare(ctx, conditions, year, both)
+        status = by_misses(len(falling))
+        if unmatched:
+            notes.append(f"{fmt.names(unmatched)}上年未报送，未纳入比较")
+        formula = f"按{len(both)}个两年均报送的单位合计：" + "；".join(parts)
+        change = f"{'、'.join(falling)}低于上年" if falling else "各项均未低于上年"
+        summary = sentence(f"{year}年，全省{change}，{status}", laggard_clause(laggards))
+    explanation = explain(
+        measure,
+        metric_name=conditions[0]["name"],
+        value_text=metric_text,
+        formula=formula,
+        threshold=threshold,
+        summary=summary,
+        laggards=laggards,
+        missing_units=tuple(ctx.unit_name(c) for c in missing),
+        note=joined(*notes),
+        sources=sources(used),
+        remarks=remarks(used),
+    )
+    inputs = {"units_compared": float(len(both)), "units_reporting": float(len(reporting))}
+    overall = status_row(measure, year, PROVINCE_SCOPE, status, headline.value, metric_text, explanation, inputs)
+    return MeasureResult(overall, units)
+
+
+# -- share_rising (M8) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    having: int
+    total: int
+    figures: tuple[Figure, ...]
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(self.having, self.total)
+
+
+def _share(ctx: RuleContext, indicator: str, year: int, cities: list[Unit]) -> Share:
+    """Counties (registry count) with the indicator ≥ 1; a county without a row counts as not having."""
+    counties = [c for city in cities for c in ctx.registry.counties_of(city.code)]
+    found = [f for c in counties if (f := figure(ctx, indicator, year, c.code)) is not None]
+    having = sum(meets(float(f.value), 1) for f in found)  # type: ignore[arg-type]
+    return Share(having, len(counties), tuple(found))
+
+
+def _rising_status(now: Share, last: Share | None) -> str:
+    if now.ratio == 1:
+        return ON_TRACK
+    if last is None:
+        return NO_DATA
+    return ON_TRACK if now.ratio > last.ratio else AT_RISK if now.ratio == last.ratio else OFF_TRACK
+
+
+def _share_formula(ctx: RuleContext, indicator: str, now: Share, last: Share | None) -> str:
+    name = ctx.catalog.indicator(indicator).name
+    text = f"{name}≥1的县（区）{now.having}个 ÷ 所辖县（区）{now.total}个 = {fmt.pct(float(now.ratio))}"
+    return text + (f"（上年 {last.having}/{last.total}，{fmt.pct(float(last.ratio))}）" if last else "")
+
+
+def _share_row(ctx: RuleContext, measure: Measure, year: int, city: Unit, last_filed: bool) -> MeasureStatus:
+    indicator = measure.rule.params["county_value"]
+    baseline = year <= ctx.catalog.reporting.baseline_year
+    now = _share(ctx, indicator, year, [city])
+    last = None if baseline or not last_filed else _share(ctx, indicator, year - 1, [city])
+    status = _rising_status(now, last)
+    note = "" if status != NO_DATA else (BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+    rate = float(now.ratio)
+    used = now.figures + (last.figures if last else ())
+    summary = f"{year}年，{city.short_name}所辖县（区）中{now.having}/{now.total}个{_has(ctx, indicator)}（{fmt.pct(rate)}），{status}。"
+    explanation = explain(
+        measure,
+        metric_name=_share_name(ctx, indicator),
+        value_text=fmt.pct(rate),
+        formula=_share_formula(ctx, indicator, now, last),
+        threshold=SHARE_THRESHOLD,
+        summary=summary,
+        note=note,
+        sources=sources(used),
+        remarks=remarks(used),
+    )
+    inputs = {
+        "having": float(now.having),
+        "counties": float(now.total),
+        "last_year": float(last.ratio) if last else None,
+    }
+    return status_row(measure, year, city.code, status, rate, fmt.pct(rate), explanation, inputs)
+
+
+SHARE_THRESHOLD = "达到100%或较上年上升为达标；持平为预警；下降为未达标"
+
+
+def _has(ctx: RuleContext, indicator: str) -> str:
+    return f"{ctx.catalog.indicator(indicator).name}≥1"
+
+
+def _share_name(ctx: RuleContext, indicator: str) -> str:
+    return f"{_has(ctx, indicator)}的县（区）比例"
+
+
+@rule("share_rising")
+def judge_share_rising(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    indicator = measure.rule.params["county_value"]
+    return_code = indicator_return(ctx, indicator)
+    with_counties = [c for c in ctx.expected_units(return_code) if ctx.registry.counties_of(c.code)]
+    excluded = [c.short_name for c in ctx.expected_units(return_code) if c not in with_counties]
+    now_filed, last_filed = ctx.reporters(return_code, year), ctx.reporters(return_code, year - 1)
+    units = tuple(
+        _share_row(ctx, measure, year, c, c.code in last_filed)
+        if c.code in now_filed
+        else not_reported(ctx, measure, year, c.code, return_code, _share_name(ctx, indicator), SHARE_THRESHOLD)
+        for c in with_counties
+    )
+    reporting = [c for c in with_counties if c.code in now_filed]
+    missing = [c.code for c in with_counties if c.code not in now_filed]
+    baseline = year <= ctx.catalog.reporting.baseline_year
+    notes = [partial_note(missing), f"{fmt.names(excluded)}无所辖县（区），不参与本项评价" if excluded else ""]
+    laggards = laggards_of(ctx, [r for r in units if r.unit_code in now_filed], missing)
+    if not reporting:
+        explanation = explain(
+            measure,
+            metric_name=_share_name(ctx, indicator),
+            value_text="",
+            formula="",
+            threshold=SHARE_THRESHOLD,
+            summary=f"{year}年，各市级总工会均未报送，无法计算。",
+            laggards=laggards,
+            missing_units=tuple(ctx.unit_name(c) for c in missing),
+            note=joined(*notes),
+        )
+        return MeasureResult(status_row(measure, year, PROVINCE_SCOPE, NO_DATA, None, "—", explanation), units)
+    now = _share(ctx, indicator, year, reporting)
+    # The comparison uses the cities that filed both years, so a missing return does not move the share.
+    both = [c for c in reporting if c.code in last_filed]
+    last = None if baseline or not both else _share(ctx, indicator, year - 1, both)
+    same = _share(ctx, indicator, year, both) if last else now
+    status = _rising_status(now, None) if last is None else _rising_status(same, last)
+    partial = last is not None and len(both) < len(reporting)
+    formula = _share_formula(ctx, indicator, now, None if partial else last)
+    if partial:
+        formula += f"；{len(both)}个两年均报送的市：{_share_formula(ctx, indicator, same, last)}"
+    if status == NO_DATA:
+        notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+    rate = float(now.ratio)
+    used = now.figures + (last.figures if last else ())
+    head = f"{year}年，全省{_share_name(ctx, indicator)}为{fmt.pct(rate)}，{status}"
+    explanation = explain(
+        measure,
+        metric_name=_share_name(ctx, indicator),
+        value_text=fmt.pct(rate),
+        formula=formula,
+        threshold=SHARE_THRESHOLD,
+        summary=sentence(head, laggard_clause(laggards)),
+        laggards=laggards,
+        missing_units=tuple(ctx.unit_name(c) for c in missing),
+        note=joined(*notes),
+        sources=sources(used),
+        remarks=remarks(used),
+    )
+    inputs = {
+        "having": float(now.having),
+        "counties": float(now.total),
+        "last_year": float(last.ratio) if last else None,
+    }
+    overall = status_row(measure, year, PROVINCE_SCOPE, status, rate, fmt.pct(rate), explanation, inputs)
+    return MeasureResult(overall, units)
+
+
+# -- inspection_window (M9) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A unit's latest special inspection within the window (a unit inspected twice is judged on the later)."""
+
+    unit: str
+    year: int
+    scores: tuple[Figure, ...]
+    found: Figure | None
+    rectified: Figure | None
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(f for f in (*self.scores, self.found, self.rectified) if f is not None)
+
+    @property
+    def mean(self) -> float | None:
+        return sum(float(f.value) for f in self.scores) / len(self.scores) if self.scores else None  # type: ignore[arg-type]
+
+    @property
+    def rectification(self) -> float | None:
+        """None when nothing was found (or the counts are blank): rectification does not apply."""
+        if self.found is None or self.rectified is None or not self.found.value:
+            return None
+        return float(self.rectified.value) / float(self.found.value)  # type: ignore[arg-type]
+
+
+def _inspections(ctx: RuleContext, params: dict, start: int, year: int) -> dict[str, Inspection]:
+    codes = [*params["scores"], params["found"], params["rectified"]]
+    facts = ctx.facts
+    rows = facts[
+        (facts["return_code"] == indicator_return(ctx, params["found"]))
+        & facts["indicator"].isin(codes)
+        & facts["year"].between(start, year)
+    ]
+    latest: dict[str, tuple[int, int]] = {}
+    for entity, y, row_no in rows[["entity_code", "year", "row_no"]].itertuples(index=False):
+        latest[entity] = max(latest.get(entity, (int(y), int(row_no))), (int(y), int(row_no)))
+    result = {}
+    for entity, (y, row_no) in latest.items():
+        chosen = rows[(rows["entity_code"] == entity) & (rows["year"] == y) & (rows["row_no"] == row_no)]
+        found = {f.indicator: f for _, r in chosen.iterrows() if (f := figure_of_row(ctx, r)) is not None}
+        scores = tuple(found[c] for c in params["scores"] if c in found)
+        result[entity] = Inspection(entity, y, scores, found.get(params["found"]), found.get(params["rectified"]))
+    return result
+
+
+def _misses(mean: float | None, rectification: float | None, thresholds: dict) -> int:
+    low_score = mean is None or not meets(mean, thresholds["mean_score"])
+    low_rectification = rectification is not None and not meets(rectification, thresholds["rectification"])
+    return int(low_score) + int(low_rectification)
+
+
+def _inspection_threshold(ctx: RuleContext, measure: Measure) -> str:
+    params, thresholds = measure.rule.params, measure.rule.thresholds
+    score = show(ctx, params["scores"][0], thresholds["mean_score"])
+    return (
+        f"每{params['window_years']}年窗口期内全部单位接受专项督查，平均得分≥{score}且整改率≥"
+        f"{pct_threshold(thresholds['rectification'])}为达标；一项未达到为预警，两项均未达到为未达标；"
+        "窗口期届满仍有单位未接受督查为未达标（未发现问题的不计整改率）"
+    )
+
+
+def _inspected_row(ctx: RuleContext, measure: Measure, year: int, ins: Inspection) -> MeasureStatus:
+    params = measure.rule.params
+    status = by_misses(_misses(ins.mean, ins.rectification, measure.rule.thresholds))
+    score = show(ctx, params["scores"][0], ins.mean)
+    rect = "不适用（未发现问题）" if ins.rectification is None else fmt.pct(ins.rectification)
+    score_sum = "＋".join(f.text for f in ins.scores)
+    formula = f"{ins.year}年督查：（{score_sum}）÷ {len(ins.scores)} = {score}；整改率 "
+    if ins.rectification is None:
+        formula += rect
+    else:
+        formula += f"{ins.rectified.text} ÷ {ins.found.text} = {rect}"  # type: ignore[union-attr]
+    name = ctx.unit_name(ins.unit)
+    explanation = explain(
+        measure,
+        metric_name="专项督查平均得分",
+        value_text=score,
+        formula=formula,
+        threshold=_inspection_threshold(ctx, measure),
+        summary=f"{year}年，{name}于{ins.year}年接受专项督查，平均得分{score}，整改率{rect}，{status}。",
+        sources=sources(ins.figures),
+        remarks=remarks(ins.figures),
+    )
+    inputs = {"inspected_in": float(ins.year), "mean_score": ins.mean, "rectification": ins.rectification}
+    return status_row(measure, year, ins.unit, status, ins.mean, score, explanation, inputs)
+
+
+def _uninspected_row(ctx: RuleContext, measure: Measure, year: int, unit: str, status: str, note: str) -> MeasureStatus:
+    text = "未接受专项督查" if status == OFF_TRACK else "尚未督查"
+    name = ctx.unit_name(unit)
+    explanation = explain(
+        measure,
+        metric_name="专项督查平均得分",
+        value_text="",
+        formula="",
+        threshold=_inspection_threshold(ctx, measure),
+        summary=f"{year}年，{name}{note}，{status}。",
+        note=note,
+    )
+    return status_row(measure, year, unit, status, None, text, explanation)
+
+
+@rule("inspection_window")
+def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    params, thresholds = measure.rule.params, measure.rule.thresholds
+    start, end = window_of(ctx.catalog.reporting.baseline_year, int(params["window_years"]), year)
+    window = span(start, end)
+    return_code = indicator_return(ctx, params["found"])
+    province = ctx.registry.province().code
+    unfiled = [y for y in range(start, year + 1) if province not in ctx.reporters(return_code, y)]
+    title = ctx.catalog.returns[return_code].name
+    unfiled_note = "、".join(f"{y}年" for y in unfiled) + f"{title}未报送" if unfiled else ""
+    expected = [u for kind in params["expected_units"] for u in ctx.registry.of_type(kind)]
+    found = _inspections(ctx, params, start, year)
+    inspected = [found[u.code] for u in expected if u.code in found]
+    pending = [u.code for u in expected if u.code not in found]
+    # Whether a unit not yet inspected fails: only once the window has closed and every return in it is in.
+    if year < end:
+        pending_status, pending_note = NO_DATA, f"窗口期{window}，尚未届满"
+    elif unfiled:
+        pending_status, pending_note = NO_DATA, f"窗口期{window}已届满，{unfiled_note}，无法判断"
+    else:
+        pending_status, pending_note = OFF_TRACK, "窗口期内未接受专项督查"
+    rows = {i.unit: _inspected_row(ctx, measure, year, i) for i in inspected}
+    rows |= {c: _uninspected_row(ctx, measure, year, c, pending_status, pending_note) for c in pending}
+    units = tuple(rows[u.code] for u in expected)
+    texts = {
+        r.unit_code: f"{r.metric_text}，整改率{fmt.pct(r.inputs['rectification'])}"
+        for r in units
+        if r.unit_code in found
+    }
+    laggards = tuple(
+        Laggard(lag.unit_code, lag.unit_name, lag.status, texts.get(lag.unit_code, lag.value_text))
+        for lag in laggards_of(ctx, units)
+    )
+    scored = [i.mean for i in inspected if i.mean is not None]
+    mean = sum(scored) / len(scored) if scored else None
+    counted = [i for i in inspected if i.found is not None and i.rectified is not None]
+    found_sum = sum(float(i.found.value) for i in counted)  # type: ignore[union-attr,arg-type]
+    fixed_sum = sum(float(i.rectified.value) for i in counted)  # type: ignore[union-attr,arg-type]
+    rectification = fixed_sum / found_sum if found_sum else None
+    score_unit = params["scores"][0]
+    if not inspected:
+        status = pending_status
+    elif pending and pending_status == OFF_TRACK:
+        status = OFF_TRACK
+    else:
+        status = by_misses(_misses(mean, rectification, thresholds))
+    notes = [unfiled_note]
+    if pending and year < end:
+        notes.insert(0, f"窗口期{window}尚未届满，已督查{len(inspected)}个单位")
+    score_text = show(ctx, score_unit, mean) if mean is not None else "—"
+    rect_text = fmt.pct(rectification) if rectification is not None else "不适用（未发现问题）"
+    formula = (
+        f"窗口期{window}已督查{len(inspected)}/{len(expected)}个单位：平均得分 = 各单位平均得分之和 ÷ {len(scored)} = "
+        f"{score_text}；整改率 = Σ已整改 {fmt.number(fixed_sum)}个 ÷ Σ发现 {fmt.number(found_sum)}个 = {rect_text}"
+    )
+    head = f"{year}年（窗口期{window}），已督查{len(inspected)}/{len(expected)}个单位"
+    if inspected:
+        head += f"，平均得分{score_text}，整改率{rect_text}"
+    used = [f for i in inspected for f in i.figures]
+    explanation = explain(
+        measure,
+        metric_name="专项督查平均得分",
+        value_text=score_text if inspected else "",
+        formula=formula,
+        threshold=_inspection_threshold(ctx, measure),
+        summary=sentence(f"{head}，{status}", laggard_clause(laggards)),
+        laggards=laggards,
+        missing_units=(ctx.unit_name(province),) if unfiled else (),
+        note=joined(*notes),
+        sources=sources(used),
+        remarks=remarks(used),
+    )
+    inputs = {
+        "inspected": float(len(inspected)),
+        "expected": float(len(expected)),
+        "mean_score": mean,
+        "rectification": rectification,
+    }
+    overall = status_row(measure, year, PROVINCE_SCOPE, status, mean, score_text, explanation, inputs)
+    return MeasureResult(overall, units)
