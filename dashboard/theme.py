@@ -24,12 +24,29 @@ STATUS_COLOURS: dict[str, str] = {
     NO_DATA: "#9e9e9e",
 }
 STATUS_ORDER = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
+# Text printed on a bar of that colour: white on green and red, black on amber and grey (contrast ≥ 4.5:1).
+STATUS_TEXT_COLOURS: dict[str, str] = {
+    ON_TRACK: "#ffffff",
+    AT_RISK: "#000000",
+    OFF_TRACK: "#ffffff",
+    NO_DATA: "#000000",
+}
 
 # Tableau 10 plus two darker hues: distinct enough for the 12 cities; the order is stable across charts.
 PALETTE: tuple[str, ...] = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
-    "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1b3a5c", "#8c6d31",
-)  # fmt: skip
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1b3a5c",
+    "#8c6d31",
+)
 NEUTRAL_BAR = "#4e79a7"  # a bar with no status to show
 PREVIOUS_BAR = "#bdbdbd"  # last year's figure beside this year's
 REFERENCE_LINE = "#424242"  # dashed threshold lines
@@ -56,13 +73,29 @@ class TypeScale:
 
 
 NORMAL = TypeScale(
-    font=14, title=20, tick=13, bar_text=13, line_width=2.5, marker_size=7, reference_width=1.5,
-    margin={"l": 70, "r": 110, "t": 100, "b": 70}, text_colour="#212121", grid_colour="#e0e0e0",
-)  # fmt: skip
+    font=14,
+    title=20,
+    tick=13,
+    bar_text=13,
+    line_width=2.5,
+    marker_size=7,
+    reference_width=1.5,
+    margin={"l": 70, "r": 110, "t": 100, "b": 70},
+    text_colour="#212121",
+    grid_colour="#e0e0e0",
+)
 LARGE = TypeScale(
-    font=22, title=28, tick=22, bar_text=20, line_width=5.0, marker_size=13, reference_width=3.0,
-    margin={"l": 100, "r": 170, "t": 140, "b": 100}, text_colour="#000000", grid_colour="#9e9e9e",
-)  # fmt: skip
+    font=22,
+    title=28,
+    tick=22,
+    bar_text=20,
+    line_width=5.0,
+    marker_size=13,
+    reference_width=3.0,
+    margin={"l": 100, "r": 170, "t": 140, "b": 100},
+    text_colour="#000000",
+    grid_colour="#9e9e9e",
+)
 
 
 def type_scale(large: bool = False) -> TypeScale:
@@ -89,6 +122,8 @@ def _style_axes(fig: go.Figure, scale: TypeScale) -> None:
     }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
+    # Vertical grid lines only where a builder asks (horizontal bars): elsewhere they cut through bars.
+    fig.for_each_xaxis(lambda a: a.update(showgrid=False) if a.showgrid is None else None)
     # Numeric axes a builder left unformatted get separators and no SI suffix.
     fig.for_each_xaxis(lambda a: a.update(tickformat=NUMBER_TICKFORMAT) if a.tickformat is None else None)
     fig.for_each_yaxis(lambda a: a.update(tickformat=NUMBER_TICKFORMAT) if a.tickformat is None else None)

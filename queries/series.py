@@ -30,8 +30,7 @@ def _sql(name: str) -> str:
 def _units() -> list[dict[str, str | None]]:
     """The registry as a list of structs for the SQL's `units` CTE (read each call: the file may be edited)."""
     return [
-        {"code": u.code, "short_name": u.short_name, "type": u.type, "parent": u.parent}
-        for u in load_registry().units
+        {"code": u.code, "short_name": u.short_name, "type": u.type, "parent": u.parent} for u in load_registry().units
     ]
 
 
@@ -111,9 +110,7 @@ def m5_dues_by_union(
 ) -> pd.DataFrame:
     """year, unit_code, unit_name, due, collected (万元), rate."""
     rule = load_catalog().measure(5).rule.params
-    return _run(
-        con, "m5_dues_by_union", years, unit_codes, due=rule["denominator"], collected=rule["numerator"]
-    )
+    return _run(con, "m5_dues_by_union", years, unit_codes, due=rule["denominator"], collected=rule["numerator"])
 
 
 def m6_budget_by_city(
@@ -191,9 +188,7 @@ def m16_training_by_union(
 ) -> pd.DataFrame:
     """year, unit_code, unit_name, cadres, trained, rate."""
     rule = load_catalog().measure(16).rule.params
-    return _run(
-        con, "m16_training_by_union", years, unit_codes, cadres=rule["denominator"], trained=rule["numerator"]
-    )
+    return _run(con, "m16_training_by_union", years, unit_codes, cadres=rule["denominator"], trained=rule["numerator"])
 
 
 def m17_promotion_parity_by_union(

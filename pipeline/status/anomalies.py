@@ -12,7 +12,7 @@ flagged. Inspection records (R4, one row per inspection, several per unit) are e
 are left out. A flag is not an error: the submitter's 说明 on the figure is shown beside it.
 
 The bounds are not measure thresholds; they default to the constants below and may be overridden by the
-catalog (`reporting.anomaly: {ratio: 3, floors: {count: 5, amount: 10, score: 20}}`) once it carries them.
+catalog (`reporting.anomaly: {ratio: 3, floors: {count: 10, amount: 10, score: 20}}`) once it carries them.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from pipeline.status.model import SourceRef
 # third; such a change is far more often a unit slip (元 for 万元), an extra digit, or a figure for the wrong scope.
 RATIO = 3.0
 # Below these differences a large ratio is ordinary noise of small numbers:
-#   count  — 5 items: 1 → 3 meetings or 2 → 6 research topics is normal variation, not a typo;
+#   count  — 10 items: a union's meetings, activities or topics swing from 2 to 8 between ordinary years
+#            (checked on the demo returns), and 1 → 3 meetings is never a typo;
 #   amount — 10万元: small allocations of a few 万元 are routinely doubled or halved;
 #   score  — 20 points on a 0–100 scale: less is within the spread between two inspection rounds.
-FLOORS = {"count": 5.0, "amount": 10.0, "score": 20.0}
+FLOORS = {"count": 10.0, "amount": 10.0, "score": 20.0}
 # Levels whose rows form a yearly series per entity.
 SERIES_LEVELS = ("unit", "county")
 
@@ -98,11 +99,19 @@ def find_anomalies(ctx: RuleContext, year: int | None = None) -> list[Anomaly]:
         if before is None or not is_anomalous(before, now, ratio, floors[indicator.type]):
             continue
         remark = row.remark if isinstance(row.remark, str) and row.remark else None
-        found.append(Anomaly(
-            year=this_year, unit_code=row.unit_code, entity_code=row.entity_code, indicator=row.indicator,
-            indicator_name=indicator.name, previous=before, current=now,
-            change_text=change_text(before, now, indicator.unit), remark=remark,
-            source=ctx.source(row.indicator, this_year, row.entity_code, fmt.number(now, indicator.unit)),
-        ))
+        found.append(
+            Anomaly(
+                year=this_year,
+                unit_code=row.unit_code,
+                entity_code=row.entity_code,
+                indicator=row.indicator,
+                indicator_name=indicator.name,
+                previous=before,
+                current=now,
+                change_text=change_text(before, now, indicator.unit),
+                remark=remark,
+                source=ctx.source(row.indicator, this_year, row.entity_code, fmt.number(now, indicator.unit)),
+            )
+        )
     found.sort(key=lambda a: (a.year, a.unit_code, a.entity_code, order[a.indicator]))
     return found

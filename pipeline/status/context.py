@@ -15,6 +15,7 @@ from pipeline.registry import Registry, Unit
 from pipeline.status import format as fmt
 from pipeline.status.model import SourceRef
 
+VALUE_COLUMN = {"bool": "value_bool", "date": "value_date", "text": "value_text"}
 MARTS_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 
 
@@ -58,12 +59,14 @@ class RuleContext:
         rows = rows[rows["entity_code"] == entity_code]
         if rows.empty:
             return None
-        row = rows.iloc[0]
-        for column in ("value_num", "value_bool", "value_date", "value_text"):
-            cell = row[column]
-            if cell is not None and not (isinstance(cell, float) and pd.isna(cell)) and cell is not pd.NaT:
-                return cell
-        return None
+        # Read the column of the indicator's type: the others are null, and pandas' nullable types make
+        # "is this null" checks across columns unreliable.
+        cell = rows.iloc[0][VALUE_COLUMN.get(self.catalog.indicator(indicator).type, "value_num")]
+        if pd.isna(cell):
+            return None
+        if isinstance(cell, pd.Timestamp):
+            return cell.date()
+        return cell.item() if hasattr(cell, "item") else cell  # numpy scalars -> plain Python
 
     def source(self, indicator: str, year: int, entity_code: str, value_text: str | None = None) -> SourceRef | None:
         rows = self.figures(indicator, year)

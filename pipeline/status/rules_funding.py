@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -45,6 +46,7 @@ NOT_REPORTED = "未报送"
 GROUP_LABELS = {"industry": "省级产业工会", "city": "市（区）总工会"}
 # Indicator names of sub-items start with this; it reads oddly inside a formula.
 SUB_ITEM_PREFIX = "其中："
+Inputs = dict[str, float | str | None]
 
 
 # -- shared helpers -------------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ def plain_pct(ratio: float) -> str:
 
 
 def threshold_words(thresholds: dict[str, float], show: Callable[[float], str]) -> str:
-    """"≥95% 达标，≥85% 预警，否则未达标" from the catalog thresholds."""
+    """The thresholds in words, from the catalog: "≥95% 达标，≥85% 预警，否则未达标"."""
     parts = [f"≥{show(thresholds['green'])} 达标"]
     if thresholds.get("amber") is not None:
         parts.append(f"≥{show(thresholds['amber'])} 预警")
@@ -98,8 +100,13 @@ def figure(ctx: RuleContext, indicator: str, year: int, entity: str) -> float | 
     return as_number(ctx.value(indicator, year, entity))
 
 
-def show_figure(ctx: RuleContext, indicator: str, value: float | None) -> str:
-    return f"{label(ctx, indicator)} {ctx.fmt_indicator(indicator, value)}"
+def show_figure(ctx: RuleContext, indicator: str, value: float | None, suffix: str = "") -> str:
+    """ "实收会费 88.2万元" (or "实收会费合计 779.2万元" with suffix 合计)."""
+    return f"{label(ctx, indicator)}{suffix} {ctx.fmt_indicator(indicator, value)}"
+
+
+def joined(*notes: str) -> str:
+    return "；".join(n for n in notes if n)
 
 
 @dataclass
@@ -110,97 +117,148 @@ class Evidence:
     remarks: list[Remark] = field(default_factory=list)
 
     def add(self, ctx: RuleContext, indicator: str, year: int, entity: str, value_text: str | None = None) -> None:
-        source = ctx.source(indicator, year, entity, value_text)
-        if source is None:
-            return
-        if value_text is None:
-            source = replace(source, value_text=ctx.fmt_indicator(indicator, figure(ctx, indicator, year, entity)))
-        self.sources.append(source)
-        text = ctx.remark(indicator, year, entity)
-        if text:
-            self.remarks.append(Remark(entity, indicator, text))
+        shown = value_text or ctx.fmt_indicator(indicator, figure(ctx, indicator, year, entity))
+        source = ctx.source(indicator, year, entity, shown)
+        if source is not None:
+            self.sources.append(source)
+            self.add_remark(entity, indicator, ctx.remark(indicator, year, entity))
 
     def add_row(self, ctx: RuleContext, row: pd.Series) -> None:
         """One row of a records table (several rows may describe the same entity)."""
-        indicator = row["indicator"]
-        self.sources.append(SourceRef(
-            unit_code=row["unit_code"], entity_code=row["entity_code"], indicator=indicator,
-            indicator_name=ctx.catalog.indicator(indicator).name,
-            value_text=ctx.fmt_indicator(indicator, as_number(row["value_num"])),
-            submission_id=int(row["submission_id"]), file_name=row["file_name"], sheet=row["sheet"], cell=row["cell"],
-        ))
-        if isinstance(row["remark"], str) and row["remark"]:
-            self.remarks.append(Remark(row["entity_code"], indicator, row["remark"]))
+        code = row["indicator"]
+        name, shown = ctx.catalog.indicator(code).name, ctx.fmt_indicator(code, as_number(row["value_num"]))
+        where = (int(row["submission_id"]), row["file_name"], row["sheet"], row["cell"])
+        self.sources.append(SourceRef(row["unit_code"], row["entity_code"], code, name, shown, *where))
+        self.add_remark(row["entity_code"], code, row["remark"])
 
-    def extend(self, statuses: list[MeasureStatus]) -> None:
+    def add_remark(self, entity: str, indicator: str, text: object) -> None:
+        # A records row's 说明 is stored beside each of its figures: show it once per entity.
+        if isinstance(text, str) and text and all((r.unit_code, r.text) != (entity, text) for r in self.remarks):
+            self.remarks.append(Remark(entity, indicator, text))
+
+    def merge(self, other: Evidence) -> Evidence:
+        self.sources += [s for s in other.sources if s not in self.sources]
+        self.remarks += [r for r in other.remarks if r not in self.remarks]
+        return self
+
+    def extend(self, statuses: list[MeasureStatus]) -> Evidence:
+        # Dedupe: a figure shared by every unit (the organ's own rate in M17) is listed once.
         for status in statuses:
-            self.sources.extend(status.explanation.sources)
-            self.remarks.extend(status.explanation.remarks)
+            self.merge(Evidence(list(status.explanation.sources), list(status.explanation.remarks)))
+        return self
 
 
-def make_status(measure: Measure, year: int, unit_code: str, status: str, metric: float | None, metric_text: str,
-                *, metric_name: str, threshold: str, summary: str, formula: str = "", note: str = "",
-                laggards: tuple[Laggard, ...] = (), missing: tuple[str, ...] = (), evidence: Evidence | None = None,
-                inputs: dict[str, float | str | None] | None = None) -> MeasureStatus:
-    evidence = evidence or Evidence()
-    explanation = Explanation(
-        metric_name=metric_name, value_text=metric_text if metric is not None else "", formula=formula,
-        threshold=threshold, rule=measure.rule.reading, summary=summary, laggards=laggards, missing_units=missing,
-        note=note, sources=tuple(evidence.sources), remarks=tuple(evidence.remarks),
-    )
-    return MeasureStatus(measure.number, year, unit_code, status, metric, metric_text, explanation, inputs or {})
+@dataclass(frozen=True)
+class Judging:
+    """One measure in one year: builds statuses with the catalog's metric name, reading and threshold words."""
+
+    ctx: RuleContext
+    measure: Measure
+    year: int
+    threshold: str
+
+    @property
+    def metric_name(self) -> str:
+        return self.measure.rule.metric_name
+
+    def status(
+        self,
+        unit_code: str,
+        status: str,
+        metric: float | None,
+        metric_text: str,
+        summary: str,
+        evidence: Evidence | None = None,
+        inputs: Inputs | None = None,
+        **fields: Any,
+    ) -> MeasureStatus:
+        """`fields` are the remaining Explanation fields: formula, note, laggards, missing_units."""
+        evidence = evidence or Evidence()
+        explanation = Explanation(
+            metric_name=self.metric_name,
+            value_text=metric_text if metric is not None else "",
+            formula=fields.pop("formula", ""),
+            threshold=self.threshold,
+            rule=self.measure.rule.reading,
+            summary=summary,
+            sources=tuple(evidence.sources),
+            remarks=tuple(evidence.remarks),
+            **fields,
+        )
+        number = self.measure.number
+        return MeasureStatus(number, self.year, unit_code, status, metric, metric_text, explanation, inputs or {})
+
+    def no_data(self, unit_code: str, note: str, summary: str, **fields: Any) -> MeasureStatus:
+        return self.status(unit_code, NO_DATA, None, "—", summary, note=note, **fields)
+
+    def each(self, return_code: str, judge_one: Callable[[Unit], MeasureStatus]) -> list[MeasureStatus]:
+        """One status per unit expected to file `return_code`; a unit that did not file is 无数据 未报送."""
+        reported = self.ctx.reporters(return_code, self.year)
+        return [
+            judge_one(u) if u.code in reported else self.no_data(u.code, NOT_REPORTED, self.said(u, NOT_REPORTED))
+            for u in self.ctx.expected_units(return_code)
+        ]
+
+    def said(self, unit: Unit | None, text: str) -> str:
+        """A one-line summary: "2024年，省金融工会未报送。"."""
+        return f"{self.year}年，{unit.short_name if unit else ''}{text}。"
+
+    def group(self) -> str:
+        return GROUP_LABELS.get(self.measure.judged_per, "单位")
 
 
-def no_data(measure: Measure, year: int, unit_code: str, note: str, summary: str, *, metric_name: str,
-            threshold: str, formula: str = "", evidence: Evidence | None = None,
-            inputs: dict[str, float | str | None] | None = None) -> MeasureStatus:
-    return make_status(measure, year, unit_code, NO_DATA, None, "—", metric_name=metric_name, threshold=threshold,
-                       summary=summary, formula=formula, note=note, evidence=evidence, inputs=inputs)
-
-
-def laggards_of(ctx: RuleContext, statuses: list[MeasureStatus]) -> tuple[Laggard, ...]:
+def laggards_of(
+    ctx: RuleContext, statuses: list[MeasureStatus], shown: Callable[[MeasureStatus], str] | None = None
+) -> tuple[Laggard, ...]:
     """Units at 预警 or 未达标, worst first, lowest figure first within a status."""
-    lagging = [s for s in statuses if s.status in (AT_RISK, OFF_TRACK)]
-    lagging.sort(key=lambda s: (SEVERITY[s.status], s.metric if s.metric is not None else 0.0))
-    return tuple(Laggard(s.unit_code, ctx.unit_name(s.unit_code), s.status, s.metric_text) for s in lagging)
+    lagging = sorted(
+        (s for s in statuses if s.status in (AT_RISK, OFF_TRACK)),
+        key=lambda s: (SEVERITY[s.status], s.metric if s.metric is not None else 0.0),
+    )
+    return tuple(Laggard(s.unit_code, ctx.unit_name(s.unit_code), s.status, (shown or _text)(s)) for s in lagging)
 
 
-def group_summary(ctx: RuleContext, year: int, group: str, subject: str, predicate: str,
-                  statuses: list[MeasureStatus], laggards: tuple[Laggard, ...]) -> str:
-    """"2024年，8个省级产业工会中6个会费收缴率达到95%，省国防邮电工会（88.2%）、省金融工会（91.0%）为预警。"."""
-    met = sum(s.status == ON_TRACK for s in statuses)
-    if met == len(statuses):
-        return f"{year}年，{len(statuses)}个{group}{subject}均{predicate}。"
-    clauses = [f"{year}年，{len(statuses)}个{group}中{met}个{subject}{predicate}"]
+def _text(status: MeasureStatus) -> str:
+    return status.metric_text
+
+
+def _not_reported(status: MeasureStatus) -> bool:
+    return status.status == NO_DATA and status.explanation.note == NOT_REPORTED
+
+
+def group_summary(
+    j: Judging, met_words: tuple[str, str], units: list[MeasureStatus], laggards: tuple[Laggard, ...]
+) -> str:
+    """One sentence for a slide, e.g. with met_words ("会费收缴率", "达到95%"):
+    2024年，8个省级产业工会中6个会费收缴率达到95%，省国防邮电工会（88.2%）、省金融工会（91.0%）为预警。
+    """
+    subject, predicate = met_words
+    head = f"{j.year}年，{len(units)}个{j.group()}"
+    if all(_not_reported(s) for s in units):
+        return f"{head}均{NOT_REPORTED}。"
+    met = sum(s.status == ON_TRACK for s in units)
+    if met == len(units):
+        return f"{head}{subject}均{predicate}。"
+    clauses = [f"{head}中{met}个{subject}{predicate}"]
     for status in (OFF_TRACK, AT_RISK):
         items = [f"{lag.unit_name}（{lag.value_text}）" for lag in laggards if lag.status == status]
         if items:
             clauses.append(f"{fmt.names(items)}为{status}")
-    for text, word in ((NOT_REPORTED, "未报送"), (None, "无法判断")):
-        units = [ctx.unit_name(s.unit_code) for s in statuses
-                 if s.status == NO_DATA and (s.explanation.note == NOT_REPORTED) == (text == NOT_REPORTED)]
-        if units:
-            clauses.append(f"{fmt.names(units)}{word}")
+    missing = [j.ctx.unit_name(s.unit_code) for s in units if _not_reported(s)]
+    unjudged = [j.ctx.unit_name(s.unit_code) for s in units if s.status == NO_DATA and not _not_reported(s)]
+    clauses += [f"{fmt.names(missing)}未报送"] if missing else []
+    clauses += [f"{fmt.names(unjudged)}无法判断"] if unjudged else []
     return "，".join(clauses) + "。"
 
 
-def missing_note(statuses: list[MeasureStatus]) -> tuple[tuple[str, ...], str]:
-    """Names of units that did not report and the note that says the aggregate leaves them out."""
-    codes = [s.unit_code for s in statuses if s.status == NO_DATA and s.explanation.note == NOT_REPORTED]
-    note = f"{len(codes)}个单位未报送，按已报送单位计算" if codes else ""
-    return tuple(codes), note
-
-
-def judge_each(ctx: RuleContext, measure: Measure, year: int, return_code: str,
-               judge_one: Callable[[Unit], MeasureStatus], metric_name: str, threshold: str) -> list[MeasureStatus]:
-    """One status per unit expected to file `return_code`; a unit that did not file is 无数据 未报送."""
-    reported = ctx.reporters(return_code, year)
-    return [
-        judge_one(unit) if unit.code in reported else no_data(
-            measure, year, unit.code, NOT_REPORTED, f"{year}年，{unit.short_name}{NOT_REPORTED}。",
-            metric_name=metric_name, threshold=threshold)
-        for unit in ctx.expected_units(return_code)
-    ]
+def missing_note(ctx: RuleContext, units: list[MeasureStatus]) -> tuple[tuple[str, ...], str]:
+    """Names of the units that did not report, and the note saying the aggregate leaves them out."""
+    names = tuple(ctx.unit_name(s.unit_code) for s in units if _not_reported(s))
+    if not names:
+        return (), ""
+    if len(names) == len(units):
+        return names, f"{len(names)}个单位均未报送"
+    return names, f"{len(names)}个单位未报送，按已报送单位计算"
 
 
 # -- ratio ----------------------------------------------------------------------------------------------
@@ -211,150 +269,132 @@ class RatioSpec:
     numerator: str
     denominator: str
     thresholds: dict[str, float]
-    metric_name: str
-    threshold: str
 
     @classmethod
-    def of(cls, ctx: RuleContext, measure: Measure) -> RatioSpec:
-        params, thresholds = measure.rule.params, measure.rule.thresholds
-        numerator, denominator = params["numerator"], params["denominator"]
-        return cls(numerator, denominator, thresholds, measure.rule.metric_name, threshold_words(thresholds, plain_pct))
+    def of(cls, measure: Measure) -> RatioSpec:
+        return cls(measure.rule.params["numerator"], measure.rule.params["denominator"], measure.rule.thresholds)
+
+    def formula(self, ctx: RuleContext, num: float | None, den: float | None, suffix: str = "") -> str:
+        text = f"{show_figure(ctx, self.numerator, num, suffix)} ÷ {show_figure(ctx, self.denominator, den, suffix)}"
+        return text if num is None or not den else f"{text} = {fmt.pct(num / den)}"
 
 
-def _ratio_formula(ctx: RuleContext, spec: RatioSpec, num: float | None, den: float | None,
-                   ratio: float | None, total: bool = False) -> str:
-    suffix = "合计" if total else ""
-    num_text = f"{label(ctx, spec.numerator)}{suffix} {ctx.fmt_indicator(spec.numerator, num)}"
-    den_text = f"{label(ctx, spec.denominator)}{suffix} {ctx.fmt_indicator(spec.denominator, den)}"
-    text = f"{num_text} ÷ {den_text}"
-    return text if ratio is None else f"{text} = {fmt.pct(ratio)}"
-
-
-def _ratio_status(ctx: RuleContext, measure: Measure, spec: RatioSpec, year: int, unit_code: str, subject: str,
-                  num: float | None, den: float | None, evidence: Evidence, zero_note: str) -> MeasureStatus:
+def _ratio_status(
+    j: Judging,
+    spec: RatioSpec,
+    unit_code: str,
+    subject: str,
+    pair: tuple[float | None, float | None],
+    evidence: Evidence,
+    zero_note: str,
+) -> MeasureStatus:
     """Grade one numerator/denominator pair; a missing figure or a zero denominator is 无数据."""
-    inputs = {spec.numerator: num, spec.denominator: den}
-    formula = _ratio_formula(ctx, spec, num, den, None)
+    num, den = pair
+    common = {"evidence": evidence, "inputs": {spec.numerator: num, spec.denominator: den}}
+    formula = spec.formula(j.ctx, num, den)
     for value, code in ((num, spec.numerator), (den, spec.denominator)):
         if value is None:
-            note = f"未填报{label(ctx, code)}"
-            return no_data(measure, year, unit_code, note, f"{year}年，{subject}{note}，无法计算{spec.metric_name}。",
-                           metric_name=spec.metric_name, threshold=spec.threshold, formula=formula,
-                           evidence=evidence, inputs=inputs)
+            note = f"未填报{label(j.ctx, code)}"
+            summary = f"{j.year}年，{subject}{note}，无法计算{j.metric_name}。"
+            return j.no_data(unit_code, note, summary, formula=formula, **common)
     if den == 0:
-        return no_data(measure, year, unit_code, zero_note, f"{year}年，{subject}{zero_note}。",
-                       metric_name=spec.metric_name, threshold=spec.threshold, formula=formula, evidence=evidence,
-                       inputs=inputs)
+        summary = f"{j.year}年，{subject}{zero_note.removeprefix('当年')}。"
+        return j.no_data(unit_code, zero_note, summary, formula=formula, **common)
     ratio = num / den
     status = grade(ratio, spec.thresholds)
-    summary = f"{year}年，{subject}{spec.metric_name}{fmt.pct(ratio)}，{shortfall(status, spec.thresholds, plain_pct)}。"
-    return make_status(measure, year, unit_code, status, ratio, fmt.pct(ratio), metric_name=spec.metric_name,
-                       threshold=spec.threshold, summary=summary,
-                       formula=_ratio_formula(ctx, spec, num, den, ratio), evidence=evidence, inputs=inputs)
+    summary = f"{j.year}年，{subject}{j.metric_name}{fmt.pct(ratio)}，{shortfall(status, spec.thresholds, plain_pct)}。"
+    return j.status(unit_code, status, ratio, fmt.pct(ratio), summary, formula=formula, **common)
 
 
-def _ratio_of_unit(ctx: RuleContext, measure: Measure, spec: RatioSpec, year: int, unit: Unit,
-                   subject: str) -> MeasureStatus:
+def _ratio_of_unit(j: Judging, spec: RatioSpec, unit: Unit, subject: str) -> MeasureStatus:
     evidence = Evidence()
-    num = figure(ctx, spec.numerator, year, unit.code)
-    den = figure(ctx, spec.denominator, year, unit.code)
     for code in (spec.numerator, spec.denominator):
-        evidence.add(ctx, code, year, unit.code)
-    zero_note = f"当年无{label(ctx, spec.denominator)}，无法计算{spec.metric_name}"
-    return _ratio_status(ctx, measure, spec, year, unit.code, subject, num, den, evidence, zero_note)
+        evidence.add(j.ctx, code, j.year, unit.code)
+    pair = (figure(j.ctx, spec.numerator, j.year, unit.code), figure(j.ctx, spec.denominator, j.year, unit.code))
+    zero_note = f"当年无{label(j.ctx, spec.denominator)}，无法计算{j.metric_name}"
+    return _ratio_status(j, spec, unit.code, subject, pair, evidence, zero_note)
 
 
-def _ratio_of_records(ctx: RuleContext, measure: Measure, spec: RatioSpec, year: int) -> MeasureResult:
+def _ratio_of_records(j: Judging, spec: RatioSpec) -> MeasureResult:
     """Sum every record of the year (one row per inspection); laggards are the inspected units below green."""
+    ctx, year = j.ctx, j.year
     table = ctx.catalog.tables[ctx.catalog.indicator(spec.numerator).table]
+    numerators, denominators = ctx.figures(spec.numerator, year), ctx.figures(spec.denominator, year)
     keys = ["unit_code", "entity_code", "row_no"]
-    rows = pd.merge(ctx.figures(spec.numerator, year), ctx.figures(spec.denominator, year), on=keys, how="outer",
-                    suffixes=("_num", "_den"))
-    province = ctx.registry.province().code
+    rows = pd.merge(numerators, denominators, on=keys, how="outer", suffixes=("_num", "_den"))
     if rows.empty:
-        filed = province in ctx.reporters(table.return_code, year)
+        filed = ctx.registry.province().code in ctx.reporters(table.return_code, year)
         note = f"当年未开展{table.sheet}" if filed else f"{ctx.catalog.returns[table.return_code].name}{NOT_REPORTED}"
-        return MeasureResult(no_data(measure, year, PROVINCE_SCOPE, note, f"{year}年{note}。",
-                                     metric_name=spec.metric_name, threshold=spec.threshold))
+        return MeasureResult(j.no_data(PROVINCE_SCOPE, note, j.said(None, note.removeprefix("当年"))))
     evidence = Evidence()
-    for code in (spec.numerator, spec.denominator):
-        for _, row in ctx.figures(code, year).iterrows():
-            evidence.add_row(ctx, row)
-    rows["num"] = rows["value_num_num"].fillna(0.0)
-    rows["den"] = rows["value_num_den"].fillna(0.0)
+    for _, row in pd.concat([numerators, denominators]).iterrows():
+        evidence.add_row(ctx, row)
+    # A blank figure in an inspection row counts as 0 (the validator has already flagged it).
+    rows["num"], rows["den"] = rows["value_num_num"].fillna(0.0), rows["value_num_den"].fillna(0.0)
     per_entity = rows.groupby("entity_code", sort=False)[["num", "den"]].sum()
     entities = [
-        make_status(measure, year, code, grade(r.num / r.den, spec.thresholds), r.num / r.den,
-                    fmt.pct(r.num / r.den), metric_name=spec.metric_name, threshold=spec.threshold, summary="")
-        for code, r in per_entity.iterrows() if r.den > 0
+        j.status(code, grade(r.num / r.den, spec.thresholds), r.num / r.den, fmt.pct(r.num / r.den), "")
+        for code, r in per_entity.iterrows()
+        if r.den > 0
     ]
-    laggards = laggards_of(ctx, entities)
     subject = f"{table.sheet}{len(rows)}次（涉及{len(per_entity)}个单位），"
-    zero_note = f"当年{table.sheet}{label(ctx, spec.denominator)}为0，无法计算{spec.metric_name}"
-    overall = _ratio_status(ctx, measure, spec, year, PROVINCE_SCOPE, subject, float(rows["num"].sum()),
-                            float(rows["den"].sum()), evidence, zero_note)
+    zero_note = f"当年{table.sheet}{label(ctx, spec.denominator)}为0，无法计算{j.metric_name}"
+    pair = (float(rows["num"].sum()), float(rows["den"].sum()))
+    overall = _ratio_status(j, spec, PROVINCE_SCOPE, subject, pair, evidence, zero_note)
+    laggards = laggards_of(ctx, entities)
     if laggards:
         items = "、".join(f"{lag.unit_name}（{lag.value_text}）" for lag in laggards)
-        summary = overall.explanation.summary.removesuffix("。") + f"；{items}低于{plain_pct(spec.thresholds['green'])}。"
-        overall = _replace_explanation(overall, laggards=laggards, summary=summary)
+        summary = (
+            overall.explanation.summary.removesuffix("。") + f"；{items}低于{plain_pct(spec.thresholds['green'])}。"
+        )
+        overall = replace(overall, explanation=replace(overall.explanation, laggards=laggards, summary=summary))
     return MeasureResult(overall)
 
 
-def _replace_explanation(status: MeasureStatus, **changes: object) -> MeasureStatus:
-    return replace(status, explanation=replace(status.explanation, **changes))
-
-
-def _ratio_per_unit(ctx: RuleContext, measure: Measure, spec: RatioSpec, year: int) -> MeasureResult:
+def _ratio_per_unit(j: Judging, spec: RatioSpec) -> MeasureResult:
     """Each unit on its own figures; the province on Σnumerator ÷ Σdenominator over the units that reported."""
-    return_code = ctx.catalog.indicator(spec.numerator).return_code
-    units = judge_each(ctx, measure, year, return_code,
-                       lambda unit: _ratio_of_unit(ctx, measure, spec, year, unit, unit.short_name),
-                       spec.metric_name, spec.threshold)
+    units = j.each(
+        j.ctx.catalog.indicator(spec.numerator).return_code, lambda u: _ratio_of_unit(j, spec, u, u.short_name)
+    )
     usable = [s for s in units if None not in (s.inputs.get(spec.numerator), s.inputs.get(spec.denominator))]
-    missing_codes, note = missing_note(units)
-    missing = tuple(ctx.unit_name(code) for code in missing_codes)
-    evidence = Evidence()
-    evidence.extend(units)
     total_num = sum(s.inputs[spec.numerator] for s in usable)
     total_den = sum(s.inputs[spec.denominator] for s in usable)
-    inputs = {spec.numerator: total_num, spec.denominator: total_den, "units_used": float(len(usable))}
-    laggards = laggards_of(ctx, units)
-    group = GROUP_LABELS.get(measure.judged_per, "单位")
-    summary = group_summary(ctx, year, group, spec.metric_name, f"达到{plain_pct(spec.thresholds['green'])}",
-                            units, laggards)
-    formula = _ratio_formula(ctx, spec, total_num, total_den, None, total=True)
+    missing, note = missing_note(j.ctx, units)
+    laggards = laggards_of(j.ctx, units)
+    met_words = (j.metric_name, f"达到{plain_pct(spec.thresholds['green'])}")
+    common = {
+        "evidence": Evidence().extend(units),
+        "laggards": laggards,
+        "missing_units": missing,
+        "inputs": {spec.numerator: total_num, spec.denominator: total_den, "units_used": float(len(usable))},
+    }
+    summary = group_summary(j, met_words, units, laggards)
+    formula = spec.formula(j.ctx, total_num, total_den, "合计") if usable else ""
     if not usable or total_den == 0:
-        why = "无可用数据" if not usable else f"{label(ctx, spec.denominator)}合计为0"
-        overall = make_status(measure, year, PROVINCE_SCOPE, NO_DATA, None, "—", metric_name=spec.metric_name,
-                              threshold=spec.threshold, summary=summary, formula=formula if usable else "",
-                              note="；".join(filter(None, [why, note])), missing=missing, evidence=evidence,
-                              inputs=inputs)
+        why = "无可用数据" if not usable else f"{label(j.ctx, spec.denominator)}合计为0"
+        overall = j.no_data(PROVINCE_SCOPE, joined(why, note), summary, formula=formula, **common)
         return MeasureResult(overall, tuple(units))
     ratio = total_num / total_den
-    overall = make_status(
-        measure, year, PROVINCE_SCOPE, grade(ratio, spec.thresholds), ratio, fmt.pct(ratio),
-        metric_name=spec.metric_name, threshold=spec.threshold, summary=summary,
-        formula=_ratio_formula(ctx, spec, total_num, total_den, ratio, total=True) + f"（{len(usable)}个单位）",
-        note=note, laggards=laggards, missing=missing, evidence=evidence, inputs=inputs,
-    )
+    formula += f"（{len(usable)}个单位）"
+    status = grade(ratio, spec.thresholds)
+    overall = j.status(PROVINCE_SCOPE, status, ratio, fmt.pct(ratio), summary, formula=formula, note=note, **common)
     return MeasureResult(overall, tuple(units))
 
 
 @rule("ratio")
 def judge_ratio(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
-    spec = RatioSpec.of(ctx, measure)
+    spec = RatioSpec.of(measure)
+    j = Judging(ctx, measure, year, threshold_words(spec.thresholds, plain_pct))
     if measure.judged_per != "province":
-        return _ratio_per_unit(ctx, measure, spec, year)
+        return _ratio_per_unit(j, spec)
     if ctx.catalog.tables[ctx.catalog.indicator(spec.numerator).table].kind == "records":
-        return _ratio_of_records(ctx, measure, spec, year)
+        return _ratio_of_records(j, spec)
     province = ctx.registry.province()
     return_code = ctx.catalog.indicator(spec.numerator).return_code
     if province.code not in ctx.reporters(return_code, year):
-        return MeasureResult(no_data(measure, year, PROVINCE_SCOPE, NOT_REPORTED, f"{year}年，{province.short_name}"
-                                     f"{ctx.catalog.returns[return_code].name}{NOT_REPORTED}。",
-                                     metric_name=spec.metric_name, threshold=spec.threshold))
-    status = _ratio_of_unit(ctx, measure, spec, year, province, "")
-    return MeasureResult(status)
+        summary = j.said(None, ctx.catalog.returns[return_code].name + NOT_REPORTED)
+        return MeasureResult(j.no_data(PROVINCE_SCOPE, NOT_REPORTED, summary))
+    return MeasureResult(_ratio_of_unit(j, spec, province, ""))
 
 
 # -- not_lower_than_last_year ---------------------------------------------------------------------------
@@ -364,179 +404,182 @@ def judge_ratio(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
 class BudgetSpec:
     amounts: tuple[str, ...]
     included_when: str
-    metric_name: str
-    threshold: str
     county_flags: tuple[str, ...]  # the measure's county yes/no indicators: supporting detail only
 
     @classmethod
-    def of(cls, ctx: RuleContext, measure: Measure) -> BudgetSpec:
+    def of(cls, measure: Measure) -> BudgetSpec:
         params = measure.rule.params
-        amounts = tuple(params["amounts"])
         flags = tuple(i.code for i in measure.indicators if i.level == "county" and i.type == "bool")
-        return cls(amounts, params["included_when_positive"], measure.rule.metric_name,
-                   ctx.catalog.rule_kinds.get(measure.rule.kind, ""), flags)
+        return cls(tuple(params["amounts"]), params["included_when_positive"], flags)
 
     def total(self, ctx: RuleContext, year: int, code: str) -> float | None:
-        values = [figure(ctx, amount, year, code) for amount in self.amounts]
-        known = [v for v in values if v is not None]
+        known = [v for v in (figure(ctx, amount, year, code) for amount in self.amounts) if v is not None]
         return sum(known) if known else None
 
+    def money(self, ctx: RuleContext, value: float | None) -> str:
+        return ctx.fmt_indicator(self.amounts[0], value)
 
-def _county_detail(ctx: RuleContext, spec: BudgetSpec, year: int, city: str, evidence: Evidence
-                   ) -> tuple[str, dict[str, float]]:
-    """"所辖13个县（区）中9个已将产业工会经费纳入本级预算" — shown beside the city's own figure."""
-    counties = ctx.registry.counties_of(city)
+
+def _county_detail(j: Judging, spec: BudgetSpec, city: str, evidence: Evidence) -> tuple[str, Inputs]:
+    """The counties' answers beside the city's own figure: 所辖13个县（区）中9个已将产业工会经费纳入本级预算."""
+    counties = j.ctx.registry.counties_of(city)
     if not counties or not spec.county_flags:
         return "", {}
     flag = spec.county_flags[0]
-    answers = {c.code: ctx.value(flag, year, c.code) for c in counties}
+    answers = {c.code: j.ctx.value(flag, j.year, c.code) for c in counties}
     yes = sum(1 for value in answers.values() if value is not None and bool(value))
     blank = sum(1 for value in answers.values() if value is None)
     for code, value in answers.items():
         if value is not None:
-            evidence.add(ctx, flag, year, code, "是" if bool(value) else "否")
-    name = ctx.catalog.indicator(flag).name
+            evidence.add(j.ctx, flag, j.year, code, "是" if bool(value) else "否")
+    name = j.ctx.catalog.indicator(flag).name
     what = f"已{name.removeprefix('是否')}" if name.startswith("是否") else f"{name}为“是”"
     text = f"所辖{len(counties)}个县（区）中{yes}个{what}" + (f"（{blank}个未填报）" if blank else "")
     return text, {"counties_included": float(yes), "counties_total": float(len(counties))}
 
 
-def _budget_of_city(ctx: RuleContext, measure: Measure, spec: BudgetSpec, year: int, city: Unit) -> MeasureStatus:
+def _budget_of_city(j: Judging, spec: BudgetSpec, city: Unit) -> MeasureStatus:
+    ctx, year = j.ctx, j.year
     evidence = Evidence()
-    amount = spec.total(ctx, year, city.code)
-    flag = figure(ctx, spec.included_when, year, city.code)
     for code in spec.amounts:
         evidence.add(ctx, code, year, city.code)
-    county_text, county_inputs = _county_detail(ctx, spec, year, city.code, evidence)
+    county_text, county_inputs = _county_detail(j, spec, city.code, evidence)
+    amount, flag = spec.total(ctx, year, city.code), figure(ctx, spec.included_when, year, city.code)
+    inputs: Inputs = {"amount": amount, **county_inputs}
     formula = " + ".join(show_figure(ctx, code, figure(ctx, code, year, city.code)) for code in spec.amounts)
-    formula += f" = {ctx.fmt_indicator(spec.amounts[0], amount)}"
-    inputs: dict[str, float | str | None] = {"amount": amount, **county_inputs}
+    formula += f" = {spec.money(ctx, amount)}"
+    common = {"evidence": evidence, "inputs": inputs, "formula": formula}
     if flag is None or amount is None:
-        note = f"未填报{label(ctx, spec.included_when if flag is None else spec.amounts[0])}"
-        return no_data(measure, year, city.code, "；".join(filter(None, [note, county_text])),
-                       f"{year}年，{city.short_name}{note}。", metric_name=spec.metric_name,
-                       threshold=spec.threshold, formula=formula, evidence=evidence, inputs=inputs)
-    shown = ctx.fmt_indicator(spec.amounts[0], amount)
-    common = {"metric_name": spec.metric_name, "threshold": spec.threshold, "evidence": evidence, "inputs": inputs}
+        note = f"未填报{label(ctx, spec.included_when)}"
+        return j.no_data(city.code, joined(note, county_text), j.said(city, note), **common)
+    shown = spec.money(ctx, amount)
     if flag <= 0:
-        return make_status(measure, year, city.code, OFF_TRACK, amount, "未纳入本级预算",
-                           summary=f"{year}年，{city.short_name}{label(ctx, spec.included_when)}为0，未纳入本级预算，未达标。",
-                           formula=formula, note=county_text, **common)
+        summary = j.said(city, f"{label(ctx, spec.included_when)}为0，未纳入本级预算，未达标")
+        return j.status(city.code, OFF_TRACK, amount, shown, summary, note=county_text, **common)
     baseline = ctx.catalog.reporting.baseline_year
     previous = None if year <= baseline else spec.total(ctx, year - 1, city.code)
     if previous is None:
-        why = (f"基线年（{baseline}年）只判断是否纳入预算" if year <= baseline else "上年未报送，只判断是否纳入预算")
-        return make_status(measure, year, city.code, ON_TRACK, amount, shown,
-                           summary=f"{year}年，{city.short_name}已纳入本级预算（{shown}），达标。", formula=formula,
-                           note="；".join(filter(None, [why, county_text])), **common)
+        why = f"基线年（{baseline}年）只判断是否纳入预算" if year <= baseline else "上年未报送，只判断是否纳入预算"
+        summary = j.said(city, f"已纳入本级预算（{shown}），达标")
+        return j.status(city.code, ON_TRACK, amount, shown, summary, note=joined(why, county_text), **common)
     for code in spec.amounts:
         evidence.add(ctx, code, year - 1, city.code)
     inputs["previous_amount"] = previous
-    before = ctx.fmt_indicator(spec.amounts[0], previous)
-    formula += f"；上年（{year - 1}年）{before}"
-    if meets(amount, previous):
-        return make_status(measure, year, city.code, ON_TRACK, amount, shown,
-                           summary=f"{year}年，{city.short_name}{spec.metric_name} {shown}，不低于{year - 1}年 {before}，达标。",
-                           formula=formula, note=county_text, **common)
-    text = f"{year}年 {shown}，低于{year - 1}年 {before}"
-    return make_status(measure, year, city.code, AT_RISK, amount, text,
-                       summary=f"{year}年，{city.short_name}{spec.metric_name}{text}，为预警。", formula=formula,
-                       note=county_text, **common)
+    before = spec.money(ctx, previous)
+    common["formula"] = f"{formula}；上年（{year - 1}年）{before}"
+    status = ON_TRACK if meets(amount, previous) else AT_RISK
+    verdict = f"不低于{year - 1}年 {before}，达标" if status == ON_TRACK else f"低于{year - 1}年 {before}，为预警"
+    summary = j.said(city, f"{j.metric_name} {shown}，{verdict}")
+    return j.status(city.code, status, amount, shown, summary, note=county_text, **common)
+
+
+def _budget_laggard_text(ctx: RuleContext, spec: BudgetSpec, status: MeasureStatus) -> str:
+    """How a laggard city reads: 未纳入本级预算, or 2024年 48.5万元，低于2023年 51.8万元."""
+    if status.status == OFF_TRACK:
+        return "未纳入本级预算"
+    before = spec.money(ctx, status.inputs["previous_amount"])
+    return f"{status.year}年 {status.metric_text}，低于{status.year - 1}年 {before}"
 
 
 @rule("not_lower_than_last_year")
 def judge_not_lower_than_last_year(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
     """Each city: in the budget and not below last year; the province: the worst of the reporting cities."""
-    spec = BudgetSpec.of(ctx, measure)
-    return_code = ctx.catalog.indicator(spec.included_when).return_code
-    units = judge_each(ctx, measure, year, return_code,
-                       lambda city: _budget_of_city(ctx, measure, spec, year, city), spec.metric_name, spec.threshold)
-    missing_codes, note = missing_note(units)
-    laggards = laggards_of(ctx, units)
-    evidence = Evidence()
-    evidence.extend(units)
+    spec = BudgetSpec.of(measure)
+    j = Judging(ctx, measure, year, ctx.catalog.rule_kinds.get(measure.rule.kind, ""))
+    units = j.each(ctx.catalog.indicator(spec.included_when).return_code, lambda city: _budget_of_city(j, spec, city))
+    missing, note = missing_note(ctx, units)
+    laggards = laggards_of(ctx, units, lambda s: _budget_laggard_text(ctx, spec, s))
     judged = [s for s in units if s.status != NO_DATA]
-    total = sum(s.metric for s in judged) if judged else None
-    counts = "、".join(f"{status}{sum(s.status == status for s in judged)}个" for status in (ON_TRACK, AT_RISK, OFF_TRACK))
-    group = GROUP_LABELS.get(measure.judged_per, "单位")
-    summary = group_summary(ctx, year, group, "", "已纳入本级预算且不低于上年" if year > ctx.catalog.reporting.baseline_year
-                            else "已纳入本级预算", units, laggards)
-    overall = make_status(
-        measure, year, PROVINCE_SCOPE, worst([s.status for s in judged]), total,
-        ctx.fmt_indicator(spec.amounts[0], total), metric_name=spec.metric_name, threshold=spec.threshold,
-        summary=summary, formula=f"{len(judged)}个单位{spec.metric_name} {ctx.fmt_indicator(spec.amounts[0], total)}；{counts}"
-        if judged else "", note=note, laggards=laggards, missing=tuple(ctx.unit_name(c) for c in missing_codes),
-        evidence=evidence, inputs={"amount": total, "units_judged": float(len(judged))},
-    )
+    compared = year > ctx.catalog.reporting.baseline_year
+    summary = group_summary(j, ("", "已纳入本级预算且不低于上年" if compared else "已纳入本级预算"), units, laggards)
+    common = {"evidence": Evidence().extend(units), "laggards": laggards, "missing_units": missing, "note": note}
     if not judged:
-        overall = replace(overall, metric=None, metric_text="—")
+        return MeasureResult(j.status(PROVINCE_SCOPE, NO_DATA, None, "—", summary, **common), tuple(units))
+    total = sum(s.metric for s in judged)
+    counts = "、".join(f"{st}{sum(s.status == st for s in judged)}个" for st in (ON_TRACK, AT_RISK, OFF_TRACK))
+    formula = f"{len(judged)}个单位合计 {spec.money(ctx, total)}；{counts}"
+    inputs = {"amount": total, "units_judged": float(len(judged))}
+    status = worst([s.status for s in judged])
+    overall = j.status(
+        PROVINCE_SCOPE, status, total, spec.money(ctx, total), summary, formula=formula, inputs=inputs, **common
+    )
     return MeasureResult(overall, tuple(units))
 
 
 # -- share_not_below_last_year --------------------------------------------------------------------------
 
+Share = tuple[float | None, float | None, float | None]  # part, whole, part ÷ whole
 
-def _shares(ctx: RuleContext, pairs: list[dict], year: int, entity: str) -> list[tuple[float | None, ...]]:
+
+def _shares(ctx: RuleContext, pairs: list[dict], year: int, entity: str) -> list[Share]:
     """(part, whole, share) per pair; share is None when the whole is missing or zero."""
     result = []
     for pair in pairs:
         part, whole = figure(ctx, pair["part"], year, entity), figure(ctx, pair["whole"], year, entity)
-        share = part / whole if part is not None and whole else None
-        result.append((part, whole, share))
+        result.append((part, whole, part / whole if part is not None and whole else None))
     return result
+
+
+def _share_formula(ctx: RuleContext, pairs: list[dict], now: list[Share], before: list[Share] | None) -> str:
+    """五一劳动奖名额占比 30个 ÷ 100个 = 30.0%（上年 28.0%）；…"""
+    parts = []
+    for i, (pair, (part, whole, share)) in enumerate(zip(pairs, now, strict=True)):
+        text = f"{pair['name']} {ctx.fmt_indicator(pair['part'], part)} ÷ {ctx.fmt_indicator(pair['whole'], whole)}"
+        text += f" = {fmt.pct(share)}" if share is not None else "（无法计算）"
+        parts.append(text + (f"（上年 {fmt.pct(before[i][2])}）" if before is not None else ""))
+    return "；".join(parts)
+
+
+def _share_verdict(comparable: list[tuple[str, float, float]]) -> tuple[str, str]:
+    """(status, summary tail): none lower 达标, some lower 预警, all lower 未达标."""
+    lower = [(name, n, b) for name, n, b in comparable if not meets(n, b)]
+    if not lower:
+        return ON_TRACK, f"{len(comparable)}项占比均不低于上年，达标"
+    status = OFF_TRACK if len(lower) == len(comparable) else AT_RISK
+    items = "、".join(f"{name}（{fmt.pct(n)}，上年{fmt.pct(b)}）" for name, n, b in lower)
+    verdict = "为预警" if status == AT_RISK else "未达标"
+    return status, f"{len(comparable)}项占比中{len(comparable) - len(lower)}项不低于上年，{items}低于上年，{verdict}"
 
 
 @rule("share_not_below_last_year")
 def judge_share_not_below_last_year(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
-    """Each share (part ÷ whole) this year against last year: none lower 达标, some lower 预警, all lower 未达标."""
+    """Each share (part ÷ whole) this year against last year; the key figure is the first share."""
     pairs = list(measure.rule.params["shares"])
-    metric_name = measure.rule.metric_name
-    threshold = ctx.catalog.rule_kinds.get(measure.rule.kind, "")
+    j = Judging(ctx, measure, year, ctx.catalog.rule_kinds.get(measure.rule.kind, ""))
     province = ctx.registry.province()
     return_code = ctx.catalog.indicator(pairs[0]["part"]).return_code
-    common = {"metric_name": metric_name, "threshold": threshold}
     if province.code not in ctx.reporters(return_code, year):
-        return MeasureResult(no_data(measure, year, PROVINCE_SCOPE, NOT_REPORTED,
-                                     f"{year}年，{province.short_name}{NOT_REPORTED}。", **common))
-    evidence = Evidence()
-    now = _shares(ctx, pairs, year, province.code)
+        return MeasureResult(j.no_data(PROVINCE_SCOPE, NOT_REPORTED, j.said(province, NOT_REPORTED)))
     baseline = ctx.catalog.reporting.baseline_year
     filed_before = year > baseline and province.code in ctx.reporters(return_code, year - 1)
-    before = _shares(ctx, pairs, year - 1, province.code) if filed_before else [(None, None, None)] * len(pairs)
-    for pair in pairs:
-        for y in (year, year - 1) if filed_before else (year,):
+    now = _shares(ctx, pairs, year, province.code)
+    before = _shares(ctx, pairs, year - 1, province.code) if filed_before else None
+    evidence = Evidence()
+    for y in (year, year - 1) if filed_before else (year,):
+        for pair in pairs:
             evidence.add(ctx, pair["part"], y, province.code)
             evidence.add(ctx, pair["whole"], y, province.code)
-    parts = []
-    for pair, (part, whole, share), (_, _, last) in zip(pairs, now, before, strict=True):
-        text = f"{pair['name']} {ctx.fmt_indicator(pair['part'], part)} ÷ {ctx.fmt_indicator(pair['whole'], whole)}"
-        text += f" = {fmt.pct(share)}" if share is not None else "（无法计算）"
-        parts.append(text + (f"（上年 {fmt.pct(last)}）" if filed_before else ""))
-    formula = "；".join(parts)
-    inputs = {pair["name"]: now[i][2] for i, pair in enumerate(pairs)}
-    inputs.update({f"{pair['name']}（上年）": before[i][2] for i, pair in enumerate(pairs)})
+    inputs: Inputs = {pair["name"]: share for pair, (_, _, share) in zip(pairs, now, strict=True)}
+    for pair, (_, _, share) in zip(pairs, before or [(None, None, None)] * len(pairs), strict=True):
+        inputs[f"{pair['name']}（上年）"] = share
+    common = {"evidence": evidence, "inputs": inputs, "formula": _share_formula(ctx, pairs, now, before)}
     metric = now[0][2]
-    comparable = [(pair, n[2], b[2]) for pair, n, b in zip(pairs, now, before, strict=True)
-                  if n[2] is not None and b[2] is not None]
+    pairs_before = before or [(None, None, None)] * len(pairs)
+    comparable = [
+        (pair["name"], n[2], b[2])
+        for pair, n, b in zip(pairs, now, pairs_before, strict=True)
+        if None not in (n[2], b[2])
+    ]
     if not comparable:
         if year <= baseline:
             note = f"基线年（{baseline}年）无上年数据可比较"
         else:
-            note = "上年未报送，无法比较" if not filed_before else "本年或上年各项占比均无法计算"
-        summary = f"{year}年，{metric_name}{fmt.pct(metric)}；{note}。"
-        return MeasureResult(make_status(measure, year, PROVINCE_SCOPE, NO_DATA, metric, fmt.pct(metric),
-                                         summary=summary, formula=formula, note=note, evidence=evidence,
-                                         inputs=inputs, **common))
-    lower = [(pair, n, b) for pair, n, b in comparable if not meets(n, b)]
-    if not lower:
-        status, tail = ON_TRACK, f"{len(comparable)}项占比均不低于上年，达标"
-    else:
-        status = OFF_TRACK if len(lower) == len(comparable) else AT_RISK
-        items = "、".join(f"{pair['name']}（{fmt.pct(n)}，上年{fmt.pct(b)}）" for pair, n, b in lower)
-        verdict = "为预警" if status == AT_RISK else "未达标"
-        tail = f"{len(comparable)}项占比中{len(comparable) - len(lower)}项不低于上年，{items}低于上年，{verdict}"
-    skipped = [pair["name"] for pair, n, b in zip(pairs, now, before, strict=True) if n[2] is None or b[2] is None]
+            note = "本年或上年各项占比均无法计算" if filed_before else "上年未报送，无法比较"
+        summary = j.said(None, f"{j.metric_name}{fmt.pct(metric)}；{note}")
+        return MeasureResult(j.status(PROVINCE_SCOPE, NO_DATA, metric, fmt.pct(metric), summary, note=note, **common))
+    status, tail = _share_verdict(comparable)
+    skipped = [pair["name"] for pair in pairs if pair["name"] not in {name for name, _, _ in comparable}]
     note = f"{'、'.join(skipped)}无法计算，未参与比较" if skipped else ""
-    return MeasureResult(make_status(measure, year, PROVINCE_SCOPE, status, metric, fmt.pct(metric),
-                                     summary=f"{year}年，{tail}。", formula=formula, note=note, evidence=evidence,
-                                     inputs=inputs, **common))
+    return MeasureResult(
+        j.status(PROVINCE_SCOPE, status, metric, fmt.pct(metric), j.said(None, tail), note=note, **common)
+    )

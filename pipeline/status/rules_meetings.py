@@ -34,6 +34,7 @@ from pipeline.status.model import (
 # How a registry unit type reads in a sentence ("8个省级产业工会").
 TYPE_LABELS = {"province": "省总工会", "city": "市级总工会", "county": "县（区）总工会", "industry": "省级产业工会"}
 NOT_REPORTED = "未报送"
+COVERAGE_NAME = "召开专题会议的市、县总工会比例"
 # Ratios such as 8/10 must meet a threshold of 0.8 despite binary floating point.
 TOLERANCE = 1e-9
 
@@ -184,11 +185,18 @@ def not_reported(
     return status_row(measure, year, unit, NO_DATA, None, NOT_REPORTED, explanation)
 
 
-def laggards_of(ctx: RuleContext, rows: Iterable[MeasureStatus], missing: Iterable[str] = ()) -> tuple[Laggard, ...]:
-    """Units 未达标 then 预警 (lowest figure first within a status), then the units that did not report."""
+def laggards_of(
+    ctx: RuleContext, rows: Iterable[MeasureStatus], missing: Iterable[str] = (), texts: dict[str, str] | None = None
+) -> tuple[Laggard, ...]:
+    """Units 未达标 then 预警 (lowest figure first within a status), then the units that did not report.
+    `texts` replaces a unit's metric_text where another figure tells more (e.g. what fell)."""
+    texts = texts or {}
     behind = [r for r in rows if r.status in (OFF_TRACK, AT_RISK)]
     behind.sort(key=lambda r: (SEVERITY[r.status], r.metric is None, r.metric or 0.0))
-    found = [Laggard(r.unit_code, ctx.unit_name(r.unit_code), r.status, r.metric_text) for r in behind]
+    found = [
+        Laggard(r.unit_code, ctx.unit_name(r.unit_code), r.status, texts.get(r.unit_code, r.metric_text))
+        for r in behind
+    ]
     absent = [Laggard(code, ctx.unit_name(code), NO_DATA, NOT_REPORTED) for code in missing]
     return tuple(found + absent)
 
@@ -370,10 +378,13 @@ def _city_coverage(ctx: RuleContext, measure: Measure, year: int, city: str) -> 
         if c not in held
     )
     used = tuple(f for f in (own, *rows.values()) if f is not None)
-    summary = f"{year}年，{name}召开专题会议的市、县总工会{covered}/{total}个（{fmt.pct(rate)}），{status}。"
+    summary = f"{year}年，{name}召开专题会议的市、县总工会{covered}/{total}个（{fmt.pct(rate)}），{status}"
+    if lagging_counties:
+        summary += f"；{fmt.names([c.unit_name for c in lagging_counties])}未召开"
+    summary += "。"
     explanation = explain(
         measure,
-        metric_name="召开专题会议的市、县总工会比例",
+        metric_name=COVERAGE_NAME,
         value_text=fmt.pct(rate),
         formula=formula,
         threshold=_coverage_threshold(measure),
@@ -395,7 +406,7 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     cities = ctx.registry.cities()
     judged = {c.code: _city_coverage(ctx, measure, year, c.code) for c in cities if c.code in reporters}
     missing = [c.code for c in cities if c.code not in reporters]
-    metric_name = "召开专题会议的市、县总工会比例"
+    metric_name = COVERAGE_NAME
     units = tuple(
         judged[c.code].row
         if c.code in judged

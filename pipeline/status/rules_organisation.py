@@ -85,36 +85,58 @@ def _read(ctx: RuleContext, condition: dict, year: int, units: list[str]) -> Rea
     totals = {code: sum(float(f.value) for f in figs) for code, figs in found.items()}  # type: ignore[arg-type]
     parts = [f"{'Σ' if len(units) > 1 else ''}{ctx.catalog.indicator(c).name} {show(ctx, c, totals[c])}" for c in codes]
     if not _is_ratio(condition):
-        return Reading(totals[codes[0]], parts[0], used)
+        total = show(ctx, codes[0], totals[codes[0]])
+        return Reading(totals[codes[0]], f"合计 {total}" if len(units) > 1 else total, used)
     if totals[codes[1]] == 0:
         return Reading(None, f"{parts[0]} ÷ {parts[1]}，分母为零", used)
     value = totals[codes[0]] / totals[codes[1]]
     return Reading(value, f"{parts[0]} ÷ {parts[1]} = {fmt.pct(value)}", used)
 
 
-def _compare(
-    ctx: RuleContext, conditions: list[dict], year: int, units: list[str]
-) -> tuple[list[str], list[str], list[Figure], list[str]]:
-    """(formula parts, names of falling conditions, figures used, laggard texts) this year against last year."""
-    parts, falling, used, texts = [], [], [], []
+@dataclass(frozen=True)
+class Comparison:
+    """Every condition this year against last year, for one unit or summed over several."""
+
+    parts: tuple[str, ...]  # one formula part per condition
+    falling: tuple[str, ...]  # names of the conditions that fell
+    changes: tuple[str, ...]  # "会员覆盖率 89.9%→88.2%" for each that fell
+    compared: int  # conditions with figures in both years
+    figures: tuple[Figure, ...]
+
+    @property
+    def status(self) -> str:
+        return by_misses(len(self.falling)) if self.compared else NO_DATA
+
+
+def _compare(ctx: RuleContext, conditions: list[dict], year: int, units: list[str]) -> Comparison:
+    parts, falling, changes, figures, compared = [], [], [], [], 0
     for condition in conditions:
         now, last = _read(ctx, condition, year, units), _read(ctx, condition, year - 1, units)
-        used += [*now.figures, *last.figures]
+        figures += [*now.figures, *last.figures]
         if now.value is None or last.value is None:
             parts.append(f"{condition['name']}：{now.text}（上年 {last.text}），无法比较")
             continue
+        compared += 1
         fell = now.value < last.value
         was, is_ = _condition_text(ctx, condition, last.value), _condition_text(ctx, condition, now.value)
         parts.append(f"{condition['name']}：{now.text}（上年 {was}，{'下降' if fell else '未下降'}）")
         if fell:
             falling.append(condition["name"])
-            texts.append(f"{condition['name']} {was}→{is_}")
-    return parts, falling, used, texts
+            changes.append(f"{condition['name']} {was}→{is_}")
+    return Comparison(tuple(parts), tuple(falling), tuple(changes), compared, tuple(figures))
 
 
 def _falling_threshold(conditions: list[dict]) -> str:
     names = "、".join(c["name"] for c in conditions)
     return f"{names}均不低于上年为达标；一项下降为预警；两项及以上下降为未达标"
+
+
+def _falling_verdict(comparison: Comparison) -> str:
+    if not comparison.compared:
+        return "缺少可比数据"
+    if comparison.falling:
+        return f"{'、'.join(comparison.falling)}低于上年，{comparison.status}"
+    return "各项均未低于上年，达标"
 
 
 def _none_falling_row(ctx: RuleContext, measure: Measure, year: int, unit: str, last_filed: bool) -> MeasureStatus:
@@ -129,41 +151,33 @@ def _none_falling_row(ctx: RuleContext, measure: Measure, year: int, unit: str, 
             measure,
             value_text=metric_text,
             formula=head.text,
-            summary=f"{year}年，{name}：{note}。",
             note=note,
+            summary=f"{year}年，{name}{conditions[0]['name']}{metric_text}（{note}）。",
             sources=sources(head.figures),
             remarks=remarks(head.figures),
             **common,
         )
         return status_row(measure, year, unit, NO_DATA, head.value, metric_text, explanation)
-    parts, falling, used, texts = _compare(ctx, conditions, year, [unit])
-    compared = sum("无法比较" not in p for p in parts)
-    status = by_misses(len(falling)) if compared else NO_DATA
-    if falling:
-        summary = f"{year}年，{name}{'、'.join(falling)}低于上年，{status}。"
-    else:
-        summary = f"{year}年，{name}各项均未低于上年，达标。" if compared else f"{year}年，{name}：缺少可比数据。"
+    comparison = _compare(ctx, conditions, year, [unit])
     explanation = explain(
         measure,
         value_text=metric_text,
-        formula="；".join(parts),
-        summary=summary,
-        note="" if compared else "缺少可比数据",
-        sources=sources(used),
-        remarks=remarks(used),
+        formula="；".join(comparison.parts),
+        summary=f"{year}年，{name}{_falling_verdict(comparison)}。",
+        note="" if comparison.compared else "缺少可比数据",
+        sources=sources(comparison.figures),
+        remarks=remarks(comparison.figures),
         **common,
     )
-    row = status_row(
-        measure, year, unit, status, head.value, metric_text, explanation, {"falling": float(len(falling))}
-    )
-    # Laggards show what fell rather than the headline figure.
-    return (
-        row
-        if not falling
-        else MeasureStatus(
-            row.measure, row.year, row.unit_code, row.status, row.metric, "；".join(texts), row.explanation, row.inputs
-        )
-    )
+    inputs = {"falling": float(len(comparison.falling)), "changes": "；".join(comparison.changes)}
+    return status_row(measure, year, unit, comparison.status, head.value, metric_text, explanation, inputs)
+
+
+def _complete(ctx: RuleContext, conditions: list[dict], year: int, units: list[str]) -> list[str]:
+    """Units with every figure of every condition in both years: the province-wide comparison sums only these."""
+    return [
+        u for u in units if all(_read(ctx, c, y, [u]).value is not None for c in conditions for y in (year - 1, year))
+    ]
 
 
 @rule("none_falling")
@@ -180,33 +194,31 @@ def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> Measure
         else not_reported(ctx, measure, year, u.code, return_code, conditions[0]["name"], threshold)
         for u in expected
     )
-    judged = [r for r in units if r.unit_code in now]
-    missing = [u.code for u in expected if u.code not in now]
-    both = [u.code for u in expected if u.code in now and u.code in last]
-    baseline = year <= ctx.catalog.reporting.baseline_year
     reporting = [u.code for u in expected if u.code in now]
-    headline = _read(ctx, conditions[0], year, reporting)
-    metric_text = _condition_text(ctx, conditions[0], headline.value)
-    laggards = laggards_of(ctx, judged, missing)
-    unmatched = [ctx.unit_name(c) for c in reporting if c not in both]
+    missing = [u.code for u in expected if u.code not in now]
+    baseline = year <= ctx.catalog.reporting.baseline_year
+    both = [] if baseline else _complete(ctx, conditions, year, [c for c in reporting if c in last])
+    changes = {r.unit_code: str(r.inputs["changes"]) for r in units if r.inputs.get("changes")}
+    laggards = laggards_of(ctx, [r for r in units if r.unit_code in now], missing, changes)
     notes = [partial_note(missing)]
-    if baseline or not both:
-        status, used = NO_DATA, list(headline.figures)
+    # The headline figure is summed over the units compared, so it matches the formula beside it.
+    headline = _read(ctx, conditions[0], year, both or reporting)
+    metric_text = _condition_text(ctx, conditions[0], headline.value)
+    if not both:
+        status, used = NO_DATA, headline.figures
         notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
         formula = f"{conditions[0]['name']}：{headline.text}"
-        summary = (
-            f"{year}年，{notes[0]}；全省{conditions[0]['name']}{metric_text}。"
-            if reporting
-            else f"{year}年，各单位均未报送，无法判断。"
-        )
+        summary = f"{year}年，全省{conditions[0]['name']}{metric_text}（{notes[0]}）。"
+        if not reporting:
+            summary = f"{year}年，各单位均未报送，无法判断。"
     else:
-        parts, falling, used, _ = _compare(ctx, conditions, year, both)
-        status = by_misses(len(falling))
+        comparison = _compare(ctx, conditions, year, both)
+        status, used = comparison.status, comparison.figures
+        unmatched = [ctx.unit_name(c) for c in reporting if c not in both]
         if unmatched:
-            notes.append(f"{fmt.names(unmatched)}上年未报送，未纳入比较")
-        formula = f"按{len(both)}个两年均报送的单位合计：" + "；".join(parts)
-        change = f"{'、'.join(falling)}低于上年" if falling else "各项均未低于上年"
-        summary = sentence(f"{year}年，全省{change}，{status}", laggard_clause(laggards))
+            notes.append(f"{fmt.names(unmatched)}缺少上年可比数据，未纳入全省比较")
+        formula = f"按{len(both)}个两年均报送的单位合计：" + "；".join(comparison.parts)
+        summary = sentence(f"{year}年，全省{_falling_verdict(comparison)}", laggard_clause(laggards))
     explanation = explain(
         measure,
         metric_name=conditions[0]["name"],
@@ -255,6 +267,16 @@ def _rising_status(now: Share, last: Share | None) -> str:
     return ON_TRACK if now.ratio > last.ratio else AT_RISK if now.ratio == last.ratio else OFF_TRACK
 
 
+def _verdict(now: Share, last: Share | None, status: str, note: str) -> str:
+    """“较上年（45.3%）上升，达标” — the reason behind a share_rising status."""
+    if status == NO_DATA:
+        return note
+    if now.ratio == 1 or last is None:
+        return f"达到100%，{status}"
+    change = "上升" if now.ratio > last.ratio else "持平" if now.ratio == last.ratio else "下降"
+    return f"较上年（{fmt.pct(float(last.ratio))}）{change}，{status}"
+
+
 def _share_formula(ctx: RuleContext, indicator: str, now: Share, last: Share | None) -> str:
     name = ctx.catalog.indicator(indicator).name
     text = f"{name}≥1的县（区）{now.having}个 ÷ 所辖县（区）{now.total}个 = {fmt.pct(float(now.ratio))}"
@@ -270,7 +292,8 @@ def _share_row(ctx: RuleContext, measure: Measure, year: int, city: Unit, last_f
     note = "" if status != NO_DATA else (BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
     rate = float(now.ratio)
     used = now.figures + (last.figures if last else ())
-    summary = f"{year}年，{city.short_name}所辖县（区）中{now.having}/{now.total}个{_has(ctx, indicator)}（{fmt.pct(rate)}），{status}。"
+    verdict = _verdict(now, last, status, note)
+    summary = f"{year}年，{city.short_name}所辖县（区）中{now.having}/{now.total}个{_has(ctx, indicator)}（{fmt.pct(rate)}），{verdict}。"
     explanation = explain(
         measure,
         metric_name=_share_name(ctx, indicator),
@@ -346,7 +369,8 @@ def judge_share_rising(ctx: RuleContext, measure: Measure, year: int) -> Measure
         notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
     rate = float(now.ratio)
     used = now.figures + (last.figures if last else ())
-    head = f"{year}年，全省{_share_name(ctx, indicator)}为{fmt.pct(rate)}，{status}"
+    verdict = _verdict(same, last, status, notes[0])
+    head = f"{year}年，全省{_share_name(ctx, indicator)}为{fmt.pct(rate)}，{verdict}"
     explanation = explain(
         measure,
         metric_name=_share_name(ctx, indicator),
@@ -434,17 +458,24 @@ def _inspection_threshold(ctx: RuleContext, measure: Measure) -> str:
     )
 
 
+def _score(ctx: RuleContext, measure: Measure, value: float | None) -> str:
+    """A mean score always with one decimal ("78.0分"), so scores line up in a list."""
+    unit = ctx.catalog.indicator(measure.rule.params["scores"][0]).unit
+    return "—" if value is None else fmt.number(value, unit, 1)
+
+
+def _rectification_text(value: float | None) -> str:
+    return "不适用（未发现问题）" if value is None else fmt.pct(value)
+
+
 def _inspected_row(ctx: RuleContext, measure: Measure, year: int, ins: Inspection) -> MeasureStatus:
-    params = measure.rule.params
     status = by_misses(_misses(ins.mean, ins.rectification, measure.rule.thresholds))
-    score = show(ctx, params["scores"][0], ins.mean)
-    rect = "不适用（未发现问题）" if ins.rectification is None else fmt.pct(ins.rectification)
-    score_sum = "＋".join(f.text for f in ins.scores)
-    formula = f"{ins.year}年督查：（{score_sum}）÷ {len(ins.scores)} = {score}；整改率 "
+    score, rect = _score(ctx, measure, ins.mean), _rectification_text(ins.rectification)
+    formula = f"{ins.year}年督查：（{'＋'.join(f.text for f in ins.scores)}）÷ {len(ins.scores)} = {score}；整改率 "
     if ins.rectification is None:
         formula += rect
     else:
-        formula += f"{ins.rectified.text} ÷ {ins.found.text} = {rect}"  # type: ignore[union-attr]
+        formula += f"{ins.rectified.source.indicator_name} {ins.rectified.text} ÷ {ins.found.source.indicator_name} {ins.found.text} = {rect}"  # type: ignore[union-attr]
     name = ctx.unit_name(ins.unit)
     explanation = explain(
         measure,
@@ -460,89 +491,121 @@ def _inspected_row(ctx: RuleContext, measure: Measure, year: int, ins: Inspectio
     return status_row(measure, year, ins.unit, status, ins.mean, score, explanation, inputs)
 
 
-def _uninspected_row(ctx: RuleContext, measure: Measure, year: int, unit: str, status: str, note: str) -> MeasureStatus:
-    text = "未接受专项督查" if status == OFF_TRACK else "尚未督查"
+@dataclass(frozen=True)
+class Window:
+    """The inspection window holding a year, and what a unit not yet inspected in it means."""
+
+    start: int
+    end: int
+    year: int
+    unfiled: str  # "2023年督查结果表未报送" or ""
+
+    @property
+    def text(self) -> str:
+        return span(self.start, self.end)
+
+    @property
+    def pending_status(self) -> str:
+        # A unit not inspected fails only once the window has closed and every return in it is in.
+        return OFF_TRACK if self.year >= self.end and not self.unfiled else NO_DATA
+
+    @property
+    def pending_note(self) -> str:
+        if self.year < self.end:
+            return f"窗口期{self.text}，尚未届满"
+        return f"窗口期{self.text}已届满，{self.unfiled}，无法判断" if self.unfiled else "窗口期内未接受专项督查"
+
+
+def _uninspected_row(ctx: RuleContext, measure: Measure, window: Window, unit: str) -> MeasureStatus:
+    status = window.pending_status
     name = ctx.unit_name(unit)
+    if status == OFF_TRACK:
+        text, summary = "未接受专项督查", f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
+    else:
+        text, summary = "尚未督查", f"{window.year}年，{name}尚未接受专项督查（{window.pending_note}）。"
     explanation = explain(
         measure,
         metric_name="专项督查平均得分",
         value_text="",
         formula="",
         threshold=_inspection_threshold(ctx, measure),
-        summary=f"{year}年，{name}{note}，{status}。",
-        note=note,
+        summary=summary,
+        note=window.pending_note,
     )
-    return status_row(measure, year, unit, status, None, text, explanation)
+    return status_row(measure, window.year, unit, status, None, text, explanation)
 
 
-@rule("inspection_window")
-def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
-    params, thresholds = measure.rule.params, measure.rule.thresholds
+def _window(ctx: RuleContext, measure: Measure, year: int) -> Window:
+    params = measure.rule.params
     start, end = window_of(ctx.catalog.reporting.baseline_year, int(params["window_years"]), year)
-    window = span(start, end)
     return_code = indicator_return(ctx, params["found"])
     province = ctx.registry.province().code
     unfiled = [y for y in range(start, year + 1) if province not in ctx.reporters(return_code, y)]
     title = ctx.catalog.returns[return_code].name
-    unfiled_note = "、".join(f"{y}年" for y in unfiled) + f"{title}未报送" if unfiled else ""
+    return Window(start, end, year, "、".join(f"{y}年" for y in unfiled) + f"{title}未报送" if unfiled else "")
+
+
+def _inspection_laggards(ctx: RuleContext, units: tuple[MeasureStatus, ...]) -> tuple[Laggard, ...]:
+    """Laggards read “75.4分，整改率66.7%”; units never inspected keep their “未接受专项督查”."""
+    texts = {
+        r.unit_code: f"{r.metric_text}，整改率{_rectification_text(r.inputs['rectification'])}"  # type: ignore[arg-type]
+        for r in units
+        if r.metric is not None
+    }
+    return laggards_of(ctx, units, texts=texts)
+
+
+@rule("inspection_window")
+def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
+    params = measure.rule.params
+    window = _window(ctx, measure, year)
     expected = [u for kind in params["expected_units"] for u in ctx.registry.of_type(kind)]
-    found = _inspections(ctx, params, start, year)
+    found = _inspections(ctx, params, window.start, year)
     inspected = [found[u.code] for u in expected if u.code in found]
     pending = [u.code for u in expected if u.code not in found]
-    # Whether a unit not yet inspected fails: only once the window has closed and every return in it is in.
-    if year < end:
-        pending_status, pending_note = NO_DATA, f"窗口期{window}，尚未届满"
-    elif unfiled:
-        pending_status, pending_note = NO_DATA, f"窗口期{window}已届满，{unfiled_note}，无法判断"
-    else:
-        pending_status, pending_note = OFF_TRACK, "窗口期内未接受专项督查"
     rows = {i.unit: _inspected_row(ctx, measure, year, i) for i in inspected}
-    rows |= {c: _uninspected_row(ctx, measure, year, c, pending_status, pending_note) for c in pending}
+    rows |= {code: _uninspected_row(ctx, measure, window, code) for code in pending}
     units = tuple(rows[u.code] for u in expected)
-    texts = {
-        r.unit_code: f"{r.metric_text}，整改率{fmt.pct(r.inputs['rectification'])}"
-        for r in units
-        if r.unit_code in found
-    }
-    laggards = tuple(
-        Laggard(lag.unit_code, lag.unit_name, lag.status, texts.get(lag.unit_code, lag.value_text))
-        for lag in laggards_of(ctx, units)
-    )
+    laggards = _inspection_laggards(ctx, units)
     scored = [i.mean for i in inspected if i.mean is not None]
     mean = sum(scored) / len(scored) if scored else None
     counted = [i for i in inspected if i.found is not None and i.rectified is not None]
     found_sum = sum(float(i.found.value) for i in counted)  # type: ignore[union-attr,arg-type]
     fixed_sum = sum(float(i.rectified.value) for i in counted)  # type: ignore[union-attr,arg-type]
     rectification = fixed_sum / found_sum if found_sum else None
-    score_unit = params["scores"][0]
-    if not inspected:
-        status = pending_status
-    elif pending and pending_status == OFF_TRACK:
-        status = OFF_TRACK
+    if not inspected or (pending and window.pending_status == OFF_TRACK):
+        status = window.pending_status
     else:
-        status = by_misses(_misses(mean, rectification, thresholds))
-    notes = [unfiled_note]
-    if pending and year < end:
-        notes.insert(0, f"窗口期{window}尚未届满，已督查{len(inspected)}个单位")
-    score_text = show(ctx, score_unit, mean) if mean is not None else "—"
-    rect_text = fmt.pct(rectification) if rectification is not None else "不适用（未发现问题）"
+        status = by_misses(_misses(mean, rectification, measure.rule.thresholds))
+    notes = [window.unfiled]
+    if year < window.end:
+        notes.insert(
+            0, f"窗口期{window.text}尚未届满，已督查{len(inspected)}个单位" if inspected else window.pending_note
+        )
+    score, rect = _score(ctx, measure, mean), _rectification_text(rectification)
+    found_ind, fixed_ind = ctx.catalog.indicator(params["found"]), ctx.catalog.indicator(params["rectified"])
     formula = (
-        f"窗口期{window}已督查{len(inspected)}/{len(expected)}个单位：平均得分 = 各单位平均得分之和 ÷ {len(scored)} = "
-        f"{score_text}；整改率 = Σ已整改 {fmt.number(fixed_sum)}个 ÷ Σ发现 {fmt.number(found_sum)}个 = {rect_text}"
+        f"窗口期{window.text}已督查{len(inspected)}/{len(expected)}个单位：平均得分 = 各单位平均得分之和 ÷ "
+        f"{len(scored)} = {score}；整改率 = Σ{fixed_ind.name} {fmt.number(fixed_sum, fixed_ind.unit)} ÷ "
+        f"Σ{found_ind.name} {fmt.number(found_sum, found_ind.unit)} = {rect}"
     )
-    head = f"{year}年（窗口期{window}），已督查{len(inspected)}/{len(expected)}个单位"
-    if inspected:
-        head += f"，平均得分{score_text}，整改率{rect_text}"
+    head = f"{year}年（窗口期{window.text}），已督查{len(inspected)}/{len(expected)}个单位，平均得分{score}，整改率{rect}，{status}"
+    if not inspected:
+        verdict = (
+            "窗口期尚未届满" if year < window.end else status if status == OFF_TRACK else f"{window.unfiled}，无法判断"
+        )
+        head = f"{year}年，窗口期{window.text}内尚未开展专项督查，{verdict}"
+        formula = ""
     used = [f for i in inspected for f in i.figures]
     explanation = explain(
         measure,
         metric_name="专项督查平均得分",
-        value_text=score_text if inspected else "",
+        value_text=score if inspected else "",
         formula=formula,
         threshold=_inspection_threshold(ctx, measure),
-        summary=sentence(f"{head}，{status}", laggard_clause(laggards)),
+        summary=sentence(head, laggard_clause(laggards)),
         laggards=laggards,
-        missing_units=(ctx.unit_name(province),) if unfiled else (),
+        missing_units=(ctx.registry.province().short_name,) if window.unfiled else (),
         note=joined(*notes),
         sources=sources(used),
         remarks=remarks(used),
@@ -553,5 +616,5 @@ def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> Me
         "mean_score": mean,
         "rectification": rectification,
     }
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, mean, score_text, explanation, inputs)
+    overall = status_row(measure, year, PROVINCE_SCOPE, status, mean, score, explanation, inputs)
     return MeasureResult(overall, units)

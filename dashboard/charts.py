@@ -1,0 +1,579 @@
+"""Chart builders for the four chart families: pure functions, a series DataFrame in, a plotly Figure out.
+
+Each builder takes the DataFrame of the matching function in queries/series.py and returns a titled
+figure naming the measure it serves, with units on the axes and Chinese hover text. Bar charts of one
+year show the latest year in the frame (pages pass the selected year). Where the catalog sets thresholds,
+bars are coloured by status and the thresholds drawn as dashed lines; the status word is printed on each
+bar so colour is never the only cue. An empty frame gives a figure saying 暂无数据, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.theme import (
+    EMPTY_TEXT,
+    NEUTRAL_BAR,
+    PALETTE,
+    PERCENT_TICKFORMAT,
+    PREVIOUS_BAR,
+    REFERENCE_LINE,
+    STATUS_COLOURS,
+    STATUS_ORDER,
+    STATUS_TEXT_COLOURS,
+    apply_theme,
+)
+from pipeline.catalog import load_catalog
+from pipeline.status import format as fmt
+from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+
+PCT_AXIS = {"tickformat": PERCENT_TICKFORMAT}
+CITY_AXIS, UNION_AXIS, YEAR_AXIS = "市级总工会", "省级产业工会", "年度"
+
+
+# --- shared pieces ---------------------------------------------------------------------------------------
+
+
+def _thresholds(measure: int) -> dict[str, float]:
+    return dict(load_catalog().measure(measure).rule.thresholds)
+
+
+def _metric(measure: int) -> str:
+    return load_catalog().measure(measure).rule.metric_name
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _pct(value: object, digits: int = 1) -> str:
+    return fmt.pct(None if _missing(value) else float(value), digits)
+
+
+def _num(value: object, unit: str = "") -> str:
+    return fmt.number(None if _missing(value) else float(value), unit)
+
+
+def _wrap(name: str, width: int = 6) -> str:
+    """Break a long label over two lines (省财贸轻纺<br>烟草工会, 2023年<br>（3次）) so it needs no rotation."""
+    if len(name) <= width:
+        return name
+    cut = name.find("（")
+    half = cut if cut > 0 else (len(name) + 1) // 2
+    return f"{name[:half]}<br>{name[half:]}"
+
+
+def _pct_label(value: float) -> str:
+    """A bar or line label: 88.2%, 95%, 100% (no trailing .0)."""
+    return f"{value * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _ratio(value: object) -> str:
+    return fmt.ratio_text(None if _missing(value) else float(value))
+
+
+def grade(value: float | None, green: float, amber: float | None = None) -> str:
+    """Status of a figure against catalog thresholds; a figure exactly at a threshold meets it."""
+    if _missing(value):
+        return NO_DATA
+    # A tolerance so that 95/100 computed in floating point still meets a 0.95 threshold.
+    if value >= green - 1e-9:
+        return ON_TRACK
+    if amber is not None and value >= amber - 1e-9:
+        return AT_RISK
+    return OFF_TRACK
+
+
+def _empty(title: str, large: bool) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False})
+    fig.add_annotation(text=EMPTY_TEXT, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
+    apply_theme(fig, large=large)
+    fig.update_annotations(font_size=fig.layout.title.font.size)
+    return fig
+
+
+def _latest(df: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    year = int(df["year"].max())
+    return year, df[df["year"] == year]
+
+
+def _sorted(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Best first, units without a figure last, ties in registry-code order."""
+    return frame.sort_values([value, "unit_code"], ascending=[False, True], na_position="last")
+
+
+def _reference_lines(
+    fig: go.Figure, lines: Sequence[tuple[float, str]], *, text: Callable[[float], str], vertical: bool = False
+) -> None:
+    """Dashed threshold lines across the plot, labelled in the margin ("达标线 95%")."""
+    for value, label in lines:
+        # Drawn under the bars so a line never crosses a bar's label; it shows in the gaps between bars.
+        line = {"color": REFERENCE_LINE, "dash": "dash"}
+        caption = f"{label}线 {text(value)}"
+        if vertical:
+            fig.add_shape(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1, line=line, layer="below")
+            fig.add_annotation(x=value, y=1, xref="x", yref="paper", text=caption, showarrow=False, yanchor="bottom")
+        else:
+            fig.add_shape(type="line", xref="paper", yref="y", x0=0, x1=1, y0=value, y1=value, line=line, layer="below")
+            fig.add_annotation(x=1, y=value, xref="paper", yref="y", text=caption, showarrow=False, xanchor="left")
+
+
+def _status_bars(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    statuses: list[str],
+    text: Callable[[float], str],
+    hover: list[str],
+    horizontal: bool = False,
+) -> go.Figure:
+    """One bar per unit coloured by status, one trace per status so the legend names the colours.
+
+    The figure and the status word sit inside the top of each bar (outside when the bar is too short), so
+    no label collides with a threshold line or a neighbour.
+    """
+    fig = go.Figure()
+    names = list(frame["unit_name"])
+    values = [None if _missing(v) else float(v) for v in frame[value]]
+    for status in STATUS_ORDER:
+        rows = [i for i, s in enumerate(statuses) if s == status]
+        if not rows:
+            continue
+        # A unit without a figure keeps its place, with the word 无数据 at the axis.
+        heights = [values[i] or 0.0 for i in rows]
+        joiner = " " if horizontal else "<br>"
+        labels = [status if values[i] is None else f"{text(values[i])}{joiner}{status}" for i in rows]
+        cats = [names[i] for i in rows]
+        fig.add_bar(
+            x=heights if horizontal else cats,
+            y=cats if horizontal else heights,
+            orientation="h" if horizontal else "v",
+            name=status,
+            marker_color=STATUS_COLOURS[status],
+            text=labels,
+            textposition="auto",
+            insidetextanchor="end",
+            insidetextfont_color=STATUS_TEXT_COLOURS[status],
+            outsidetextfont_color=REFERENCE_LINE,
+            constraintext="none",
+            cliponaxis=False,
+            hovertext=[hover[i] for i in rows],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    fig.update_layout(barmode="relative", bargap=0.3, showlegend=True)  # a lone status still gets its key
+    order = {"categoryorder": "array", "categoryarray": names, "showgrid": False}
+    if horizontal:
+        fig.update_yaxes(**order, autorange="reversed")
+    else:
+        fig.update_xaxes(**order, tickmode="array", tickvals=names, ticktext=[_wrap(n) for n in names])
+    return fig
+
+
+def _value_range(values: pd.Series, lines: Sequence[float], headroom: float = 1.08) -> list[float]:
+    top = max([*(float(v) for v in values.dropna()), *lines, 0.0])
+    return [0.0, top * headroom if top > 0 else 1.0]
+
+
+def _rate_bars(
+    df: pd.DataFrame,
+    *,
+    measure: int,
+    subject: str,
+    value: str,
+    axis_title: str,
+    category_title: str,
+    hover: Callable[[pd.Series, str], str],
+    large: bool,
+    title: str | None,
+    limits: tuple[float, float | None] | None = None,
+    text: Callable[[float], str] = _pct_label,
+    tickformat: str = PERCENT_TICKFORMAT,
+    horizontal: bool = False,
+    one_year: bool = True,
+) -> go.Figure:
+    """Bars coloured by the measure's thresholds (catalog green/amber unless ``limits`` names others).
+
+    ``one_year``: bars per unit for the latest year in the frame, best first; otherwise one bar per row
+    in the frame's order (e.g. per year).
+    """
+    default = f"{subject}（第{measure}条）"
+    if df.empty:
+        return _empty(title or default, large)
+    if one_year:
+        year, frame = _latest(df)
+        frame, default = _sorted(frame, value), f"{year}年{default}"
+    else:
+        frame = df
+    if limits is None:
+        catalog_limits = _thresholds(measure)
+        limits = (catalog_limits["green"], catalog_limits.get("amber"))
+    green, amber = limits
+    statuses = [grade(v, green, amber) for v in frame[value]]
+    tips = [hover(row, status) for (_, row), status in zip(frame.iterrows(), statuses, strict=True)]
+    fig = _status_bars(frame, value=value, statuses=statuses, text=text, hover=tips, horizontal=horizontal)
+    lines = [(green, "达标")] + ([(amber, "预警")] if amber is not None else [])
+    _reference_lines(fig, lines, text=text, vertical=horizontal)
+    value_axis = {
+        "title": axis_title,
+        "tickformat": tickformat,
+        "range": _value_range(frame[value], [green]),
+        "showgrid": True,
+    }
+    category_axis = {"title": category_title}
+    fig.update_layout(
+        title=title or default,
+        xaxis=value_axis if horizontal else category_axis,
+        yaxis=category_axis if horizontal else value_axis,
+    )
+    return apply_theme(fig, large=large)
+
+
+def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
+    fig.update_xaxes(title=YEAR_AXIS, tickmode="array", tickvals=list(years), ticktext=[f"{y}年" for y in years])
+
+
+def _lines_per_unit(df: pd.DataFrame, *, value: str, hover: Callable[[pd.Series], str]) -> go.Figure:
+    """One line per unit over the years, units in registry-code order with stable palette colours."""
+    fig = go.Figure()
+    for i, (code, rows) in enumerate(df.sort_values(["unit_code", "year"]).groupby("unit_code", sort=True)):
+        fig.add_scatter(
+            x=list(rows["year"]),
+            y=list(rows[value]),
+            mode="lines+markers",
+            name=str(rows["unit_name"].iloc[0]),
+            line_color=PALETTE[i % len(PALETTE)],
+            hovertext=[hover(r) for _, r in rows.iterrows()],
+            hovertemplate="%{hovertext}<extra></extra>",
+            legendgroup=str(code),
+        )
+    _year_axis(fig, sorted(int(y) for y in df["year"].unique()))
+    return fig
+
+
+# --- 组织覆盖 (M3, M7, M8) ------------------------------------------------------------------------------
+
+
+def m3_coverage_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per city: share of the city and county federations that held a special meeting."""
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>{_metric(3)} {_pct(r.rate)}<br>"
+            f"召开专题会议的市县总工会 {r.covered}个 / 共 {r.total}个<br>状态：{status}"
+        )
+
+    return _rate_bars(
+        df,
+        measure=3,
+        subject=f"市县总工会{_metric(3)}",
+        value="rate",
+        axis_title="覆盖率（%）",
+        category_title=CITY_AXIS,
+        hover=hover,
+        large=large,
+        title=title,
+    )
+
+
+def m7_membership_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Lines per industry union: members ÷ employees over the years."""
+    default = "省级产业工会会员覆盖率（第7条）"
+    if df.empty:
+        return _empty(title or default, large)
+
+    def hover(r: pd.Series) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>会员覆盖率 {_pct(r.coverage_rate)}<br>"
+            f"会员 {_num(r.members, '人')} / 职工 {_num(r.employees, '人')}<br>"
+            f"所属基层工会 {_num(r.grassroots_unions, '个')}"
+        )
+
+    fig = _lines_per_unit(df, value="coverage_rate", hover=hover)
+    fig.update_layout(title=title or default, yaxis={"title": "会员覆盖率（%）", **PCT_AXIS})
+    return apply_theme(fig, large=large, legend="right")
+
+
+def m8_county_union_share_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per city: share of its counties with a county-level industry union, beside last year's."""
+    default = f"{_metric(8)}（第8条）"
+    if df.empty:
+        return _empty(title or default, large)
+    year, frame = _latest(df)
+    frame = _sorted(frame, "share")
+    before = df[df["year"] == year - 1].set_index("unit_code")["share"]
+    names = list(frame["unit_name"])
+
+    def tip(r: pd.Series) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>{_metric(8)} {_pct(r.share)}<br>"
+            f"已建产业工会的县（区）{r.counties_with_union}个 / 共 {r.counties_total}个"
+        )
+
+    fig = go.Figure()
+    if not before.empty:
+        prior = [before.get(code) for code in frame["unit_code"]]
+        fig.add_bar(
+            x=names,
+            y=prior,
+            name=f"{year - 1}年",
+            marker_color=PREVIOUS_BAR,
+            hovertemplate="%{x}（" + f"{year - 1}" + "年）<br>%{y:.1%}<extra></extra>",
+        )
+    fig.add_bar(
+        x=names,
+        y=list(frame["share"]),
+        name=f"{year}年",
+        marker_color=NEUTRAL_BAR,
+        text=["" if _missing(v) else _pct_label(v) for v in frame["share"]],
+        textposition="outside",
+        constraintext="none",
+        cliponaxis=False,
+        hovertext=[tip(r) for _, r in frame.iterrows()],
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+    fig.update_layout(
+        title=title or f"{year}年{default}",
+        barmode="group",
+        bargap=0.25,
+        xaxis={"title": CITY_AXIS, "categoryorder": "array", "categoryarray": names},
+        yaxis={"title": "覆盖率（%）", **PCT_AXIS, "range": [0, 1.12]},
+    )
+    return apply_theme(fig, large=large)
+
+
+# --- 经费保障 (M4, M5, M6) ------------------------------------------------------------------------------
+
+M4_AMOUNTS = (
+    ("requested", "m4_funds_requested"),
+    ("approved", "m4_funds_approved"),
+    ("disbursed", "m4_funds_disbursed"),
+)
+
+
+def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Grouped bars per year: funds requested, approved and disbursed; the disbursement rate under each year."""
+    default = "临时性重大活动经费申请、批准与拨付（第4条）"
+    if df.empty:
+        return _empty(title or default, large)
+    catalog, frame = load_catalog(), df.sort_values("year")
+    green = _thresholds(4)["green"]
+    years = [int(y) for y in frame["year"]]
+    fig = go.Figure()
+    for i, (column, code) in enumerate(M4_AMOUNTS):
+        name = catalog.indicator(code).name
+        fig.add_bar(
+            x=years,
+            y=list(frame[column]),
+            name=name,
+            marker_color=PALETTE[i],
+            hovertemplate=f"%{{x}}年<br>{name} %{{y:,.1f}}万元<extra></extra>",
+        )
+    ticks = []
+    for year, rate in zip(years, frame["disbursed_rate"], strict=True):
+        status = grade(rate, green)
+        figure = "无批准经费" if _missing(rate) else f"{_metric(4)} {_pct(rate)}"
+        ticks.append(f"{year}年<br><span style='color:{STATUS_COLOURS[status]}'>{figure}<br>{status}</span>")
+    fig.update_layout(title=title or default, barmode="group", yaxis={"title": "金额（万元）"})
+    fig.update_xaxes(
+        title=f"年度（{_metric(4)}≥{_pct(green, 0)}为达标）", tickmode="array", tickvals=years, ticktext=ticks
+    )
+    return apply_theme(fig, large=large)
+
+
+def m5_dues_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per industry union: dues collected ÷ dues due, with the 达标/预警 lines."""
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>{_metric(5)} {_pct(r.rate)}<br>"
+            f"实收 {_num(r.collected, '万元')} / 应收 {_num(r.due, '万元')}<br>状态：{status}"
+        )
+
+    return _rate_bars(
+        df,
+        measure=5,
+        subject=f"省级产业工会{_metric(5)}",
+        value="rate",
+        axis_title="收缴率（%）",
+        category_title=UNION_AXIS,
+        hover=hover,
+        large=large,
+        title=title,
+    )
+
+
+def m6_budget_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Lines per city: the city federation's budget for industry unions (key work + resident unions) over years."""
+    default = "市本级产业工会经费预算安排（第6条）"
+    if df.empty:
+        return _empty(title or default, large)
+    catalog = load_catalog()
+    key_name = catalog.indicator("m6_budget_key_work").name
+    office_name = catalog.indicator("m6_resident_office_funds").name
+
+    def hover(r: pd.Series) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>合计 {_num(r.total, '万元')}<br>"
+            f"{key_name} {_num(r.key_work, '万元')}<br>{office_name} {_num(r.resident_office, '万元')}"
+            f"<br>纳入本级预算的县（区）{r.counties_included}个 / 共 {r.counties_total}个"
+        )
+
+    fig = _lines_per_unit(df, value="total", hover=hover)
+    fig.update_layout(title=title or default, yaxis={"title": "金额（万元）", "rangemode": "tozero"})
+    return apply_theme(fig, large=large, legend="right")
+
+
+# --- 督查结果 (M9, M10) ---------------------------------------------------------------------------------
+
+
+def _score_colourscale(threshold: float, low: float, high: float) -> list[list]:
+    """Reds below the pass mark, greens from it: light shades so the score printed in a cell stays legible."""
+    cut = min(max((threshold - low) / (high - low), 0.0), 1.0)
+    return [[0.0, "#e57373"], [max(cut - 1e-6, 0.0), "#ffcdd2"], [cut, "#c8e6c9"], [1.0, "#66bb6a"]]
+
+
+def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Heatmap of one inspection round: inspected units × the seven dimensions, the score in each cell."""
+    default = "专项督查各单位分项得分（第9条）"
+    if df.empty:
+        return _empty(title or default, large)
+    year, frame = _latest(df)
+    grid = frame.pivot_table(
+        index=["unit_code", "unit_name"], columns=["dimension_no", "dimension"], values="score", aggfunc="first"
+    ).sort_index()
+    units = [name for _, name in grid.index]
+    dimensions = [name for _, name in grid.columns]
+    threshold = _thresholds(9)["mean_score"]
+    low = min(60.0, float(frame["score"].min()))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=dimensions,
+            y=units,
+            zmin=low,
+            zmax=100,
+            xgap=2,
+            ygap=2,
+            colorscale=_score_colourscale(threshold, low, 100),
+            texttemplate="%{z:.0f}",
+            textfont={"color": "#000000"},
+            colorbar={"title": {"text": "得分（分）"}},
+            hovertemplate="%{y}（" + str(year) + "年）<br>%{x}：%{z:.0f}分<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title or f"{year}年{default}",
+        xaxis={"title": f"督查内容（得分，满分100分；{threshold:g}分以下为红色）", "side": "bottom"},
+        yaxis={"title": "被督查单位", "autorange": "reversed"},
+    )
+    return apply_theme(fig, large=large)
+
+
+def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Horizontal bars per inspected unit: problems rectified ÷ found in one round, with the 90% line."""
+    limits = _thresholds(9)
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>整改率 {_pct(r.rate)}<br>已整改 {r.rectified}个 / 发现问题 {r.found}个<br>"
+            f"平均得分 {_num(r.mean_score, '分')}（{limits['mean_score']:g}分及格）<br>状态：{status}"
+        )
+
+    return _rate_bars(
+        df,
+        measure=9,
+        subject="专项督查问题整改率",
+        value="rate",
+        axis_title="整改率（%）",
+        category_title="被督查单位",
+        hover=hover,
+        large=large,
+        title=title,
+        limits=(limits["rectification"], None),
+        horizontal=True,
+    )
+
+
+def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per year: share of the problems found by random inspections that were rectified."""
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.year}年<br>随机督查 {r.inspections}次<br>已整改 {r.rectified}个 / 发现问题 {r.found}个<br>"
+            f"{_metric(10)} {_pct(r.rate)}<br>状态：{status}"
+        )
+
+    frame = df
+    if not df.empty:
+        # Each year is one bar, labelled with the number of inspections behind its rate.
+        frame = df.sort_values("year").assign(
+            unit_code=lambda d: d["year"].astype(str),
+            unit_name=lambda d: [f"{y}年（{n}次）" for y, n in zip(d["year"], d["inspections"], strict=True)],
+        )
+    return _rate_bars(
+        frame,
+        measure=10,
+        subject=f"随机督查{_metric(10)}",
+        value="rate",
+        axis_title="整改率（%）",
+        category_title="年度（括号内为随机督查次数）",
+        hover=hover,
+        large=large,
+        title=title,
+        one_year=False,
+    )
+
+
+# --- 干部队伍 (M16, M17) --------------------------------------------------------------------------------
+
+
+def m16_training_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per industry union: cadres trained this year ÷ cadres, with the 达标/预警 lines."""
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>{_metric(16)} {_pct(r.rate)}<br>"
+            f"参加培训 {r.trained}人 / 干部 {r.cadres}人<br>状态：{status}"
+        )
+
+    return _rate_bars(
+        df,
+        measure=16,
+        subject=f"省级产业工会{_metric(16)}",
+        value="rate",
+        axis_title="培训率（%）",
+        category_title=UNION_AXIS,
+        hover=hover,
+        large=large,
+        title=title,
+    )
+
+
+def m17_parity_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+    """Bars per industry union: its promotion rate ÷ the provincial organ's, with the 1.0 / 0.8 lines."""
+
+    def hover(r: pd.Series, status: str) -> str:
+        return (
+            f"{r.unit_name}（{r.year}年）<br>{_metric(17)} {_ratio(r.parity_index)}<br>"
+            f"本单位提拔率 {_pct(r.rate)}（{r.promoted}人 / {r.eligible}人）<br>"
+            f"省总机关提拔率 {_pct(r.organ_rate)}<br>状态：{status}"
+        )
+
+    return _rate_bars(
+        df,
+        measure=17,
+        subject="省级产业工会干部提拔率与机关之比",
+        value="parity_index",
+        axis_title=f"{_metric(17)}（倍）",
+        category_title=UNION_AXIS,
+        hover=hover,
+        large=large,
+        title=title,
+        text=_ratio,
+        tickformat=".1f",
+    )

@@ -1,0 +1,151 @@
+"""The shared filters: reporting year, unit type, unit, measure, and projector mode.
+
+The selection lives in st.session_state under keys this module owns, so it survives page changes, and is
+mirrored into the URL query string so a copied link opens the same view. Query parameters are read
+through a whitelist and parsed as plain values; nothing from the URL is ever unpickled or evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from pipeline.registry import Registry
+
+UNIT_TYPES = {"city": "市级总工会", "industry": "省级产业工会"}
+STATE = "filters"  # session_state key holding the persistent selection (a plain dict)
+PARAMS = ("year", "type", "unit", "m", "mode")  # the only query parameters ever read
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int | None
+    unit_type: str | None
+    unit_code: str | None
+    measure: int | None
+    present: bool  # projector mode: no sidebar, large type
+
+
+def _int(text: str | None, allowed: set[int]) -> int | None:
+    if text is None or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value in allowed else None
+
+
+def _from_query(years: list[int], registry: Registry) -> dict:
+    """Whitelisted, validated values from the URL; anything else is ignored."""
+    params = {key: st.query_params.get(key) for key in PARAMS}
+    unit = params["unit"] if params["unit"] in registry else None
+    unit_type = params["type"] if params["type"] in UNIT_TYPES else None
+    if unit is not None and registry.get(unit).type not in UNIT_TYPES:
+        unit = None
+    if unit is not None:
+        unit_type = registry.get(unit).type
+    return {
+        "year": _int(params["year"], set(years)),
+        "type": unit_type,
+        "unit": unit,
+        "m": _int(params["m"], set(range(1, 19))),
+        "present": params["mode"] == "present",
+    }
+
+
+def _state(years: list[int], registry: Registry) -> dict:
+    if STATE not in st.session_state:
+        st.session_state[STATE] = _from_query(years, registry)
+    state = st.session_state[STATE]
+    if state.get("year") not in years:
+        state["year"] = years[-1] if years else None
+    return state
+
+
+def _sync_url(state: dict) -> None:
+    wanted = {
+        "year": str(state["year"]) if state.get("year") else None,
+        "type": state.get("type"),
+        "unit": state.get("unit"),
+        "m": str(state["m"]) if state.get("m") else None,
+        "mode": "present" if state.get("present") else None,
+    }
+    for key, value in wanted.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def _remember(key: str, widget_key: str) -> None:
+    st.session_state[STATE][key] = st.session_state[widget_key]
+
+
+def current(years: list[int], registry: Registry) -> Filters:
+    state = _state(years, registry)
+    _sync_url(state)
+    return Filters(state.get("year"), state.get("type"), state.get("unit"), state.get("m"), bool(state.get("present")))
+
+
+def year_selector(years: list[int], registry: Registry) -> Filters:
+    """The reporting year, in the sidebar on every page (not drawn in projector mode)."""
+    state = _state(years, registry)
+    if years and not state.get("present"):
+        st.session_state["_w_year"] = state["year"]
+        st.sidebar.selectbox(
+            "报表年度",
+            years,
+            key="_w_year",
+            format_func=lambda y: f"{y}年度",
+            on_change=_remember,
+            args=("year", "_w_year"),
+        )
+    return current(years, registry)
+
+
+def unit_selector(years: list[int], registry: Registry, *, types: tuple[str, ...] = ("city", "industry")) -> Filters:
+    """Unit type and unit, for the pages that show one unit."""
+    state = _state(years, registry)
+    if state.get("type") not in types:
+        state["type"] = types[0]
+    st.session_state["_w_type"] = state["type"]
+    st.sidebar.radio(
+        "单位类型",
+        types,
+        key="_w_type",
+        format_func=UNIT_TYPES.__getitem__,
+        horizontal=True,
+        on_change=_remember,
+        args=("type", "_w_type"),
+    )
+    units = registry.of_type(st.session_state["_w_type"])
+    codes = [u.code for u in units]
+    if state.get("unit") not in codes:
+        state["unit"] = codes[0]
+    st.session_state["_w_unit"] = state["unit"]
+    names = {u.code: u.name for u in units}
+    st.sidebar.selectbox(
+        "单位", codes, key="_w_unit", format_func=names.__getitem__, on_change=_remember, args=("unit", "_w_unit")
+    )
+    return current(years, registry)
+
+
+def measure_selector(years: list[int], registry: Registry, labels: dict[int, str]) -> Filters:
+    """Which measure a detail page shows (?m=9)."""
+    state = _state(years, registry)
+    if state.get("m") not in labels:
+        state["m"] = 1
+    st.session_state["_w_m"] = state["m"]
+    st.sidebar.selectbox(
+        "措施", list(labels), key="_w_m", format_func=labels.__getitem__, on_change=_remember, args=("m", "_w_m")
+    )
+    return current(years, registry)
+
+
+def set_measure(number: int) -> None:
+    """Used by the overview's tiles to open a measure's detail."""
+    st.session_state.setdefault(STATE, {})["m"] = number
+
+
+def set_present(on: bool) -> None:
+    st.session_state.setdefault(STATE, {})["present"] = on

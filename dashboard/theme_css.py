@@ -1,0 +1,37 @@
+"""Page-level styling: status colours for tiles and the projector mode's large, high-contrast type."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
+
+BASE_CSS = (
+    """
+<style>
+.status-badge { display: inline-block; padding: 0.1rem 0.6rem; border-radius: 0.4rem; font-weight: 700; }
+"""
+    + "".join(
+        f".status-{i} {{ background: {colour}; color: {STATUS_TEXT_COLOURS[status]}; }}\n"
+        for i, (status, colour) in enumerate(STATUS_COLOURS.items())
+    )
+    + "</style>"
+)
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; background: #ffffff; color: #000000; }
+.block-container { padding-top: 1rem; max-width: 100%; }
+h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
+</style>
+"""
+
+
+def status_class(status: str) -> str:
+    """CSS class of a status badge (the word is always shown too, never colour alone)."""
+    return f"status-{list(STATUS_COLOURS).index(status)}"
+
+
+def inject(*, present: bool) -> None:
+    st.html(BASE_CSS + (PRESENT_CSS if present else ""))
