@@ -46,22 +46,44 @@ class RuleContext:
             return []
         return list(range(self.catalog.reporting.first_year, max(known) + 1))
 
+    # Rules ask the same small questions thousands of times (one indicator, one year, one unit); these
+    # indexes are built once so each answer is a dictionary lookup rather than a scan of every figure.
+    @cached_property
+    def _groups(self) -> dict[tuple[str, int], pd.DataFrame]:
+        return {(str(ind), int(year)): rows for (ind, year), rows in self.facts.groupby(["indicator", "year"], sort=False)}
+
+    @cached_property
+    def _first_rows(self) -> dict[tuple[str, int, str], dict]:
+        first = self.facts.drop_duplicates(["indicator", "year", "entity_code"], keep="first")
+        return {(r["indicator"], int(r["year"]), r["entity_code"]): r for r in first.to_dict("records")}
+
+    @cached_property
+    def _reporters(self) -> dict[tuple[str, int], set[str]]:
+        index: dict[tuple[str, int], set[str]] = {}
+        for row in self.coverage.itertuples(index=False):
+            index.setdefault((row.return_code, int(row.year)), set()).add(row.unit_code)
+        return index
+
     def figures(self, indicator: str, year: int | None = None) -> pd.DataFrame:
         """Current rows of one indicator (optionally one year)."""
+        if year is not None:
+            return self._groups.get((indicator, int(year)), self.facts.iloc[0:0])
         if indicator not in self._by_indicator:
             self._by_indicator[indicator] = self.facts[self.facts["indicator"] == indicator]
-        rows = self._by_indicator[indicator]
-        return rows if year is None else rows[rows["year"] == year]
+        return self._by_indicator[indicator]
+
+    def first_row(self, indicator: str, year: int, entity_code: str) -> dict | None:
+        """The current figure's whole row (value columns, provenance) for a unit or county, or None."""
+        return self._first_rows.get((indicator, int(year), entity_code))
 
     def value(self, indicator: str, year: int, entity_code: str) -> object | None:
         """The single current value of an indicator for a unit (or county) in a year, or None."""
-        rows = self.figures(indicator, year)
-        rows = rows[rows["entity_code"] == entity_code]
-        if rows.empty:
+        row = self.first_row(indicator, year, entity_code)
+        if row is None:
             return None
         # Read the column of the indicator's type: the others are null, and pandas' nullable types make
         # "is this null" checks across columns unreliable.
-        cell = rows.iloc[0][VALUE_COLUMN.get(self.catalog.indicator(indicator).type, "value_num")]
+        cell = row[VALUE_COLUMN.get(self.catalog.indicator(indicator).type, "value_num")]
         if pd.isna(cell):
             return None
         if isinstance(cell, pd.Timestamp):
@@ -69,11 +91,9 @@ class RuleContext:
         return cell.item() if hasattr(cell, "item") else cell  # numpy scalars -> plain Python
 
     def source(self, indicator: str, year: int, entity_code: str, value_text: str | None = None) -> SourceRef | None:
-        rows = self.figures(indicator, year)
-        rows = rows[rows["entity_code"] == entity_code]
-        if rows.empty:
+        row = self.first_row(indicator, year, entity_code)
+        if row is None:
             return None
-        row = rows.iloc[0]
         name = self.catalog.indicator(indicator).name
         return SourceRef(
             unit_code=row["unit_code"], entity_code=entity_code, indicator=indicator, indicator_name=name,
@@ -86,8 +106,7 @@ class RuleContext:
         return self.registry.of_type(self.catalog.returns[return_code].submitted_by)
 
     def reporters(self, return_code: str, year: int) -> set[str]:
-        rows = self.coverage[(self.coverage["return_code"] == return_code) & (self.coverage["year"] == year)]
-        return set(rows["unit_code"])
+        return self._reporters.get((return_code, int(year)), set())
 
     def missing(self, return_code: str, year: int) -> tuple[Unit, ...]:
         reported = self.reporters(return_code, year)
@@ -96,10 +115,13 @@ class RuleContext:
     def unit_name(self, code: str) -> str:
         return self.registry.get(code).short_name
 
+    @cached_property
+    def _remarks(self) -> dict[tuple[str, int, str], str]:
+        rows = self.facts[self.facts["remark"].notna()].drop_duplicates(["indicator", "year", "entity_code"])
+        return {(r.indicator, int(r.year), r.entity_code): str(r.remark) for r in rows.itertuples(index=False)}
+
     def remark(self, indicator: str, year: int, entity_code: str) -> str | None:
-        rows = self.figures(indicator, year)
-        rows = rows[(rows["entity_code"] == entity_code) & rows["remark"].notna()]
-        return None if rows.empty else str(rows.iloc[0]["remark"])
+        return self._remarks.get((indicator, int(year), entity_code))
 
     def fmt_indicator(self, indicator: str, value: float | None) -> str:
         return fmt.number(value, self.catalog.indicator(indicator).unit)
