@@ -350,7 +350,7 @@ def test_m6_each_city_and_the_province():
         Laggard("C05", "渭南市", "预警", "2024年 48.5万元，低于2023年 51.8万元"),
     )
     assert overall.explanation.summary == (
-        "2024年，12个市（区）总工会中3个已纳入本级预算且不低于上年，铜川市（未纳入本级预算）为未达标，"
+        "2024年，12个市级总工会中3个已纳入本级预算且不低于上年，铜川市（未纳入本级预算）为未达标，"
         "渭南市（2024年 48.5万元，低于2023年 51.8万元）为预警，延安市、汉中市、榆林市、安康市、商洛市、杨凌示范区等7个未报送。"
     )
     assert overall.explanation.formula == "5个单位合计 145.5万元；达标3个、预警1个、未达标1个"
@@ -409,7 +409,7 @@ def test_m6_baseline_year_judges_inclusion_only():
     assert unit(result, "C01").status == "达标"
     assert unit(result, "C01").explanation.note.startswith("基线年（2021年）只判断是否纳入预算；")
     assert unit(result, "C02").status == "未达标"
-    assert result.overall.explanation.summary.startswith("2021年，12个市（区）总工会中1个已纳入本级预算，")
+    assert result.overall.explanation.summary.startswith("2021年，12个市级总工会中1个已纳入本级预算，")
 
 
 def test_m6_overall_at_risk_and_on_track():

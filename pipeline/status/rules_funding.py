@@ -6,14 +6,12 @@
 - not_lower_than_last_year (M6): each city's budgeted amount must be in the budget and not below last year.
 - share_not_below_last_year (M14): the industry unions' shares of awards, training, rest and aid must not fall.
 
-The helpers at the top (grading, threshold words, evidence, per-unit summaries) are shared with rules_people.
+Grading, threshold words, evidence and per-unit summaries come from rules_common.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -28,238 +26,27 @@ from pipeline.status.model import (
     OFF_TRACK,
     ON_TRACK,
     PROVINCE_SCOPE,
-    SEVERITY,
-    Explanation,
-    Laggard,
     MeasureResult,
     MeasureStatus,
-    Remark,
-    SourceRef,
     worst,
 )
-
-# Figures are decimal entries held as binary floats, so 1198.9 ÷ 1262 can land a hair below 0.95;
-# a value exactly at a threshold must meet it.
-TOLERANCE = 1e-9
-NOT_REPORTED = "未报送"
-# How a group of judged units is named in a summary sentence.
-GROUP_LABELS = {"industry": "省级产业工会", "city": "市（区）总工会"}
-# Indicator names of sub-items start with this; it reads oddly inside a formula.
-SUB_ITEM_PREFIX = "其中："
-Inputs = dict[str, float | str | None]
-
-
-# -- shared helpers -------------------------------------------------------------------------------------
-
-
-def meets(value: float, threshold: float) -> bool:
-    return value >= threshold - TOLERANCE
-
-
-def grade(value: float, thresholds: dict[str, float]) -> str:
-    """达标 at or above green, 预警 at or above amber (when the catalog sets one), else 未达标."""
-    if meets(value, thresholds["green"]):
-        return ON_TRACK
-    amber = thresholds.get("amber")
-    return AT_RISK if amber is not None and meets(value, amber) else OFF_TRACK
-
-
-def plain_pct(ratio: float) -> str:
-    """A threshold as people say it: 0.95 -> "95%", 0.875 -> "87.5%"."""
-    return f"{round(ratio * 100, 6):g}%"
-
-
-def threshold_words(thresholds: dict[str, float], show: Callable[[float], str]) -> str:
-    """The thresholds in words, from the catalog: "≥95% 达标，≥85% 预警，否则未达标"."""
-    parts = [f"≥{show(thresholds['green'])} 达标"]
-    if thresholds.get("amber") is not None:
-        parts.append(f"≥{show(thresholds['amber'])} 预警")
-    return "，".join([*parts, "否则未达标"])
-
-
-def shortfall(status: str, thresholds: dict[str, float], show: Callable[[float], str]) -> str:
-    """The verdict clause of a one-unit summary: "达标" / "低于95%，为预警" / "低于85%，未达标"."""
-    if status == ON_TRACK:
-        return "达标"
-    if status == AT_RISK:
-        return f"低于{show(thresholds['green'])}，为预警"
-    return f"低于{show(thresholds.get('amber', thresholds['green']))}，未达标"
-
-
-def label(ctx: RuleContext, indicator: str) -> str:
-    return ctx.catalog.indicator(indicator).name.removeprefix(SUB_ITEM_PREFIX)
-
-
-def as_number(value: object) -> float | None:
-    if value is None or isinstance(value, str) or pd.isna(value):
-        return None
-    return float(value)
-
-
-def figure(ctx: RuleContext, indicator: str, year: int, entity: str) -> float | None:
-    return as_number(ctx.value(indicator, year, entity))
-
-
-def show_figure(ctx: RuleContext, indicator: str, value: float | None, suffix: str = "") -> str:
-    """ "实收会费 88.2万元" (or "实收会费合计 779.2万元" with suffix 合计)."""
-    return f"{label(ctx, indicator)}{suffix} {ctx.fmt_indicator(indicator, value)}"
-
-
-def joined(*notes: str) -> str:
-    return "；".join(n for n in notes if n)
-
-
-@dataclass
-class Evidence:
-    """The submitted cells and 说明 behind a status."""
-
-    sources: list[SourceRef] = field(default_factory=list)
-    remarks: list[Remark] = field(default_factory=list)
-
-    def add(self, ctx: RuleContext, indicator: str, year: int, entity: str, value_text: str | None = None) -> None:
-        shown = value_text or ctx.fmt_indicator(indicator, figure(ctx, indicator, year, entity))
-        source = ctx.source(indicator, year, entity, shown)
-        if source is not None:
-            self.sources.append(source)
-            self.add_remark(entity, indicator, ctx.remark(indicator, year, entity))
-
-    def add_row(self, ctx: RuleContext, row: pd.Series) -> None:
-        """One row of a records table (several rows may describe the same entity)."""
-        code = row["indicator"]
-        name, shown = ctx.catalog.indicator(code).name, ctx.fmt_indicator(code, as_number(row["value_num"]))
-        where = (int(row["submission_id"]), row["file_name"], row["sheet"], row["cell"])
-        self.sources.append(SourceRef(row["unit_code"], row["entity_code"], code, name, shown, *where))
-        self.add_remark(row["entity_code"], code, row["remark"])
-
-    def add_remark(self, entity: str, indicator: str, text: object) -> None:
-        # A records row's 说明 is stored beside each of its figures: show it once per entity.
-        if isinstance(text, str) and text and all((r.unit_code, r.text) != (entity, text) for r in self.remarks):
-            self.remarks.append(Remark(entity, indicator, text))
-
-    def merge(self, other: Evidence) -> Evidence:
-        self.sources += [s for s in other.sources if s not in self.sources]
-        self.remarks += [r for r in other.remarks if r not in self.remarks]
-        return self
-
-    def extend(self, statuses: list[MeasureStatus]) -> Evidence:
-        # Dedupe: a figure shared by every unit (the organ's own rate in M17) is listed once.
-        for status in statuses:
-            self.merge(Evidence(list(status.explanation.sources), list(status.explanation.remarks)))
-        return self
-
-
-@dataclass(frozen=True)
-class Judging:
-    """One measure in one year: builds statuses with the catalog's metric name, reading and threshold words."""
-
-    ctx: RuleContext
-    measure: Measure
-    year: int
-    threshold: str
-
-    @property
-    def metric_name(self) -> str:
-        return self.measure.rule.metric_name
-
-    def status(
-        self,
-        unit_code: str,
-        status: str,
-        metric: float | None,
-        metric_text: str,
-        summary: str,
-        evidence: Evidence | None = None,
-        inputs: Inputs | None = None,
-        **fields: Any,
-    ) -> MeasureStatus:
-        """`fields` are the remaining Explanation fields: formula, note, laggards, missing_units."""
-        evidence = evidence or Evidence()
-        explanation = Explanation(
-            metric_name=self.metric_name,
-            value_text=metric_text if metric is not None else "",
-            formula=fields.pop("formula", ""),
-            threshold=self.threshold,
-            rule=self.measure.rule.reading,
-            summary=summary,
-            sources=tuple(evidence.sources),
-            remarks=tuple(evidence.remarks),
-            **fields,
-        )
-        number = self.measure.number
-        return MeasureStatus(number, self.year, unit_code, status, metric, metric_text, explanation, inputs or {})
-
-    def no_data(self, unit_code: str, note: str, summary: str, **fields: Any) -> MeasureStatus:
-        return self.status(unit_code, NO_DATA, None, "—", summary, note=note, **fields)
-
-    def each(self, return_code: str, judge_one: Callable[[Unit], MeasureStatus]) -> list[MeasureStatus]:
-        """One status per unit expected to file `return_code`; a unit that did not file is 无数据 未报送."""
-        reported = self.ctx.reporters(return_code, self.year)
-        return [
-            judge_one(u) if u.code in reported else self.no_data(u.code, NOT_REPORTED, self.said(u, NOT_REPORTED))
-            for u in self.ctx.expected_units(return_code)
-        ]
-
-    def said(self, unit: Unit | None, text: str) -> str:
-        """A one-line summary: "2024年，省金融工会未报送。"."""
-        return f"{self.year}年，{unit.short_name if unit else ''}{text}。"
-
-    def group(self) -> str:
-        return GROUP_LABELS.get(self.measure.judged_per, "单位")
-
-
-def laggards_of(
-    ctx: RuleContext, statuses: list[MeasureStatus], shown: Callable[[MeasureStatus], str] | None = None
-) -> tuple[Laggard, ...]:
-    """Units at 预警 or 未达标, worst first, lowest figure first within a status."""
-    lagging = sorted(
-        (s for s in statuses if s.status in (AT_RISK, OFF_TRACK)),
-        key=lambda s: (SEVERITY[s.status], s.metric if s.metric is not None else 0.0),
-    )
-    return tuple(Laggard(s.unit_code, ctx.unit_name(s.unit_code), s.status, (shown or _text)(s)) for s in lagging)
-
-
-def _text(status: MeasureStatus) -> str:
-    return status.metric_text
-
-
-def _not_reported(status: MeasureStatus) -> bool:
-    return status.status == NO_DATA and status.explanation.note == NOT_REPORTED
-
-
-def group_summary(
-    j: Judging, met_words: tuple[str, str], units: list[MeasureStatus], laggards: tuple[Laggard, ...]
-) -> str:
-    """One sentence for a slide, e.g. with met_words ("会费收缴率", "达到95%"):
-    2024年，8个省级产业工会中6个会费收缴率达到95%，省国防邮电工会（88.2%）、省金融工会（91.0%）为预警。
-    """
-    subject, predicate = met_words
-    head = f"{j.year}年，{len(units)}个{j.group()}"
-    if all(_not_reported(s) for s in units):
-        return f"{head}均{NOT_REPORTED}。"
-    met = sum(s.status == ON_TRACK for s in units)
-    if met == len(units):
-        return f"{head}{subject}均{predicate}。"
-    clauses = [f"{head}中{met}个{subject}{predicate}"]
-    for status in (OFF_TRACK, AT_RISK):
-        items = [f"{lag.unit_name}（{lag.value_text}）" for lag in laggards if lag.status == status]
-        if items:
-            clauses.append(f"{fmt.names(items)}为{status}")
-    missing = [j.ctx.unit_name(s.unit_code) for s in units if _not_reported(s)]
-    unjudged = [j.ctx.unit_name(s.unit_code) for s in units if s.status == NO_DATA and not _not_reported(s)]
-    clauses += [f"{fmt.names(missing)}未报送"] if missing else []
-    clauses += [f"{fmt.names(unjudged)}无法判断"] if unjudged else []
-    return "，".join(clauses) + "。"
-
-
-def missing_note(ctx: RuleContext, units: list[MeasureStatus]) -> tuple[tuple[str, ...], str]:
-    """Names of the units that did not report, and the note saying the aggregate leaves them out."""
-    names = tuple(ctx.unit_name(s.unit_code) for s in units if _not_reported(s))
-    if not names:
-        return (), ""
-    if len(names) == len(units):
-        return names, f"{len(names)}个单位均未报送"
-    return names, f"{len(names)}个单位未报送，按已报送单位计算"
-
+from pipeline.status.rules_common import (
+    NOT_REPORTED,
+    Evidence,
+    Inputs,
+    Judging,
+    Overview,
+    grade,
+    item_name,
+    joined,
+    laggards_of,
+    meets,
+    plain_pct,
+    shortfall,
+    show_figure,
+    threshold_words,
+    value_of,
+)
 
 # -- ratio ----------------------------------------------------------------------------------------------
 
@@ -294,7 +81,7 @@ def _ratio_status(
     formula = spec.formula(j.ctx, num, den)
     for value, code in ((num, spec.numerator), (den, spec.denominator)):
         if value is None:
-            note = f"未填报{label(j.ctx, code)}"
+            note = f"未填报{item_name(j.ctx, code)}"
             summary = f"{j.year}年，{subject}{note}，无法计算{j.metric_name}。"
             return j.no_data(unit_code, note, summary, formula=formula, **common)
     if den == 0:
@@ -310,8 +97,8 @@ def _ratio_of_unit(j: Judging, spec: RatioSpec, unit: Unit, subject: str) -> Mea
     evidence = Evidence()
     for code in (spec.numerator, spec.denominator):
         evidence.add(j.ctx, code, j.year, unit.code)
-    pair = (figure(j.ctx, spec.numerator, j.year, unit.code), figure(j.ctx, spec.denominator, j.year, unit.code))
-    zero_note = f"当年无{label(j.ctx, spec.denominator)}，无法计算{j.metric_name}"
+    pair = (value_of(j.ctx, spec.numerator, j.year, unit.code), value_of(j.ctx, spec.denominator, j.year, unit.code))
+    zero_note = f"当年无{item_name(j.ctx, spec.denominator)}，无法计算{j.metric_name}"
     return _ratio_status(j, spec, unit.code, subject, pair, evidence, zero_note)
 
 
@@ -338,7 +125,7 @@ def _ratio_of_records(j: Judging, spec: RatioSpec) -> MeasureResult:
         if r.den > 0
     ]
     subject = f"{table.sheet}{len(rows)}次（涉及{len(per_entity)}个单位），"
-    zero_note = f"当年{table.sheet}{label(ctx, spec.denominator)}为0，无法计算{j.metric_name}"
+    zero_note = f"当年{table.sheet}{item_name(ctx, spec.denominator)}为0，无法计算{j.metric_name}"
     pair = (float(rows["num"].sum()), float(rows["den"].sum()))
     overall = _ratio_status(j, spec, PROVINCE_SCOPE, subject, pair, evidence, zero_note)
     laggards = laggards_of(ctx, entities)
@@ -359,26 +146,21 @@ def _ratio_per_unit(j: Judging, spec: RatioSpec) -> MeasureResult:
     usable = [s for s in units if None not in (s.inputs.get(spec.numerator), s.inputs.get(spec.denominator))]
     total_num = sum(s.inputs[spec.numerator] for s in usable)
     total_den = sum(s.inputs[spec.denominator] for s in usable)
-    missing, note = missing_note(j.ctx, units)
-    laggards = laggards_of(j.ctx, units)
-    met_words = (j.metric_name, f"达到{plain_pct(spec.thresholds['green'])}")
-    common = {
-        "evidence": Evidence().extend(units),
-        "laggards": laggards,
-        "missing_units": missing,
-        "inputs": {spec.numerator: total_num, spec.denominator: total_den, "units_used": float(len(usable))},
-    }
-    summary = group_summary(j, met_words, units, laggards)
+    view = Overview.of(j, units, (j.metric_name, f"达到{plain_pct(spec.thresholds['green'])}"))
+    inputs = {spec.numerator: total_num, spec.denominator: total_den, "units_used": float(len(usable))}
+    common = {"evidence": Evidence().extend(units), "inputs": inputs, **view.fields}
     formula = spec.formula(j.ctx, total_num, total_den, "合计") if usable else ""
     if not usable or total_den == 0:
-        why = "无可用数据" if not usable else f"{label(j.ctx, spec.denominator)}合计为0"
-        overall = j.no_data(PROVINCE_SCOPE, joined(why, note), summary, formula=formula, **common)
-        return MeasureResult(overall, tuple(units))
+        why = "无可用数据" if not usable else f"{item_name(j.ctx, spec.denominator)}合计为0"
+        overall = j.no_data(PROVINCE_SCOPE, joined(why, view.note), view.summary, formula=formula, **common)
+        return MeasureResult(overall, units)
     ratio = total_num / total_den
     formula += f"（{len(usable)}个单位）"
     status = grade(ratio, spec.thresholds)
-    overall = j.status(PROVINCE_SCOPE, status, ratio, fmt.pct(ratio), summary, formula=formula, note=note, **common)
-    return MeasureResult(overall, tuple(units))
+    overall = j.status(
+        PROVINCE_SCOPE, status, ratio, fmt.pct(ratio), view.summary, formula=formula, note=view.note, **common
+    )
+    return MeasureResult(overall, units)
 
 
 @rule("ratio")
@@ -413,7 +195,7 @@ class BudgetSpec:
         return cls(tuple(params["amounts"]), params["included_when_positive"], flags)
 
     def total(self, ctx: RuleContext, year: int, code: str) -> float | None:
-        known = [v for v in (figure(ctx, amount, year, code) for amount in self.amounts) if v is not None]
+        known = [v for v in (value_of(ctx, amount, year, code) for amount in self.amounts) if v is not None]
         return sum(known) if known else None
 
     def money(self, ctx: RuleContext, value: float | None) -> str:
@@ -444,17 +226,17 @@ def _budget_of_city(j: Judging, spec: BudgetSpec, city: Unit) -> MeasureStatus:
     for code in spec.amounts:
         evidence.add(ctx, code, year, city.code)
     county_text, county_inputs = _county_detail(j, spec, city.code, evidence)
-    amount, flag = spec.total(ctx, year, city.code), figure(ctx, spec.included_when, year, city.code)
+    amount, flag = spec.total(ctx, year, city.code), value_of(ctx, spec.included_when, year, city.code)
     inputs: Inputs = {"amount": amount, **county_inputs}
-    formula = " + ".join(show_figure(ctx, code, figure(ctx, code, year, city.code)) for code in spec.amounts)
+    formula = " + ".join(show_figure(ctx, code, value_of(ctx, code, year, city.code)) for code in spec.amounts)
     formula += f" = {spec.money(ctx, amount)}"
     common = {"evidence": evidence, "inputs": inputs, "formula": formula}
     if flag is None or amount is None:
-        note = f"未填报{label(ctx, spec.included_when)}"
+        note = f"未填报{item_name(ctx, spec.included_when)}"
         return j.no_data(city.code, joined(note, county_text), j.said(city, note), **common)
     shown = spec.money(ctx, amount)
     if flag <= 0:
-        summary = j.said(city, f"{label(ctx, spec.included_when)}为0，未纳入本级预算，未达标")
+        summary = j.said(city, f"{item_name(ctx, spec.included_when)}为0，未纳入本级预算，未达标")
         return j.status(city.code, OFF_TRACK, amount, shown, summary, note=county_text, **common)
     baseline = ctx.catalog.reporting.baseline_year
     previous = None if year <= baseline else spec.total(ctx, year - 1, city.code)
@@ -487,14 +269,12 @@ def judge_not_lower_than_last_year(ctx: RuleContext, measure: Measure, year: int
     spec = BudgetSpec.of(measure)
     j = Judging(ctx, measure, year, ctx.catalog.rule_kinds.get(measure.rule.kind, ""))
     units = j.each(ctx.catalog.indicator(spec.included_when).return_code, lambda city: _budget_of_city(j, spec, city))
-    missing, note = missing_note(ctx, units)
-    laggards = laggards_of(ctx, units, lambda s: _budget_laggard_text(ctx, spec, s))
+    met_words = ("", "已纳入本级预算" if j.at_baseline else "已纳入本级预算且不低于上年")
+    view = Overview.of(j, units, met_words, shown=lambda s: _budget_laggard_text(ctx, spec, s))
     judged = [s for s in units if s.status != NO_DATA]
-    compared = year > ctx.catalog.reporting.baseline_year
-    summary = group_summary(j, ("", "已纳入本级预算且不低于上年" if compared else "已纳入本级预算"), units, laggards)
-    common = {"evidence": Evidence().extend(units), "laggards": laggards, "missing_units": missing, "note": note}
+    summary, common = view.summary, {"evidence": Evidence().extend(units), "note": view.note, **view.fields}
     if not judged:
-        return MeasureResult(j.status(PROVINCE_SCOPE, NO_DATA, None, "—", summary, **common), tuple(units))
+        return MeasureResult(j.status(PROVINCE_SCOPE, NO_DATA, None, "—", summary, **common), units)
     total = sum(s.metric for s in judged)
     counts = "、".join(f"{st}{sum(s.status == st for s in judged)}个" for st in (ON_TRACK, AT_RISK, OFF_TRACK))
     formula = f"{len(judged)}个单位合计 {spec.money(ctx, total)}；{counts}"
@@ -503,7 +283,7 @@ def judge_not_lower_than_last_year(ctx: RuleContext, measure: Measure, year: int
     overall = j.status(
         PROVINCE_SCOPE, status, total, spec.money(ctx, total), summary, formula=formula, inputs=inputs, **common
     )
-    return MeasureResult(overall, tuple(units))
+    return MeasureResult(overall, units)
 
 
 # -- share_not_below_last_year --------------------------------------------------------------------------
@@ -515,7 +295,7 @@ def _shares(ctx: RuleContext, pairs: list[dict], year: int, entity: str) -> list
     """(part, whole, share) per pair; share is None when the whole is missing or zero."""
     result = []
     for pair in pairs:
-        part, whole = figure(ctx, pair["part"], year, entity), figure(ctx, pair["whole"], year, entity)
+        part, whole = value_of(ctx, pair["part"], year, entity), value_of(ctx, pair["whole"], year, entity)
         result.append((part, whole, part / whole if part is not None and whole else None))
     return result
 

@@ -1,5 +1,5 @@
 """Rule kinds of the organisation and inspection measures: none_falling (M7), share_rising (M8) and
-inspection_window (M9). Figures are read and explained with the helpers of rules_meetings.py."""
+inspection_window (M9). Figures are read and explained with the helpers of rules_common.py."""
 
 from __future__ import annotations
 
@@ -11,19 +11,12 @@ from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import rule
-from pipeline.status.model import (
-    AT_RISK,
-    NO_DATA,
-    OFF_TRACK,
-    ON_TRACK,
-    PROVINCE_SCOPE,
-    Laggard,
-    MeasureResult,
-    MeasureStatus,
-)
-from pipeline.status.rules_meetings import (
+from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE, MeasureResult, MeasureStatus
+from pipeline.status.rules_common import (
+    Evidence,
     Figure,
-    explain,
+    Judging,
+    Window,
     figure,
     figure_of_row,
     indicator_return,
@@ -31,26 +24,27 @@ from pipeline.status.rules_meetings import (
     laggard_clause,
     laggards_of,
     meets,
-    not_reported,
     partial_note,
-    pct_threshold,
-    remarks,
+    plain_pct,
     sentence,
     show,
-    sources,
-    span,
-    status_row,
-    window_of,
+    unit_label,
 )
 
+INSPECTION_NAME = "专项督查平均得分"
 BASELINE_NOTE = "基线年，无上年可比数据"
 NO_LAST_YEAR_NOTE = "上年未报送，无可比数据"
+SHARE_THRESHOLD = "达到100%或较上年上升为达标；持平为预警；下降为未达标"
 # How many falling conditions (none_falling) or missed thresholds (inspection_window) each status allows.
 BY_MISSES = {0: ON_TRACK, 1: AT_RISK}
 
 
 def by_misses(count: int) -> str:
     return BY_MISSES.get(count, OFF_TRACK)
+
+
+def no_comparison_note(j: Judging) -> str:
+    return BASELINE_NOTE if j.at_baseline else NO_LAST_YEAR_NOTE
 
 
 # -- none_falling (M7) ---------------------------------------------------------------------------
@@ -139,38 +133,23 @@ def _falling_verdict(comparison: Comparison) -> str:
     return "各项均未低于上年，达标"
 
 
-def _none_falling_row(ctx: RuleContext, measure: Measure, year: int, unit: str, last_filed: bool) -> MeasureStatus:
-    conditions = measure.rule.params["conditions"]
-    name = ctx.unit_name(unit)
-    head = _read(ctx, conditions[0], year, [unit])
+def _none_falling_row(j: Judging, unit: Unit, last_filed: bool) -> MeasureStatus:
+    ctx, year, conditions = j.ctx, j.year, j.measure.rule.params["conditions"]
+    head = _read(ctx, conditions[0], year, [unit.code])
     metric_text = _condition_text(ctx, conditions[0], head.value)
-    common = {"metric_name": conditions[0]["name"], "threshold": _falling_threshold(conditions)}
-    if year <= ctx.catalog.reporting.baseline_year or not last_filed:
-        note = BASELINE_NOTE if year <= ctx.catalog.reporting.baseline_year else NO_LAST_YEAR_NOTE
-        explanation = explain(
-            measure,
-            value_text=metric_text,
-            formula=head.text,
-            note=note,
-            summary=f"{year}年，{name}{conditions[0]['name']}{metric_text}（{note}）。",
-            sources=sources(head.figures),
-            remarks=remarks(head.figures),
-            **common,
-        )
-        return status_row(measure, year, unit, NO_DATA, head.value, metric_text, explanation)
-    comparison = _compare(ctx, conditions, year, [unit])
-    explanation = explain(
-        measure,
-        value_text=metric_text,
-        formula="；".join(comparison.parts),
-        summary=f"{year}年，{name}{_falling_verdict(comparison)}。",
-        note="" if comparison.compared else "缺少可比数据",
-        sources=sources(comparison.figures),
-        remarks=remarks(comparison.figures),
-        **common,
-    )
+    if j.at_baseline or not last_filed:
+        note = no_comparison_note(j)
+        summary = j.said(unit, f"{conditions[0]['name']}{metric_text}（{note}）")
+        evidence = Evidence.of(head.figures)
+        fields = {"value_text": metric_text, "formula": head.text, "note": note}
+        return j.status(unit.code, NO_DATA, head.value, metric_text, summary, evidence, **fields)
+    comparison = _compare(ctx, conditions, year, [unit.code])
+    summary = j.said(unit, _falling_verdict(comparison))
     inputs = {"falling": float(len(comparison.falling)), "changes": "；".join(comparison.changes)}
-    return status_row(measure, year, unit, comparison.status, head.value, metric_text, explanation, inputs)
+    note = "" if comparison.compared else "缺少可比数据"
+    fields = {"value_text": metric_text, "formula": "；".join(comparison.parts), "note": note}
+    evidence = Evidence.of(comparison.figures)
+    return j.status(unit.code, comparison.status, head.value, metric_text, summary, evidence, inputs, **fields)
 
 
 def _complete(ctx: RuleContext, conditions: list[dict], year: int, units: list[str]) -> list[str]:
@@ -180,33 +159,29 @@ def _complete(ctx: RuleContext, conditions: list[dict], year: int, units: list[s
     ]
 
 
+def _changes_or_figure(row: MeasureStatus) -> str:
+    """How a none_falling laggard reads: what fell ("会员覆盖率 89.9%→88.2%"), else its figure."""
+    return str(row.inputs["changes"]) if row.inputs.get("changes") else row.metric_text
+
+
 @rule("none_falling")
 def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
     conditions = measure.rule.params["conditions"]
-    first = conditions[0].get("numerator") or conditions[0]["value"]
-    return_code = indicator_return(ctx, first)
-    expected = ctx.expected_units(return_code)
-    now, last = ctx.reporters(return_code, year), ctx.reporters(return_code, year - 1)
-    threshold = _falling_threshold(conditions)
-    units = tuple(
-        _none_falling_row(ctx, measure, year, u.code, u.code in last)
-        if u.code in now
-        else not_reported(ctx, measure, year, u.code, return_code, conditions[0]["name"], threshold)
-        for u in expected
-    )
-    reporting = [u.code for u in expected if u.code in now]
-    missing = [u.code for u in expected if u.code not in now]
-    baseline = year <= ctx.catalog.reporting.baseline_year
-    both = [] if baseline else _complete(ctx, conditions, year, [c for c in reporting if c in last])
-    changes = {r.unit_code: str(r.inputs["changes"]) for r in units if r.inputs.get("changes")}
-    laggards = laggards_of(ctx, [r for r in units if r.unit_code in now], missing, changes)
+    return_code = indicator_return(ctx, conditions[0].get("numerator") or conditions[0]["value"])
+    last = ctx.reporters(return_code, year - 1)
+    j = Judging(ctx, measure, year, _falling_threshold(conditions), conditions[0]["name"], cite_return=True)
+    units = j.each(return_code, lambda unit: _none_falling_row(j, unit, unit.code in last))
+    judged, missing = j.split(return_code, units)
+    reporting = [r.unit_code for r in judged]
+    both = [] if j.at_baseline else _complete(ctx, conditions, year, [c for c in reporting if c in last])
+    behind = j.behind(judged, missing, _changes_or_figure)
     notes = [partial_note(missing)]
     # The headline figure is summed over the units compared, so it matches the formula beside it.
     headline = _read(ctx, conditions[0], year, both or reporting)
     metric_text = _condition_text(ctx, conditions[0], headline.value)
     if not both:
         status, used = NO_DATA, headline.figures
-        notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+        notes.insert(0, no_comparison_note(j))
         formula = f"{conditions[0]['name']}：{headline.text}"
         summary = f"{year}年，全省{conditions[0]['name']}{metric_text}（{notes[0]}）。"
         if not reporting:
@@ -218,30 +193,29 @@ def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> Measure
         if unmatched:
             notes.append(f"{fmt.names(unmatched)}缺少上年可比数据，未纳入全省比较")
         formula = f"按{len(both)}个两年均报送的单位合计：" + "；".join(comparison.parts)
-        summary = sentence(f"{year}年，全省{_falling_verdict(comparison)}", laggard_clause(laggards))
-    explanation = explain(
-        measure,
-        metric_name=conditions[0]["name"],
-        value_text=metric_text,
-        formula=formula,
-        threshold=threshold,
-        summary=summary,
-        laggards=laggards,
-        missing_units=tuple(ctx.unit_name(c) for c in missing),
-        note=joined(*notes),
-        sources=sources(used),
-        remarks=remarks(used),
-    )
+        summary = sentence(f"{year}年，全省{_falling_verdict(comparison)}", laggard_clause(behind["laggards"]))
     inputs = {"units_compared": float(len(both)), "units_reporting": float(len(reporting))}
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, headline.value, metric_text, explanation, inputs)
+    fields = {"value_text": metric_text, "formula": formula, "note": joined(*notes), **behind}
+    evidence = Evidence.of(used)
+    overall = j.status(PROVINCE_SCOPE, status, headline.value, metric_text, summary, evidence, inputs, **fields)
     return MeasureResult(overall, units)
 
 
 # -- share_rising (M8) ---------------------------------------------------------------------------
 
 
+def _has(ctx: RuleContext, indicator: str) -> str:
+    return f"{ctx.catalog.indicator(indicator).name}≥1"
+
+
+def _share_name(ctx: RuleContext, indicator: str) -> str:
+    return f"{_has(ctx, indicator)}的县（区）比例"
+
+
 @dataclass(frozen=True)
 class Share:
+    """The counties of one or more cities with the indicator ≥ 1 (having) among all their counties (total)."""
+
     having: int
     total: int
     figures: tuple[Figure, ...]
@@ -283,45 +257,24 @@ def _share_formula(ctx: RuleContext, indicator: str, now: Share, last: Share | N
     return text + (f"（上年 {last.having}/{last.total}，{fmt.pct(float(last.ratio))}）" if last else "")
 
 
-def _share_row(ctx: RuleContext, measure: Measure, year: int, city: Unit, last_filed: bool) -> MeasureStatus:
-    indicator = measure.rule.params["county_value"]
-    baseline = year <= ctx.catalog.reporting.baseline_year
+def _share_inputs(now: Share, last: Share | None) -> dict[str, float | None]:
+    return {"having": float(now.having), "counties": float(now.total), "last_year": float(last.ratio) if last else None}
+
+
+def _share_row(j: Judging, city: Unit, last_filed: bool) -> MeasureStatus:
+    ctx, year, indicator = j.ctx, j.year, j.measure.rule.params["county_value"]
     now = _share(ctx, indicator, year, [city])
-    last = None if baseline or not last_filed else _share(ctx, indicator, year - 1, [city])
+    last = None if j.at_baseline or not last_filed else _share(ctx, indicator, year - 1, [city])
     status = _rising_status(now, last)
-    note = "" if status != NO_DATA else (BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+    note = "" if status != NO_DATA else no_comparison_note(j)
     rate = float(now.ratio)
-    used = now.figures + (last.figures if last else ())
+    evidence = Evidence.of(now.figures + (last.figures if last else ()))
     verdict = _verdict(now, last, status, note)
-    summary = f"{year}年，{city.short_name}所辖县（区）中{now.having}/{now.total}个{_has(ctx, indicator)}（{fmt.pct(rate)}），{verdict}。"
-    explanation = explain(
-        measure,
-        metric_name=_share_name(ctx, indicator),
-        value_text=fmt.pct(rate),
-        formula=_share_formula(ctx, indicator, now, last),
-        threshold=SHARE_THRESHOLD,
-        summary=summary,
-        note=note,
-        sources=sources(used),
-        remarks=remarks(used),
+    summary = j.said(
+        city, f"所辖县（区）中{now.having}/{now.total}个{_has(ctx, indicator)}（{fmt.pct(rate)}），{verdict}"
     )
-    inputs = {
-        "having": float(now.having),
-        "counties": float(now.total),
-        "last_year": float(last.ratio) if last else None,
-    }
-    return status_row(measure, year, city.code, status, rate, fmt.pct(rate), explanation, inputs)
-
-
-SHARE_THRESHOLD = "达到100%或较上年上升为达标；持平为预警；下降为未达标"
-
-
-def _has(ctx: RuleContext, indicator: str) -> str:
-    return f"{ctx.catalog.indicator(indicator).name}≥1"
-
-
-def _share_name(ctx: RuleContext, indicator: str) -> str:
-    return f"{_has(ctx, indicator)}的县（区）比例"
+    fields = {"formula": _share_formula(ctx, indicator, now, last), "note": note}
+    return j.status(city.code, status, rate, fmt.pct(rate), summary, evidence, _share_inputs(now, last), **fields)
 
 
 @rule("share_rising")
@@ -330,35 +283,20 @@ def judge_share_rising(ctx: RuleContext, measure: Measure, year: int) -> Measure
     return_code = indicator_return(ctx, indicator)
     with_counties = [c for c in ctx.expected_units(return_code) if ctx.registry.counties_of(c.code)]
     excluded = [c.short_name for c in ctx.expected_units(return_code) if c not in with_counties]
-    now_filed, last_filed = ctx.reporters(return_code, year), ctx.reporters(return_code, year - 1)
-    units = tuple(
-        _share_row(ctx, measure, year, c, c.code in last_filed)
-        if c.code in now_filed
-        else not_reported(ctx, measure, year, c.code, return_code, _share_name(ctx, indicator), SHARE_THRESHOLD)
-        for c in with_counties
-    )
-    reporting = [c for c in with_counties if c.code in now_filed]
-    missing = [c.code for c in with_counties if c.code not in now_filed]
-    baseline = year <= ctx.catalog.reporting.baseline_year
+    last_filed = ctx.reporters(return_code, year - 1)
+    j = Judging(ctx, measure, year, SHARE_THRESHOLD, _share_name(ctx, indicator), cite_return=True)
+    units = j.each(return_code, lambda city: _share_row(j, city, city.code in last_filed), with_counties)
+    judged, missing = j.split(return_code, units)
+    reporting = [c for c in with_counties if c.code not in missing]
     notes = [partial_note(missing), f"{fmt.names(excluded)}无所辖县（区），不参与本项评价" if excluded else ""]
-    laggards = laggards_of(ctx, [r for r in units if r.unit_code in now_filed], missing)
+    behind = j.behind(judged, missing)
     if not reporting:
-        explanation = explain(
-            measure,
-            metric_name=_share_name(ctx, indicator),
-            value_text="",
-            formula="",
-            threshold=SHARE_THRESHOLD,
-            summary=f"{year}年，各市级总工会均未报送，无法计算。",
-            laggards=laggards,
-            missing_units=tuple(ctx.unit_name(c) for c in missing),
-            note=joined(*notes),
-        )
-        return MeasureResult(status_row(measure, year, PROVINCE_SCOPE, NO_DATA, None, "—", explanation), units)
+        summary = f"{year}年，各{unit_label('city')}均未报送，无法计算。"
+        return MeasureResult(j.no_data(PROVINCE_SCOPE, joined(*notes), summary, **behind), units)
     now = _share(ctx, indicator, year, reporting)
     # The comparison uses the cities that filed both years, so a missing return does not move the share.
     both = [c for c in reporting if c.code in last_filed]
-    last = None if baseline or not both else _share(ctx, indicator, year - 1, both)
+    last = None if j.at_baseline or not both else _share(ctx, indicator, year - 1, both)
     same = _share(ctx, indicator, year, both) if last else now
     status = _rising_status(now, None) if last is None else _rising_status(same, last)
     partial = last is not None and len(both) < len(reporting)
@@ -366,30 +304,13 @@ def judge_share_rising(ctx: RuleContext, measure: Measure, year: int) -> Measure
     if partial:
         formula += f"；{len(both)}个两年均报送的市：{_share_formula(ctx, indicator, same, last)}"
     if status == NO_DATA:
-        notes.insert(0, BASELINE_NOTE if baseline else NO_LAST_YEAR_NOTE)
+        notes.insert(0, no_comparison_note(j))
     rate = float(now.ratio)
-    used = now.figures + (last.figures if last else ())
-    verdict = _verdict(same, last, status, notes[0])
-    head = f"{year}年，全省{_share_name(ctx, indicator)}为{fmt.pct(rate)}，{verdict}"
-    explanation = explain(
-        measure,
-        metric_name=_share_name(ctx, indicator),
-        value_text=fmt.pct(rate),
-        formula=formula,
-        threshold=SHARE_THRESHOLD,
-        summary=sentence(head, laggard_clause(laggards)),
-        laggards=laggards,
-        missing_units=tuple(ctx.unit_name(c) for c in missing),
-        note=joined(*notes),
-        sources=sources(used),
-        remarks=remarks(used),
-    )
-    inputs = {
-        "having": float(now.having),
-        "counties": float(now.total),
-        "last_year": float(last.ratio) if last else None,
-    }
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, rate, fmt.pct(rate), explanation, inputs)
+    evidence = Evidence.of(now.figures + (last.figures if last else ()))
+    head = f"{year}年，全省{_share_name(ctx, indicator)}为{fmt.pct(rate)}，{_verdict(same, last, status, notes[0])}"
+    summary = sentence(head, laggard_clause(behind["laggards"]))
+    inputs, fields = _share_inputs(now, last), {"formula": formula, "note": joined(*notes), **behind}
+    overall = j.status(PROVINCE_SCOPE, status, rate, fmt.pct(rate), summary, evidence, inputs, **fields)
     return MeasureResult(overall, units)
 
 
@@ -453,7 +374,7 @@ def _inspection_threshold(ctx: RuleContext, measure: Measure) -> str:
     score = show(ctx, params["scores"][0], thresholds["mean_score"])
     return (
         f"每{params['window_years']}年窗口期内全部单位接受专项督查，平均得分≥{score}且整改率≥"
-        f"{pct_threshold(thresholds['rectification'])}为达标；一项未达到为预警，两项均未达到为未达标；"
+        f"{plain_pct(thresholds['rectification'])}为达标；一项未达到为预警，两项均未达到为未达标；"
         "窗口期届满仍有单位未接受督查为未达标（未发现问题的不计整改率）"
     )
 
@@ -468,120 +389,71 @@ def _rectification_text(value: float | None) -> str:
     return "不适用（未发现问题）" if value is None else fmt.pct(value)
 
 
-def _inspected_row(ctx: RuleContext, measure: Measure, year: int, ins: Inspection) -> MeasureStatus:
-    status = by_misses(_misses(ins.mean, ins.rectification, measure.rule.thresholds))
-    score, rect = _score(ctx, measure, ins.mean), _rectification_text(ins.rectification)
+def _inspected_row(j: Judging, ins: Inspection) -> MeasureStatus:
+    status = by_misses(_misses(ins.mean, ins.rectification, j.measure.rule.thresholds))
+    score, rect = _score(j.ctx, j.measure, ins.mean), _rectification_text(ins.rectification)
     formula = f"{ins.year}年督查：（{'＋'.join(f.text for f in ins.scores)}）÷ {len(ins.scores)} = {score}；整改率 "
     if ins.rectification is None:
         formula += rect
     else:
         formula += f"{ins.rectified.source.indicator_name} {ins.rectified.text} ÷ {ins.found.source.indicator_name} {ins.found.text} = {rect}"  # type: ignore[union-attr]
-    name = ctx.unit_name(ins.unit)
-    explanation = explain(
-        measure,
-        metric_name="专项督查平均得分",
-        value_text=score,
-        formula=formula,
-        threshold=_inspection_threshold(ctx, measure),
-        summary=f"{year}年，{name}于{ins.year}年接受专项督查，平均得分{score}，整改率{rect}，{status}。",
-        sources=sources(ins.figures),
-        remarks=remarks(ins.figures),
-    )
+    name = j.ctx.unit_name(ins.unit)
+    summary = f"{j.year}年，{name}于{ins.year}年接受专项督查，平均得分{score}，整改率{rect}，{status}。"
     inputs = {"inspected_in": float(ins.year), "mean_score": ins.mean, "rectification": ins.rectification}
-    return status_row(measure, year, ins.unit, status, ins.mean, score, explanation, inputs)
+    evidence = Evidence.of(ins.figures)
+    return j.status(ins.unit, status, ins.mean, score, summary, evidence, inputs, value_text=score, formula=formula)
 
 
-@dataclass(frozen=True)
-class Window:
-    """The inspection window holding a year, and what a unit not yet inspected in it means."""
-
-    start: int
-    end: int
-    year: int
-    unfiled: str  # "2023年督查结果表未报送" or ""
-
-    @property
-    def text(self) -> str:
-        return span(self.start, self.end)
-
-    @property
-    def pending_status(self) -> str:
-        # A unit not inspected fails only once the window has closed and every return in it is in.
-        return OFF_TRACK if self.year >= self.end and not self.unfiled else NO_DATA
-
-    @property
-    def pending_note(self) -> str:
-        if self.year < self.end:
-            return f"窗口期{self.text}，尚未届满"
-        return f"窗口期{self.text}已届满，{self.unfiled}，无法判断" if self.unfiled else "窗口期内未接受专项督查"
+def _pending_note(window: Window) -> str:
+    """Why a unit not yet inspected in the window is not (or is) failed."""
+    if window.year < window.end:
+        return f"窗口期{window.text}，尚未届满"
+    return f"窗口期{window.text}已届满，{window.unfiled}，无法判断" if window.unfiled else "窗口期内未接受专项督查"
 
 
-def _uninspected_row(ctx: RuleContext, measure: Measure, window: Window, unit: str) -> MeasureStatus:
+def _uninspected_row(j: Judging, window: Window, unit: str) -> MeasureStatus:
     status = window.pending_status
-    name = ctx.unit_name(unit)
+    name = j.ctx.unit_name(unit)
     if status == OFF_TRACK:
         text, summary = "未接受专项督查", f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
     else:
-        text, summary = "尚未督查", f"{window.year}年，{name}尚未接受专项督查（{window.pending_note}）。"
-    explanation = explain(
-        measure,
-        metric_name="专项督查平均得分",
-        value_text="",
-        formula="",
-        threshold=_inspection_threshold(ctx, measure),
-        summary=summary,
-        note=window.pending_note,
-    )
-    return status_row(measure, window.year, unit, status, None, text, explanation)
+        text, summary = "尚未督查", f"{window.year}年，{name}尚未接受专项督查（{_pending_note(window)}）。"
+    return j.status(unit, status, None, text, summary, note=_pending_note(window))
 
 
-def _window(ctx: RuleContext, measure: Measure, year: int) -> Window:
-    params = measure.rule.params
-    start, end = window_of(ctx.catalog.reporting.baseline_year, int(params["window_years"]), year)
-    return_code = indicator_return(ctx, params["found"])
-    province = ctx.registry.province().code
-    unfiled = [y for y in range(start, year + 1) if province not in ctx.reporters(return_code, y)]
-    title = ctx.catalog.returns[return_code].name
-    return Window(start, end, year, "、".join(f"{y}年" for y in unfiled) + f"{title}未报送" if unfiled else "")
-
-
-def _inspection_laggards(ctx: RuleContext, units: tuple[MeasureStatus, ...]) -> tuple[Laggard, ...]:
-    """Laggards read “75.4分，整改率66.7%”; units never inspected keep their “未接受专项督查”."""
-    texts = {
-        r.unit_code: f"{r.metric_text}，整改率{_rectification_text(r.inputs['rectification'])}"  # type: ignore[arg-type]
-        for r in units
-        if r.metric is not None
-    }
-    return laggards_of(ctx, units, texts=texts)
+def _inspection_text(row: MeasureStatus) -> str:
+    """A laggard reads “75.4分，整改率66.7%”; a unit never inspected keeps its “未接受专项督查”."""
+    if row.metric is None:
+        return row.metric_text
+    return f"{row.metric_text}，整改率{_rectification_text(row.inputs['rectification'])}"  # type: ignore[arg-type]
 
 
 @rule("inspection_window")
 def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult:
     params = measure.rule.params
-    window = _window(ctx, measure, year)
+    window = Window.of(ctx, indicator_return(ctx, params["found"]), int(params["window_years"]), year)
+    j = Judging(ctx, measure, year, _inspection_threshold(ctx, measure), INSPECTION_NAME)
     expected = [u for kind in params["expected_units"] for u in ctx.registry.of_type(kind)]
     found = _inspections(ctx, params, window.start, year)
     inspected = [found[u.code] for u in expected if u.code in found]
-    pending = [u.code for u in expected if u.code not in found]
-    rows = {i.unit: _inspected_row(ctx, measure, year, i) for i in inspected}
-    rows |= {code: _uninspected_row(ctx, measure, window, code) for code in pending}
-    units = tuple(rows[u.code] for u in expected)
-    laggards = _inspection_laggards(ctx, units)
+    units = tuple(
+        _inspected_row(j, found[u.code]) if u.code in found else _uninspected_row(j, window, u.code) for u in expected
+    )
+    laggards = laggards_of(ctx, units, shown=_inspection_text)
     scored = [i.mean for i in inspected if i.mean is not None]
     mean = sum(scored) / len(scored) if scored else None
     counted = [i for i in inspected if i.found is not None and i.rectified is not None]
-    found_sum = sum(float(i.found.value) for i in counted)  # type: ignore[union-attr,arg-type]
-    fixed_sum = sum(float(i.rectified.value) for i in counted)  # type: ignore[union-attr,arg-type]
+    found_sum = sum(float(i.found.value) for i in counted)  # type: ignore[union-attr]
+    fixed_sum = sum(float(i.rectified.value) for i in counted)  # type: ignore[union-attr]
     rectification = fixed_sum / found_sum if found_sum else None
-    if not inspected or (pending and window.pending_status == OFF_TRACK):
+    if not inspected or (len(inspected) < len(expected) and window.pending_status == OFF_TRACK):
         status = window.pending_status
     else:
         status = by_misses(_misses(mean, rectification, measure.rule.thresholds))
     notes = [window.unfiled]
     if year < window.end:
-        notes.insert(
-            0, f"窗口期{window.text}尚未届满，已督查{len(inspected)}个单位" if inspected else window.pending_note
-        )
+        so_far = f"窗口期{window.text}尚未届满，已督查{len(inspected)}个单位" if inspected else _pending_note(window)
+        notes.insert(0, so_far)
     score, rect = _score(ctx, measure, mean), _rectification_text(rectification)
     found_ind, fixed_ind = ctx.catalog.indicator(params["found"]), ctx.catalog.indicator(params["rectified"])
     formula = (
@@ -596,25 +468,12 @@ def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> Me
         )
         head = f"{year}年，窗口期{window.text}内尚未开展专项督查，{verdict}"
         formula = ""
-    used = [f for i in inspected for f in i.figures]
-    explanation = explain(
-        measure,
-        metric_name="专项督查平均得分",
-        value_text=score if inspected else "",
-        formula=formula,
-        threshold=_inspection_threshold(ctx, measure),
-        summary=sentence(head, laggard_clause(laggards)),
-        laggards=laggards,
-        missing_units=(ctx.registry.province().short_name,) if window.unfiled else (),
-        note=joined(*notes),
-        sources=sources(used),
-        remarks=remarks(used),
-    )
-    inputs = {
-        "inspected": float(len(inspected)),
-        "expected": float(len(expected)),
-        "mean_score": mean,
-        "rectification": rectification,
-    }
-    overall = status_row(measure, year, PROVINCE_SCOPE, status, mean, score, explanation, inputs)
+    counts = {"inspected": float(len(inspected)), "expected": float(len(expected))}
+    inputs = {**counts, "mean_score": mean, "rectification": rectification}
+    missing = (ctx.registry.province().short_name,) if window.unfiled else ()
+    fields = {"value_text": score if inspected else "", "formula": formula, "note": joined(*notes)}
+    summary = sentence(head, laggard_clause(laggards))
+    evidence = Evidence.of(f for i in inspected for f in i.figures)
+    fields |= {"laggards": laggards, "missing_units": missing}
+    overall = j.status(PROVINCE_SCOPE, status, mean, score, summary, evidence, inputs, **fields)
     return MeasureResult(overall, units)

@@ -16,19 +16,17 @@ from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import rule
 from pipeline.status.model import PROVINCE_SCOPE, MeasureResult, MeasureStatus
-from pipeline.status.rules_funding import (
+from pipeline.status.rules_common import (
     Evidence,
     Judging,
-    figure,
+    Overview,
     grade,
-    group_summary,
+    item_name,
     joined,
-    label,
-    laggards_of,
-    missing_note,
     shortfall,
     show_figure,
     threshold_words,
+    value_of,
 )
 
 
@@ -75,9 +73,9 @@ class Reference:
     def missing_note(self, ctx: RuleContext, spec: ParitySpec) -> str:
         province = ctx.registry.province().short_name
         if self.eligible is None or self.promoted is None:
-            what = f"{label(ctx, spec.ref_denominator)}、{label(ctx, spec.ref_numerator)}"
+            what = f"{item_name(ctx, spec.ref_denominator)}、{item_name(ctx, spec.ref_numerator)}"
         else:
-            what = f"{label(ctx, spec.ref_numerator)}为0"
+            what = f"{item_name(ctx, spec.ref_numerator)}为0"
         return f"缺少{province}机关干部提拔数据（{what}），无法计算"
 
 
@@ -87,8 +85,8 @@ def _reference(ctx: RuleContext, spec: ParitySpec, year: int) -> Reference:
     for code in (spec.ref_numerator, spec.ref_denominator):
         evidence.add(ctx, code, year, province)
     promoted, eligible = (
-        figure(ctx, spec.ref_numerator, year, province),
-        figure(ctx, spec.ref_denominator, year, province),
+        value_of(ctx, spec.ref_numerator, year, province),
+        value_of(ctx, spec.ref_denominator, year, province),
     )
     return Reference(promoted, eligible, evidence)
 
@@ -100,8 +98,8 @@ def _parity_of_unit(j: Judging, spec: ParitySpec, unit: Unit, ref: Reference) ->
         evidence.add(ctx, code, j.year, unit.code)
     evidence.merge(ref.evidence)
     promoted, eligible = (
-        figure(ctx, spec.numerator, j.year, unit.code),
-        figure(ctx, spec.denominator, j.year, unit.code),
+        value_of(ctx, spec.numerator, j.year, unit.code),
+        value_of(ctx, spec.denominator, j.year, unit.code),
     )
     inputs = {
         spec.numerator: promoted,
@@ -117,7 +115,9 @@ def _parity_of_unit(j: Judging, spec: ParitySpec, unit: Unit, ref: Reference) ->
     if promoted is None or not eligible:
         code = spec.numerator if promoted is None else spec.denominator
         note = (
-            f"未填报{label(ctx, code)}" if promoted is None or eligible is None else f"{label(ctx, code)}为0，无法计算"
+            f"未填报{item_name(ctx, code)}"
+            if promoted is None or eligible is None
+            else f"{item_name(ctx, code)}为0，无法计算"
         )
         return j.no_data(unit.code, note, j.said(unit, note), **common)
     index = promoted * ref.eligible / (eligible * ref.promoted)  # one division: no double rounding at a threshold
@@ -137,32 +137,26 @@ def judge_parity(ctx: RuleContext, measure: Measure, year: int) -> MeasureResult
     usable = [s for s in units if s.inputs.get(spec.numerator) is not None and s.inputs.get(spec.denominator)]
     promoted = sum(s.inputs[spec.numerator] for s in usable)
     eligible = sum(s.inputs[spec.denominator] for s in usable)
-    missing, note = missing_note(ctx, units)
-    laggards = laggards_of(ctx, units)
-    summary = group_summary(j, (j.metric_name, f"达到{fmt.ratio_text(spec.thresholds['green'])}"), units, laggards)
-    common = {
-        "evidence": Evidence().merge(ref.evidence).extend(units),
-        "laggards": laggards,
-        "missing_units": missing,
-        "inputs": {
-            spec.numerator: promoted,
-            spec.denominator: eligible,
-            spec.ref_numerator: ref.promoted,
-            spec.ref_denominator: ref.eligible,
-            "units_used": float(len(usable)),
-        },
+    view = Overview.of(j, units, (j.metric_name, f"达到{fmt.ratio_text(spec.thresholds['green'])}"))
+    inputs = {
+        spec.numerator: promoted,
+        spec.denominator: eligible,
+        spec.ref_numerator: ref.promoted,
+        spec.ref_denominator: ref.eligible,
+        "units_used": float(len(usable)),
     }
+    common = {"evidence": Evidence().merge(ref.evidence).extend(units), "inputs": inputs, **view.fields}
     pooled = spec.rate_text(ctx, promoted, eligible, "合计") + (f"（{len(usable)}个单位）" if usable else "")
     formula = f"{pooled}；{ref.text(ctx, spec)}"
     if not ref.rate or not usable:
         why = ref.missing_note(ctx, spec) if not ref.rate else "无可用数据"
-        summary = j.said(None, why) if not ref.rate else summary
-        overall = j.no_data(PROVINCE_SCOPE, joined(why, note), summary, formula=formula, **common)
-        return MeasureResult(overall, tuple(units))
+        summary = j.said(None, why) if not ref.rate else view.summary
+        overall = j.no_data(PROVINCE_SCOPE, joined(why, view.note), summary, formula=formula, **common)
+        return MeasureResult(overall, units)
     index = promoted * ref.eligible / (eligible * ref.promoted)
     formula += f"；{fmt.pct(promoted / eligible)} ÷ {fmt.pct(ref.rate)} = {fmt.ratio_text(index)}"
     status = grade(index, spec.thresholds)
     overall = j.status(
-        PROVINCE_SCOPE, status, index, fmt.ratio_text(index), summary, formula=formula, note=note, **common
+        PROVINCE_SCOPE, status, index, fmt.ratio_text(index), view.summary, formula=formula, note=view.note, **common
     )
-    return MeasureResult(overall, tuple(units))
+    return MeasureResult(overall, units)
