@@ -7,17 +7,19 @@ judge anything twice.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 from pipeline.catalog import Catalog, Chapter, Measure, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.status.anomalies import Anomaly, find_anomalies
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import evaluate
-from pipeline.status.model import NO_DATA, PROVINCE_SCOPE, STATUSES, MeasureResult, MeasureStatus
+from pipeline.status.model import NO_DATA, PROVINCE_SCOPE, STATUSES, MeasureResult, MeasureStatus, SourceRef
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ class StatusBook:
     anomalies: list[Anomaly] = field(default_factory=list)
 
     @classmethod
-    def from_warehouse(cls, con: duckdb.DuckDBPyConnection, *, catalog: Catalog | None = None,
-                       registry: Registry | None = None) -> StatusBook:
+    def from_warehouse(
+        cls, con: duckdb.DuckDBPyConnection, *, catalog: Catalog | None = None, registry: Registry | None = None
+    ) -> StatusBook:
         catalog, registry = catalog or load_catalog(), registry or load_registry()
         ctx = RuleContext.from_warehouse(con, catalog, registry)
         return cls.from_context(ctx)
@@ -107,7 +110,9 @@ def _tile(book: StatusBook, measure: Measure, year: int) -> Tile:
     explanation = overall.explanation if overall else None
     missing = explanation.missing_units if explanation else ()
     return Tile(
-        measure=measure, status=status, metric_text=overall.metric_text if overall else "—",
+        measure=measure,
+        status=status,
+        metric_text=overall.metric_text if overall else "—",
         summary=explanation.summary if explanation else f"{year}年暂无数据。",
         previous_status=previous.overall.status if previous else None,
         trend=_trend(status, previous.overall.status if previous else None),
@@ -146,11 +151,13 @@ def measure_detail(book: StatusBook, measure: int, year: int, *, scope: Scope = 
     units = tuple(s for s in result.units if scope.allows(s.unit_code)) if result else ()
     history = tuple(book.results[(measure, y)].overall for y in book.years if (measure, y) in book.results)
     anomalies = tuple(
-        a for a in book.anomalies
+        a
+        for a in book.anomalies
         if a.year == year and book.catalog.indicator(a.indicator).measure == measure and scope.allows(a.unit_code)
     )
-    return MeasureDetail(book.catalog.measure(measure), year, result.overall if result else None,
-                         _worst_first(units), history, anomalies)
+    return MeasureDetail(
+        book.catalog.measure(measure), year, result.overall if result else None, _worst_first(units), history, anomalies
+    )
 
 
 @dataclass(frozen=True)
@@ -180,3 +187,168 @@ def unit_profile(book: StatusBook, unit_code: str, year: int, *, scope: Scope = 
     counties = book.registry.counties_of(unit_code) if unit.type == "city" else ()
     anomalies = tuple(a for a in book.anomalies if a.unit_code == unit_code and a.year == year)
     return UnitProfile(unit, year, statuses, {m: h for m, h in history.items() if h}, counties, anomalies)
+
+
+# --- what the measure-detail and projector pages show, as plain tables ----------------------------------
+
+NO_REMARK = "（未填写说明）"
+LEVEL_NAMES = {"unit": "本级", "county": "县（区）明细", "inspected_unit": "被督查单位"}
+# A per-unit key figure reads "97.3%", "75.4分", "1,243.0万元", "2/2项" or "1.16"; anything else ("满足",
+# "联席会议次数：0次") is a yes/no judgement that a bar cannot show.
+_FIGURE = re.compile(r"^-?[\d,]+(?:\.\d+)?(?:/[\d,]+)?(?P<unit>[^\d\s/:：]*)$")
+
+
+def measure_labels(catalog: Catalog) -> dict[int, str]:
+    """Selector labels: 第5条　经费收支管理与会费收缴."""
+    return {m.number: f"第{m.number}条　{m.short_name}" for m in catalog.measures}
+
+
+def _name(registry: Registry, code: str) -> str:
+    return registry.get(code).short_name if code in registry else code
+
+
+def measure_unit_table(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> pd.DataFrame:
+    """One row per unit judged on the measure this year, worst first: unit_code, unit_name, status, metric,
+    metric_text, summary. Empty for measures judged only province-wide."""
+    rows = [
+        {
+            "unit_code": s.unit_code,
+            "unit_name": _name(book.registry, s.unit_code),
+            "status": s.status,
+            "metric": s.metric,
+            "metric_text": s.metric_text,
+            "summary": s.explanation.summary,
+        }
+        for s in measure_detail(book, measure, year, scope=scope).units
+    ]
+    columns = ["unit_code", "unit_name", "status", "metric", "metric_text", "summary"]
+    return pd.DataFrame(rows, columns=columns).astype({"metric": "float64"})
+
+
+@dataclass(frozen=True)
+class UnitMetric:
+    """What the per-unit key figure of a measure is, for a chart axis."""
+
+    name: str  # e.g. 会费收缴率
+    unit: str  # "%", "分", "万元", "项" or "" (a plain ratio such as 1.12)
+
+    @property
+    def percent(self) -> bool:
+        return self.unit == "%"
+
+    @property
+    def axis_title(self) -> str:
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
+
+
+def unit_metric(book: StatusBook, measure: int, year: int) -> UnitMetric | None:
+    """The per-unit key figure when it is a number a bar can show; None for yes/no judgements or no figures."""
+    result = book.result(measure, year)
+    figures = [s for s in (result.units if result else ()) if s.metric is not None]
+    matches = [_FIGURE.match(s.metric_text) for s in figures]
+    if not figures or not all(matches):
+        return None
+    units = {m["unit"] for m in matches}
+    if len(units) != 1:
+        return None
+    return UnitMetric(figures[0].explanation.metric_name, units.pop())
+
+
+def measure_indicators(catalog: Catalog, measure: int) -> pd.DataFrame:
+    """The measure's indicators: name, unit, return (the return and its name), level (填报层级)."""
+    rows = [
+        {
+            "name": i.name,
+            "unit": i.unit,
+            "return": f"{i.return_code} {catalog.returns[i.return_code].name}",
+            "level": LEVEL_NAMES.get(i.level, i.level),
+        }
+        for i in catalog.measure(measure).indicators
+    ]
+    return pd.DataFrame(rows, columns=["name", "unit", "return", "level"])
+
+
+def _entity_owner(registry: Registry, entity_code: str) -> str:
+    """A county's figures belong to its city for scoping; any other entity to itself."""
+    if entity_code in registry and registry.get(entity_code).type == "county":
+        return registry.get(entity_code).parent or entity_code
+    return entity_code
+
+
+def _source_allowed(book: StatusBook, scope: Scope, ref: SourceRef) -> bool:
+    return scope.allows(ref.unit_code) and scope.allows(_entity_owner(book.registry, ref.entity_code))
+
+
+def measure_sources(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> pd.DataFrame:
+    """Every submitted cell the measure's status relies on this year: unit_name (who submitted), entity_name
+    (the unit or county the figure is about), indicator_name, value_text, file_name, sheet, cell."""
+    result = book.result(measure, year)
+    statuses = (result.overall, *result.units) if result else ()
+    refs = dict.fromkeys(ref for s in statuses for ref in s.explanation.sources if _source_allowed(book, scope, ref))
+    rows = [
+        {
+            "unit_name": _name(book.registry, r.unit_code),
+            "entity_name": _name(book.registry, r.entity_code),
+            "indicator_name": r.indicator_name,
+            "value_text": r.value_text,
+            "file_name": r.file_name,
+            "sheet": r.sheet,
+            "cell": r.cell,
+        }
+        for r in refs
+    ]
+    columns = ["unit_name", "entity_name", "indicator_name", "value_text", "file_name", "sheet", "cell"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def measure_anomalies(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> pd.DataFrame:
+    """The measure's flagged figures this year with the submitter's 说明 beside each: unit_name, entity_name,
+    indicator_name, change_text, remark (NO_REMARK when none was given), location (file／sheet!cell)."""
+    rows = [
+        {
+            "unit_name": _name(book.registry, a.unit_code),
+            "entity_name": _name(book.registry, a.entity_code),
+            "indicator_name": a.indicator_name,
+            "change_text": a.change_text,
+            "remark": a.remark or NO_REMARK,
+            "location": a.source.location() if a.source else "",
+        }
+        for a in measure_detail(book, measure, year, scope=scope).anomalies
+    ]
+    columns = ["unit_name", "entity_name", "indicator_name", "change_text", "remark", "location"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class FamilyScreen:
+    """One screen of the projector mode: a chart family's measures as tiles."""
+
+    code: str  # coverage, funding, inspections, cadres, mechanisms
+    name: str  # 组织覆盖 …
+    tiles: tuple[Tile, ...]
+
+    @property
+    def measures_text(self) -> str:
+        """The measure numbers with runs shortened: 1、2、11–15、18."""
+        return number_runs([t.measure.number for t in self.tiles])
+
+
+def number_runs(numbers: list[int]) -> str:
+    """[1, 2, 11, 12, 13, 14, 15, 18] -> "1、2、11–15、18": runs of four or more joined by a dash."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}–{r[-1]}" if len(r) >= 4 else "、".join(map(str, r)) for r in runs]
+    return "、".join(parts)
+
+
+def family_screens(book: StatusBook, year: int) -> tuple[FamilyScreen, ...]:
+    """The catalog's chart families in order, each with its measures' tiles for the year."""
+    tiles = {t.measure.number: t for t in measure_board(book, year).tiles}
+    return tuple(
+        FamilyScreen(code, family.name, tuple(tiles[n] for n in family.measures))
+        for code, family in book.catalog.chart_families.items()
+    )

@@ -92,7 +92,8 @@ def m8_county_union_share_by_city(
 def m4_special_funds_by_year(
     con: duckdb.DuckDBPyConnection, *, years: list[int] | None = None, unit_codes: frozenset[str] | None = None
 ) -> pd.DataFrame:
-    """year, activities, requested, approved, disbursed (万元), disbursed_rate: the province's own figures."""
+    """year, activities, requested, approved, disbursed (万元), disbursed_rate: the province's own figures
+    (rows only when the scope includes the province)."""
     return _run(
         con,
         "m4_special_funds_by_year",
@@ -167,7 +168,10 @@ def m9_rectification_by_unit(
 def m10_random_inspections_by_year(
     con: duckdb.DuckDBPyConnection, *, years: list[int] | None = None, unit_codes: frozenset[str] | None = None
 ) -> pd.DataFrame:
-    """year, inspections (rows of the random-inspection table), found, rectified, rate."""
+    """year, inspections (rows of the random-inspection table), found, rectified, rate.
+
+    The scope applies to the inspected unit; every year with an inspection-results return keeps its row
+    (0 inspections when none concerned the units in scope)."""
     rule = load_catalog().measure(10).rule.params
     return _run(
         con,
@@ -194,7 +198,9 @@ def m16_training_by_union(
 def m17_promotion_parity_by_union(
     con: duckdb.DuckDBPyConnection, *, years: list[int] | None = None, unit_codes: frozenset[str] | None = None
 ) -> pd.DataFrame:
-    """year, unit_code, unit_name, eligible, promoted, rate, organ_rate, parity_index (rate ÷ organ_rate)."""
+    """year, unit_code, unit_name, eligible, promoted, rate, organ_rate, parity_index (rate ÷ organ_rate).
+
+    organ_rate is the provincial organ's promotion rate that year (P00's R3), whatever the scope."""
     rule = load_catalog().measure(17).rule.params
     return _run(
         con,

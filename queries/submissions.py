@@ -101,7 +101,8 @@ def tracker_table(
     df["rejected_files"] = df["rejected_files"].map(list)
     df.insert(3, "status_word", df["status"].map(STATUS_WORDS))
     df["superseded_text"] = [
-        _files_text(n, files, "已被替代") for n, files in zip(df["superseded_count"], df["superseded_files"], strict=True)
+        _files_text(n, files, "已被替代")
+        for n, files in zip(df["superseded_count"], df["superseded_files"], strict=True)
     ]
     df["rejected_text"] = [
         _files_text(n, files, "被退回") for n, files in zip(df["rejected_count"], df["rejected_files"], strict=True)
@@ -177,7 +178,18 @@ def _rejected(
     df["issues"] = df["issues"].map(lambda issues: [dict(i) for i in issues])
     df["issue_lines"] = df["issues"].map(lambda issues: [issue_line(i) for i in issues])
     df["reasons"] = df["issues"].map(lambda issues: "；".join(i["message"] for i in issues if i["severity"] == "error"))
+    df["recognised"] = [_recognised(*row) for row in zip(df["unit_name"], df["return_code"], df["year"], strict=True)]
     return df
+
+
+def _recognised(unit_name: object, return_code: object, year: object) -> str:
+    """咸阳市总工会 · R1 · 2024年度: what a rejected file was recognised as (parts unknown are left out)."""
+    parts = [
+        unit_name if not pd.isna(unit_name) else None,
+        return_code if not pd.isna(return_code) else None,
+        f"{int(year)}年度" if not pd.isna(year) else None,
+    ]
+    return " · ".join(p for p in parts if p)
 
 
 def rejected_files(
@@ -191,7 +203,7 @@ def rejected_files(
 ) -> pd.DataFrame:
     """The year's rejected files: submission_id, file_name, unit_code, unit_name, return_code, year, received_at,
     submitter, phone, identified (unit, year and type known), issues (dicts: severity code message fix sheet
-    cell value), issue_lines, reasons (the error messages joined). ``identified`` None = all, True/False = only
+    cell value), issue_lines, reasons (the error messages joined), recognised (e.g. "咸阳市总工会 · R1"). ``identified`` None = all, True/False = only
     those files; a file without a year is counted in the year before it was received."""
     return _rejected(
         con, year, identified=identified, return_code=return_code, unit_codes=unit_codes, registry=registry

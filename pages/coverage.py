@@ -1,0 +1,71 @@
+"""组织覆盖（第3、7、8条）: each measure's status for the selected year, then its charts — the city and county
+federations that held a special meeting (第3条, that year), the industry unions' member coverage over the years
+(第7条) and the share of counties with a county-level industry union beside last year's (第8条). Every chart's data
+downloads as CSV; plotly's toolbar gives the PNG."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard import charts, filters, tiles, ui
+from queries import profile, series
+from queries.board import family_screens, number_runs
+from queries.profile import ONE_YEAR, TREND, WITH_LAST_YEAR
+
+FAMILY = "coverage"
+# measure, what the chart shows (messages and file names), series, builder, span of years
+CHARTS = (
+    (3, "专题会议覆盖率", series.m3_coverage_by_city, charts.m3_coverage_chart, ONE_YEAR),
+    (7, "会员覆盖率", series.m7_membership_by_union, charts.m7_membership_chart, TREND),
+    (
+        8,
+        "县级产业工会覆盖情况",
+        series.m8_county_union_share_by_city,
+        charts.m8_county_union_share_chart,
+        WITH_LAST_YEAR,
+    ),
+)
+
+
+def chart(
+    measure: int, what: str, query: Callable, build: Callable, span: str, *, years: list[int], year: int, large: bool
+) -> None:
+    """A series drawn by its builder with its CSV download, or a message naming the measure and the year."""
+    with ui.guarded(f"第{measure}条图表"):
+        df = ui.cached_query(query, years=profile.chart_years(span, years, year))
+        if not profile.has_data(df, span, year):
+            st.info(f"{year}年度暂无第{measure}条（{what}）的数据。", icon=":material/info:")
+            return
+        name = f"第{measure}条_{what}_{year}年度"
+        config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
+        st.plotly_chart(build(df, large=large), theme=None, width="stretch", config=config)
+        st.download_button(
+            "下载图表数据（CSV）",
+            profile.chart_csv(df, query.__name__),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"csv_{query.__name__}",
+        )
+
+
+book = ui.status_book()
+selection = filters.current(book.years, book.registry)
+family = book.catalog.chart_families[FAMILY]
+tiles.inject_css()
+
+if selection.year is None:
+    st.subheader(f"{family.name}（第{number_runs(list(family.measures))}条）")
+    st.info(tiles.EMPTY_WAREHOUSE, icon=":material/database:")
+    st.stop()
+
+screen = next(s for s in family_screens(book, selection.year) if s.code == FAMILY)
+st.subheader(f"{screen.name}（第{screen.measures_text}条）　{selection.year}年度")
+with ui.guarded("措施状态"):
+    for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
+        with column, st.container(border=True):
+            st.html(tiles.tile_html(tile, large=selection.present, summary=not selection.present))
+
+for spec in CHARTS:
+    chart(*spec, years=book.years, year=selection.year, large=selection.present)

@@ -1,0 +1,65 @@
+"""经费保障（第4、5、6条）: each measure's status for the selected year, then its charts — the province's special
+funds requested, approved and disbursed over the years (第4条), the industry unions' dues collection rate that year
+(第5条) and the city federations' budgets for industry unions over the years (第6条). Every chart's data downloads
+as CSV; plotly's toolbar gives the PNG."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard import charts, filters, tiles, ui
+from queries import profile, series
+from queries.board import family_screens, number_runs
+from queries.profile import ONE_YEAR, TREND
+
+FAMILY = "funding"
+# measure, what the chart shows (messages and file names), series, builder, span of years
+CHARTS = (
+    (4, "临时性重大活动经费", series.m4_special_funds_by_year, charts.m4_special_funds_chart, TREND),
+    (5, "会费收缴率", series.m5_dues_by_union, charts.m5_dues_chart, ONE_YEAR),
+    (6, "市本级产业工会经费预算", series.m6_budget_by_city, charts.m6_budget_chart, TREND),
+)
+
+
+def chart(
+    measure: int, what: str, query: Callable, build: Callable, span: str, *, years: list[int], year: int, large: bool
+) -> None:
+    """A series drawn by its builder with its CSV download, or a message naming the measure and the year."""
+    with ui.guarded(f"第{measure}条图表"):
+        df = ui.cached_query(query, years=profile.chart_years(span, years, year))
+        if not profile.has_data(df, span, year):
+            st.info(f"{year}年度暂无第{measure}条（{what}）的数据。", icon=":material/info:")
+            return
+        name = f"第{measure}条_{what}_{year}年度"
+        config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
+        st.plotly_chart(build(df, large=large), theme=None, width="stretch", config=config)
+        st.download_button(
+            "下载图表数据（CSV）",
+            profile.chart_csv(df, query.__name__),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"csv_{query.__name__}",
+        )
+
+
+book = ui.status_book()
+selection = filters.current(book.years, book.registry)
+family = book.catalog.chart_families[FAMILY]
+tiles.inject_css()
+
+if selection.year is None:
+    st.subheader(f"{family.name}（第{number_runs(list(family.measures))}条）")
+    st.info(tiles.EMPTY_WAREHOUSE, icon=":material/database:")
+    st.stop()
+
+screen = next(s for s in family_screens(book, selection.year) if s.code == FAMILY)
+st.subheader(f"{screen.name}（第{screen.measures_text}条）　{selection.year}年度")
+with ui.guarded("措施状态"):
+    for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
+        with column, st.container(border=True):
+            st.html(tiles.tile_html(tile, large=selection.present, summary=not selection.present))
+
+for spec in CHARTS:
+    chart(*spec, years=book.years, year=selection.year, large=selection.present)

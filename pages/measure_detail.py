@@ -1,0 +1,126 @@
+"""措施详情 (?m=9): one measure's original text, indicators, status over the years and the full explanation —
+figures, formula, threshold, the units that lag, the submitted cells behind each figure and the anomaly flags."""
+
+import streamlit as st
+
+from dashboard import filters, tiles, ui
+from queries.board import (
+    measure_anomalies,
+    measure_detail,
+    measure_indicators,
+    measure_labels,
+    measure_sources,
+    measure_unit_table,
+    unit_metric,
+)
+
+UNIT_COLUMNS = {
+    "unit_name": st.column_config.TextColumn("单位", width="medium"),
+    "status": st.column_config.TextColumn("状态", width="small"),
+    "metric_text": st.column_config.TextColumn("关键指标", width="medium"),
+    "summary": st.column_config.TextColumn("说明", width="large"),
+}
+SOURCE_COLUMNS = {
+    "unit_name": "报送单位",
+    "entity_name": "涉及单位或县（区）",
+    "indicator_name": "指标",
+    "value_text": "数值",
+    "file_name": "文件",
+    "sheet": "工作表",
+    "cell": "单元格",
+}
+ANOMALY_COLUMNS = {
+    "unit_name": "报送单位",
+    "entity_name": "涉及单位或县（区）",
+    "indicator_name": "指标",
+    "change_text": "变化",
+    "remark": "填报说明",
+    "location": "来源单元格",
+}
+INDICATOR_COLUMNS = {"name": "指标", "unit": "单位", "return": "所在报表", "level": "填报层级"}
+
+book = ui.status_book()
+labels = measure_labels(book.catalog)
+selection = filters.measure_selector(book.years, book.registry, labels)
+tiles.inject_css()
+measure = book.catalog.measure(selection.measure or 1)
+
+st.subheader(f"第{measure.number}条　{measure.short_name}")
+with st.container(border=True):
+    chapter = next(c for c in book.catalog.chapters if c.number == measure.chapter)
+    st.caption(f"原文（{chapter.number}、{chapter.heading}）")
+    st.markdown(measure.text)
+
+if selection.year is None:
+    st.info(tiles.EMPTY_WAREHOUSE, icon=":material/database:")
+    st.stop()
+
+detail = measure_detail(book, measure.number, selection.year)
+overall = detail.overall
+left, right = st.columns(2, gap="large")
+
+with left, ui.guarded("落实情况解读"):
+    st.markdown(f"##### {selection.year}年度落实情况")
+    if overall is None:
+        st.info(f"{selection.year}年度暂无本条措施的数据。")
+    else:
+        e = overall.explanation
+        st.html(tiles.explanation_html(overall))
+        st.markdown(f"**计算过程**：{e.formula or '—'}")
+        st.markdown(f"**判定标准**：{e.threshold or '—'}")
+        st.markdown(f"**规则说明**：{e.rule or '—'}")
+        if e.note:
+            st.markdown(f"**备注**：{e.note}")
+        if e.missing_units:
+            st.warning(
+                f"未报送单位（{len(e.missing_units)}个）：{'、'.join(e.missing_units)}", icon=":material/warning:"
+            )
+        if e.laggards:
+            st.markdown("**落后单位**")
+            st.html(tiles.laggards_html(e.laggards))
+
+with right:
+    with ui.guarded("历年状态"):
+        st.markdown("##### 历年状态")
+        st.html(tiles.history_html(detail.history))
+    with ui.guarded("指标"):
+        st.markdown("##### 本条措施的指标")
+        st.dataframe(measure_indicators(book.catalog, measure.number), hide_index=True, column_config=INDICATOR_COLUMNS)
+
+with ui.guarded("各单位情况"):
+    units = measure_unit_table(book, measure.number, selection.year)
+    if not units.empty:
+        st.markdown(f"##### {selection.year}年度各单位情况")
+        metric = unit_metric(book, measure.number, selection.year)
+        if metric is not None:
+            title = f"{selection.year}年各单位{metric.name}（第{measure.number}条）"
+            fig = tiles.unit_status_chart(units, title=title, axis_title=metric.axis_title, percent=metric.percent)
+            st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+        st.dataframe(
+            tiles.status_styler(units, "status"),
+            hide_index=True,
+            column_order=list(UNIT_COLUMNS),
+            column_config=UNIT_COLUMNS,
+            height=tiles.table_height(len(units)),
+        )
+    elif measure.judged_per == "province":
+        st.caption("本条措施按全省整体判断，不分单位评价。")
+
+with ui.guarded("数据来源"):
+    sources = measure_sources(book, measure.number, selection.year)
+    st.markdown(f"##### 数据来源（{len(sources)}个单元格）")
+    if sources.empty:
+        st.caption("本年度本条措施没有引用报表单元格。")
+    else:
+        st.dataframe(
+            sources, hide_index=True, column_config=SOURCE_COLUMNS, height=tiles.table_height(len(sources), most=16)
+        )
+
+with ui.guarded("异常波动提示"):
+    flags = measure_anomalies(book, measure.number, selection.year)
+    st.markdown("##### 异常波动提示")
+    if flags.empty:
+        st.caption("本年度本条措施没有需要核实的异常波动。")
+    else:
+        st.caption("与上年相比变化异常大的数字，请核实；填报单位的说明列在旁边。")
+        st.dataframe(flags, hide_index=True, column_config=ANOMALY_COLUMNS)

@@ -1,0 +1,145 @@
+"""报送情况: for the year chosen in the sidebar and one return type, who has submitted, who is late, what was
+rejected and why, and the 催报名单 to download."""
+
+from datetime import date, datetime
+
+import streamlit as st
+
+from dashboard import filters, ui
+from queries import chase_list as chase_xlsx
+from queries import submissions as queries
+from queries.board import ALL_UNITS
+from queries.uploads import markdown_safe
+
+SCOPE = ALL_UNITS.unit_codes  # every unit until accounts limited to their own unit exist
+# Colour AND word for each status: white on green/red/purple, black on amber (contrast ≥ 4.5:1).
+STATUS_STYLE = {
+    queries.STATUS_WORDS[queries.ON_TIME]: "background-color: #2e7d32; color: #ffffff",
+    queries.STATUS_WORDS[queries.LATE]: "background-color: #f9a825; color: #000000",
+    queries.STATUS_WORDS[queries.MISSING]: "background-color: #c62828; color: #ffffff",
+    queries.STATUS_WORDS[queries.REJECTED_ONLY]: "background-color: #6a1b9a; color: #ffffff",
+}
+# Unit and status first; who and when come before the (long) file names.
+TABLE_COLUMNS = {
+    "unit_name": st.column_config.TextColumn("单位", width=150),
+    "status_word": st.column_config.TextColumn("状态", width=130),
+    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm", width=140),
+    "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD", width=100),
+    "submitter": st.column_config.TextColumn("填报人", width=80),
+    "phone": st.column_config.TextColumn("联系电话", width=120),
+    "file_name": st.column_config.TextColumn("当前版本文件", width=260),
+    "superseded_text": st.column_config.TextColumn("被替代的早先版本", width=260),
+    "rejected_text": st.column_config.TextColumn("被退回的文件", width=260),
+}
+CHASE_COLUMNS = {
+    "单位": st.column_config.TextColumn(width=150),
+    "报表": st.column_config.TextColumn(width=190),
+    "情况": st.column_config.TextColumn(width=130),
+    "最近一次报送的填报人": st.column_config.TextColumn(width=150),
+    "联系电话": st.column_config.TextColumn(width=120),
+    "最近报送时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width=140),
+    "备注": st.column_config.TextColumn(width=360),
+}
+
+
+def _status_cell(word: str) -> str:
+    return STATUS_STYLE.get(word, "")
+
+
+def draw_table(table) -> None:
+    st.dataframe(
+        table.style.map(_status_cell, subset=["status_word"]),
+        column_order=list(TABLE_COLUMNS), column_config=TABLE_COLUMNS, hide_index=True, width="stretch",
+        height="content", placeholder="—",
+    )  # fmt: skip
+
+
+def draw_summary(summary: queries.TrackerSummary, due: date) -> None:
+    st.markdown(f"**{summary.text}**")
+    cols = st.columns(5)
+    cols[0].metric("应报", summary.expected)
+    cols[1].metric("已报送", summary.submitted)
+    cols[2].metric("其中逾期", summary.late)
+    cols[3].metric("未报送", len(summary.missing))
+    cols[4].metric("仅有被退回的文件", len(summary.rejected_only))
+    st.caption(
+        f"报送截止日期：{queries.cn_date(due)}（以系统接收日期为准；单位首次被接收的版本在截止日期当天或之前收到即为按时，"
+        "之后的更正版不改变按时与否）。"
+    )
+
+
+def draw_file(row) -> None:
+    """One rejected file: what it was recognised as, when it came, and every problem found in it."""
+    with st.container(border=True):
+        st.markdown(f"**{markdown_safe(row.file_name)}**　{markdown_safe(row.recognised) or '未能识别单位和年度'}")
+        st.caption(f"接收时间：{row.received_at:%Y-%m-%d %H:%M}")
+        st.markdown("\n".join(f"- {markdown_safe(line)}" for line in row.issue_lines) or "（无问题记录）")
+
+
+def draw_rejected(year: int, return_code: str) -> None:
+    st.subheader("被退回的文件", anchor=False)
+    files = ui.cached_query(queries.rejected_files, year, return_code, SCOPE, identified=True)
+    if files.empty:
+        st.caption(f"{year}年度 {return_code} 没有被退回的文件。")
+    for row in files.itertuples():
+        draw_file(row)
+
+
+def draw_unidentified(year: int) -> None:
+    st.subheader("无法识别单位或年度的文件", anchor=False)
+    files = ui.cached_query(queries.unidentified_files, year, SCOPE)
+    st.caption(
+        "这些文件被退回，且系统未能确定其填报单位、报表年度或报表类型（全部报表类型）。未能识别年度的文件按接收时间归入"
+        f"上一年度（{year + 1}年收到的列在{year}年度）。请根据文件名和问题说明联系报送单位。"
+    )
+    if files.empty:
+        st.caption("没有此类文件。")
+    for row in files.itertuples():
+        draw_file(row)
+
+
+def draw_chase_list(year: int, demo: bool) -> None:
+    st.subheader(f"{year}年度催报名单（全部报表）", anchor=False)
+    chase = ui.cached_query(queries.chase_list, year, unit_codes=SCOPE)
+    if chase.empty:
+        st.success(f"{year}年度各类报表均已报送，无需催报。", icon=":material/task_alt:")
+        return
+    st.caption("未报送、逾期仍未报送或只有被退回文件的单位；联系人和电话取自该单位最近一次报送的报表。")
+    st.dataframe(
+        chase, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
+    )
+    st.download_button(
+        "下载催报名单（Excel）",
+        data=chase_xlsx.chase_list_xlsx(chase, year, demo=demo, generated_at=datetime.now()),
+        file_name=chase_xlsx.chase_list_filename(year, demo=demo),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:", on_click="ignore", type="primary",
+    )  # fmt: skip
+
+
+def main() -> None:
+    book = ui.status_book()
+    selection = filters.current(book.years, book.registry)
+    st.header("报送情况", anchor=False)
+    if selection.year is None:
+        st.info("还没有任何年度的报表，无法统计报送情况。请先在“数据上传”页上传各单位报表。", icon=":material/info:")
+        st.page_link("pages/upload.py", label="前往数据上传", icon=":material/upload_file:")
+        return
+    catalog, year = ui.catalog(), selection.year
+    return_code = st.radio(
+        "报表类型", list(catalog.returns), horizontal=True, key="tracker_return",
+        format_func=lambda code: queries.return_label(catalog, code),
+    )  # fmt: skip
+    with ui.guarded("报送情况表"):
+        table = ui.cached_query(queries.tracker_table, year, return_code, unit_codes=SCOPE)
+        draw_summary(queries.tracker_summary(table, year, return_code), queries.deadline(catalog, year))
+        draw_table(table)
+    with ui.guarded("催报名单"):
+        draw_chase_list(year, ui.warehouse_summary().is_demo)
+    with ui.guarded("被退回的文件"):
+        draw_rejected(year, return_code)
+    with ui.guarded("无法识别的文件"):
+        draw_unidentified(year)
+
+
+main()

@@ -1,0 +1,103 @@
+"""单位画像 (?unit=C07): one city federation or provincial industry union across all measures and years — its status
+on every measure judged per unit in the selected year, its status history, the anomaly flags on its figures with its
+说明, (for a city) what its return says about each county, and every file it has sent."""
+
+import streamlit as st
+
+from dashboard import filters, tiles, ui
+from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
+from queries import profile
+from queries.board import unit_profile
+
+TILES_PER_ROW = 4
+SUBMISSION_COLUMNS = {
+    "year": st.column_config.NumberColumn("年度", format="%d"),
+    "return_label": "报表",
+    "file_name": st.column_config.TextColumn("文件", width="large"),
+    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm"),
+    "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD"),
+    "submitter": "填报人",
+    "phone": "联系电话",
+    "state_word": "状态",
+}
+
+
+def paint(status: str) -> str:
+    """A history cell in its status colour; the word stays in the cell, so colour is never the only cue."""
+    colour = STATUS_COLOURS.get(status)
+    return f"background-color: {colour}; color: {STATUS_TEXT_COLOURS[status]}" if colour else ""
+
+
+book = ui.status_book()
+selection = filters.unit_selector(book.years, book.registry)
+tiles.inject_css()
+unit = book.registry.get(selection.unit_code)
+year = selection.year
+
+if year is None:
+    st.subheader(f"单位画像：{unit.name}")
+    st.info(f"{unit.name}还没有已接收的报表。{tiles.EMPTY_WAREHOUSE}", icon=":material/database:")
+    st.stop()
+
+st.subheader(f"单位画像：{unit.name}（{year}年度）")
+with ui.guarded("报送情况"):
+    submissions = ui.cached_query(profile.unit_submissions, unit.code)
+    for message in profile.missing_return_messages(submissions, book.catalog, unit, year):
+        st.warning(message, icon=":material/assignment_late:")
+
+unit_view = unit_profile(book, unit.code, year)
+with ui.guarded("落实情况"):
+    unit_tiles = profile.unit_tiles(book, unit_view)
+    st.markdown(f"##### {year}年度落实情况（按单位评价的{len(unit_tiles)}条措施）")
+    if not selection.present:
+        st.caption("其余措施按全省整体评价，见“总览”。")
+    for start in range(0, len(unit_tiles), TILES_PER_ROW):
+        for column, tile in zip(st.columns(TILES_PER_ROW), unit_tiles[start : start + TILES_PER_ROW], strict=False):
+            with column, st.container(border=True):
+                st.html(tiles.tile_html(tile, large=selection.present, summary=True))
+
+with ui.guarded("历年状态"):
+    st.markdown("##### 历年状态")
+    history = profile.unit_history_table(book, unit_view)
+    years = [c for c in history.columns if c != "措施"]
+    st.dataframe(
+        history.style.map(paint, subset=years),
+        hide_index=True,
+        column_config={"措施": st.column_config.TextColumn("措施", width="large")},
+        height=tiles.table_height(len(history)),
+    )
+
+with ui.guarded("异常波动提示"):
+    st.markdown(f"##### 异常波动提示（{year}年度）")
+    flags = profile.unit_anomaly_table(book, unit_view)
+    if flags.empty:
+        st.caption(f"{unit.short_name}{year}年度没有需要核实的异常波动。")
+    else:
+        st.caption("与上年相比变化异常大的数字，请核实；填报单位的说明列在旁边。")
+        st.dataframe(flags, hide_index=True, height=tiles.table_height(len(flags)))
+
+if unit.type == "city":
+    with ui.guarded("所辖县（区）情况"):
+        st.markdown(f"##### 所辖县（区）情况（{year}年度）")
+        counties = ui.cached_query(profile.county_breakdown, unit.code, year)
+        if not book.registry.counties_of(unit.code):
+            st.caption(f"{unit.name}不辖县（区），没有县（区）明细。")
+        elif counties.empty:
+            st.info(f"{unit.name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")
+        else:
+            st.caption(f"来自{unit.short_name}{year}年度报表的县（区）明细，共{len(counties)}个县（区）。")
+            st.dataframe(counties, hide_index=True, height=tiles.table_height(len(counties)))
+
+with ui.guarded("报送记录"):
+    st.markdown("##### 报送记录")
+    submissions = ui.cached_query(profile.unit_submissions, unit.code)
+    if submissions.empty:
+        st.caption(f"尚未收到{unit.name}的任何报表文件。")
+    else:
+        st.dataframe(
+            submissions,
+            hide_index=True,
+            column_order=list(SUBMISSION_COLUMNS),
+            column_config=SUBMISSION_COLUMNS,
+            height=tiles.table_height(len(submissions)),
+        )

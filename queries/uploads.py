@@ -1,0 +1,180 @@
+"""数据上传: what the upload page does with a batch of files, as plain functions the tests call directly.
+
+The page stays thin: it hands (name, bytes) pairs to ``upload_batch`` and draws the plain dicts it gets back
+(kept in session_state, so they must be plain data). Limits are checked here, before anything is archived:
+at most MAX_FILES files a batch and MAX_FILE_BYTES (pipeline/read.py's limit) per file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.catalog import Catalog
+from pipeline.ingest import STATUS_WORDS, FileResult, ingest_uploads
+from pipeline.issues import ERROR, Issue
+from pipeline.read import MAX_FILE_BYTES
+from pipeline.registry import Registry, load_registry
+from pipeline.report import annotate_workbook, annotated_filename, sort_issues
+from pipeline.warehouse import warehouse_path
+from queries.submissions import deadline
+
+log = logging.getLogger(__name__)
+
+MAX_FILES = 50
+ANY_YEAR = 0  # the 本批报表年度 choice “不限” (a selectbox option of None would show a clear button)
+STATUS_ORDER = ("rejected", "accepted_with_warnings", "accepted", "unchanged")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}<>#|$~])")
+
+
+def markdown_safe(text: str) -> str:
+    """Text typed by submitters (file names, cell values) shown literally in st.markdown: no bold, links or $math$."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def too_many_files(count: int) -> str | None:
+    """The Chinese refusal when a batch holds more than MAX_FILES files, else None."""
+    if count <= MAX_FILES:
+        return None
+    return f"一次最多上传{MAX_FILES}个文件，本次选择了{count}个。请分批上传（每批不超过{MAX_FILES}个）。"
+
+
+def default_raw_dir(warehouse: Path) -> Path:
+    """Originals are archived next to the warehouse they were loaded into (data/raw for data/warehouse.duckdb)."""
+    return Path(warehouse).parent / "raw"
+
+
+def _issue_dict(issue: Issue) -> dict[str, str]:
+    return {"severity": issue.severity, "code": issue.code, "sheet": issue.sheet, "cell": issue.cell,
+            "line": issue.format_line()}  # fmt: skip
+
+
+def _annotated(data: bytes, name: str, issues: Sequence[Issue]) -> bytes | None:
+    try:
+        return annotate_workbook(data, name, issues)
+    except Exception:  # noqa: BLE001 - a report that cannot be drawn must not hide the outcome itself
+        log.exception("无法为文件 %s 生成标注了问题的工作簿", name)
+        return None
+
+
+def _subject(result: FileResult, registry: Registry) -> str:
+    """商洛市总工会 · R1 · 2025年度: what the file was recognised as (empty when nothing was)."""
+    parts = []
+    if result.unit_code and result.unit_code in registry:
+        parts.append(registry.get(result.unit_code).name)
+    if result.return_code:
+        parts.append(result.return_code)
+    if result.year:
+        parts.append(f"{result.year}年度")
+    return " · ".join(parts)
+
+
+def result_dict(result: FileResult, data: bytes, registry: Registry) -> dict[str, Any]:
+    """One file's outcome as plain data: status, Chinese words, issues (errors first) and the annotated copy."""
+    issues = sort_issues(result.issues)
+    annotated = _annotated(data, result.file_name, issues) if issues else None
+    return {
+        "file": result.file_name,
+        "status": result.status,
+        "status_word": STATUS_WORDS[result.status],
+        "message": result.message,
+        "subject": _subject(result, registry),
+        "unit_code": result.unit_code,
+        "return_code": result.return_code,
+        "year": result.year,
+        "errors": sum(1 for i in issues if i.is_error),
+        "warnings": sum(1 for i in issues if not i.is_error),
+        "issues": [_issue_dict(i) for i in issues],
+        "annotated": annotated,
+        "annotated_name": annotated_filename(result.file_name) if annotated else None,
+    }
+
+
+def oversized_result(name: str, size: int) -> dict[str, Any]:
+    """A file over the size limit is refused before it is archived or read."""
+    issue = Issue(
+        ERROR, "file_too_large", f"文件大小为{_megabytes(size)}，超过{_megabytes(MAX_FILE_BYTES)}的上限，未处理",
+        "一份报表通常不到1 MB。请删除多余的工作表、图片和格式后另存为 .xlsx 再上传", file=name,
+    )  # fmt: skip
+    return {
+        "file": name, "status": "rejected", "status_word": STATUS_WORDS["rejected"],
+        "message": "文件过大，未处理", "subject": "", "unit_code": None, "return_code": None, "year": None,
+        "errors": 1, "warnings": 0, "issues": [_issue_dict(issue)], "annotated": None, "annotated_name": None,
+    }  # fmt: skip
+
+
+def upload_batch(
+    files: Sequence[tuple[str, bytes]],
+    expected_year: int | None,
+    warehouse: Path | None = None,
+    raw_dir: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Check and load a batch in one writer cycle (each file in its own transaction), results in input order.
+
+    Raises ValueError (Chinese) when the batch holds more than MAX_FILES files; oversized files come back as
+    rejected without being archived or loaded.
+    """
+    refusal = too_many_files(len(files))
+    if refusal:
+        raise ValueError(refusal)
+    warehouse = Path(warehouse) if warehouse is not None else warehouse_path()
+    raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir(warehouse)
+    accepted = [(name, data) for name, data in files if len(data) <= MAX_FILE_BYTES]
+    results = iter(ingest_uploads(accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year))
+    registry = load_registry()
+    return [
+        result_dict(next(results), data, registry) if len(data) <= MAX_FILE_BYTES else oversized_result(name, len(data))
+        for name, data in files
+    ]
+
+
+def batch_summary(results: Sequence[dict[str, Any]]) -> str:
+    """本批共3个文件：被退回1个，已接收2个"""
+    counts = Counter(r["status"] for r in results)
+    parts = [f"{STATUS_WORDS[s]}{counts[s]}个" for s in STATUS_ORDER if counts[s]]
+    return f"本批共{len(results)}个文件：" + "，".join(parts)
+
+
+def reporting_years(catalog: Catalog, today: date | None = None) -> list[int]:
+    """The reporting years a file or template may be for, newest first."""
+    today = today or date.today()
+    return list(range(today.year, catalog.reporting.first_year - 1, -1))
+
+
+def year_choices(catalog: Catalog, today: date | None = None) -> list[int]:
+    """本批报表年度 options: ANY_YEAR (不限) first, then the reporting years from the newest."""
+    return [ANY_YEAR, *reporting_years(catalog, today)]
+
+
+def expected_year(choice: int) -> int | None:
+    """The year a batch is held to: None for 不限."""
+    return None if choice == ANY_YEAR else choice
+
+
+def collecting_year(catalog: Catalog, today: date | None = None) -> int:
+    """The year whose returns are being collected now: last year's until its deadline has passed, then this year's."""
+    today = today or date.today()
+    return today.year - 1 if today <= deadline(catalog, today.year - 1) else today.year
+
+
+def filling_help(catalog: Catalog) -> str:
+    """How returns should be filled, in short (the template's 填表说明 sheet has the full rules)."""
+    month, day = (int(part) for part in catalog.reporting.deadline_month_day.split("-"))
+    return "\n".join([
+        "1. 使用本页下载的**当年度空白模板**填写，不要使用往年模板或自制表格；模板第一页“填表说明”列出了每项指标的口径。",
+        "2. 表头填写填报单位（从下拉列表选择）、填报人、联系电话和填报日期。",
+        "3. 数字一律用阿拉伯数字，不带单位；金额以万元为单位；本年没有发生的事项填 0，不要留空；是/否从下拉列表选择。",
+        "4. 与上年相比变化较大或统计口径不一致的，请在“说明”栏写明原因。",
+        "5. 不要修改表头、工作表名称，不要插入或删除行列；含公式的表格请在 Excel 中保存一次，确保保存了计算结果。",
+        f"6. 报送时限：每年{month}月{day}日前报送上一年度的报表，以本系统接收日期为准。",
+        "7. 发现错误可修改后重新上传，新版本自动替代旧版本；被退回的文件请下载“审核意见”工作簿，按“错误清单”逐项修改后重新上传。",
+    ])  # fmt: skip

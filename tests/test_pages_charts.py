@@ -1,0 +1,330 @@
+"""组织覆盖, 经费保障, 督查结果, 干部队伍 and 单位画像 under AppTest on the demo warehouse (values checked against the
+status engine and the registry) and on an empty one; the query-layer functions of queries/profile.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline.catalog import load_catalog
+from pipeline.registry import load_registry
+from pipeline.warehouse import WAREHOUSE_ENV
+from queries import profile, series
+from queries.board import StatusBook, unit_profile
+
+APP = str(Path(__file__).parent.parent / "app.py")
+COVERAGE, FUNDING, INSPECTIONS, CADRES, UNIT = (
+    "pages/coverage.py",
+    "pages/funding.py",
+    "pages/inspections.py",
+    "pages/cadres.py",
+    "pages/unit_profile.py",
+)
+# page -> (the header's family name and measures, the charts it draws on the demo's latest year)
+FAMILY_PAGES = {
+    COVERAGE: ("组织覆盖（第3、7、8条）", 3),
+    FUNDING: ("经费保障（第4、5、6条）", 3),
+    INSPECTIONS: ("督查结果（第9、10条）", 3),
+    CADRES: ("干部队伍（第16、17条）", 2),
+}
+
+
+@pytest.fixture(scope="module")
+def book(demo_warehouse) -> StatusBook:
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        return StatusBook.from_warehouse(con)
+
+
+@pytest.fixture
+def con(demo_warehouse):
+    with duckdb.connect(str(demo_warehouse), read_only=True) as connection:
+        yield connection
+
+
+def open_page(monkeypatch, warehouse: Path, page: str, **params: str) -> AppTest:
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    app = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [e.value for e in app.error if "暂时无法显示" in e.value]  # no visual fell into ui.guarded
+    return app
+
+
+def tile_statuses(app: AppTest) -> dict[int, str]:
+    """Measure number -> the status word on its tile's badge."""
+    found = {}
+    for element in app.html:
+        number = re.search(r'<span class="tile-no">第(\d+)条</span>', element.value)
+        badge = re.search(r'<span class="status-badge [^"]+">([^<]+)</span>', element.value)
+        if number and badge:
+            found[int(number.group(1))] = badge.group(1)
+    return found
+
+
+def chart_titles(app: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+
+
+def downloads(app: AppTest) -> list[str]:
+    return [button.proto.label for button in app.get("download_button")]
+
+
+def texts(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    return "\n".join(parts + [w.value for w in app.warning])
+
+
+# --- the four chart-family pages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", sorted(FAMILY_PAGES))
+def test_family_page_on_the_demo_shows_every_measure_and_chart(monkeypatch, demo_warehouse, book, page):
+    app = open_page(monkeypatch, demo_warehouse, page)
+    heading, chart_count = FAMILY_PAGES[page]
+    year = book.latest_year
+    assert [h.value for h in app.subheader] == [f"{heading}　{year}年度"]
+    family = next(f for f in book.catalog.chart_families.values() if heading.startswith(f.name))
+    assert tile_statuses(app) == {n: book.result(n, year).overall.status for n in family.measures}
+    assert len(app.get("plotly_chart")) == chart_count
+    assert downloads(app) == ["下载图表数据（CSV）"] * chart_count
+
+
+@pytest.mark.parametrize("page", sorted(FAMILY_PAGES))
+def test_family_page_on_an_empty_warehouse_says_how_to_load_data(monkeypatch, tmp_path, page):
+    app = open_page(monkeypatch, tmp_path / "empty.duckdb", page)
+    assert [h.value for h in app.subheader] == [FAMILY_PAGES[page][0]]
+    assert any("数据仓库中还没有报表" in i.value for i in app.info)
+    assert not app.get("plotly_chart")
+
+
+def test_funding_page_2024_shows_the_engines_status_for_measure_5(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, FUNDING, year="2024")
+    assert tile_statuses(app)[5] == book.result(5, 2024).overall.status == "达标"
+    assert book.result(5, 2024).overall.explanation.summary in "\n".join(h.value for h in app.html)
+    assert chart_titles(app) == [
+        "临时性重大活动经费申请、批准与拨付（第4条）",
+        "2024年省级产业工会会费收缴率（第5条）",
+        "市本级产业工会经费预算安排（第6条）",
+    ]
+    config = json.loads(app.get("plotly_chart")[1].proto.config)
+    assert config["toImageButtonOptions"]["filename"] == "第5条_会费收缴率_2024年度"
+
+
+def test_coverage_page_2024_shows_measure_3s_status_and_titled_charts(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, COVERAGE, year="2024")
+    statuses = tile_statuses(app)
+    assert statuses[3] == book.result(3, 2024).overall.status == "预警"
+    assert statuses[8] == book.result(8, 2024).overall.status
+    titles = chart_titles(app)
+    assert titles[0] == "2024年市县总工会专题会议覆盖率（第3条）"
+    assert titles[1] == "省级产业工会会员覆盖率（第7条）"
+    assert titles[2].startswith("2024年") and titles[2].endswith("（第8条）")
+
+
+def test_inspections_page_2024_names_the_2024_round(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, INSPECTIONS, year="2024")
+    assert "##### 2024年专项督查（第9条）" in [m.value for m in app.markdown]
+    assert tile_statuses(app) == {9: book.result(9, 2024).overall.status, 10: book.result(10, 2024).overall.status}
+    titles = chart_titles(app)
+    assert titles[:2] == ["2024年专项督查各单位分项得分（第9条）", "2024年专项督查问题整改率（第9条）"]
+    assert "（第10条）" in titles[2]
+
+
+def test_inspections_page_in_a_year_between_rounds_shows_the_previous_round(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, INSPECTIONS, year="2023")
+    assert "##### 2022年专项督查（第9条）" in [m.value for m in app.markdown]
+    assert "2023年度没有开展专项督查（每2年一轮），以下为最近一轮：2022年专项督查的结果。" in texts(app)
+    assert chart_titles(app)[0] == "2022年专项督查各单位分项得分（第9条）"
+
+
+def test_inspections_page_before_the_first_round_says_so(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, INSPECTIONS, year="2021")
+    assert "截至2021年度尚未开展第9条专项督查，暂无督查结果。" in [i.value for i in app.info]
+    assert len(app.get("plotly_chart")) == 1  # only the random inspections of 第10条
+
+
+def test_cadres_page_2021_shows_measure_17_at_risk(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, CADRES, year="2021")
+    statuses = tile_statuses(app)
+    assert statuses[17] == book.result(17, 2021).overall.status == "预警"
+    assert statuses[16] == book.result(16, 2021).overall.status
+    assert chart_titles(app) == [
+        "2021年省级产业工会干部培训率（第16条）",
+        "2021年省级产业工会干部提拔率与机关之比（第17条）",
+    ]
+
+
+def test_projector_mode_draws_large_charts(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, CADRES, year="2024", mode="present")
+    sizes = [json.loads(c.proto.spec)["layout"]["title"]["font"]["size"] for c in app.get("plotly_chart")]
+    assert sizes == [28, 28]
+    assert '<div class="tile large"' in "".join(h.value for h in app.html)
+
+
+# --- 单位画像 -------------------------------------------------------------------------------------------------
+
+
+def test_unit_profile_of_hanzhong_2024(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, UNIT, unit="C07", year="2024")
+    assert [h.value for h in app.subheader] == ["单位画像：汉中市总工会（2024年度）"]
+    expected = {s.measure: s.status for s in unit_profile(book, "C07", 2024).statuses}
+    assert tile_statuses(app) == expected
+    assert expected[3] == "未达标"
+    tables = [d.value for d in app.dataframe]
+    history = next(t for t in tables if "措施" in t.columns and "2024年" in t.columns)
+    assert list(history.loc[history["措施"].str.startswith("第3条"), "2024年"]) == ["未达标"]
+    counties = next(t for t in tables if profile.COUNTY_COLUMN in t.columns)
+    registry = load_registry()
+    assert list(counties[profile.COUNTY_COLUMN]) == [u.name for u in registry.counties_of("C07")]
+    assert len(counties) == len(registry.counties_of("C07")) == 11
+    assert "是否召开专题会议" in counties.columns and "县级产业工会数（个）" in counties.columns
+    submissions = next(t for t in tables if "file_name" in t.columns)
+    assert list(submissions["year"]) == [2025, 2024, 2023, 2022, 2021]
+    assert not [w.value for w in app.warning if "尚未报送" in w.value]
+
+
+def test_unit_profile_of_shangluo_2025_says_it_has_not_submitted(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, UNIT, unit="C10", year="2025")
+    assert "商洛市总工会2025年度尚未报送《市（区）总工会年度报表》。" in [w.value for w in app.warning]
+    assert "商洛市总工会2025年度尚未报送，暂无所辖县（区）明细。" in [i.value for i in app.info]
+    assert set(tile_statuses(app).values()) == {"无数据"}
+
+
+def test_unit_profile_of_an_industry_union_lists_its_anomalies(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, UNIT, unit="I01", year="2024")
+    flagged = [a for a in book.anomalies if a.unit_code == "I01" and a.year == 2024]
+    flags = next(d.value for d in app.dataframe if "填报说明" in d.value.columns)
+    assert list(flags["指标"]) == [a.indicator_name for a in flagged]
+    assert list(flags["变化"]) == [a.change_text for a in flagged]
+    assert "所辖县（区）" not in texts(app)  # an industry union has no counties
+
+
+def test_unit_profile_of_hancheng_has_no_county_table(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, UNIT, unit="C12", year="2024")
+    assert "韩城市总工会不辖县（区），没有县（区）明细。" in texts(app)
+
+
+def test_unit_profile_on_an_empty_warehouse(monkeypatch, tmp_path):
+    app = open_page(monkeypatch, tmp_path / "empty.duckdb", UNIT, unit="C07")
+    assert [h.value for h in app.subheader] == ["单位画像：汉中市总工会"]
+    assert any(i.value.startswith("汉中市总工会还没有已接收的报表。") for i in app.info)
+
+
+# --- queries/profile.py ---------------------------------------------------------------------------------------
+
+
+def test_chart_years_by_span():
+    years = [2021, 2022, 2023, 2024, 2025]
+    assert profile.chart_years(profile.ONE_YEAR, years, 2024) == [2024]
+    assert profile.chart_years(profile.WITH_LAST_YEAR, years, 2024) == [2023, 2024]
+    assert profile.chart_years(profile.TREND, years, 2023) == [2021, 2022, 2023]
+
+
+def test_has_data_needs_the_selected_year_except_for_a_trend():
+    frame = pd.DataFrame({"year": [2022, 2023]})
+    assert profile.has_data(frame, profile.ONE_YEAR, 2023)
+    assert not profile.has_data(frame, profile.WITH_LAST_YEAR, 2024)
+    assert profile.has_data(frame, profile.TREND, 2024)
+    assert not profile.has_data(frame.iloc[0:0], profile.TREND, 2024)
+
+
+def test_latest_round_year(con):
+    assert profile.latest_round_year(series.m9_scores_by_unit(con, years=[2021, 2022, 2023])) == 2022
+    assert profile.latest_round_year(series.m9_scores_by_unit(con, years=[2021])) is None
+
+
+def test_chart_csv_has_chinese_headings_and_percentages(con):
+    frame = series.m5_dues_by_union(con, years=[2024])
+    data = profile.chart_csv(frame, "m5_dues_by_union")
+    assert data.startswith("\ufeff".encode())  # Excel reads the BOM as UTF-8
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert list(table.columns) == [
+        "年度",
+        "单位代码",
+        "单位",
+        "应收会费（万元）",
+        "实收会费（万元）",
+        "会费收缴率（%）",
+    ]
+    assert list(table["会费收缴率（%）"]) == list((frame["rate"] * 100).round(2))
+    parity = pd.read_csv(
+        io.BytesIO(
+            profile.chart_csv(series.m17_promotion_parity_by_union(con, years=[2021]), "m17_promotion_parity_by_union")
+        )
+    )
+    assert "提拔或晋升职级的干部数" in " ".join(parity.columns)
+    assert list(parity["提拔率比值（倍）"]) == list(
+        series.m17_promotion_parity_by_union(con, years=[2021])["parity_index"].round(4)
+    )
+
+
+def test_unit_submissions_mark_current_replaced_and_rejected_files(con):
+    files = profile.unit_submissions(con, "C04")
+    assert list(files["state_word"].value_counts().sort_index().items()) == [
+        ("已被新版本替代", 1),
+        ("当前有效", 5),
+        ("被退回（1个错误）", 1),
+    ]
+    assert set(files.loc[files["state"] == "current", "return_label"]) == {"R1 市（区）总工会年度报表"}
+
+
+def test_missing_return_messages(con):
+    catalog, registry = load_catalog(), load_registry()
+    files = profile.unit_submissions(con, "C10")
+    assert profile.missing_return_messages(files, catalog, registry.get("C10"), 2025) == [
+        "商洛市总工会2025年度尚未报送《市（区）总工会年度报表》。"
+    ]
+    assert profile.missing_return_messages(files, catalog, registry.get("C10"), 2024) == []
+    rejected = pd.DataFrame({"year": [2025], "return_code": ["R1"], "state": ["rejected"]})
+    assert profile.missing_return_messages(rejected, catalog, registry.get("C10"), 2025) == [
+        "商洛市总工会2025年度尚未报送《市（区）总工会年度报表》（已收到1份被退回的文件，请联系其修改后重新报送）。"
+    ]
+
+
+def test_county_breakdown_of_hanzhong_2024(con):
+    table = profile.county_breakdown(con, "C07", 2024)
+    catalog = load_catalog()
+    _, indicators = profile.county_indicators(catalog)
+    assert list(table.columns) == [
+        profile.COUNTY_COLUMN,
+        *(i.label_with_unit for i in indicators),
+        profile.REMARK_COLUMN,
+    ]
+    first = table.iloc[0]
+    expected = (
+        con.execute(
+            "select indicator, value_num, value_bool from current_values where unit_code = 'C07' and year = 2024 "
+            "and entity_code = 'C07-01'"
+        )
+        .df()
+        .set_index("indicator")
+    )
+    assert first[profile.COUNTY_COLUMN] == load_registry().get("C07-01").name
+    assert first["是否召开专题会议"] == ("是" if expected.loc["m3_county_meeting_held", "value_bool"] else "否")
+    assert first["县级产业工会数（个）"] == expected.loc["m8_county_industry_unions", "value_num"]
+    assert set(table[profile.REMARK_COLUMN]) == {""}
+
+
+def test_county_breakdown_without_a_return_or_without_counties_is_empty(con):
+    assert profile.county_breakdown(con, "C10", 2025).empty
+    assert profile.county_breakdown(con, "C12", 2024).empty
+
+
+def test_unit_history_table_holds_the_units_status_words(book):
+    table = profile.unit_history_table(book, unit_profile(book, "C07", 2024))
+    assert list(table.columns) == ["措施", *(f"{y}年" for y in book.years)]
+    row = table[table["措施"] == f"第9条　{book.catalog.measure(9).short_name}"].iloc[0]
+    assert [row[f"{y}年"] for y in book.years] == [
+        next(s for s in book.result(9, y).units if s.unit_code == "C07").status for y in book.years
+    ]
