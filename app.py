@@ -29,12 +29,13 @@ PAGES = {
     ],
 }
 
+# Declare the pages first, before anything slow, so a deep link resolves to its page at once.
+page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar")
 with ui.guarded("看板"):
     book = ui.status_book()
     selection = filters.year_selector(book.years, book.registry)
-    page = st.navigation(PAGES, position="hidden" if selection.present else "sidebar")
     theme_css.inject(present=selection.present)
     summary = ui.warehouse_summary()
-    ui.demo_banner(summary)
-    ui.freshness(summary, selection.year)
+    ui.demo_banner(summary, compact=selection.present)
+    ui.freshness(summary, selection.year, compact=selection.present)
     page.run()

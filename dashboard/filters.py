@@ -147,5 +147,13 @@ def set_measure(number: int) -> None:
     st.session_state.setdefault(STATE, {})["m"] = number
 
 
+def present_requested() -> bool:
+    """Projector mode, decided before the page list is drawn (from the kept selection, else the URL)."""
+    state = st.session_state.get(STATE)
+    if state is not None and "present" in state:
+        return bool(state["present"])
+    return st.query_params.get("mode") == "present"
+
+
 def set_present(on: bool) -> None:
     st.session_state.setdefault(STATE, {})["present"] = on

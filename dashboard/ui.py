@@ -82,13 +82,18 @@ def _cached(module: str, name: str, version: Version, args: tuple, kwargs: tuple
     return function(cursor(), *args, **dict(kwargs))
 
 
-def demo_banner(summary: warehouse_queries.WarehouseSummary) -> None:
-    if summary.is_demo:
+def demo_banner(summary: warehouse_queries.WarehouseSummary, *, compact: bool = False) -> None:
+    if summary.is_demo and compact:  # projector mode: one short line, so the chart stays above the fold
+        st.caption("演示数据（非真实报表）")
+    elif summary.is_demo:
         st.warning("**演示数据**：当前看板展示的是系统生成的演示数据，不是真实报表。", icon=":material/science:")
 
 
-def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None) -> None:
+def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None, *, compact: bool = False) -> None:
     """Every page says which reporting year it shows and how fresh the data is."""
+    if compact and summary.latest_accepted_at is not None:
+        st.caption(f"{year}年度　数据截至 {summary.latest_accepted_at:%Y-%m-%d}")
+        return
     if summary.latest_accepted_at is None:
         st.info(
             "数据仓库中还没有已接收的报表。请在“数据上传”页上传各单位报表；本机演示可运行 make run 自动生成演示数据。"

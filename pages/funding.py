@@ -12,17 +12,28 @@ from queries import profile, series
 from queries.board import family_screens, number_runs
 from queries.profile import ONE_YEAR, TREND
 
+HEIGHT, LARGE_SCALE = 450, 1.5  # chart height in pixels (plotly's default), and its projector-mode factor
 FAMILY = "funding"
-# measure, what the chart shows (messages and file names), series, builder, span of years
+# measure, what the chart shows (messages and file names), series, builder, span of years[, height]
 CHARTS = (
     (4, "临时性重大活动经费", series.m4_special_funds_by_year, charts.m4_special_funds_chart, TREND),
     (5, "会费收缴率", series.m5_dues_by_union, charts.m5_dues_chart, ONE_YEAR),
-    (6, "市本级产业工会经费预算", series.m6_budget_by_city, charts.m6_budget_chart, TREND),
+    # Twelve cities in the legend need more height than the default.
+    (6, "市本级产业工会经费预算", series.m6_budget_by_city, charts.m6_budget_chart, TREND, 560),
 )
 
 
 def chart(
-    measure: int, what: str, query: Callable, build: Callable, span: str, *, years: list[int], year: int, large: bool
+    measure: int,
+    what: str,
+    query: Callable,
+    build: Callable,
+    span: str,
+    height: int = HEIGHT,
+    *,
+    years: list[int],
+    year: int,
+    large: bool,
 ) -> None:
     """A series drawn by its builder with its CSV download, or a message naming the measure and the year."""
     with ui.guarded(f"第{measure}条图表"):
@@ -32,7 +43,12 @@ def chart(
             return
         name = f"第{measure}条_{what}_{year}年度"
         config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
-        st.plotly_chart(build(df, large=large), theme=None, width="stretch", config=config)
+        fig = build(df, large=large)
+        # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
+        fig.update_layout(height=round(height * (LARGE_SCALE if large else 1)))
+        st.plotly_chart(fig, theme=None, width="stretch", config=config)
+        if large:
+            return  # the projector shows the chart only
         st.download_button(
             "下载图表数据（CSV）",
             profile.chart_csv(df, query.__name__),
@@ -58,7 +74,7 @@ screen = next(s for s in family_screens(book, selection.year) if s.code == FAMIL
 st.subheader(f"{screen.name}（第{screen.measures_text}条）　{selection.year}年度")
 with ui.guarded("措施状态"):
     for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
-        with column, st.container(border=True):
+        with column, st.container(border=True, height="stretch"):
             st.html(tiles.tile_html(tile, large=selection.present, summary=not selection.present))
 
 for spec in CHARTS:

@@ -12,11 +12,13 @@ from queries import profile, series
 from queries.board import family_screens, number_runs
 from queries.profile import ONE_YEAR, TREND
 
+HEIGHT, LARGE_SCALE = 450, 1.5  # chart height in pixels (plotly's default), and its projector-mode factor
 FAMILY = "inspections"
-# measure, what the chart shows (messages and file names), series, builder, span of years
+ROUND_HEIGHT = 760  # up to 20 inspected units (12 cities, 8 industry unions): more than the default height
+# measure, what the chart shows (messages and file names), series, builder, span of years[, height]
 ROUND_CHARTS = (
-    (9, "专项督查分项得分", series.m9_scores_by_unit, charts.m9_scores_heatmap, ONE_YEAR),
-    (9, "专项督查问题整改率", series.m9_rectification_by_unit, charts.m9_rectification_chart, ONE_YEAR),
+    (9, "专项督查分项得分", series.m9_scores_by_unit, charts.m9_scores_heatmap, ONE_YEAR, ROUND_HEIGHT),
+    (9, "专项督查问题整改率", series.m9_rectification_by_unit, charts.m9_rectification_chart, ONE_YEAR, ROUND_HEIGHT),
 )
 RANDOM_CHART = (
     10,
@@ -25,8 +27,6 @@ RANDOM_CHART = (
     charts.m10_random_inspections_chart,
     TREND,
 )
-# Up to 20 inspected units (12 cities, 8 industry unions) need more height than plotly's default.
-ROUND_HEIGHT = {False: 760, True: 1100}
 
 
 def chart(
@@ -35,11 +35,11 @@ def chart(
     query: Callable,
     build: Callable,
     span: str,
+    height: int = HEIGHT,
     *,
     years: list[int],
     year: int,
     large: bool,
-    height: int | None = None,
 ) -> None:
     """A series drawn by its builder with its CSV download, or a message naming the measure and the year."""
     with ui.guarded(f"第{measure}条图表"):
@@ -50,9 +50,11 @@ def chart(
         name = f"第{measure}条_{what}_{year}年度"
         config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
         fig = build(df, large=large)
-        if height:
-            fig.update_layout(height=height)
+        # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
+        fig.update_layout(height=round(height * (LARGE_SCALE if large else 1)))
         st.plotly_chart(fig, theme=None, width="stretch", config=config)
+        if large:
+            return  # the projector shows the chart only
         st.download_button(
             "下载图表数据（CSV）",
             profile.chart_csv(df, query.__name__),
@@ -78,7 +80,7 @@ screen = next(s for s in family_screens(book, selection.year) if s.code == FAMIL
 st.subheader(f"{screen.name}（第{screen.measures_text}条）　{selection.year}年度")
 with ui.guarded("措施状态"):
     for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
-        with column, st.container(border=True):
+        with column, st.container(border=True, height="stretch"):
             st.html(tiles.tile_html(tile, large=selection.present, summary=not selection.present))
 
 # 第9条: one round of special inspections every two years; the latest round held up to the selected year.
@@ -92,8 +94,7 @@ else:
     if round_year != selection.year:
         st.caption(f"{selection.year}年度没有开展专项督查（每2年一轮），以下为最近一轮：{round_year}年专项督查的结果。")
     for spec in ROUND_CHARTS:
-        height = ROUND_HEIGHT[selection.present]
-        chart(*spec, years=book.years, year=round_year, large=selection.present, height=height)
+        chart(*spec, years=book.years, year=round_year, large=selection.present)
 
 st.markdown("##### 随机督查（第10条）")
 chart(*RANDOM_CHART, years=book.years, year=selection.year, large=selection.present)

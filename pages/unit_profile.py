@@ -9,11 +9,11 @@ from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
 from queries import profile
 from queries.board import unit_profile
 
-TILES_PER_ROW = 4
+TILE_WIDTH = {False: 340, True: 460}  # pixels, by projector mode
 SUBMISSION_COLUMNS = {
     "year": st.column_config.NumberColumn("年度", format="%d"),
     "return_label": "报表",
-    "file_name": st.column_config.TextColumn("文件", width="large"),
+    "file_name": st.column_config.TextColumn("文件", width="medium"),
     "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm"),
     "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD"),
     "submitter": "填报人",
@@ -51,9 +51,10 @@ with ui.guarded("落实情况"):
     st.markdown(f"##### {year}年度落实情况（按单位评价的{len(unit_tiles)}条措施）")
     if not selection.present:
         st.caption("其余措施按全省整体评价，见“总览”。")
-    for start in range(0, len(unit_tiles), TILES_PER_ROW):
-        for column, tile in zip(st.columns(TILES_PER_ROW), unit_tiles[start : start + TILES_PER_ROW], strict=False):
-            with column, st.container(border=True):
+    # Tiles of a fixed width in a wrapping row: four across a wide screen, two on a laptop's.
+    with st.container(horizontal=True, gap="small"):
+        for tile in unit_tiles:
+            with st.container(border=True, width=TILE_WIDTH[selection.present], height="stretch"):
                 st.html(tiles.tile_html(tile, large=selection.present, summary=True))
 
 with ui.guarded("历年状态"):
@@ -86,7 +87,7 @@ if unit.type == "city":
             st.info(f"{unit.name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")
         else:
             st.caption(f"来自{unit.short_name}{year}年度报表的县（区）明细，共{len(counties)}个县（区）。")
-            st.dataframe(counties, hide_index=True, height=tiles.table_height(len(counties)))
+            st.dataframe(counties, hide_index=True, height=tiles.table_height(len(counties)), placeholder="—")
 
 with ui.guarded("报送记录"):
     st.markdown("##### 报送记录")
@@ -100,4 +101,5 @@ with ui.guarded("报送记录"):
             column_order=list(SUBMISSION_COLUMNS),
             column_config=SUBMISSION_COLUMNS,
             height=tiles.table_height(len(submissions)),
+            placeholder="—",
         )

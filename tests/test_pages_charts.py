@@ -169,6 +169,9 @@ def test_projector_mode_draws_large_charts(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, CADRES, year="2024", mode="present")
     sizes = [json.loads(c.proto.spec)["layout"]["title"]["font"]["size"] for c in app.get("plotly_chart")]
     assert sizes == [28, 28]
+    heights = [json.loads(c.proto.spec)["layout"]["height"] for c in app.get("plotly_chart")]
+    assert heights == [675, 675]  # 1.5 × the 450 pixels of a chart on screen
+    assert downloads(app) == []  # the projector shows charts only
     assert '<div class="tile large"' in "".join(h.value for h in app.html)
 
 

@@ -14,7 +14,7 @@ VIEWPORTS = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
 def test_measures_page_shows_the_eighteen_measures_with_the_demo_banner(browser, demo_server, viewport):
     width, height = VIEWPORTS[viewport]
     page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
-    page.goto(demo_server)
+    page.goto(demo_server + "/measures")
     wait_for_app(page)
     page.get_by_text("第18条").first.wait_for(timeout=30_000)
     body = page.inner_text("body")

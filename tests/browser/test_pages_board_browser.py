@@ -29,6 +29,8 @@ def open_page(browser, url: str, viewport: tuple[int, int], ready: str):
     wait_for_app(page)
     page.get_by_text(ready).first.wait_for(timeout=TIMEOUT)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+    # Elements of a previous run may linger while the new run streams in: wait until none is stale.
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT)
     return page
 
 
@@ -56,6 +58,7 @@ def test_overview_shows_the_board(browser, board_server, viewport):
         "86.3分",
     ):
         assert text in body
+    page.locator("[data-testid='stMetric']").nth(3).wait_for(timeout=TIMEOUT)
     assert page.locator("[data-testid='stMetric']").count() == 4
     assert page.get_by_role("button", name="查看解读").count() == 18
     no_error(page)

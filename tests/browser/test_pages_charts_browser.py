@@ -4,6 +4,8 @@ person to look at."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
@@ -101,8 +103,36 @@ def test_unit_profile_for_a_unit_without_a_return(browser, charts_server):
     page = open_page(
         browser, f"{charts_server}/unit?unit=C10&year=2025", VIEWPORTS["1280x720"], "单位画像：商洛市总工会（2025年度）"
     )
-    text = page.inner_text("body")
-    assert "商洛市总工会2025年度尚未报送《市（区）总工会年度报表》。" in text
+    page.get_by_text("商洛市总工会2025年度尚未报送《市（区）总工会年度报表》。").wait_for(timeout=TIMEOUT)
+    page.get_by_text("商洛市总工会2025年度尚未报送，暂无所辖县（区）明细。").wait_for(timeout=TIMEOUT)
+    page.get_by_text("未报送", exact=True).first.wait_for(timeout=TIMEOUT)  # the tiles' key figure
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "charts_unit_not_submitted")
+    whole_page(page, "charts_unit_not_submitted")
+    page.close()
+
+
+def test_funding_page_in_projector_mode(browser, charts_server):
+    page = open_page(
+        browser, f"{charts_server}/funding?year=2024&mode=present", VIEWPORTS["1920x1080"], "经费保障（第4、5、6条）"
+    )
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=TIMEOUT)
+    assert page.locator("[data-testid='stSidebar']").is_hidden()
+    assert page.locator(".tile.large").count() == 3
+    page.get_by_text("2024年省级产业工会会费收缴率（第5条）").wait_for(timeout=TIMEOUT)
+    screenshot(page, "charts_funding_present")
+    whole_page(page, "charts_funding_present")
+    page.close()
+
+
+def test_chart_data_downloads_as_a_chinese_named_csv(browser, charts_server):
+    page = open_page(browser, f"{charts_server}/cadres?year=2021", VIEWPORTS["1920x1080"], "干部队伍（第16、17条）")
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.get_by_role("button", name="下载图表数据（CSV）").first.click()
+    assert download.value.suggested_filename == "第16条_干部培训率_2021年度.csv"
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(
+        "\ufeff年度,单位代码,单位,干部人数（人）,本年参加培训的干部人数（人）,干部培训率（%）".encode()
+    )
+    assert data.decode("utf-8-sig").count("\n") == 9  # the heading and the eight industry unions
     page.close()
