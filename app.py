@@ -9,23 +9,23 @@ st.set_page_config(page_title="十八条落实看板", page_icon=":material/fact
 
 PAGES = {
     "看板": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-        st.Page("pages/measure_detail.py", title="措施详情", icon=":material/search:", url_path="measure"),
-        st.Page("pages/present.py", title="放映模式", icon=":material/slideshow:", url_path="present"),
+        st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/measure_detail.py", title="措施详情", icon=":material/search:", url_path="measure"),
+        st.Page("app_pages/present.py", title="放映模式", icon=":material/slideshow:", url_path="present"),
     ],
     "专题图表": [
-        st.Page("pages/coverage.py", title="组织覆盖", icon=":material/account_tree:"),
-        st.Page("pages/funding.py", title="经费保障", icon=":material/payments:"),
-        st.Page("pages/inspections.py", title="督查结果", icon=":material/fact_check:"),
-        st.Page("pages/cadres.py", title="干部队伍", icon=":material/groups:"),
+        st.Page("app_pages/coverage.py", title="组织覆盖", icon=":material/account_tree:"),
+        st.Page("app_pages/funding.py", title="经费保障", icon=":material/payments:"),
+        st.Page("app_pages/inspections.py", title="督查结果", icon=":material/fact_check:"),
+        st.Page("app_pages/cadres.py", title="干部队伍", icon=":material/groups:"),
     ],
     "单位与报送": [
-        st.Page("pages/unit_profile.py", title="单位画像", icon=":material/apartment:", url_path="unit"),
-        st.Page("pages/tracker.py", title="报送情况", icon=":material/checklist:"),
-        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
+        st.Page("app_pages/unit_profile.py", title="单位画像", icon=":material/apartment:", url_path="unit"),
+        st.Page("app_pages/tracker.py", title="报送情况", icon=":material/checklist:"),
+        st.Page("app_pages/upload.py", title="数据上传", icon=":material/upload_file:"),
     ],
     "参考": [
-        st.Page("pages/measures.py", title="十八条原文", icon=":material/menu_book:"),
+        st.Page("app_pages/measures.py", title="十八条原文", icon=":material/menu_book:"),
     ],
 }
 
@@ -35,6 +35,9 @@ with ui.guarded("看板"):
     book = ui.status_book()
     selection = filters.year_selector(book.years, book.registry)
     theme_css.inject(present=selection.present)
+    st.caption(
+        "**十八条落实看板**　陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
+    )
     summary = ui.warehouse_summary()
     ui.demo_banner(summary, compact=selection.present)
     ui.freshness(summary, selection.year, compact=selection.present)

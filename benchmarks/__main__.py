@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures (also written to artifacts/bench.json).
 
-    python -m benchmarks            all
-    python -m benchmarks ingest     one section (ingest, status, pages)
+python -m benchmarks            all
+python -m benchmarks ingest     one section (ingest, status, pages)
 """
 
 import sys

@@ -49,6 +49,8 @@ def run() -> dict:
         "overhead_ratio": round(ingest_s / read_s, 2),
     }
     record("ingest", figures)
-    print(f"装载基准：{figures['files']} 个演示文件，完整装载 {figures['ingest_s']} 秒（{figures['files_per_s']} 个/秒）；"
-          f"仅用 calamine 读取 {figures['calamine_read_s']} 秒；开销比 {figures['overhead_ratio']}×（目标 < 3×）")
+    print(
+        f"装载基准：{figures['files']} 个演示文件，完整装载 {figures['ingest_s']} 秒（{figures['files_per_s']} 个/秒）；"
+        f"仅用 calamine 读取 {figures['calamine_read_s']} 秒；开销比 {figures['overhead_ratio']}×（目标 < 3×）"
+    )
     return figures

@@ -11,16 +11,16 @@ from pathlib import Path
 from benchmarks.common import REPO_ROOT, median, record
 
 PAGES = {
-    "总览": ("pages/overview.py", "/", "[data-testid='stMetric']"),
-    "措施详情": ("pages/measure_detail.py", "/measure?m=5", ".js-plotly-plot"),
-    "组织覆盖": ("pages/coverage.py", "/coverage", ".js-plotly-plot"),
-    "经费保障": ("pages/funding.py", "/funding", ".js-plotly-plot"),
-    "督查结果": ("pages/inspections.py", "/inspections", ".js-plotly-plot"),
-    "干部队伍": ("pages/cadres.py", "/cadres", ".js-plotly-plot"),
-    "单位画像": ("pages/unit_profile.py", "/unit?unit=C07", "[data-testid='stDataFrame']"),
-    "报送情况": ("pages/tracker.py", "/tracker", "[data-testid='stDataFrame']"),
-    "数据上传": ("pages/upload.py", "/upload", "[data-testid='stFileUploader']"),
-    "十八条原文": ("pages/measures.py", "/measures", "text=第18条"),
+    "总览": ("app_pages/overview.py", "/", "[data-testid='stMetric']"),
+    "措施详情": ("app_pages/measure_detail.py", "/measure?m=5", ".js-plotly-plot"),
+    "组织覆盖": ("app_pages/coverage.py", "/coverage", ".js-plotly-plot"),
+    "经费保障": ("app_pages/funding.py", "/funding", ".js-plotly-plot"),
+    "督查结果": ("app_pages/inspections.py", "/inspections", ".js-plotly-plot"),
+    "干部队伍": ("app_pages/cadres.py", "/cadres", ".js-plotly-plot"),
+    "单位画像": ("app_pages/unit_profile.py", "/unit?unit=C07", "[data-testid='stDataFrame']"),
+    "报送情况": ("app_pages/tracker.py", "/tracker", "[data-testid='stDataFrame']"),
+    "数据上传": ("app_pages/upload.py", "/upload", "[data-testid='stFileUploader']"),
+    "十八条原文": ("app_pages/measures.py", "/measures", "text=第18条"),
 }
 BARE_PAGE = 'import streamlit as st\nst.write("十八条")\n'
 
@@ -91,9 +91,22 @@ def _start_bare(folder: Path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, process)
@@ -123,8 +136,12 @@ def run() -> dict:
     }
     record("pages", figures)
     floor_server, floor_browser = server_side["空白页（基准）"], browser["空白页（基准）"]
-    print(f"页面基准（服务端 AppTest 热运行中位数；Chromium 打开到首个图表的中位数）；空白页基准：{floor_server * 1000:.0f} 毫秒 / {floor_browser:.2f} 秒")
+    print(
+        f"页面基准（服务端 AppTest 热运行中位数；Chromium 打开到首个图表的中位数）；空白页基准：{floor_server * 1000:.0f} 毫秒 / {floor_browser:.2f} 秒"
+    )
     for name in PAGES:
-        print(f"  {name}：服务端 {server_side[name] * 1000:.0f} 毫秒（{server_side[name] / floor_server:.0f}× 基准），"
-              f"浏览器 {browser[name]:.2f} 秒（{browser[name] / floor_browser:.1f}× 基准）")
+        print(
+            f"  {name}：服务端 {server_side[name] * 1000:.0f} 毫秒（{server_side[name] / floor_server:.0f}× 基准），"
+            f"浏览器 {browser[name]:.2f} 秒（{browser[name] / floor_browser:.1f}× 基准）"
+        )
     return figures

@@ -21,8 +21,10 @@ def _time_book(warehouse: Path, unit_copies: int) -> tuple[float, int, int]:
     con = open_reader(warehouse)
     values = con.execute("select count(*) from raw_values").fetchone()[0]
     book_holder: list[StatusBook] = []
-    seconds, _ = best_of(lambda: book_holder.append(StatusBook.from_warehouse(con, registry=registry)),
-                         repeat=3 if values < 100_000 else 1)
+    seconds, _ = best_of(
+        lambda: book_holder.append(StatusBook.from_warehouse(con, registry=registry)),
+        repeat=3 if values < 100_000 else 1,
+    )
     rows = sum(1 + len(r.units) for r in book_holder[-1].results.values())
     con.close()
     return seconds, values, rows
@@ -41,10 +43,12 @@ def run() -> dict:
             seconds, values, rows = _time_book(warehouse, unit_copies)
             key = f"{unit_copies}x{year_copies}"
             figures[key] = {"values": values, "status_rows": rows, "seconds": round(seconds, 2)}
-            print(f"状态基准：单位×{unit_copies}、年份×{year_copies}：{values:,} 个数值，"
-                  f"{rows:,} 条状态，全部评判用时 {seconds:.2f} 秒")
+            print(
+                f"状态基准：单位×{unit_copies}、年份×{year_copies}：{values:,} 个数值，"
+                f"{rows:,} 条状态，全部评判用时 {seconds:.2f} 秒"
+            )
     base = figures["1x1"]
-    for key, item in figures.items():
+    for item in figures.values():
         item["time_ratio_vs_demo"] = round(item["seconds"] / base["seconds"], 1)
         item["size_ratio_vs_demo"] = round(item["values"] / base["values"], 1)
     record("status", figures)

@@ -32,11 +32,16 @@ def synthetic_registry(unit_copies: int) -> Registry:
         for unit in base.units:
             if unit.type == "province":
                 continue
-            units.append(Unit(
-                code=copy_code(unit.code, replica), name=unit.name + suffix, short_name=unit.short_name + suffix,
-                type=unit.type, parent=copy_code(unit.parent, replica) if unit.parent else None,
-                aliases=tuple(a + suffix for a in unit.aliases) if replica else unit.aliases,
-            ))
+            units.append(
+                Unit(
+                    code=copy_code(unit.code, replica),
+                    name=unit.name + suffix,
+                    short_name=unit.short_name + suffix,
+                    type=unit.type,
+                    parent=copy_code(unit.parent, replica) if unit.parent else None,
+                    aliases=tuple(a + suffix for a in unit.aliases) if replica else unit.aliases,
+                )
+            )
     return Registry(units, source="synthetic")
 
 

@@ -30,7 +30,7 @@ from dashboard.theme_css import status_class
 from pipeline.status.model import Laggard, MeasureStatus
 from queries.board import Tile
 
-DETAIL_PAGE = "pages/measure_detail.py"
+DETAIL_PAGE = "app_pages/measure_detail.py"
 EMPTY_WAREHOUSE = (
     "数据仓库中还没有报表，暂无可显示的落实情况。加载数据的方法：在“数据上传”页上传各单位的年度报表（Excel）；"
     "或由管理员在服务器上运行 `python -m pipeline ingest 报表所在文件夹` 批量导入；"

@@ -46,8 +46,11 @@ def _year(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description="十八条落实看板：报表装载与核对工具",
-                                     epilog="退出码：0 成功；1 有文件被退回；2 命令用法错误；3 内部错误")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="十八条落实看板：报表装载与核对工具",
+        epilog="退出码：0 成功；1 有文件被退回；2 命令用法错误；3 内部错误",
+    )
     parser.add_argument("--warehouse", type=Path, help="数据仓库文件（默认 data/warehouse.duckdb）")
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
@@ -101,8 +104,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("没有找到 Excel 文件（.xlsx / .xlsm / .xls）。", file=sys.stderr)
         return EXIT_USAGE
     progress = cli_output.Progress(len(files), enabled=not (args.json or args.quiet))
-    results = ingest_paths(files, warehouse=args.warehouse, raw_dir=args.raw_dir, expected_year=args.year,
-                           on_result=progress.advance)
+    results = ingest_paths(
+        files, warehouse=args.warehouse, raw_dir=args.raw_dir, expected_year=args.year, on_result=progress.advance
+    )
     progress.close()
     if args.json:
         print(issues_to_json([r.as_dict() for r in results]))
@@ -141,8 +145,9 @@ def cmd_submissions(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             unit_code = resolution.unit.code
     con = open_reader(args.warehouse)
-    rows = list_submissions(con, year=args.year, unit_code=unit_code, return_code=args.return_type,
-                            current_only=args.current)
+    rows = list_submissions(
+        con, year=args.year, unit_code=unit_code, return_code=args.return_type, current_only=args.current
+    )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:
@@ -202,9 +207,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": cmd_ingest, "check": cmd_check, "submissions": cmd_submissions,
-            "errors": cmd_errors, "template": cmd_template,
-            "status": cmd_status}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "check": cmd_check,
+    "submissions": cmd_submissions,
+    "errors": cmd_errors,
+    "template": cmd_template,
+    "status": cmd_status,
+}
 
 
 LOG_PATH = Path(__file__).resolve().parent.parent / "data" / "logs" / "pipeline.log"
@@ -213,8 +223,12 @@ LOG_PATH = Path(__file__).resolve().parent.parent / "data" / "logs" / "pipeline.
 def _log_to_file() -> None:
     """Tracebacks go to a log file an operator can read, never to the analyst's terminal."""
     LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=LOG_PATH, level=logging.INFO, encoding="utf-8",
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        filename=LOG_PATH,
+        level=logging.INFO,
+        encoding="utf-8",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

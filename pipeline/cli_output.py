@@ -17,8 +17,14 @@ class Progress:
     """A progress bar on stderr, so stdout stays clean for the results."""
 
     def __init__(self, total: int, *, enabled: bool) -> None:
-        self._bar = tqdm(total=total, unit="个文件", file=sys.stderr, disable=not enabled, leave=False,
-                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}]")
+        self._bar = tqdm(
+            total=total,
+            unit="个文件",
+            file=sys.stderr,
+            disable=not enabled,
+            leave=False,
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}]",
+        )
 
     def advance(self, result: FileResult) -> None:
         self._bar.set_description(result.file_name[:30])
@@ -43,8 +49,14 @@ def summary_line(results: Sequence[FileResult], *, checked_only: bool = False) -
 
 
 SUBMISSION_COLUMNS = [
-    ("submission_id", "编号"), ("year", "年度"), ("return_code", "报表"), ("unit", "填报单位"),
-    ("status", "结果"), ("is_current", "当前版本"), ("received_at", "接收时间"), ("file_name", "文件"),
+    ("submission_id", "编号"),
+    ("year", "年度"),
+    ("return_code", "报表"),
+    ("unit", "填报单位"),
+    ("status", "结果"),
+    ("is_current", "当前版本"),
+    ("received_at", "接收时间"),
+    ("file_name", "文件"),
 ]
 
 
@@ -57,7 +69,10 @@ def submissions_table(rows: Sequence[dict], registry: Registry) -> str:
         unit = registry.get(row["unit_code"]).name if row.get("unit_code") in registry else "（无法识别）"
         current = "是" if row.get("is_current") else ("被替代" if row.get("superseded_by") else "否")
         cells = {
-            **row, "unit": unit, "status": status_words.get(row["status"], row["status"]), "is_current": current,
+            **row,
+            "unit": unit,
+            "status": status_words.get(row["status"], row["status"]),
+            "is_current": current,
             "received_at": f"{row['received_at']:%Y-%m-%d %H:%M}" if row.get("received_at") else "",
         }
         lines.append("\t".join("" if cells.get(key) is None else str(cells[key]) for key, _ in SUBMISSION_COLUMNS))

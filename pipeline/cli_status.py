@@ -18,7 +18,9 @@ def board_text(board: Board, *, demo: bool) -> str:
         lines.append(f"{chapter.number}、{chapter.heading}")
         for tile in tiles:
             trend = f"（{tile.trend}）" if tile.trend else ""
-            lines.append(f"  {tile.measure.number:>2}. {tile.measure.short_name}　【{tile.status}】{tile.metric_text}{trend}")
+            lines.append(
+                f"  {tile.measure.number:>2}. {tile.measure.short_name}　【{tile.status}】{tile.metric_text}{trend}"
+            )
             lines.append(f"      {tile.summary}")
             if tile.note:
                 lines.append(f"      注：{tile.note}")
@@ -27,8 +29,11 @@ def board_text(board: Board, *, demo: bool) -> str:
 
 def detail_text(detail: MeasureDetail, *, demo: bool) -> str:
     measure, overall = detail.measure, detail.overall
-    lines = [f"第{measure.number}条　{measure.short_name}（{detail.year}年度）" + ("（演示数据）" if demo else ""),
-             f"原文：{measure.text}", ""]
+    lines = [
+        f"第{measure.number}条　{measure.short_name}（{detail.year}年度）" + ("（演示数据）" if demo else ""),
+        f"原文：{measure.text}",
+        "",
+    ]
     if overall is None:
         lines.append("本年度暂无数据。")
         return "\n".join(lines)

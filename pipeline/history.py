@@ -17,9 +17,17 @@ order by year nulls last, return_code nulls last, unit_code nulls last, received
 """
 
 
-def list_submissions(con: duckdb.DuckDBPyConnection, *, year: int | None = None, unit_code: str | None = None,
-                     return_code: str | None = None, current_only: bool = False) -> list[dict]:
-    cursor = con.execute(SUBMISSIONS_SQL, {"year": year, "unit_code": unit_code, "return_code": return_code,
-                                           "current_only": current_only})
+def list_submissions(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    year: int | None = None,
+    unit_code: str | None = None,
+    return_code: str | None = None,
+    current_only: bool = False,
+) -> list[dict]:
+    cursor = con.execute(
+        SUBMISSIONS_SQL,
+        {"year": year, "unit_code": unit_code, "return_code": return_code, "current_only": current_only},
+    )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

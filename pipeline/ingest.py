@@ -56,17 +56,31 @@ class FileResult:
 
     def as_dict(self) -> dict:
         return {
-            "file": self.file_name, "sha256": self.sha256, "status": self.status, "message": self.message,
-            "unit_code": self.unit_code, "return_code": self.return_code, "year": self.year,
-            "submission_id": self.submission_id, "superseded_id": self.superseded_id,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "status": self.status,
+            "message": self.message,
+            "unit_code": self.unit_code,
+            "return_code": self.return_code,
+            "year": self.year,
+            "submission_id": self.submission_id,
+            "superseded_id": self.superseded_id,
             "issues": [i.as_dict() for i in self.issues],
         }
 
 
-def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, received_at: datetime,
-                 catalog: Catalog | None = None, registry: Registry | None = None,
-                 raw_dir: Path = DEFAULT_RAW_DIR, expected_year: int | None = None,
-                 today: date | None = None) -> FileResult:
+def ingest_bytes(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    file_name: str,
+    *,
+    received_at: datetime,
+    catalog: Catalog | None = None,
+    registry: Registry | None = None,
+    raw_dir: Path = DEFAULT_RAW_DIR,
+    expected_year: int | None = None,
+    today: date | None = None,
+) -> FileResult:
     """Archive, check and load one file into the open writer connection."""
     catalog = catalog or load_catalog()
     registry = registry or load_registry()
@@ -78,29 +92,55 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
         # The same bytes again change nothing; a file rejected before is still rejected, with its errors,
         # so a submitter who resends an unfixed file is not told "unchanged" and left guessing.
         status = "rejected" if status == "rejected" else "unchanged"
-        return FileResult(file_name, sha256, status, previous.message, tuple(i.__class__(**{**i.as_dict(), "file": file_name}) for i in issues),
-                          submission_id=previous.submission_id)
+        return FileResult(
+            file_name,
+            sha256,
+            status,
+            previous.message,
+            tuple(i.__class__(**{**i.as_dict(), "file": file_name}) for i in issues),
+            submission_id=previous.submission_id,
+        )
     try:
         workbook = read_workbook(data, file_name)
         located = locate_return(workbook, catalog)
     except RejectedFile as rejected:
-        outcome = record_rejected_file(con, file_name=file_name, sha256=sha256, issues=rejected.issues,
-                                       received_at=received_at, raw_path=str(raw_path or ""))
-        return FileResult(file_name, sha256, "rejected", outcome.message, tuple(rejected.issues),
-                          submission_id=outcome.submission_id)
+        outcome = record_rejected_file(
+            con,
+            file_name=file_name,
+            sha256=sha256,
+            issues=rejected.issues,
+            received_at=received_at,
+            raw_path=str(raw_path or ""),
+        )
+        return FileResult(
+            file_name, sha256, "rejected", outcome.message, tuple(rejected.issues), submission_id=outcome.submission_id
+        )
     validated = validate_return(workbook, located, catalog, registry, expected_year=expected_year, today=today)
     outcome = load_validated(con, validated, received_at=received_at, raw_path=str(raw_path))
     return FileResult(
-        file_name, sha256, outcome.status, outcome.message, validated.issues, validated.unit_code,
-        validated.return_code, validated.year, outcome.submission_id, outcome.superseded_id,
+        file_name,
+        sha256,
+        outcome.status,
+        outcome.message,
+        validated.issues,
+        validated.unit_code,
+        validated.return_code,
+        validated.year,
+        outcome.submission_id,
+        outcome.superseded_id,
     )
 
 
 def _unexpected_failure(file_name: str, data: bytes) -> FileResult:
     """A bug must not take a batch down or reach the user as a traceback: log it, reject the file."""
     log.exception("处理文件 %s 时发生内部错误", file_name)
-    issue = Issue(ERROR, "internal_error", "处理该文件时发生内部错误，文件未装入数据仓库",
-                  "请把该文件发给系统管理员排查；其他文件不受影响", file=file_name)
+    issue = Issue(
+        ERROR,
+        "internal_error",
+        "处理该文件时发生内部错误，文件未装入数据仓库",
+        "请把该文件发给系统管理员排查；其他文件不受影响",
+        file=file_name,
+    )
     return FileResult(file_name, hashlib.sha256(data).hexdigest(), "rejected", "内部错误，文件未装入", (issue,))
 
 
@@ -110,10 +150,13 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in EXCEL_SUFFIXES and not p.name.startswith(("~$", "."))
-            ))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in EXCEL_SUFFIXES and not p.name.startswith(("~$", "."))
+                )
+            )
         else:
             found.append(path)
     return found
@@ -124,9 +167,15 @@ def received_time(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
 
 
-def ingest_paths(paths: Iterable[Path], *, warehouse: Path | None = None, raw_dir: Path = DEFAULT_RAW_DIR,
-                 expected_year: int | None = None, today: date | None = None,
-                 on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+def ingest_paths(
+    paths: Iterable[Path],
+    *,
+    warehouse: Path | None = None,
+    raw_dir: Path = DEFAULT_RAW_DIR,
+    expected_year: int | None = None,
+    today: date | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
     """Ingest files and folders in one writer cycle; each file still loads in its own transaction."""
     files = collect_files(paths)
     catalog, registry = load_catalog(), load_registry()
@@ -135,8 +184,17 @@ def ingest_paths(paths: Iterable[Path], *, warehouse: Path | None = None, raw_di
         for path in files:
             data = path.read_bytes()
             try:
-                result = ingest_bytes(con, data, path.name, received_at=received_time(path), catalog=catalog,
-                                      registry=registry, raw_dir=raw_dir, expected_year=expected_year, today=today)
+                result = ingest_bytes(
+                    con,
+                    data,
+                    path.name,
+                    received_at=received_time(path),
+                    catalog=catalog,
+                    registry=registry,
+                    raw_dir=raw_dir,
+                    expected_year=expected_year,
+                    today=today,
+                )
             except Exception:  # noqa: BLE001 - one bad file must not stop the batch
                 result = _unexpected_failure(path.name, data)
             results.append(result)
@@ -145,8 +203,15 @@ def ingest_paths(paths: Iterable[Path], *, warehouse: Path | None = None, raw_di
     return results
 
 
-def check_bytes(data: bytes, file_name: str, *, catalog: Catalog, registry: Registry,
-                expected_year: int | None = None, today: date | None = None) -> FileResult:
+def check_bytes(
+    data: bytes,
+    file_name: str,
+    *,
+    catalog: Catalog,
+    registry: Registry,
+    expected_year: int | None = None,
+    today: date | None = None,
+) -> FileResult:
     """Everything ingest does except archiving and loading: what would happen to this file."""
     sha256 = hashlib.sha256(data).hexdigest()
     try:
@@ -157,26 +222,43 @@ def check_bytes(data: bytes, file_name: str, *, catalog: Catalog, registry: Regi
     validated = validate_return(workbook, located, catalog, registry, expected_year=expected_year, today=today)
     status = validated.status
     messages = {"rejected": "校验未通过", "accepted_with_warnings": "校验通过（有提示）", "accepted": "校验通过"}
-    return FileResult(file_name, sha256, status, messages[status], validated.issues, validated.unit_code,
-                      validated.return_code, validated.year)
+    return FileResult(
+        file_name,
+        sha256,
+        status,
+        messages[status],
+        validated.issues,
+        validated.unit_code,
+        validated.return_code,
+        validated.year,
+    )
 
 
-def check_paths(paths: Iterable[Path], *, expected_year: int | None = None,
-                today: date | None = None) -> list[FileResult]:
+def check_paths(
+    paths: Iterable[Path], *, expected_year: int | None = None, today: date | None = None
+) -> list[FileResult]:
     catalog, registry = load_catalog(), load_registry()
     results = []
     for path in collect_files(paths):
         data = path.read_bytes()
         try:
-            results.append(check_bytes(data, path.name, catalog=catalog, registry=registry,
-                                       expected_year=expected_year, today=today))
+            results.append(
+                check_bytes(
+                    data, path.name, catalog=catalog, registry=registry, expected_year=expected_year, today=today
+                )
+            )
         except Exception:  # noqa: BLE001 - one bad file must not stop the batch
             results.append(_unexpected_failure(path.name, data))
     return results
 
 
-def ingest_uploads(files: Iterable[tuple[str, bytes]], *, warehouse: Path | None = None,
-                   raw_dir: Path = DEFAULT_RAW_DIR, expected_year: int | None = None) -> list[FileResult]:
+def ingest_uploads(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    warehouse: Path | None = None,
+    raw_dir: Path = DEFAULT_RAW_DIR,
+    expected_year: int | None = None,
+) -> list[FileResult]:
     """The upload page's entry point: (name, bytes) pairs received now."""
     catalog, registry = load_catalog(), load_registry()
     results: list[FileResult] = []
@@ -184,8 +266,18 @@ def ingest_uploads(files: Iterable[tuple[str, bytes]], *, warehouse: Path | None
     with writer(warehouse) as con:
         for name, data in files:
             try:
-                results.append(ingest_bytes(con, data, name, received_at=now, catalog=catalog, registry=registry,
-                                            raw_dir=raw_dir, expected_year=expected_year))
+                results.append(
+                    ingest_bytes(
+                        con,
+                        data,
+                        name,
+                        received_at=now,
+                        catalog=catalog,
+                        registry=registry,
+                        raw_dir=raw_dir,
+                        expected_year=expected_year,
+                    )
+                )
             except Exception:  # noqa: BLE001 - one bad file must not stop the batch
                 results.append(_unexpected_failure(name, data))
     return results

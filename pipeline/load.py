@@ -280,6 +280,8 @@ def recorded_issues(con: duckdb.DuckDBPyConnection, submission_id: int) -> tuple
         "WHERE submission_id = $id ORDER BY seq",
         {"id": submission_id},
     ).fetchall()
-    issues = tuple(Issue(severity, code, message, fix, file_name, sheet, cell, value)
-                   for severity, code, message, fix, sheet, cell, value in rows)
+    issues = tuple(
+        Issue(severity, code, message, fix, file_name, sheet, cell, value)
+        for severity, code, message, fix, sheet, cell, value in rows
+    )
     return status, issues

@@ -45,9 +45,7 @@ _PARENT_TYPE = {
 }
 
 _REQUIRED_TEXT_FIELDS = ("code", "name", "short_name", "type")
-_BRACKETS = str.maketrans(
-    {"【": "(", "〔": "(", "[": "(", "】": ")", "〕": ")", "]": ")"}
-)
+_BRACKETS = str.maketrans({"【": "(", "〔": "(", "[": "(", "】": ")", "〕": ")", "]": ")"})
 # Seal marks that filers append to their unit name; they carry no identity.
 _TRAILING_MARKS = ("(盖章)", "(公章)", "(章)", "盖章", "公章")
 _PROVINCE_PREFIXES = ("陕西省", "陕西")
@@ -164,11 +162,7 @@ class Registry:
         self._check_single_province()
         self._by_key = self._index_keys()
         self._by_name = {unit.name: unit.code for unit in self.units}
-        self._by_alias = {
-            alias: unit.code
-            for unit in self.units
-            for alias in (unit.short_name, *unit.aliases)
-        }
+        self._by_alias = {alias: unit.code for unit in self.units for alias in (unit.short_name, *unit.aliases)}
 
     # -- validation ------------------------------------------------------------
 
@@ -187,18 +181,14 @@ class Registry:
         for unit in self.units:
             if unit.type not in _PARENT_TYPE:
                 allowed = "、".join(UNIT_TYPES)
-                raise self._fail(
-                    f"单位{unit.label()}的类型 {unit.type} 无法识别，应为 {allowed} 之一"
-                )
+                raise self._fail(f"单位{unit.label()}的类型 {unit.type} 无法识别，应为 {allowed} 之一")
             self._check_parent(unit)
 
     def _check_parent(self, unit: Unit) -> None:
         expected = _PARENT_TYPE[unit.type]
         if expected is None:
             if unit.parent is not None:
-                raise self._fail(
-                    f"省级单位{unit.label()}不应有上级单位，但填写了 {unit.parent}"
-                )
+                raise self._fail(f"省级单位{unit.label()}不应有上级单位，但填写了 {unit.parent}")
             return
         if unit.parent is None:
             raise self._fail(f"单位{unit.label()}缺少上级单位（parent）")
@@ -214,9 +204,7 @@ class Registry:
     def _check_single_province(self) -> None:
         count = sum(1 for unit in self.units if unit.type == "province")
         if count != 1:
-            raise self._fail(
-                f"必须有且只有一个省级单位（type: province），实际有 {count} 个"
-            )
+            raise self._fail(f"必须有且只有一个省级单位（type: province），实际有 {count} 个")
 
     def _index_keys(self) -> dict[str, str]:
         """Map every normalised name, short name and alias to its unit code."""
@@ -225,18 +213,14 @@ class Registry:
             for spelling in (unit.name, unit.short_name, *unit.aliases):
                 key = normalise_name(spelling)
                 if not key:
-                    raise self._fail(
-                        f"单位{unit.label()}的别名“{spelling}”规范化后为空"
-                    )
+                    raise self._fail(f"单位{unit.label()}的别名“{spelling}”规范化后为空")
                 owner = by_key.setdefault(key, unit.code)
                 if owner != unit.code:
                     raise self._fail(self._collision_detail(spelling, key, owner, unit))
         return by_key
 
     def _collision_detail(self, spelling: str, key: str, owner: str, unit: Unit) -> str:
-        shown = (
-            f"“{spelling}”" if spelling == key else f"“{spelling}”（规范化后为“{key}”）"
-        )
+        shown = f"“{spelling}”" if spelling == key else f"“{spelling}”（规范化后为“{key}”）"
         return f"别名{shown}同时指向{self._by_code[owner].label()}和{unit.label()}"
 
     # -- lookups -----------------------------------------------------------------
@@ -256,9 +240,7 @@ class Registry:
 
     def of_type(self, unit_type: str) -> tuple[Unit, ...]:
         if unit_type not in _PARENT_TYPE:
-            raise ValueError(
-                f"单位类型 {unit_type} 无法识别，应为 {'、'.join(UNIT_TYPES)} 之一"
-            )
+            raise ValueError(f"单位类型 {unit_type} 无法识别，应为 {'、'.join(UNIT_TYPES)} 之一")
         return tuple(unit for unit in self.units if unit.type == unit_type)
 
     def province(self) -> Unit:
@@ -278,9 +260,7 @@ class Registry:
 
     # -- resolution ----------------------------------------------------------------
 
-    def resolve(
-        self, text: str, *, types: set[str] | None = None, parent: str | None = None
-    ) -> Resolution:
+    def resolve(self, text: str, *, types: set[str] | None = None, parent: str | None = None) -> Resolution:
         """Identify the unit a return names; only certain matches resolve."""
         pool = self._pool(types, parent)
         for index, matched_by in ((self._by_name, "exact"), (self._by_alias, "alias")):
@@ -302,8 +282,7 @@ class Registry:
         return frozenset(
             unit.code
             for unit in self.units
-            if (types is None or unit.type in types)
-            and (parent is None or unit.parent == parent)
+            if (types is None or unit.type in types) and (parent is None or unit.parent == parent)
         )
 
     @staticmethod
@@ -314,9 +293,7 @@ class Registry:
         unprefixed = _without_province_prefix(key)
         return (key,) if unprefixed is None else (key, unprefixed)
 
-    def _match_normalised(
-        self, keys: Iterable[str], pool: frozenset[str]
-    ) -> str | None:
+    def _match_normalised(self, keys: Iterable[str], pool: frozenset[str]) -> str | None:
         for key in keys:
             code = self._by_key.get(key)
             if code in pool:
@@ -339,9 +316,7 @@ class Registry:
                 return code
         return None
 
-    def _candidates(
-        self, keys: Sequence[str], pool: frozenset[str]
-    ) -> tuple[tuple[Unit, float], ...]:
+    def _candidates(self, keys: Sequence[str], pool: frozenset[str]) -> tuple[tuple[Unit, float], ...]:
         choices = [(key, code) for key, code in self._by_key.items() if code in pool]
         best: dict[str, float] = {}
         for query in keys:
@@ -357,9 +332,7 @@ class Registry:
                 best[code] = max(best.get(code, 0.0), round(score, 1))
         order = {unit.code: position for position, unit in enumerate(self.units)}
         ranked = sorted(best.items(), key=lambda item: (-item[1], order[item[0]]))
-        return tuple(
-            (self._by_code[code], score) for code, score in ranked[:MAX_CANDIDATES]
-        )
+        return tuple((self._by_code[code], score) for code, score in ranked[:MAX_CANDIDATES])
 
 
 # -- loading -------------------------------------------------------------------------
@@ -370,10 +343,7 @@ def load_registry(path: Path | None = None) -> Registry:
     path = DEFAULT_REGISTRY_PATH if path is None else Path(path)
     source = _display_path(path)
     entries = _read_entries(path, source)
-    units = [
-        _parse_unit(entry, position, source)
-        for position, entry in enumerate(entries, 1)
-    ]
+    units = [_parse_unit(entry, position, source) for position, entry in enumerate(entries, 1)]
     return Registry(units, source=source)
 
 
@@ -389,9 +359,7 @@ def _read_entries(path: Path, source: str) -> list[Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行附近" if mark is not None else ""
-        raise RegistryError(
-            f"单位登记表 {source} 不是有效的 YAML：{where}格式错误"
-        ) from exc
+        raise RegistryError(f"单位登记表 {source} 不是有效的 YAML：{where}格式错误") from exc
     units = document.get("units") if isinstance(document, Mapping) else None
     if not isinstance(units, list):
         raise RegistryError(f"单位登记表 {source}：顶层应为包含 units 列表的映射")
@@ -400,23 +368,13 @@ def _read_entries(path: Path, source: str) -> list[Any]:
 
 def _parse_unit(entry: Any, position: int, source: str) -> Unit:
     if not isinstance(entry, Mapping):
-        raise RegistryError(
-            f"单位登记表 {source}：第 {position} 个条目不是映射（code、name 等字段）"
-        )
+        raise RegistryError(f"单位登记表 {source}：第 {position} 个条目不是映射（code、name 等字段）")
     code = entry.get("code")
-    who = (
-        f"单位 {code}"
-        if isinstance(code, str) and code.strip()
-        else f"第 {position} 个条目"
-    )
-    fields = {
-        name: _text_field(entry, name, who, source) for name in _REQUIRED_TEXT_FIELDS
-    }
+    who = f"单位 {code}" if isinstance(code, str) and code.strip() else f"第 {position} 个条目"
+    fields = {name: _text_field(entry, name, who, source) for name in _REQUIRED_TEXT_FIELDS}
     parent = entry.get("parent")
     if parent is not None and not _is_text(parent):
-        raise RegistryError(
-            f"单位登记表 {source}：{who} 的字段 parent 应为单位代码或 null"
-        )
+        raise RegistryError(f"单位登记表 {source}：{who} 的字段 parent 应为单位代码或 null")
     return Unit(
         code=fields["code"],
         name=fields["name"],
@@ -434,9 +392,7 @@ def _is_text(value: Any) -> bool:
 def _text_field(entry: Mapping[str, Any], name: str, who: str, source: str) -> str:
     value = entry.get(name)
     if not _is_text(value):
-        raise RegistryError(
-            f"单位登记表 {source}：{who} 缺少字段 {name}，或该字段不是非空文本"
-        )
+        raise RegistryError(f"单位登记表 {source}：{who} 缺少字段 {name}，或该字段不是非空文本")
     return value.strip()
 
 
@@ -445,7 +401,5 @@ def _aliases(entry: Mapping[str, Any], who: str, source: str) -> tuple[str, ...]
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(_is_text(alias) for alias in raw):
-        raise RegistryError(
-            f"单位登记表 {source}：{who} 的字段 aliases 应为非空文本的列表"
-        )
+        raise RegistryError(f"单位登记表 {source}：{who} 的字段 aliases 应为非空文本的列表")
     return tuple(alias.strip() for alias in raw)

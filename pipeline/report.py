@@ -26,8 +26,16 @@ from python_calamine import CalamineWorkbook
 from pipeline.issues import Issue
 
 __all__ = [
-    "ERROR_FILL_RGB", "ISSUE_LIST_SHEET", "LIST_HEADER_ROW", "STATUS_TEXT", "WARNING_FILL_RGB",
-    "annotate_workbook", "annotated_filename", "format_terminal", "issues_to_json", "sort_issues",
+    "ERROR_FILL_RGB",
+    "ISSUE_LIST_SHEET",
+    "LIST_HEADER_ROW",
+    "STATUS_TEXT",
+    "WARNING_FILL_RGB",
+    "annotate_workbook",
+    "annotated_filename",
+    "format_terminal",
+    "issues_to_json",
+    "sort_issues",
 ]
 
 STATUS_TEXT = {
@@ -43,7 +51,15 @@ COMMENT_AUTHOR = "十八条落实看板"
 ERROR_FILL_RGB = "FFFFC7CE"
 WARNING_FILL_RGB = "FFFFEB9C"
 LIST_HEADER_ROW = 3  # title in row 1, a how-to line in row 2, the table header in row 3
-LIST_COLUMNS = (("序号", 6), ("级别", 8), ("工作表", 18), ("单元格", 10), ("填写的内容", 24), ("问题", 50), ("修改方法", 50))
+LIST_COLUMNS = (
+    ("序号", 6),
+    ("级别", 8),
+    ("工作表", 18),
+    ("单元格", 10),
+    ("填写的内容", 24),
+    ("问题", 50),
+    ("修改方法", 50),
+)
 # A rejected file may be a zip bomb; do not let openpyxl inflate more than this just to annotate it.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 
@@ -52,6 +68,7 @@ _ANSI = {"error": "\033[31m", "warning": "\033[33m", "bold": "\033[1m", "reset":
 
 
 # -- ordering -------------------------------------------------------------------------------------------------------
+
 
 def _cell_position(cell: str) -> tuple[int, int] | None:
     """(row, column) of an A1 reference (the first cell of a range), or None when it is not one."""
@@ -83,8 +100,10 @@ def _counts(issues: Sequence[Issue]) -> tuple[int, int]:
 
 # -- terminal and JSON ----------------------------------------------------------------------------------------------
 
+
 def format_terminal(file_name: str, status: str, issues: Sequence[Issue], *, color: bool = False) -> str:
     """A block for the console: the file and its outcome, then one line per issue."""
+
     def paint(text: str, style: str) -> str:
         return f"{_ANSI[style]}{text}{_ANSI['reset']}" if color else text
 
@@ -106,18 +125,21 @@ def issues_to_json(results: Sequence[dict]) -> str:
     out = []
     for result in results:
         issues = [i if isinstance(i, Issue) else Issue(**i) for i in result.get("issues", ())]
-        out.append({
-            "file": result.get("file"),
-            "status": result.get("status"),
-            "unit_code": result.get("unit_code"),
-            "year": result.get("year"),
-            "return_code": result.get("return_code"),
-            "issues": [i.as_dict() for i in sort_issues(issues)],
-        })
+        out.append(
+            {
+                "file": result.get("file"),
+                "status": result.get("status"),
+                "unit_code": result.get("unit_code"),
+                "year": result.get("year"),
+                "return_code": result.get("return_code"),
+                "issues": [i.as_dict() for i in sort_issues(issues)],
+            }
+        )
     return json.dumps(out, ensure_ascii=False, indent=2)
 
 
 # -- the annotated workbook -----------------------------------------------------------------------------------------
+
 
 def annotated_filename(file_name: str) -> str:
     stem = PurePath(file_name.replace("\\", "/")).stem
@@ -253,11 +275,21 @@ def _write_issue_list(wb: Workbook, file_name: str, issues: Sequence[Issue]) -> 
 
 
 def _write_issue_row(wb: Workbook, ws: Worksheet, row: int, number: int, issue: Issue) -> None:
-    values = (number, "错误" if issue.is_error else "提示", issue.sheet, issue.cell, issue.value, issue.message, issue.fix)
+    values = (
+        number,
+        "错误" if issue.is_error else "提示",
+        issue.sheet,
+        issue.cell,
+        issue.value,
+        issue.message,
+        issue.fix,
+    )
     for col, value in enumerate(values, start=1):
         cell = _put(ws.cell(row=row, column=col), value if value != "" else None)
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=ERROR_FILL_RGB if issue.is_error else WARNING_FILL_RGB)
+    ws.cell(row=row, column=2).fill = PatternFill(
+        "solid", fgColor=ERROR_FILL_RGB if issue.is_error else WARNING_FILL_RGB
+    )
     target = _target_cell(wb, issue)
     if target is not None:
         link = ws.cell(row=row, column=4)

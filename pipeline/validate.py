@@ -32,13 +32,30 @@ class _Collector:
     file_name: str
     issues: list[Issue] = field(default_factory=list)
 
-    def add(self, severity: str, code: str, message: str, fix: str, *, cell: LocatedCell | None = None,
-            sheet: str = "", cell_ref: str = "", value: object = None) -> None:
-        self.issues.append(Issue(
-            severity=severity, code=code, message=message, fix=fix, file=self.file_name,
-            sheet=cell.sheet if cell else sheet, cell=cell.cell if cell else cell_ref,
-            value=_as_text(cell.raw if cell and value is None else value),
-        ))
+    def add(
+        self,
+        severity: str,
+        code: str,
+        message: str,
+        fix: str,
+        *,
+        cell: LocatedCell | None = None,
+        sheet: str = "",
+        cell_ref: str = "",
+        value: object = None,
+    ) -> None:
+        self.issues.append(
+            Issue(
+                severity=severity,
+                code=code,
+                message=message,
+                fix=fix,
+                file=self.file_name,
+                sheet=cell.sheet if cell else sheet,
+                cell=cell.cell if cell else cell_ref,
+                value=_as_text(cell.raw if cell and value is None else value),
+            )
+        )
 
 
 def _as_text(raw: object) -> str:
@@ -84,8 +101,9 @@ def _bounds_issue(indicator: Indicator, number: float) -> tuple[str, str] | None
     return None
 
 
-def _value_row(indicator: Indicator, cell: LocatedCell, entity_code: str, row_no: int,
-               remark: str | None, out: _Collector) -> ValueRow | None:
+def _value_row(
+    indicator: Indicator, cell: LocatedCell, entity_code: str, row_no: int, remark: str | None, out: _Collector
+) -> ValueRow | None:
     """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty."""
     parsed = _parse(indicator, cell.raw)
     if not parsed.ok:
@@ -94,12 +112,22 @@ def _value_row(indicator: Indicator, cell: LocatedCell, entity_code: str, row_no
         return None
     if parsed.empty:
         if indicator.required:
-            out.add(ERROR, "missing_value", f"必填指标“{indicator.name}”未填写",
-                    f"{TYPE_FIX[indicator.type]}；确无此项的填 0 或“否”", cell=cell)
+            out.add(
+                ERROR,
+                "missing_value",
+                f"必填指标“{indicator.name}”未填写",
+                f"{TYPE_FIX[indicator.type]}；确无此项的填 0 或“否”",
+                cell=cell,
+            )
         return None
     if parsed.warning:
-        out.add(WARNING, "estimate" if "估计" in parsed.warning else "normalised", parsed.warning,
-                "如有准确数请更正后重新报送", cell=cell)
+        out.add(
+            WARNING,
+            "estimate" if "估计" in parsed.warning else "normalised",
+            parsed.warning,
+            "如有准确数请更正后重新报送",
+            cell=cell,
+        )
     value = parsed.value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         problem = _bounds_issue(indicator, float(value))
@@ -107,12 +135,18 @@ def _value_row(indicator: Indicator, cell: LocatedCell, entity_code: str, row_no
             out.add(ERROR, "out_of_range", problem[0], problem[1], cell=cell)
             return None
     return ValueRow(
-        indicator=indicator.code, entity_code=entity_code, row_no=row_no,
+        indicator=indicator.code,
+        entity_code=entity_code,
+        row_no=row_no,
         value_num=float(value) if indicator.is_numeric else None,
         value_text=str(value) if indicator.type == "text" else None,
         value_date=value if indicator.type == "date" else None,
         value_bool=bool(value) if indicator.type == "bool" else None,
-        raw_text=_as_text(cell.raw), remark=remark, sheet=cell.sheet, cell=cell.cell, note=parsed.note,
+        raw_text=_as_text(cell.raw),
+        remark=remark,
+        sheet=cell.sheet,
+        cell=cell.cell,
+        note=parsed.note,
     )
 
 
@@ -124,21 +158,32 @@ def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collec
             used.update((c.sheet, c.cell) for c in record.values.values())
     blocked = set(workbook.formulas_without_value) & used
     for sheet, cell in sorted(blocked):
-        out.add(ERROR, "formula_without_value", "该单元格是公式，但文件中没有保存计算结果",
-                "请用 Excel 或 WPS 打开文件、确认公式结果后保存，再重新上传；也可以把公式改为数值",
-                sheet=sheet, cell_ref=cell, value="（公式）")
+        out.add(
+            ERROR,
+            "formula_without_value",
+            "该单元格是公式，但文件中没有保存计算结果",
+            "请用 Excel 或 WPS 打开文件、确认公式结果后保存，再重新上传；也可以把公式改为数值",
+            sheet=sheet,
+            cell_ref=cell,
+            value="（公式）",
+        )
     return blocked
 
 
-def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Registry,
-                       out: _Collector) -> Unit | None:
+def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Registry, out: _Collector) -> Unit | None:
     expected_type = catalog.returns[located.return_code].submitted_by
     return_name = catalog.returns[located.return_code].name
     cell = located.header.get("unit_name")
     text = _as_text(cell.raw) if cell else ""
     if not text:
-        out.add(ERROR, "missing_unit", "未填写填报单位", "请在“填报单位（盖章）”后填写单位全称，如“西安市总工会”",
-                cell=cell, sheet=cell.sheet if cell else "")
+        out.add(
+            ERROR,
+            "missing_unit",
+            "未填写填报单位",
+            "请在“填报单位（盖章）”后填写单位全称，如“西安市总工会”",
+            cell=cell,
+            sheet=cell.sheet if cell else "",
+        )
         return None
     resolution = registry.resolve(text)
     if resolution.unit is None:
@@ -146,39 +191,70 @@ def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Regis
         return None
     unit = resolution.unit
     if unit.type != expected_type:
-        out.add(ERROR, "wrong_return_type",
-                f"{unit.name}是{UNIT_TYPE_NAMES[unit.type]}，不填报《{return_name}》"
-                f"（该表由{UNIT_TYPE_NAMES[expected_type]}填报）",
-                "请改用本单位对应的报表模板重新填报", cell=cell)
+        out.add(
+            ERROR,
+            "wrong_return_type",
+            f"{unit.name}是{UNIT_TYPE_NAMES[unit.type]}，不填报《{return_name}》"
+            f"（该表由{UNIT_TYPE_NAMES[expected_type]}填报）",
+            "请改用本单位对应的报表模板重新填报",
+            cell=cell,
+        )
         return None
     return unit
 
 
-def _check_year(workbook: WorkbookData, located: LocatedReturn, catalog: Catalog,
-                expected_year: int | None, today: date, out: _Collector) -> int | None:
+def _check_year(
+    workbook: WorkbookData,
+    located: LocatedReturn,
+    catalog: Catalog,
+    expected_year: int | None,
+    today: date,
+    out: _Collector,
+) -> int | None:
     year, cell = located.year, located.year_source
     fix = "请使用本年度模板重新填报，并核对“报表年度”"
     if year is None:
-        out.add(ERROR, "missing_year", "未找到报表年度", "请在“报表年度”后填写年份，如 2024；最好使用本年度模板",
-                sheet=catalog.returns[located.return_code].sheets[0].name)
+        out.add(
+            ERROR,
+            "missing_year",
+            "未找到报表年度",
+            "请在“报表年度”后填写年份，如 2024；最好使用本年度模板",
+            sheet=catalog.returns[located.return_code].sheets[0].name,
+        )
         return None
     if not catalog.reporting.first_year <= year <= today.year:
-        out.add(ERROR, "wrong_year", f"报表年度 {year} 不在可填报范围 {catalog.reporting.first_year}–{today.year} 内",
-                fix, cell=cell)
+        out.add(
+            ERROR,
+            "wrong_year",
+            f"报表年度 {year} 不在可填报范围 {catalog.reporting.first_year}–{today.year} 内",
+            fix,
+            cell=cell,
+        )
         return None
     stamped = workbook.properties.get("reporting_year", "")
     if stamped.isdigit() and int(stamped) != year:
-        out.add(ERROR, "wrong_year", f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的",
-                f"请使用 {year} 年度模板重新填报，或核对报表年度", cell=cell)
+        out.add(
+            ERROR,
+            "wrong_year",
+            f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的",
+            f"请使用 {year} 年度模板重新填报，或核对报表年度",
+            cell=cell,
+        )
         return None
     if expected_year is not None and expected_year != year:
-        out.add(ERROR, "wrong_year", f"本次收取的是 {expected_year} 年度报表，文件中的报表年度为 {year}", fix, cell=cell)
+        out.add(
+            ERROR, "wrong_year", f"本次收取的是 {expected_year} 年度报表，文件中的报表年度为 {year}", fix, cell=cell
+        )
         return None
     named = {int(y) for y in YEAR_IN_FILE_NAME.findall(workbook.file_name)}
     if named and year not in named:
-        out.add(ERROR, "wrong_year",
-                f"文件名表明是 {'、'.join(str(y) for y in sorted(named))} 年度报表，但文件中的报表年度为 {year}",
-                "请核对报表年度：若填错了年度，请用正确年度的模板重新填报；若文件名有误，请更正文件名", cell=cell)
+        out.add(
+            ERROR,
+            "wrong_year",
+            f"文件名表明是 {'、'.join(str(y) for y in sorted(named))} 年度报表，但文件中的报表年度为 {year}",
+            "请核对报表年度：若填错了年度，请用正确年度的模板重新填报；若文件名有误，请更正文件名",
+            cell=cell,
+        )
         return None
     return year
 
@@ -187,11 +263,17 @@ def _header_values(located: LocatedReturn, out: _Collector) -> tuple[str | None,
     submitter = parse_text(located.header["submitter"].raw).value if "submitter" in located.header else None
     phone = parse_text(located.header["phone"].raw).value if "phone" in located.header else None
     if not submitter:
-        out.add(WARNING, "missing_submitter", "未填写填报人", "请填写填报人姓名，便于核实数据",
-                cell=located.header.get("submitter"))
+        out.add(
+            WARNING,
+            "missing_submitter",
+            "未填写填报人",
+            "请填写填报人姓名，便于核实数据",
+            cell=located.header.get("submitter"),
+        )
     if not phone:
-        out.add(WARNING, "missing_phone", "未填写联系电话", "请填写联系电话，便于核实数据",
-                cell=located.header.get("phone"))
+        out.add(
+            WARNING, "missing_phone", "未填写联系电话", "请填写联系电话，便于核实数据", cell=located.header.get("phone")
+        )
     filled_on = None
     cell = located.header.get("filled_on")
     if cell is not None:
@@ -203,8 +285,7 @@ def _header_values(located: LocatedReturn, out: _Collector) -> tuple[str | None,
     return (str(submitter) if submitter else None, str(phone) if phone else None, filled_on)
 
 
-def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: set,
-                 out: _Collector) -> list[ValueRow]:
+def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: set, out: _Collector) -> list[ValueRow]:
     rows = []
     for code, cell in located.values.items():
         if (cell.sheet, cell.cell) in blocked:
@@ -217,14 +298,20 @@ def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: 
     return rows
 
 
-def _resolve_record_key(record: LocatedRecord, table: Table, unit: Unit, registry: Registry,
-                        out: _Collector) -> Unit | None:
+def _resolve_record_key(
+    record: LocatedRecord, table: Table, unit: Unit, registry: Registry, out: _Collector
+) -> Unit | None:
     text = _as_text(record.key.raw)
     if table.level == "county":
         resolution = registry.resolve(text, types={"county"}, parent=unit.code)
         if resolution.unit is None:
-            out.add(ERROR, "unknown_county", f"“{text}”不是{unit.short_name}所辖的县（区）。{resolution.message()}",
-                    f"请填写{unit.short_name}所辖县（区）的名称，每个县（区）一行", cell=record.key)
+            out.add(
+                ERROR,
+                "unknown_county",
+                f"“{text}”不是{unit.short_name}所辖的县（区）。{resolution.message()}",
+                f"请填写{unit.short_name}所辖县（区）的名称，每个县（区）一行",
+                cell=record.key,
+            )
         return resolution.unit
     resolution = registry.resolve(text, types=set(table.key.resolves) if table.key else None)
     if resolution.unit is None:
@@ -232,16 +319,22 @@ def _resolve_record_key(record: LocatedRecord, table: Table, unit: Unit, registr
     return resolution.unit
 
 
-def _record_values(located: LocatedReturn, catalog: Catalog, unit: Unit, registry: Registry,
-                   blocked: set, out: _Collector) -> list[ValueRow]:
+def _record_values(
+    located: LocatedReturn, catalog: Catalog, unit: Unit, registry: Registry, blocked: set, out: _Collector
+) -> list[ValueRow]:
     rows: list[ValueRow] = []
     for table_code, records in located.records.items():
         table = catalog.tables[table_code]
         seen: dict[str, LocatedRecord] = {}
         for position, record in enumerate(records, start=1):
             if all(_parse(catalog.indicator(c), cell.raw).empty for c, cell in record.values.items()):
-                out.add(WARNING, "empty_row", f"“{_as_text(record.key.raw)}”这一行没有填写任何数据，按未报送处理",
-                        "如该单位有数据，请补填后重新报送", cell=record.key)
+                out.add(
+                    WARNING,
+                    "empty_row",
+                    f"“{_as_text(record.key.raw)}”这一行没有填写任何数据，按未报送处理",
+                    "如该单位有数据，请补填后重新报送",
+                    cell=record.key,
+                )
                 continue
             entity = _resolve_record_key(record, table, unit, registry, out)
             if entity is None:
@@ -249,8 +342,13 @@ def _record_values(located: LocatedReturn, catalog: Catalog, unit: Unit, registr
             repeat_allowed = table.code == "R4_RANDOM"
             if entity.code in seen and not repeat_allowed:
                 first = seen[entity.code].key
-                out.add(ERROR, "duplicate_row", f"“{entity.name}”出现了两次（另见 {first.cell}）",
-                        "每个单位只填一行，请合并或删除重复行", cell=record.key)
+                out.add(
+                    ERROR,
+                    "duplicate_row",
+                    f"“{entity.name}”出现了两次（另见 {first.cell}）",
+                    "每个单位只填一行，请合并或删除重复行",
+                    cell=record.key,
+                )
                 continue
             seen[entity.code] = record
             remark = _as_text(record.remark.raw) if record.remark else ""
@@ -266,12 +364,16 @@ def _record_values(located: LocatedReturn, catalog: Catalog, unit: Unit, registr
     return rows
 
 
-def _report_missing_counties(unit: Unit, present: set[str], registry: Registry, table: Table,
-                             out: _Collector) -> None:
+def _report_missing_counties(unit: Unit, present: set[str], registry: Registry, table: Table, out: _Collector) -> None:
     missing = [c.name for c in registry.counties_of(unit.code) if c.code not in present]
     if missing:
-        out.add(WARNING, "missing_counties", f"区县明细缺少：{'、'.join(missing)}（按未开展计）",
-                "请为每个所辖县（区）各填一行", sheet=table.sheet)
+        out.add(
+            WARNING,
+            "missing_counties",
+            f"区县明细缺少：{'、'.join(missing)}（按未开展计）",
+            "请为每个所辖县（区）各填一行",
+            sheet=table.sheet,
+        )
 
 
 def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str, out: _Collector) -> None:
@@ -287,9 +389,16 @@ def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str
                 lhs_name = catalog.indicator(check.lhs).name
                 rhs_name = catalog.indicator(check.rhs).name
                 message = f"{check.message}：{lhs_name} {_as_text(lhs.value_num)} ＞ {rhs_name} {_as_text(rhs.value_num)}（{rhs.cell}）"
-                fix = "请核对这两个数；如确属实，请在“说明”栏写明原因" if check.severity == WARNING else "请核对这两个数后更正"
-                out.issues.append(Issue(check.severity, "check_failed", message, fix, out.file_name,
-                                        lhs.sheet, lhs.cell, lhs.raw_text))
+                fix = (
+                    "请核对这两个数；如确属实，请在“说明”栏写明原因"
+                    if check.severity == WARNING
+                    else "请核对这两个数后更正"
+                )
+                out.issues.append(
+                    Issue(
+                        check.severity, "check_failed", message, fix, out.file_name, lhs.sheet, lhs.cell, lhs.raw_text
+                    )
+                )
 
 
 def is_demo_file(workbook: WorkbookData) -> bool:
@@ -297,8 +406,15 @@ def is_demo_file(workbook: WorkbookData) -> bool:
     return workbook.properties.get("demo_data", "").lower() == "true" or workbook.file_name.startswith(DEMO_PREFIX)
 
 
-def validate_return(workbook: WorkbookData, located: LocatedReturn, catalog: Catalog, registry: Registry,
-                    *, expected_year: int | None = None, today: date | None = None) -> ValidatedReturn:
+def validate_return(
+    workbook: WorkbookData,
+    located: LocatedReturn,
+    catalog: Catalog,
+    registry: Registry,
+    *,
+    expected_year: int | None = None,
+    today: date | None = None,
+) -> ValidatedReturn:
     """Check a located return against the catalog and registry; never raises for bad content."""
     out = _Collector(workbook.file_name, list(located.issues))
     today = today or date.today()
@@ -312,8 +428,15 @@ def validate_return(workbook: WorkbookData, located: LocatedReturn, catalog: Cat
         values += _record_values(located, catalog, unit, registry, blocked, out)
         _check_arithmetic(values, catalog, located.return_code, out)
     return ValidatedReturn(
-        file_name=workbook.file_name, sha256=workbook.sha256, return_code=located.return_code,
-        year=year, unit_code=unit.code if unit else None, submitter=submitter, phone=phone,
-        filled_on=filled_on, values=tuple(values), issues=tuple(out.issues),
+        file_name=workbook.file_name,
+        sha256=workbook.sha256,
+        return_code=located.return_code,
+        year=year,
+        unit_code=unit.code if unit else None,
+        submitter=submitter,
+        phone=phone,
+        filled_on=filled_on,
+        values=tuple(values),
+        issues=tuple(out.issues),
         is_demo=is_demo_file(workbook),
     )

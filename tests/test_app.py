@@ -23,14 +23,16 @@ def run_app(monkeypatch, warehouse: Path) -> AppTest:
 
 def run_measures_page(monkeypatch, warehouse: Path) -> AppTest:
     app = run_app(monkeypatch, warehouse)
-    app.switch_page("pages/measures.py")
+    app.switch_page("app_pages/measures.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
 
 def _texts(app: AppTest) -> str:
-    return "\n".join([m.value for m in app.markdown] + [h.value for h in app.subheader] + [c.value for c in app.caption])
+    return "\n".join(
+        [m.value for m in app.markdown] + [h.value for h in app.subheader] + [c.value for c in app.caption]
+    )
 
 
 def test_every_page_says_demo_data_and_how_fresh_it_is(monkeypatch, demo_warehouse):

@@ -28,7 +28,7 @@ def notice_measures() -> dict[int, str]:
         start = MEASURE_LINE.match(stripped)
         if start:
             current = int(start.group(1))
-            measures[current] = [stripped[start.end():]]
+            measures[current] = [stripped[start.end() :]]
         elif current is not None and stripped:
             measures[current].append(stripped)
     return {n: re.sub(r"\s+", "", "".join(parts)) for n, parts in measures.items()}
@@ -71,8 +71,12 @@ def test_chapters_match_the_notice(catalog):
 def test_measures_sit_in_the_notice_chapters(catalog):
     grouping = {c.number: [m.number for m in catalog.measures_of_chapter(c.number)] for c in catalog.chapters}
     assert grouping == {
-        "一": [1, 2, 3], "二": [4, 5, 6], "三": [7, 8], "四": [9, 10],
-        "五": [11, 12, 13, 14], "六": [15, 16, 17, 18],
+        "一": [1, 2, 3],
+        "二": [4, 5, 6],
+        "三": [7, 8],
+        "四": [9, 10],
+        "五": [11, 12, 13, 14],
+        "六": [15, 16, 17, 18],
     }
 
 
@@ -87,9 +91,12 @@ def test_indicator_codes_are_unique_and_point_to_their_return(catalog):
 
 def test_every_return_table_is_placed_on_a_sheet(catalog):
     assert {t.code: (t.return_code, t.sheet) for t in catalog.tables.values()} == {
-        "R1_MAIN": ("R1", "本级情况"), "R1_COUNTY": ("R1", "区县明细"),
-        "R2_MAIN": ("R2", "本级情况"), "R3_MAIN": ("R3", "本级情况"),
-        "R4_SPECIAL": ("R4", "专项督查"), "R4_RANDOM": ("R4", "随机督查"),
+        "R1_MAIN": ("R1", "本级情况"),
+        "R1_COUNTY": ("R1", "区县明细"),
+        "R2_MAIN": ("R2", "本级情况"),
+        "R3_MAIN": ("R3", "本级情况"),
+        "R4_SPECIAL": ("R4", "专项督查"),
+        "R4_RANDOM": ("R4", "随机督查"),
     }
 
 

@@ -44,26 +44,42 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_ingest_a_folder_reports_each_outcome_and_exits_1_when_some_are_rejected(
-        capsys, demo_returns, warehouse, tmp_path):
-    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns),
-                        "--raw-dir", str(tmp_path / "raw"))
+    capsys, demo_returns, warehouse, tmp_path
+):
+    code, out, _ = _run(
+        capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns), "--raw-dir", str(tmp_path / "raw")
+    )
     assert code == 1
     assert "共处理 121 个文件：已接收 110 个，已接收（有提示） 1 个，被退回 10 个。" in out
     assert "演示_2024_R1_北京市总工会.xlsx”：被退回" in out
 
-    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns),
-                        "--raw-dir", str(tmp_path / "raw"), "--quiet")
+    code, out, _ = _run(
+        capsys,
+        "--warehouse",
+        str(warehouse),
+        "ingest",
+        str(demo_returns),
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--quiet",
+    )
     assert code == 1  # the rejected files are still rejected
     assert out.strip() == "共处理 121 个文件：被退回 10 个，未变化 111 个。"
 
 
 def test_ingest_one_clean_file_exits_0_and_json_lists_the_result(capsys, demo_returns, warehouse, tmp_path):
     clean = demo_returns / "2024" / "演示_2024_R2_陕西省金融工会.xlsx"
-    code, out, _ = _run(capsys, "--warehouse", str(warehouse), "ingest", str(clean), "--json",
-                        "--raw-dir", str(tmp_path / "raw"))
+    code, out, _ = _run(
+        capsys, "--warehouse", str(warehouse), "ingest", str(clean), "--json", "--raw-dir", str(tmp_path / "raw")
+    )
     assert code == 0
     [result] = json.loads(out)
-    assert (result["status"], result["unit_code"], result["year"], result["return_code"]) == ("accepted", "I08", 2024, "R2")
+    assert (result["status"], result["unit_code"], result["year"], result["return_code"]) == (
+        "accepted",
+        "I08",
+        2024,
+        "R2",
+    )
 
 
 def test_check_validates_without_loading(capsys, demo_returns, warehouse):
@@ -104,8 +120,18 @@ def test_submissions_lists_current_and_superseded_versions(capsys, demo_warehous
     assert "第1版" in lines[1] and "被替代" in lines[1]
     assert "更正版" in lines[2] and "\t是\t" in lines[2]
 
-    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "submissions", "--year", "2023",
-                        "--unit", "宝鸡", "--current", "--json")
+    code, out, _ = _run(
+        capsys,
+        "--warehouse",
+        str(demo_warehouse),
+        "submissions",
+        "--year",
+        "2023",
+        "--unit",
+        "宝鸡",
+        "--current",
+        "--json",
+    )
     [row] = json.loads(out)
     assert row["file_name"] == "演示_2023_R1_宝鸡市总工会_更正版.xlsx"
 

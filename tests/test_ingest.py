@@ -73,7 +73,8 @@ def _manifest_values(entry: dict, registry, catalog) -> dict[tuple[str, str, int
 def _loaded_values(con, submission_id: int) -> dict[tuple[str, str, int], object]:
     rows = con.execute(
         "select indicator, entity_code, row_no, value_num, value_text, value_date, value_bool "
-        "from raw_values where submission_id = ?", [submission_id]
+        "from raw_values where submission_id = ?",
+        [submission_id],
     ).fetchall()
     loaded = {}
     for indicator, entity, row_no, num, text, day, flag in rows:
@@ -147,8 +148,9 @@ def test_resubmission_supersedes_and_history_stays(demo_ingest):
     assert history[0][2] == history[1][3]
     # Both versions' figures remain queryable; only the corrected one is current.
     first, corrected = (
-        con.execute("select value_num from raw_values where submission_id = ? and indicator = 'm6_budget_key_work'",
-                    [row[3]]).fetchone()[0]
+        con.execute(
+            "select value_num from raw_values where submission_id = ? and indicator = 'm6_budget_key_work'", [row[3]]
+        ).fetchone()[0]
         for row in history
     )
     current = con.execute(
@@ -160,8 +162,9 @@ def test_resubmission_supersedes_and_history_stays(demo_ingest):
 
 def test_reingesting_is_a_no_op(demo_returns, demo_manifest, demo_warehouse_copy, tmp_path):
     before = _fingerprint(demo_warehouse_copy)
-    results = {r.file_name: r for r in ingest_paths([demo_returns], warehouse=demo_warehouse_copy,
-                                                     raw_dir=tmp_path / "raw")}
+    results = {
+        r.file_name: r for r in ingest_paths([demo_returns], warehouse=demo_warehouse_copy, raw_dir=tmp_path / "raw")
+    }
     for entry in demo_manifest["files"]:
         result = results[Path(entry["file"]).name]
         # A file rejected before is told its errors again; everything else is reported unchanged.
@@ -178,7 +181,9 @@ def _fingerprint(path: Path) -> tuple:
     try:
         return (
             con.execute("select count(*) from submissions").fetchone()[0],
-            con.execute("select count(*), sum(hash(indicator || entity_code || coalesce(value_num, 0))) from raw_values").fetchone(),
+            con.execute(
+                "select count(*), sum(hash(indicator || entity_code || coalesce(value_num, 0))) from raw_values"
+            ).fetchone(),
             con.execute("select list(submission_id order by submission_id) from current_submissions").fetchone()[0],
         )
     finally:
@@ -194,8 +199,17 @@ def _valid_r2_bytes(year: int = 2024, **overrides) -> bytes:
     values = {i.code: 1 for i in catalog.indicators_of_table("R2_MAIN")}
     values["m13_has_joint_meeting_system"] = "是"
     values.update(overrides)
-    fill_return(wb, layout, header={"unit_name": "陕西省教科文卫体工会", "submitter": "张敏", "phone": "029-87654321",
-                                    "filled_on": date(year + 1, 1, 10)}, values=values)
+    fill_return(
+        wb,
+        layout,
+        header={
+            "unit_name": "陕西省教科文卫体工会",
+            "submitter": "张敏",
+            "phone": "029-87654321",
+            "filled_on": date(year + 1, 1, 10),
+        },
+        values=values,
+    )
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -233,7 +247,13 @@ def _xml_bomb() -> bytes:
 def _password_protected() -> bytes:
     # An encrypted OOXML file is an OLE2 compound file holding EncryptionInfo and EncryptedPackage streams.
     header = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504
-    return header + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 4096
+    return (
+        header
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\0" * 64
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\0" * 4096
+    )
 
 
 def _with_cell(data: bytes, sheet: str, cell: str, value) -> bytes:

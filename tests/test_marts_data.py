@@ -35,8 +35,7 @@ def test_measure_facts_keys_are_not_null_and_unique(con):
 
 def test_one_current_submission_per_unit_year_and_return(con):
     duplicates = con.execute(
-        "select unit_code, year, return_code, count(*) from current_submissions "
-        "group by all having count(*) > 1"
+        "select unit_code, year, return_code, count(*) from current_submissions group by all having count(*) > 1"
     ).fetchall()
     assert duplicates == []
 

@@ -32,7 +32,7 @@ from queries.board import (
 from tests.status_fixtures import context, fact
 
 APP = str(Path(__file__).parent.parent / "app.py")
-OVERVIEW, DETAIL, PRESENT = "pages/overview.py", "pages/measure_detail.py", "pages/present.py"
+OVERVIEW, DETAIL, PRESENT = "app_pages/overview.py", "app_pages/measure_detail.py", "app_pages/present.py"
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,11 @@ from queries.board import StatusBook, unit_profile
 
 APP = str(Path(__file__).parent.parent / "app.py")
 COVERAGE, FUNDING, INSPECTIONS, CADRES, UNIT = (
-    "pages/coverage.py",
-    "pages/funding.py",
-    "pages/inspections.py",
-    "pages/cadres.py",
-    "pages/unit_profile.py",
+    "app_pages/coverage.py",
+    "app_pages/funding.py",
+    "app_pages/inspections.py",
+    "app_pages/cadres.py",
+    "app_pages/unit_profile.py",
 )
 # page -> (the header's family name and measures, the charts it draws on the demo's latest year)
 FAMILY_PAGES = {

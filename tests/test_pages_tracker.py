@@ -45,7 +45,7 @@ def _submissions(warehouse: Path) -> int:
 
 
 def test_tracker_shows_the_2025_r1_summary_naming_shangluo(monkeypatch, demo_warehouse):
-    app = open_page(monkeypatch, demo_warehouse, "pages/tracker.py")
+    app = open_page(monkeypatch, demo_warehouse, "app_pages/tracker.py")
     assert "**2025年度 R1：应报12个，已报送11个（逾期0个），未报送1个：商洛市总工会**" in _markdown(app)
     assert [(m.label, m.value) for m in app.metric] == [
         ("应报", "12"), ("已报送", "11"), ("其中逾期", "0"), ("未报送", "1"), ("仅有被退回的文件", "0"),
@@ -64,12 +64,12 @@ def test_tracker_shows_the_2025_r1_summary_naming_shangluo(monkeypatch, demo_war
 
 
 def test_tracker_switches_return_type_and_year(monkeypatch, demo_warehouse):
-    app = open_page(monkeypatch, demo_warehouse, "pages/tracker.py")
+    app = open_page(monkeypatch, demo_warehouse, "app_pages/tracker.py")
     app.radio(key="tracker_return").set_value("R2").run()
     assert "**2025年度 R2：应报8个，已报送7个（逾期0个），未报送1个：陕西省海员建设工会**" in _markdown(app)
     # AppTest loses sidebar widgets on a rerun under st.navigation, so the shared year is chosen through its state.
     year_2024 = {"year": 2024, "type": None, "unit": None, "m": None, "present": False}
-    app = open_page(monkeypatch, demo_warehouse, "pages/tracker.py", filters=year_2024)
+    app = open_page(monkeypatch, demo_warehouse, "app_pages/tracker.py", filters=year_2024)
     assert "**2024年度 R1：应报12个，已报送12个（逾期1个），未报送0个**" in _markdown(app)
     table = app.dataframe[0].value
     assert dict(zip(table["unit_name"], table["status_word"], strict=True))["铜川市总工会"] == "已报送（逾期）"
@@ -80,13 +80,13 @@ def test_tracker_switches_return_type_and_year(monkeypatch, demo_warehouse):
 
 
 def test_tracker_on_an_empty_warehouse_says_what_to_do(monkeypatch, tmp_path):
-    app = open_page(monkeypatch, tmp_path / "empty.duckdb", "pages/tracker.py")
+    app = open_page(monkeypatch, tmp_path / "empty.duckdb", "app_pages/tracker.py")
     assert any("还没有任何年度的报表，无法统计报送情况" in i.value for i in app.info)
     assert not app.dataframe
 
 
 def test_tracker_sees_an_upload_without_a_restart(monkeypatch, demo_warehouse_copy):
-    app = open_page(monkeypatch, demo_warehouse_copy, "pages/tracker.py")
+    app = open_page(monkeypatch, demo_warehouse_copy, "app_pages/tracker.py")
     assert "**2025年度 R1：应报12个，已报送11个（逾期0个），未报送1个：商洛市总工会**" in _markdown(app)
     results = uploads.upload_batch([("商洛_2025_R1.xlsx", r1_bytes("C10"))], None, demo_warehouse_copy)
     assert [r["status"] for r in results] == ["accepted"]
@@ -103,7 +103,7 @@ def test_tracker_sees_an_upload_without_a_restart(monkeypatch, demo_warehouse_co
 @pytest.mark.parametrize("which", ["empty", "demo"])
 def test_upload_page_runs_on_an_empty_and_a_demo_warehouse(monkeypatch, tmp_path, demo_warehouse_copy, which):
     warehouse = tmp_path / "empty.duckdb" if which == "empty" else demo_warehouse_copy
-    app = open_page(monkeypatch, warehouse, "pages/upload.py")
+    app = open_page(monkeypatch, warehouse, "app_pages/upload.py")
     assert [s.value for s in app.subheader] == ["下载空白模板"]
     assert [b.label for b in app.button] == ["校验并装入"]
     assert app.button[0].disabled  # nothing chosen yet
@@ -119,7 +119,7 @@ def test_upload_page_runs_on_an_empty_and_a_demo_warehouse(monkeypatch, tmp_path
 
 
 def test_upload_page_offers_each_return_and_a_units_own_template(monkeypatch, tmp_path):
-    app = open_page(monkeypatch, tmp_path / "empty.duckdb", "pages/upload.py")
+    app = open_page(monkeypatch, tmp_path / "empty.duckdb", "app_pages/upload.py")
     app.selectbox(key="template_year").set_value(2024).run()
     app.selectbox(key="template_return").set_value("R1").run()
     app.selectbox(key="template_unit_R1").set_value("C10").run()
@@ -137,7 +137,7 @@ def test_upload_results_survive_a_rerun_with_issues_and_the_annotated_download(m
     ]
     results = uploads.upload_batch(files, None, demo_warehouse_copy)
     state = {"upload_results": {"expected_year": None, "results": results}}
-    app = open_page(monkeypatch, demo_warehouse_copy, "pages/upload.py", **state)
+    app = open_page(monkeypatch, demo_warehouse_copy, "app_pages/upload.py", **state)
     summary = "**本批共3个文件：被退回1个，已接收（有提示）1个，已接收1个**（本批报表年度：不限）"
     text = "\n".join(_markdown(app))
     assert summary in text

@@ -110,9 +110,7 @@ def test_industry_unions_in_order(registry: Registry) -> None:
 
 
 def test_counties_per_city(registry: Registry) -> None:
-    counts = {
-        city.code: len(registry.counties_of(city.code)) for city in registry.cities()
-    }
+    counts = {city.code: len(registry.counties_of(city.code)) for city in registry.cities()}
     assert counts == COUNTIES_PER_CITY
     assert sum(counts.values()) == 106
 
@@ -136,9 +134,7 @@ def test_every_county_parent_is_a_city(registry: Registry) -> None:
 
 def test_two_character_counties_have_no_one_character_alias(registry: Registry) -> None:
     short = [c for c in registry.of_type("county") if len(c.name) == 2]
-    assert sorted(c.name for c in short) == sorted(
-        ["眉县", "陇县", "凤县", "乾县", "富县", "洋县", "勉县", "佳县"]
-    )
+    assert sorted(c.name for c in short) == sorted(["眉县", "陇县", "凤县", "乾县", "富县", "洋县", "勉县", "佳县"])
     for county in short:
         assert county.aliases == (f"{county.name}总工会",)
 
@@ -159,9 +155,9 @@ def test_every_spelling_resolves_to_its_own_unit(registry: Registry) -> None:
 
 
 def test_children_and_lookups(registry: Registry) -> None:
-    assert [u.code for u in registry.children("P00")] == [
-        f"C{i:02d}" for i in range(1, 13)
-    ] + [f"I{i:02d}" for i in range(1, 9)]
+    assert [u.code for u in registry.children("P00")] == [f"C{i:02d}" for i in range(1, 13)] + [
+        f"I{i:02d}" for i in range(1, 9)
+    ]
     assert registry.children("I03") == ()
     assert "C05-10" in registry
     assert "C13" not in registry
@@ -233,9 +229,7 @@ def test_resolved_message(registry: Registry) -> None:
         ("省金融公会", "I08", 77.5),
     ],
 )
-def test_near_miss_is_not_resolved(
-    registry: Registry, text: str, best: str, score: float
-) -> None:
+def test_near_miss_is_not_resolved(registry: Registry, text: str, best: str, score: float) -> None:
     resolution = registry.resolve(text)
     assert resolution.unit is None
     assert resolution.matched_by == "none"
@@ -261,8 +255,7 @@ def test_candidates_ranked_best_first(registry: Registry) -> None:
         ("C11-01", 75.0),
     ]
     assert resolution.message() == (
-        "无法识别单位名称“杨凌区总工会”。最接近的是：杨凌示范区总工会（C11）、杨陵区（C11-01）。"
-        + ADVICE
+        "无法识别单位名称“杨凌区总工会”。最接近的是：杨凌示范区总工会（C11）、杨陵区（C11-01）。" + ADVICE
     )
 
 
@@ -283,9 +276,7 @@ def test_unknown_name(registry: Registry, text: str) -> None:
         "none",
         (),
     )
-    assert (
-        resolution.message() == f"无法识别单位名称“{text}”，未找到相近的单位。" + ADVICE
-    )
+    assert resolution.message() == f"无法识别单位名称“{text}”，未找到相近的单位。" + ADVICE
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000", "（盖章）"])
@@ -301,9 +292,7 @@ def test_empty_name(registry: Registry, text: str) -> None:
 
 def test_types_restrict_resolution(registry: Registry) -> None:
     assert registry.resolve("西安", types={"county"}).unit is None
-    assert registry.resolve("西安", types={"city", "county"}).unit == registry.get(
-        "C01"
-    )
+    assert registry.resolve("西安", types={"city", "county"}).unit == registry.get("C01")
     assert registry.resolve("省金融工会", types={"city"}).unit is None
     industry = registry.resolve("金融工会", types={"industry"})
     assert (industry.unit.code, industry.matched_by) == ("I08", "alias")
@@ -365,9 +354,7 @@ def _write(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def _unit(
-    code: str, name: str, unit_type: str, parent: str, aliases: str = "[]"
-) -> str:
+def _unit(code: str, name: str, unit_type: str, parent: str, aliases: str = "[]") -> str:
     return (
         f"  - code: {code}\n    name: {name}\n    short_name: {name}\n"
         f"    type: {unit_type}\n    parent: {parent}\n    aliases: {aliases}\n"
@@ -375,20 +362,14 @@ def _unit(
 
 
 def test_small_valid_file(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path, PROVINCE + CITY + _unit("C01-01", "新城区", "county", "C01")
-    )
+    path = _write(tmp_path, PROVINCE + CITY + _unit("C01-01", "新城区", "county", "C01"))
     registry = load_registry(path)
     assert [u.code for u in registry.units] == ["P00", "C01", "C01-01"]
-    assert registry.get("C01-01") == Unit(
-        "C01-01", "新城区", "新城区", "county", "C01", ()
-    )
+    assert registry.get("C01-01") == Unit("C01-01", "新城区", "新城区", "county", "C01", ())
 
 
 def test_duplicate_code(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path, PROVINCE + CITY + _unit("C01", "铜川市总工会", "city", "P00")
-    )
+    path = _write(tmp_path, PROVINCE + CITY + _unit("C01", "铜川市总工会", "city", "P00"))
     with pytest.raises(RegistryError) as error:
         load_registry(path)
     assert str(error.value) == f"单位登记表 {path}：代码 C01 重复"
@@ -398,10 +379,7 @@ def test_unknown_parent(tmp_path: Path) -> None:
     path = _write(tmp_path, PROVINCE + _unit("C01-01", "新城区", "county", "C01"))
     with pytest.raises(RegistryError) as error:
         load_registry(path)
-    assert (
-        str(error.value)
-        == f"单位登记表 {path}：单位新城区（C01-01）的上级单位 C01 不存在"
-    )
+    assert str(error.value) == f"单位登记表 {path}：单位新城区（C01-01）的上级单位 C01 不存在"
 
 
 def test_county_under_province(tmp_path: Path) -> None:
@@ -409,21 +387,14 @@ def test_county_under_province(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as error:
         load_registry(path)
     assert str(error.value) == (
-        f"单位登记表 {path}：单位新城区（C01-01）是县级单位，上级应为市级单位，"
-        "但陕西省总工会（P00）是省级单位"
+        f"单位登记表 {path}：单位新城区（C01-01）是县级单位，上级应为市级单位，但陕西省总工会（P00）是省级单位"
     )
 
 
 def test_city_under_industry_union(tmp_path: Path) -> None:
-    body = (
-        PROVINCE
-        + _unit("I01", "陕西省金融工会", "industry", "P00")
-        + _unit("C01", "西安市总工会", "city", "I01")
-    )
+    body = PROVINCE + _unit("I01", "陕西省金融工会", "industry", "P00") + _unit("C01", "西安市总工会", "city", "I01")
     path = _write(tmp_path, body)
-    with pytest.raises(
-        RegistryError, match="上级应为省级单位，但陕西省金融工会（I01）是省级产业工会"
-    ):
+    with pytest.raises(RegistryError, match="上级应为省级单位，但陕西省金融工会（I01）是省级产业工会"):
         load_registry(path)
 
 
@@ -432,8 +403,7 @@ def test_bad_type(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as error:
         load_registry(path)
     assert str(error.value) == (
-        f"单位登记表 {path}：单位西安市总工会（C01）的类型 town 无法识别，"
-        "应为 province、city、county、industry 之一"
+        f"单位登记表 {path}：单位西安市总工会（C01）的类型 town 无法识别，应为 province、city、county、industry 之一"
     )
 
 
@@ -442,17 +412,11 @@ def test_alias_collision(tmp_path: Path) -> None:
     path = _write(tmp_path, body)
     with pytest.raises(RegistryError) as error:
         load_registry(path)
-    assert str(error.value) == (
-        f"单位登记表 {path}：别名“西安”同时指向西安市总工会（C01）和铜川市总工会（C02）"
-    )
+    assert str(error.value) == (f"单位登记表 {path}：别名“西安”同时指向西安市总工会（C01）和铜川市总工会（C02）")
 
 
 def test_alias_collision_after_normalisation(tmp_path: Path) -> None:
-    body = (
-        PROVINCE
-        + CITY
-        + _unit("C02", "铜川市总工会", "city", "P00", "[西安市总工会（盖章）]")
-    )
+    body = PROVINCE + CITY + _unit("C02", "铜川市总工会", "city", "P00", "[西安市总工会（盖章）]")
     path = _write(tmp_path, body)
     with pytest.raises(RegistryError) as error:
         load_registry(path)
@@ -467,45 +431,29 @@ def test_exactly_one_province(tmp_path: Path) -> None:
     empty.write_text("units: []\n", encoding="utf-8")
     with pytest.raises(RegistryError) as error:
         load_registry(empty)
-    assert (
-        str(error.value)
-        == f"单位登记表 {empty}：必须有且只有一个省级单位（type: province），实际有 0 个"
-    )
-    second = (
-        PROVINCE.replace("P00", "P01")
-        .replace("[省总]", "[]")
-        .replace("陕西省总工会", "另一省总工会")
-    )
+    assert str(error.value) == f"单位登记表 {empty}：必须有且只有一个省级单位（type: province），实际有 0 个"
+    second = PROVINCE.replace("P00", "P01").replace("[省总]", "[]").replace("陕西省总工会", "另一省总工会")
     path = _write(
         tmp_path,
         PROVINCE + second.replace("short_name: 省总工会", "short_name: 另一省总"),
     )
     with pytest.raises(RegistryError) as error:
         load_registry(path)
-    assert (
-        str(error.value)
-        == f"单位登记表 {path}：必须有且只有一个省级单位（type: province），实际有 2 个"
-    )
+    assert str(error.value) == f"单位登记表 {path}：必须有且只有一个省级单位（type: province），实际有 2 个"
 
 
 def test_missing_field(tmp_path: Path) -> None:
     path = _write(tmp_path, PROVINCE.replace("    name: 陕西省总工会\n", ""))
     with pytest.raises(RegistryError) as error:
         load_registry(path)
-    assert (
-        str(error.value)
-        == f"单位登记表 {path}：单位 P00 缺少字段 name，或该字段不是非空文本"
-    )
+    assert str(error.value) == f"单位登记表 {path}：单位 P00 缺少字段 name，或该字段不是非空文本"
 
 
 def test_bad_aliases(tmp_path: Path) -> None:
     path = _write(tmp_path, PROVINCE.replace("[省总]", "省总"))
     with pytest.raises(RegistryError) as error:
         load_registry(path)
-    assert (
-        str(error.value)
-        == f"单位登记表 {path}：单位 P00 的字段 aliases 应为非空文本的列表"
-    )
+    assert str(error.value) == f"单位登记表 {path}：单位 P00 的字段 aliases 应为非空文本的列表"
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ def list_rows(wb) -> list[list[object]]:
 
 # -- annotated workbook -------------------------------------------------------------------------------------------
 
+
 def test_annotated_copy_lists_every_issue_in_order():
     issues = [
         warn("基本情况", "D8", "99999"),
@@ -102,7 +103,11 @@ def test_two_issues_on_one_cell_share_a_red_comment():
 
 
 def test_hyperlinks_point_at_the_cell_and_missing_sheets_get_none():
-    issues = [err("基本情况", "D7"), err("已删除的表", "C3"), Issue("error", "corrupt_file", "文件损坏", "请重新保存", FILE)]
+    issues = [
+        err("基本情况", "D7"),
+        err("已删除的表", "C3"),
+        Issue("error", "corrupt_file", "文件损坏", "请重新保存", FILE),
+    ]
     sheet = reopen(annotate_workbook(template_bytes(), FILE, issues))["错误清单"]
     rows = {sheet.cell(row=r, column=3).value: sheet.cell(row=r, column=4) for r in (4, 5, 6)}
     assert rows["基本情况"].hyperlink.location == "'基本情况'!D7"
@@ -182,6 +187,7 @@ def test_annotated_filename():
 
 # -- terminal and JSON --------------------------------------------------------------------------------------------
 
+
 def test_terminal_orders_by_severity_then_row_major_cells():
     issues = [
         warn("基本情况", "A1"),
@@ -212,15 +218,37 @@ def test_terminal_status_words_and_colour():
 
 def test_issues_to_json_round_trips_with_chinese():
     issues = [warn("基本情况", "D8", "99999"), err("基本情况", "D7", "十二")]
-    text = issues_to_json([
-        {"file": FILE, "status": "rejected", "unit_code": "C01", "year": 2024, "return_code": "R1", "issues": issues},
-        {"file": "b.xlsx", "status": "accepted", "unit_code": None, "year": None, "return_code": "R2", "issues": []},
-    ])
+    text = issues_to_json(
+        [
+            {
+                "file": FILE,
+                "status": "rejected",
+                "unit_code": "C01",
+                "year": 2024,
+                "return_code": "R1",
+                "issues": issues,
+            },
+            {
+                "file": "b.xlsx",
+                "status": "accepted",
+                "unit_code": None,
+                "year": None,
+                "return_code": "R2",
+                "issues": [],
+            },
+        ]
+    )
     assert "不是数字" in text
     data = json.loads(text)
     assert list(data[0]) == ["file", "status", "unit_code", "year", "return_code", "issues"]
     assert data[0]["issues"] == [issues[1].as_dict(), issues[0].as_dict()]
     assert data[0]["issues"][0]["message"] == "不是数字"
-    assert data[1] == {"file": "b.xlsx", "status": "accepted", "unit_code": None, "year": None,
-                       "return_code": "R2", "issues": []}
+    assert data[1] == {
+        "file": "b.xlsx",
+        "status": "accepted",
+        "unit_code": None,
+        "year": None,
+        "return_code": "R2",
+        "issues": [],
+    }
     assert text.startswith('[\n  {\n    "file": "西安市总工会_2024.xlsx"')

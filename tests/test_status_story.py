@@ -89,7 +89,8 @@ def test_dues_laggards_in_2024_are_named_with_their_rates(book):
         "2024年，8个省级产业工会中6个会费收缴率达到95%，省国防邮电工会（88.2%）、省金融工会（91.0%）为预警。"
     )
     assert [(g.unit_code, g.value_text, g.status) for g in overall.explanation.laggards] == [
-        ("I04", "88.2%", A), ("I08", "91.0%", A),
+        ("I04", "88.2%", A),
+        ("I08", "91.0%", A),
     ]
     assert _unit(book, 5, 2024, "I04").metric == pytest.approx(0.882, abs=0.0005)
 
@@ -110,8 +111,10 @@ def test_open_windows_say_so_instead_of_turning_red(book):
 
 
 def test_missing_returns_are_named(book):
-    assert "陕西省海员建设工会" in book.result(13, 2025).overall.explanation.missing_units or \
-        "省海员建设工会" in book.result(13, 2025).overall.explanation.missing_units
+    assert (
+        "陕西省海员建设工会" in book.result(13, 2025).overall.explanation.missing_units
+        or "省海员建设工会" in book.result(13, 2025).overall.explanation.missing_units
+    )
     assert any("商洛" in name for name in book.result(3, 2025).overall.explanation.missing_units)
 
 
@@ -126,8 +129,9 @@ def test_every_explanation_names_real_source_cells(book, demo_warehouse):
                     [source.submission_id, source.indicator, source.sheet, source.cell],
                 ).fetchone()
                 assert row is not None, (measure, year, source)
-                file_name = con.execute("select file_name from submissions where submission_id = ?",
-                                        [source.submission_id]).fetchone()[0]
+                file_name = con.execute(
+                    "select file_name from submissions where submission_id = ?", [source.submission_id]
+                ).fetchone()[0]
                 assert file_name == source.file_name
                 checked += 1
     assert checked > 500

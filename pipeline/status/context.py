@@ -50,7 +50,9 @@ class RuleContext:
     # indexes are built once so each answer is a dictionary lookup rather than a scan of every figure.
     @cached_property
     def _groups(self) -> dict[tuple[str, int], pd.DataFrame]:
-        return {(str(ind), int(year)): rows for (ind, year), rows in self.facts.groupby(["indicator", "year"], sort=False)}
+        return {
+            (str(ind), int(year)): rows for (ind, year), rows in self.facts.groupby(["indicator", "year"], sort=False)
+        }
 
     @cached_property
     def _first_rows(self) -> dict[tuple[str, int, str], dict]:
@@ -96,9 +98,15 @@ class RuleContext:
             return None
         name = self.catalog.indicator(indicator).name
         return SourceRef(
-            unit_code=row["unit_code"], entity_code=entity_code, indicator=indicator, indicator_name=name,
+            unit_code=row["unit_code"],
+            entity_code=entity_code,
+            indicator=indicator,
+            indicator_name=name,
             value_text=value_text if value_text is not None else str(row["raw_text"]),
-            submission_id=int(row["submission_id"]), file_name=row["file_name"], sheet=row["sheet"], cell=row["cell"],
+            submission_id=int(row["submission_id"]),
+            file_name=row["file_name"],
+            sheet=row["sheet"],
+            cell=row["cell"],
         )
 
     def expected_units(self, return_code: str) -> tuple[Unit, ...]:

@@ -48,9 +48,13 @@ def evaluate(ctx: RuleContext, years: list[int] | None = None) -> dict[tuple[int
     return {(m.number, y): RULES[m.rule.kind](ctx, m, y) for y in years for m in ctx.catalog.measures}
 
 
-def evaluate_warehouse(con: duckdb.DuckDBPyConnection, *, catalog: Catalog | None = None,
-                       registry: Registry | None = None, years: list[int] | None = None
-                       ) -> dict[tuple[int, int], MeasureResult]:
+def evaluate_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    catalog: Catalog | None = None,
+    registry: Registry | None = None,
+    years: list[int] | None = None,
+) -> dict[tuple[int, int], MeasureResult]:
     ctx = RuleContext.from_warehouse(con, catalog or load_catalog(), registry or load_registry())
     return evaluate(ctx, years)
 
@@ -60,10 +64,16 @@ def status_table(results: dict[tuple[int, int], MeasureResult]) -> pd.DataFrame:
     rows = []
     for result in results.values():
         for status in (result.overall, *result.units):
-            rows.append({
-                "measure": status.measure, "year": status.year, "unit_code": status.unit_code,
-                "status": status.status, "metric": status.metric, "metric_text": status.metric_text,
-                "summary": status.explanation.summary,
-            })
+            rows.append(
+                {
+                    "measure": status.measure,
+                    "year": status.year,
+                    "unit_code": status.unit_code,
+                    "status": status.status,
+                    "metric": status.metric,
+                    "metric_text": status.metric_text,
+                    "summary": status.explanation.summary,
+                }
+            )
     columns = ["measure", "year", "unit_code", "status", "metric", "metric_text", "summary"]
     return pd.DataFrame(rows, columns=columns)

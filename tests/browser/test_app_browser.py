@@ -36,3 +36,23 @@ def test_empty_warehouse_says_what_to_do(browser, empty_server):
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "measures_empty")
     page.close()
+
+
+def test_a_deep_link_on_a_freshly_started_server_goes_through_app_py(browser, demo_warehouse, tmp_path):
+    """A leader opening a shared link right after a restart must get the full page: navigation, year, banner."""
+    from tests.browser.conftest import start_dashboard
+
+    process, url = start_dashboard(demo_warehouse, tmp_path / "streamlit.log")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+        page.goto(url + "/coverage")
+        wait_for_app(page)
+        page.get_by_text("当前看板展示的是系统生成的演示数据").wait_for(timeout=30_000)
+        body = page.inner_text("body")
+        assert "组织覆盖" in body and "报表年度" in body
+        assert "Page not found" not in body and "coverage" not in body.split("组织覆盖")[0]
+        screenshot(page, "deep_link_cold_server")
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -13,7 +13,7 @@ from dashboard import charts, filters, theme_css, tiles, ui
 from queries import series
 from queries.board import FamilyScreen, family_screens
 
-OVERVIEW_PAGE = "pages/overview.py"
+OVERVIEW_PAGE = "app_pages/overview.py"
 SCREEN, ADVANCED_AT = "_present_screen", "_present_advanced_at"
 AUTO, INTERVAL = "_w_present_auto", "_w_present_interval"
 INTERVALS = (10, 20, 30, 60)  # seconds per screen

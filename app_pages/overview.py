@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import filters, tiles, ui
 from queries.board import measure_board, measure_labels
 
-PRESENT_PAGE = "pages/present.py"
+PRESENT_PAGE = "app_pages/present.py"
 PRESENT_TOGGLE, PICKER = "_w_overview_present", "_w_overview_pick"
 GO_PRESENT, GO_MEASURE = "_overview_go_present", "_overview_go_measure"
 TILES_PER_ROW = 3

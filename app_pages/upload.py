@@ -90,7 +90,7 @@ def draw_results() -> None:
     results = batch["results"]
     st.markdown(f"**{uploads.batch_summary(results)}**（本批报表年度：{_year_word(batch['expected_year'])}）")
     if any(r["status"] in ("accepted", "accepted_with_warnings") for r in results):
-        st.page_link("pages/tracker.py", label="到“报送情况”页查看各单位报送进度", icon=":material/checklist:")
+        st.page_link("app_pages/tracker.py", label="到“报送情况”页查看各单位报送进度", icon=":material/checklist:")
     for index, result in enumerate(results):
         draw_result(index, result)
     if st.button("清除处理结果", icon=":material/clear_all:"):

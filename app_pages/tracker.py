@@ -123,7 +123,7 @@ def main() -> None:
     st.header("报送情况", anchor=False)
     if selection.year is None:
         st.info("还没有任何年度的报表，无法统计报送情况。请先在“数据上传”页上传各单位报表。", icon=":material/info:")
-        st.page_link("pages/upload.py", label="前往数据上传", icon=":material/upload_file:")
+        st.page_link("app_pages/upload.py", label="前往数据上传", icon=":material/upload_file:")
         return
     catalog, year = ui.catalog(), selection.year
     return_code = st.radio(
