@@ -110,17 +110,40 @@ def _sorted(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 def _reference_lines(
     fig: go.Figure, lines: Sequence[tuple[float, str]], *, text: Callable[[float], str], vertical: bool = False
 ) -> None:
-    """Dashed threshold lines across the plot, labelled in the margin ("达标线 95%")."""
+    """Dashed threshold lines across the plot, labelled in the margin ("达标线 95%").
+
+    Thresholds sit close together (95% and 85%), so the highest line is labelled above itself and the
+    others below themselves: their captions never overlap."""
+    highest = max((value for value, _ in lines), default=None)
     for value, label in lines:
+        above = value == highest
         # Drawn under the bars so a line never crosses a bar's label; it shows in the gaps between bars.
         line = {"color": REFERENCE_LINE, "dash": "dash"}
         caption = f"{label}线 {text(value)}"
         if vertical:
             fig.add_shape(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1, line=line, layer="below")
-            fig.add_annotation(x=value, y=1, xref="x", yref="paper", text=caption, showarrow=False, yanchor="bottom")
+            fig.add_annotation(
+                x=value,
+                y=1,
+                xref="x",
+                yref="paper",
+                text=caption,
+                showarrow=False,
+                yanchor="bottom",
+                xanchor="left" if above else "right",
+            )
         else:
             fig.add_shape(type="line", xref="paper", yref="y", x0=0, x1=1, y0=value, y1=value, line=line, layer="below")
-            fig.add_annotation(x=1, y=value, xref="paper", yref="y", text=caption, showarrow=False, xanchor="left")
+            fig.add_annotation(
+                x=1,
+                y=value,
+                xref="paper",
+                yref="y",
+                text=caption,
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom" if above else "top",
+            )
 
 
 def _status_bars(
