@@ -247,7 +247,8 @@ def _rate_bars(
         "range": _value_range(frame[value], [green]),
         "showgrid": True,
     }
-    category_axis = {"title": category_title}
+    # automargin with a standoff keeps a rotated title clear of long unit names on a horizontal chart.
+    category_axis = {"title": {"text": category_title, "standoff": 16}, "automargin": True}
     fig.update_layout(
         title=title or default,
         xaxis=value_axis if horizontal else category_axis,
@@ -492,7 +493,7 @@ def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | Non
     fig.update_layout(
         title=title or f"{year}年{default}",
         xaxis={"title": f"督查内容（得分，满分100分；{threshold:g}分以下为红色）", "side": "bottom"},
-        yaxis={"title": "被督查单位", "autorange": "reversed"},
+        yaxis={"title": {"text": "被督查单位", "standoff": 16}, "automargin": True, "autorange": "reversed"},
     )
     return apply_theme(fig, large=large)
 
