@@ -50,6 +50,23 @@ def _run(
     return con.execute(_sql(name), bound).df()
 
 
+def _union_ratio(
+    con: duckdb.DuckDBPyConnection,
+    measure: int,
+    years: list[int] | None,
+    unit_codes: frozenset[str] | None,
+    *,
+    denominator_as: str,
+    numerator_as: str,
+) -> pd.DataFrame:
+    """A ratio rule's two indicators per industry union and year, under the names the chart uses."""
+    rule = load_catalog().measure(measure).rule.params
+    frame = _run(
+        con, "union_ratio_by_year", years, unit_codes, numerator=rule["numerator"], denominator=rule["denominator"]
+    )
+    return frame.rename(columns={"denominator": denominator_as, "numerator": numerator_as})
+
+
 # --- 组织覆盖 (M3, M7, M8) ------------------------------------------------------------------------------
 
 
@@ -110,8 +127,7 @@ def m5_dues_by_union(
     con: duckdb.DuckDBPyConnection, *, years: list[int] | None = None, unit_codes: frozenset[str] | None = None
 ) -> pd.DataFrame:
     """year, unit_code, unit_name, due, collected (万元), rate."""
-    rule = load_catalog().measure(5).rule.params
-    return _run(con, "m5_dues_by_union", years, unit_codes, due=rule["denominator"], collected=rule["numerator"])
+    return _union_ratio(con, 5, years, unit_codes, denominator_as="due", numerator_as="collected")
 
 
 def m6_budget_by_city(
@@ -191,8 +207,8 @@ def m16_training_by_union(
     con: duckdb.DuckDBPyConnection, *, years: list[int] | None = None, unit_codes: frozenset[str] | None = None
 ) -> pd.DataFrame:
     """year, unit_code, unit_name, cadres, trained, rate."""
-    rule = load_catalog().measure(16).rule.params
-    return _run(con, "m16_training_by_union", years, unit_codes, cadres=rule["denominator"], trained=rule["numerator"])
+    frame = _union_ratio(con, 16, years, unit_codes, denominator_as="cadres", numerator_as="trained")
+    return frame.astype({"cadres": "Int64", "trained": "Int64"})  # head counts
 
 
 def m17_promotion_parity_by_union(

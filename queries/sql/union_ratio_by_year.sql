@@ -1,5 +1,6 @@
--- Question (第5条): per provincial industry union and year, how much union dues were due and collected
--- (万元), and what share was collected? A union without a current R2 return has no row.
+-- Question: per provincial industry union and year, two figures of its current R2 return and their ratio
+-- (numerator ÷ denominator). Serves 第5条 (dues collected ÷ due) and 第16条 (cadres trained ÷ cadres); the
+-- caller names the columns. A union without a current R2 return has no row.
 WITH
 units AS (
     SELECT unnest($units, recursive := true)
@@ -16,19 +17,19 @@ reports AS (
 values_src AS (
     SELECT unit_code, year, indicator, value_num
     FROM current_values
-    WHERE indicator IN ($due, $collected) AND entity_code = unit_code
+    WHERE indicator IN ($numerator, $denominator) AND entity_code = unit_code
 ),
 
 unions AS (
     SELECT code AS unit_code, short_name AS unit_name FROM units WHERE type = 'industry'
 ),
 
-dues AS (
+figures AS (
     SELECT
         unit_code,
         year,
-        max(value_num) FILTER (WHERE indicator = $due) AS due,
-        max(value_num) FILTER (WHERE indicator = $collected) AS collected
+        max(value_num) FILTER (WHERE indicator = $denominator) AS denominator,
+        max(value_num) FILTER (WHERE indicator = $numerator) AS numerator
     FROM values_src
     GROUP BY unit_code, year
 ),
@@ -38,12 +39,12 @@ final AS (
         r.year,
         r.unit_code,
         u.unit_name,
-        d.due,
-        d.collected,
-        d.collected / nullif(d.due, 0) AS rate
+        f.denominator,
+        f.numerator,
+        f.numerator / nullif(f.denominator, 0) AS rate
     FROM reports AS r
     INNER JOIN unions AS u USING (unit_code)
-    LEFT JOIN dues AS d USING (unit_code, year)
+    LEFT JOIN figures AS f USING (unit_code, year)
 )
 
 SELECT * FROM final
