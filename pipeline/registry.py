@@ -7,6 +7,13 @@ matches resolve; a near miss such as 西按市总工会 yields ranked candidates
 person confirms it, because silently attaching a return to the wrong union would
 corrupt every figure built on it.
 
+Counties renamed since 2010 (旬阳县 → 旬阳市) keep their former names in the registry with the
+year of the change: a return using the old name resolves, with a hint saying so.
+
+Messages come in two copies: ``Resolution.message()`` is addressed to the submitting unit (it says
+whom to contact, never which file to edit); ``Resolution.analyst_message()`` adds the administrator's
+remedy (an alias in catalog/units.yaml).
+
 This module must stay free of Streamlit so the pipeline and tests can use it.
 """
 
@@ -15,18 +22,23 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
 
+from pipeline.catalog import load_catalog
+
 # libyaml's safe loader when PyYAML was built with it (the wheels are): several times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY_PATH = _REPO_ROOT / "catalog" / "units.yaml"
-# Resolution messages point users at the file they are expected to edit.
+# Where the administrator adds a missing alias; only the analyst's copy of a message names it.
 _REGISTRY_HINT = "catalog/units.yaml"
+# A former name's year of change must be a plausible year of the People's Republic.
+_FIRST_CHANGE_YEAR, _LAST_CHANGE_YEAR = 1949, 2100
 
 UNIT_TYPES = ("province", "city", "county", "industry")
 _TYPE_LABELS = {
@@ -63,6 +75,14 @@ class RegistryError(ValueError):
 
 
 @dataclass(frozen=True)
+class FormerName:
+    """A name the unit carried until the year it was changed (旬阳县 until 2021)."""
+
+    name: str
+    until: int
+
+
+@dataclass(frozen=True)
 class Unit:
     code: str
     name: str
@@ -70,32 +90,60 @@ class Unit:
     type: str
     parent: str | None
     aliases: tuple[str, ...]
+    former_names: tuple[FormerName, ...] = ()
 
     def label(self) -> str:
+        """Name and code, for the administrator's messages about the registry file itself."""
         return f"{self.name}（{self.code}）"
 
 
 @dataclass(frozen=True)
 class Resolution:
     unit: Unit | None
-    matched_by: str  # "exact" | "alias" | "normalised" | "none"
+    matched_by: str  # "exact" | "alias" | "normalised" | "former_name" | "none"
     candidates: tuple[tuple[Unit, float], ...]
     query: str
+    former_name: FormerName | None = None  # set when the text named the unit by a former name
+    year: int | None = None  # the reporting year the text was read for, when known
+    candidate_names: tuple[str, ...] = ()  # how each candidate is shown to a person (no codes)
 
     @property
     def resolved(self) -> bool:
         return self.unit is not None
 
-    def message(self) -> str:
+    @property
+    def hint(self) -> str:
+        """旬阳县已于2021年更名为旬阳市，按旬阳市读入 — or "" when the name used was current.
+
+        A return for a year before the change rightly uses the old name, so it gets no hint.
+        """
+        former = self.former_name
+        if self.unit is None or former is None or (self.year is not None and self.year < former.until):
+            return ""
+        current = self.unit.short_name
+        return f"{former.name}已于{former.until}年更名为{current}，按{current}读入"
+
+    def message(self, contact: str | None = None) -> str:
+        """The submitting unit's copy: what was not recognised and whom to contact."""
         if self.unit is not None:
-            return f"“{self.query}”已识别为{self.unit.label()}。"
+            return f"“{self.query}”已识别为{self.unit.name}。"
         if not normalise_name(self.query):
             return "单位名称为空，无法识别。请填写填报单位名称。"
-        advice = f"请核对填报单位名称，或在 {_REGISTRY_HINT} 中为该单位增加别名。"
+        contact = contact or load_catalog().reporting.contact
+        advice = f"请核对单位名称并按全称填写；如名称无误（例如单位新近更名），请与{contact}联系。"
+        return self._not_recognised() + advice
+
+    def analyst_message(self) -> str:
+        """The analyst's copy: the same finding, and the administrator's remedy in the registry file."""
+        if self.unit is not None or not normalise_name(self.query):
+            return self.message()
+        advice = f"请核对单位名称；如确为该单位的另一种写法，请管理员在 {_REGISTRY_HINT} 中为该单位增加别名。"
+        return self._not_recognised() + advice
+
+    def _not_recognised(self) -> str:
         if not self.candidates:
-            return f"无法识别单位名称“{self.query}”，未找到相近的单位。{advice}"
-        closest = "、".join(unit.label() for unit, _ in self.candidates)
-        return f"无法识别单位名称“{self.query}”。最接近的是：{closest}。{advice}"
+            return f"无法识别单位名称“{self.query}”，未找到相近的单位。"
+        return f"无法识别单位名称“{self.query}”。最接近的是：{'、'.join(self.candidate_names)}。"
 
 
 def normalise_name(text: str) -> str:
@@ -161,6 +209,8 @@ class Registry:
         self._check_types_and_parents()
         self._check_single_province()
         self._by_key = self._index_keys()
+        self._by_former_key = self._index_former_names()
+        self._former_codes = {key: code for key, (code, _) in self._by_former_key.items()}
         self._by_name = {unit.name: unit.code for unit in self.units}
         self._by_alias = {alias: unit.code for unit in self.units for alias in (unit.short_name, *unit.aliases)}
 
@@ -219,6 +269,23 @@ class Registry:
                     raise self._fail(self._collision_detail(spelling, key, owner, unit))
         return by_key
 
+    def _index_former_names(self) -> dict[str, tuple[str, FormerName]]:
+        """Map each former name, alone and with 总工会, to its unit; it may not be any unit's current spelling."""
+        by_key: dict[str, tuple[str, FormerName]] = {}
+        for unit in self.units:
+            for former in unit.former_names:
+                for spelling in (former.name, f"{former.name}总工会"):
+                    key = normalise_name(spelling)
+                    if key in self._by_key:
+                        holder = self._by_code[self._by_key[key]]
+                        raise self._fail(f"单位{unit.label()}的曾用名“{former.name}”是{holder.label()}现在的名称或别名")
+                    earlier = by_key.setdefault(key, (unit.code, former))
+                    if earlier[0] != unit.code:
+                        raise self._fail(
+                            f"曾用名“{former.name}”同时属于{self._by_code[earlier[0]].label()}和{unit.label()}"
+                        )
+        return by_key
+
     def _collision_detail(self, spelling: str, key: str, owner: str, unit: Unit) -> str:
         shown = f"“{spelling}”" if spelling == key else f"“{spelling}”（规范化后为“{key}”）"
         return f"别名{shown}同时指向{self._by_code[owner].label()}和{unit.label()}"
@@ -260,18 +327,45 @@ class Registry:
 
     # -- resolution ----------------------------------------------------------------
 
-    def resolve(self, text: str, *, types: set[str] | None = None, parent: str | None = None) -> Resolution:
-        """Identify the unit a return names; only certain matches resolve."""
+    def resolve(
+        self,
+        text: str,
+        *,
+        types: set[str] | None = None,
+        parent: str | None = None,
+        expected_types: set[str] | None = None,
+        year: int | None = None,
+    ) -> Resolution:
+        """Identify the unit a return names; only certain matches resolve.
+
+        ``types`` and ``parent`` limit what may resolve. ``expected_types`` are the kinds of unit the return
+        is about (a city return: {"city"}): a unit of another kind still resolves, so the caller can say
+        "this unit does not file this return", but near misses are suggested only among the expected kinds.
+        ``year`` is the reporting year, which decides whether a former name still deserves a hint.
+        """
         pool = self._pool(types, parent)
+        suggest = pool if expected_types is None else pool & self._pool(expected_types, parent)
         for index, matched_by in ((self._by_name, "exact"), (self._by_alias, "alias")):
             code = index.get(text)
             if code in pool:
-                return Resolution(self._by_code[code], matched_by, (), text)
+                return Resolution(self._by_code[code], matched_by, (), text, year=year)
         keys = self._query_keys(text)
-        code = self._match_normalised(keys, pool)
-        if code is not None:
-            return Resolution(self._by_code[code], "normalised", (), text)
-        return Resolution(None, "none", self._candidates(keys, pool), text)
+        key = self._match_normalised(keys, pool, self._by_key)
+        if key is not None:
+            return Resolution(self._by_code[self._by_key[key]], "normalised", (), text, year=year)
+        key = self._match_normalised(keys, pool, self._former_codes)
+        if key is not None:
+            code, former = self._by_former_key[key]
+            return Resolution(self._by_code[code], "former_name", (), text, former_name=former, year=year)
+        candidates = self._candidates(keys, suggest)
+        names = tuple(self.display_name(unit) for unit, _ in candidates)
+        return Resolution(None, "none", candidates, text, year=year, candidate_names=names)
+
+    def display_name(self, unit: Unit) -> str:
+        """How a unit is named to a person: a county with its city (杨陵区（杨凌示范区）), never with a code."""
+        if unit.type == "county" and unit.parent is not None:
+            return f"{unit.name}（{self._by_code[unit.parent].short_name}）"
+        return unit.name
 
     def _pool(self, types: set[str] | None, parent: str | None) -> frozenset[str]:
         if types is not None:
@@ -293,17 +387,17 @@ class Registry:
         unprefixed = _without_province_prefix(key)
         return (key,) if unprefixed is None else (key, unprefixed)
 
-    def _match_normalised(self, keys: Iterable[str], pool: frozenset[str]) -> str | None:
+    def _match_normalised(self, keys: Iterable[str], pool: frozenset[str], index: Mapping[str, str]) -> str | None:
+        """The key of ``index`` the text matches, alone or after its city's name; None when none is in the pool."""
         for key in keys:
-            code = self._by_key.get(key)
-            if code in pool:
-                return code
-            code = self._match_city_prefixed_county(key, pool)
-            if code is not None:
-                return code
+            if index.get(key) in pool:
+                return key
+            county_key = self._city_prefixed_county(key, pool, index)
+            if county_key is not None:
+                return county_key
         return None
 
-    def _match_city_prefixed_county(self, key: str, pool: frozenset[str]) -> str | None:
+    def _city_prefixed_county(self, key: str, pool: frozenset[str], index: Mapping[str, str]) -> str | None:
         """Resolve 西安市新城区总工会: a city spelling followed by one of its counties.
 
         The county must belong to that very city; 西安市长武县 stays unresolved.
@@ -311,9 +405,10 @@ class Registry:
         for prefix, city_code in self._by_key.items():
             if self._by_code[city_code].type != "city" or not key.startswith(prefix):
                 continue
-            code = self._by_key.get(key[len(prefix) :])
+            rest = key[len(prefix) :]
+            code = index.get(rest)
             if code in pool and self._by_code[code].parent == city_code:
-                return code
+                return rest
         return None
 
     def _candidates(self, keys: Sequence[str], pool: frozenset[str]) -> tuple[tuple[Unit, float], ...]:
@@ -382,6 +477,7 @@ def _parse_unit(entry: Any, position: int, source: str) -> Unit:
         type=fields["type"],
         parent=parent.strip() if parent is not None else None,
         aliases=_aliases(entry, who, source),
+        former_names=_former_names(entry, who, source),
     )
 
 
@@ -403,3 +499,46 @@ def _aliases(entry: Mapping[str, Any], who: str, source: str) -> tuple[str, ...]
     if not isinstance(raw, list) or not all(_is_text(alias) for alias in raw):
         raise RegistryError(f"单位登记表 {source}：{who} 的字段 aliases 应为非空文本的列表")
     return tuple(alias.strip() for alias in raw)
+
+
+def _former_names(entry: Mapping[str, Any], who: str, source: str) -> tuple[FormerName, ...]:
+    raw = entry.get("former_names")
+    if raw is None:
+        return ()
+    shape = f"单位登记表 {source}：{who} 的字段 former_names 应为列表，每项形如 {{name: 旬阳县, until: 2021}}"
+    if not isinstance(raw, list):
+        raise RegistryError(shape)
+    names = []
+    for item in raw:
+        if not isinstance(item, Mapping) or set(item) != {"name", "until"} or not _is_text(item["name"]):
+            raise RegistryError(shape)
+        until = item["until"]
+        if (
+            isinstance(until, bool)
+            or not isinstance(until, int)
+            or not _FIRST_CHANGE_YEAR <= until <= _LAST_CHANGE_YEAR
+        ):
+            raise RegistryError(
+                f"单位登记表 {source}：{who} 的曾用名“{item['name']}”的 until 应为更名的年份"
+                f"（{_FIRST_CHANGE_YEAR}–{_LAST_CHANGE_YEAR} 之间的整数），实际为 {until!r}"
+            )
+        names.append(FormerName(item["name"].strip(), until))
+    return tuple(names)
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """The shipped registry, loaded once per process, for messages that turn a unit code into its name."""
+    return load_registry()
+
+
+def unit_name(code: str | None, registry: Registry | None = None) -> str:
+    """The unit's full name for a person to read (未能识别的单位 when there is none).
+
+    A code the registry no longer lists (a unit removed after its returns were loaded) is shown as it is:
+    it is the only trace left of which unit that was.
+    """
+    if code is None:
+        return "未能识别的单位"
+    registry = registry or default_registry()
+    return registry.get(code).name if code in registry else code

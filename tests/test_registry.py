@@ -4,11 +4,13 @@ import pytest
 
 from pipeline.registry import (
     DEFAULT_REGISTRY_PATH,
+    FormerName,
     Registry,
     RegistryError,
     Unit,
     load_registry,
     normalise_name,
+    unit_name,
 )
 
 CITY_NAMES = [
@@ -49,7 +51,11 @@ INDUSTRY_NAMES = [
     "陕西省海员建设工会",
     "陕西省金融工会",
 ]
-ADVICE = "请核对填报单位名称，或在 catalog/units.yaml 中为该单位增加别名。"
+# The unit's copy says whom to contact (the catalog's reporting contact); only the analyst's copy names the file.
+ADVICE = (
+    "请核对单位名称并按全称填写；如名称无误（例如单位新近更名），请与省总工会产业工会工作部（联系电话见通知）联系。"
+)
+ANALYST_ADVICE = "请核对单位名称；如确为该单位的另一种写法，请管理员在 catalog/units.yaml 中为该单位增加别名。"
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +221,7 @@ def test_resolves(registry: Registry, text: str, code: str, matched_by: str) -> 
 
 
 def test_resolved_message(registry: Registry) -> None:
-    assert registry.resolve("西安").message() == "“西安”已识别为西安市总工会（C01）。"
+    assert registry.resolve("西安").message() == "“西安”已识别为西安市总工会。"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +247,7 @@ def test_near_miss_is_not_resolved(registry: Registry, text: str, best: str, sco
 
 def test_near_miss_message(registry: Registry) -> None:
     assert registry.resolve("西按市总工会").message() == (
-        "无法识别单位名称“西按市总工会”。最接近的是：西安市总工会（C01）。" + ADVICE
+        "无法识别单位名称“西按市总工会”。最接近的是：西安市总工会。" + ADVICE
     )
 
 
@@ -255,7 +261,7 @@ def test_candidates_ranked_best_first(registry: Registry) -> None:
         ("C11-01", 75.0),
     ]
     assert resolution.message() == (
-        "无法识别单位名称“杨凌区总工会”。最接近的是：杨凌示范区总工会（C11）、杨陵区（C11-01）。" + ADVICE
+        "无法识别单位名称“杨凌区总工会”。最接近的是：杨凌示范区总工会、杨陵区（杨凌示范区）。" + ADVICE
     )
 
 
@@ -476,3 +482,172 @@ def test_wrong_top_level(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as error:
         load_registry(path)
     assert str(error.value) == f"单位登记表 {path}：顶层应为包含 units 列表的映射"
+
+
+# -- former names (counties renamed since 2010) ------------------------------------------
+
+RENAMED = {  # former name -> (code, current name, year of the change)
+    "高陵县": ("C01-10", "高陵区", 2014),
+    "户县": ("C01-11", "鄠邑区", 2016),
+    "凤翔县": ("C03-04", "凤翔区", 2021),
+    "彬县": ("C04-13", "彬州市", 2018),
+    "华县": ("C05-02", "华州区", 2015),
+    "安塞县": ("C06-02", "安塞区", 2016),
+    "子长县": ("C06-13", "子长市", 2019),
+    "南郑县": ("C07-02", "南郑区", 2017),
+    "横山县": ("C08-02", "横山区", 2015),
+    "神木县": ("C08-12", "神木市", 2017),
+    "旬阳县": ("C09-10", "旬阳市", 2021),
+}
+
+
+def test_shipped_former_names(registry: Registry) -> None:
+    listed = {
+        former.name: (unit.code, unit.name, former.until) for unit in registry.units for former in unit.former_names
+    }
+    assert listed == RENAMED
+
+
+@pytest.mark.parametrize("former", sorted(RENAMED))
+def test_former_name_resolves_with_hint(registry: Registry, former: str) -> None:
+    code, current, year = RENAMED[former]
+    for spelling in (former, f"{former}总工会", f"{former}总工会（盖章）"):
+        resolution = registry.resolve(spelling, types={"county"}, year=year + 1)
+        assert (resolution.unit.code, resolution.matched_by) == (code, "former_name"), spelling
+        assert resolution.hint == f"{former}已于{year}年更名为{current}，按{current}读入"
+
+
+def test_xunyang_hint_text(registry: Registry) -> None:
+    resolution = registry.resolve("旬阳县", year=2024)
+    assert resolution.hint == "旬阳县已于2021年更名为旬阳市，按旬阳市读入"
+    assert resolution.message() == "“旬阳县”已识别为旬阳市。"
+
+
+def test_former_name_after_its_city(registry: Registry) -> None:
+    resolution = registry.resolve("安康市旬阳县总工会", types={"county"}, parent="C09", year=2023)
+    assert (resolution.unit.code, resolution.matched_by) == ("C09-10", "former_name")
+    assert resolution.hint == "旬阳县已于2021年更名为旬阳市，按旬阳市读入"
+    # Under another city the former name is not that city's county.
+    assert registry.resolve("旬阳县", types={"county"}, parent="C04").unit is None
+
+
+def test_former_name_current_in_its_year_gets_no_hint(registry: Registry) -> None:
+    # A 2020 return rightly says 旬阳县; from the year of the change on, the old name earns a hint.
+    assert registry.resolve("旬阳县", year=2020).hint == ""
+    assert registry.resolve("旬阳县", year=2021).hint == "旬阳县已于2021年更名为旬阳市，按旬阳市读入"
+    assert registry.resolve("旬阳县").hint == "旬阳县已于2021年更名为旬阳市，按旬阳市读入"
+
+
+def test_current_names_have_no_hint(registry: Registry) -> None:
+    for text in ("旬阳市", "旬阳", "鄠邑区总工会"):
+        resolution = registry.resolve(text, year=2024)
+        assert resolution.matched_by in {"exact", "alias"}
+        assert resolution.hint == ""
+
+
+# -- suggestions of the return's own kind ------------------------------------------------
+
+
+def test_city_return_never_suggests_a_county(registry: Registry) -> None:
+    resolution = registry.resolve("杨凌区总工会", expected_types={"city"})
+    assert resolution.unit is None
+    assert [(u.code, s) for u, s in resolution.candidates] == [("C11", 83.3)]
+    assert resolution.message() == "无法识别单位名称“杨凌区总工会”。最接近的是：杨凌示范区总工会。" + ADVICE
+    # Without the expectation both kinds are offered, a county with its city and without its code.
+    assert registry.resolve("杨凌区总工会").candidate_names == ("杨凌示范区总工会", "杨陵区（杨凌示范区）")
+
+
+def test_industry_return_never_suggests_a_city(registry: Registry) -> None:
+    # 宝鸡市金融工会 looks most like 宝鸡市总工会; on an industry-union return only 省金融工会 is offered.
+    anywhere = registry.resolve("宝鸡市金融工会")
+    assert [(u.code, s) for u, s in anywhere.candidates] == [("C03", 76.0), ("I08", 64.9)]
+    industry = registry.resolve("宝鸡市金融工会", expected_types={"industry"})
+    assert [(u.code, s) for u, s in industry.candidates] == [("I08", 64.9)]
+    assert industry.candidate_names == ("陕西省金融工会",)
+
+
+def test_expected_types_still_resolve_other_kinds(registry: Registry) -> None:
+    # A city naming itself on an industry-union return is recognised, so the caller can say it files R1.
+    resolution = registry.resolve("西安市总工会", expected_types={"industry"})
+    assert (resolution.unit.code, resolution.matched_by) == ("C01", "exact")
+
+
+def test_analyst_message_names_the_registry_file(registry: Registry) -> None:
+    resolution = registry.resolve("西按市总工会")
+    assert "units.yaml" not in resolution.message()
+    assert resolution.analyst_message() == "无法识别单位名称“西按市总工会”。最接近的是：西安市总工会。" + ANALYST_ADVICE
+    assert registry.resolve("西安").analyst_message() == "“西安”已识别为西安市总工会。"
+
+
+def test_message_takes_another_contact(registry: Registry) -> None:
+    assert registry.resolve("北京市总工会").message(contact="省总工会办公室") == (
+        "无法识别单位名称“北京市总工会”，未找到相近的单位。请核对单位名称并按全称填写；"
+        "如名称无误（例如单位新近更名），请与省总工会办公室联系。"
+    )
+
+
+def test_unit_name() -> None:
+    assert unit_name("C10") == "商洛市总工会"
+    assert unit_name("I07") == "陕西省海员建设工会"
+    assert unit_name(None) == "未能识别的单位"
+    assert unit_name("C99") == "C99"
+
+
+# -- validation of former_names ------------------------------------------------------------
+
+
+def _county_with(former_names: str) -> str:
+    return _unit("C01-01", "新城区", "county", "C01") + f"    former_names: {former_names}\n"
+
+
+def test_former_names_load(tmp_path: Path) -> None:
+    registry = load_registry(_write(tmp_path, PROVINCE + CITY + _county_with("[{name: 新城县, until: 2015}]")))
+    assert registry.get("C01-01").former_names == (FormerName("新城县", 2015),)
+    assert registry.resolve("新城县总工会", year=2016).hint == "新城县已于2015年更名为新城区，按新城区读入"
+
+
+@pytest.mark.parametrize(
+    ("former_names", "detail"),
+    [
+        ("新城县", "的字段 former_names 应为列表，每项形如 {name: 旬阳县, until: 2021}"),
+        ("[新城县]", "的字段 former_names 应为列表，每项形如 {name: 旬阳县, until: 2021}"),
+        ("[{name: 新城县}]", "的字段 former_names 应为列表，每项形如 {name: 旬阳县, until: 2021}"),
+        ("[{name: '', until: 2015}]", "的字段 former_names 应为列表，每项形如 {name: 旬阳县, until: 2021}"),
+        (
+            "[{name: 新城县, until: 2015, note: x}]",
+            "的字段 former_names 应为列表，每项形如 {name: 旬阳县, until: 2021}",
+        ),
+        (
+            "[{name: 新城县, until: 二〇一五}]",
+            "的曾用名“新城县”的 until 应为更名的年份（1949–2100 之间的整数），实际为 '二〇一五'",
+        ),
+        ("[{name: 新城县, until: 15}]", "的曾用名“新城县”的 until 应为更名的年份（1949–2100 之间的整数），实际为 15"),
+        (
+            "[{name: 新城县, until: true}]",
+            "的曾用名“新城县”的 until 应为更名的年份（1949–2100 之间的整数），实际为 True",
+        ),
+    ],
+)
+def test_bad_former_names(tmp_path: Path, former_names: str, detail: str) -> None:
+    path = _write(tmp_path, PROVINCE + CITY + _county_with(former_names))
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert str(error.value) == f"单位登记表 {path}：单位 C01-01 {detail}"
+
+
+def test_former_name_may_not_be_a_current_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, PROVINCE + CITY + _county_with("[{name: 西安, until: 2015}]"))
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert (
+        str(error.value)
+        == f"单位登记表 {path}：单位新城区（C01-01）的曾用名“西安”是西安市总工会（C01）现在的名称或别名"
+    )
+
+
+def test_former_name_may_not_belong_to_two_units(tmp_path: Path) -> None:
+    second = _unit("C01-02", "碑林区", "county", "C01") + "    former_names: [{name: 新城县, until: 2016}]\n"
+    path = _write(tmp_path, PROVINCE + CITY + _county_with("[{name: 新城县, until: 2015}]") + second)
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert str(error.value) == f"单位登记表 {path}：曾用名“新城县”同时属于新城区（C01-01）和碑林区（C01-02）"
