@@ -49,7 +49,15 @@ _YEAR = "__year__"
 _KEY, _REMARK = "__key__", "__remark__"
 _TITLE_ROWS = 20
 _TITLE_MAX_CHARS = 60  # titles, 表号 and the year sit at the top of a sheet
-_BLANK_RUN_END = 3  # this many blank rows in a row end a records table
+_NAME_MAX_CHARS = 24  # the longest unit name in the registry has 16 characters; a longer key is a line of a note
+_SENTENCE = re.compile(r"[,;:!?。、]")  # after NFKC: sentence punctuation no unit name contains
+_CONTINUED = re.compile(r"^续表:?|\(续表?\)$|续表?$")
+# A value column headed by the year instead of 本年数: 2026年, 2026年度, 2026年数 (本年度/今年 are catalog aliases)
+_YEAR_HEADER = re.compile(r"(\d{4})年度?(数|数值|数据|实际数?)?")
+# Text that is a figure rather than words: 12, 1,234.5, 3万, 约120, 85000元, 12.5%, 2024年5月12日
+_FIGURE_TEXT = re.compile(
+    r"[约近超逾]?[-+]?\d[\d,.]*(%|万|亿|人次|[万千百]?[元人个次项名家期分])?|\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -201,16 +209,28 @@ class _View:
         return self.sheet.name
 
     def ref(self, row: int, col: int) -> LocatedCell:
-        return LocatedCell(self.sheet.cell(row, col), self.sheet.name, f"{get_column_letter(col)}{row}")
+        return LocatedCell(self.sheet.cell(row, col), self.sheet.name, _address(row, col))
+
+    def key_at(self, row: int, col: int) -> str:
+        keys = self.keys[row - 1]
+        return keys[col - 1] if col <= len(keys) else ""
 
     def first_key(self, row: int) -> str:
         return next((k for k in self.keys[row - 1] if k), "")
+
+    def filled(self, row: int) -> list[tuple[int, object]]:
+        """(column, value) of every non-blank cell of a row."""
+        return [(col, v) for col, v in enumerate(self.sheet.rows[row - 1], 1) if not _blank(v)]
 
     def boundaries(self, index: _Index) -> set[int]:
         """Rows that start something else: a table title, a section heading, any table's header row."""
         if self._boundaries is None:
             self._boundaries = {r for r in range(1, len(self.keys) + 1) if _is_boundary(self, r, index)}
         return self._boundaries
+
+
+def _address(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
 
 
 def _views(workbook: WorkbookData) -> list[_View]:
@@ -222,7 +242,7 @@ def _is_boundary(view: _View, row: int, index: _Index) -> bool:
     first = view.first_key(row)
     if _SECTION.match(first) or first in index.titles:
         return True
-    roles = _match_row(view.keys[row - 1], index.list_columns)
+    roles = _list_roles(view.keys[row - 1], index)
     if "label" in roles and "value" in roles:
         return True
     for names in index.columns.values():
@@ -230,6 +250,12 @@ def _is_boundary(view: _View, row: int, index: _Index) -> bool:
         if _KEY in found and len(set(found) - {_KEY, _REMARK}) >= 2:
             return True
     return False
+
+
+def _own_title(key: str, table: Table) -> bool:
+    """The table's own title repeated, often marked （续）, where a table goes on after a page break."""
+    bare = _CONTINUED.sub("", key)
+    return bool(bare) and _SECTION.sub("", bare) == _SECTION.sub("", _key(table.title))
 
 
 def _match_row(keys: tuple[str, ...], names: _Names) -> dict[str, int]:
@@ -242,16 +268,60 @@ def _match_row(keys: tuple[str, ...], names: _Names) -> dict[str, int]:
     return found
 
 
+def _list_roles(keys: tuple[str, ...], index: _Index) -> dict[str, int]:
+    """The indicator-list roles of a header row; a value column headed by a year ("2026年度") counts as 本年数.
+
+    When several columns are headed by years (last year's figures kept beside this year's), the latest is 本年数.
+    """
+    roles = _match_row(keys, index.list_columns)
+    if "value" not in roles:
+        years = [
+            (int(m.group(1)), col) for col, key in enumerate(keys, 1) if (m := _YEAR_HEADER.fullmatch(_loose(key)))
+        ]
+        if years:
+            roles["value"] = max(years)[1]
+    return roles
+
+
+def _is_prose(key: str) -> bool:
+    """A line of a note: numbered, a sentence, or longer than any unit's name; never a county or unit name."""
+    return bool(_LEADING_NUMBER.match(key) or _SENTENCE.search(key) or len(key) > _NAME_MAX_CHARS)
+
+
+def _is_annotation(view: _View, row: int, index: _Index) -> bool:
+    """A header-block field or a signature line (填报人：…, 审核人：…) written under or inside a table."""
+    for col, value in view.filled(row):
+        if isinstance(value, str):
+            key = view.key_at(row, col)
+            text = unicodedata.normalize("NFKC", value).strip()
+            return index.header.match(key) is not None or bool(index.header_pattern.match(text))
+    return False
+
+
+def _figure_like(value: object) -> bool:
+    """What could be a figure: any number, date or flag, or a text that reads as one ("12", "3万", "2024.5.12")."""
+    if not isinstance(value, str):
+        return not _blank(value)
+    return bool(_FIGURE_TEXT.fullmatch(_key(value)))
+
+
 # -- tables ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One header row of a table and the data rows under it; a table continued after a page break has several."""
+
+    header_row: int
+    columns: dict[str, int]
+    first_data_row: int
 
 
 @dataclass
 class _Hit:
     table: Table
     view: _View
-    header_row: int
-    columns: dict[str, int]
-    first_data_row: int
+    segments: list[_Segment]
     values: dict[str, LocatedCell] = field(default_factory=dict)
     remarks: dict[str, LocatedCell] = field(default_factory=dict)
     records: list[LocatedRecord] = field(default_factory=list)
@@ -259,18 +329,36 @@ class _Hit:
     rows: set[int] = field(default_factory=set)
 
     @property
+    def header_row(self) -> int:
+        return self.segments[0].header_row
+
+    @property
+    def columns(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for segment in self.segments:
+            for code, col in segment.columns.items():
+                merged.setdefault(code, col)
+        return merged
+
+    @property
+    def header_rows(self) -> set[int]:
+        return {r for s in self.segments for r in range(s.header_row, s.first_data_row)}
+
+    @property
     def score(self) -> int:
         return len(self.values) + len(self.records) + len(set(self.columns) - {_KEY, _REMARK, "label", "value"})
 
 
-def _candidates(view: _View, table: Table, index: _Index, file_name: str) -> Iterator[_Hit]:
+def _segments(view: _View, table: Table, index: _Index) -> list[_Segment]:
+    """Every header row of the table on a sheet, in row order."""
     if table.kind == "indicator_list":
+        found = []
         for row, keys in enumerate(view.keys, 1):
-            roles = _match_row(keys, index.list_columns)
+            roles = _list_roles(keys, index)
             if "label" in roles and "value" in roles:
-                yield _read_list(_Hit(table, view, row, roles, row + 1), index, file_name)
-        return
-    names = index.columns[table.code]
+                found.append(_Segment(row, roles, row + 1))
+        return found
+    names, found = index.columns[table.code], []
     needed = math.ceil(len(index.catalog.indicators_of_table(table.code)) / 2)
     for row, keys in enumerate(view.keys, 1):
         columns, first_data_row = _match_row(keys, names), row + 1
@@ -282,89 +370,139 @@ def _candidates(view: _View, table: Table, index: _Index, file_name: str) -> Ite
                 columns, first_data_row = below, row + 2
         distinct = index.distinct[table.code]
         if _count(columns) >= needed and (not distinct or distinct & set(columns)):
-            yield _read_records(_Hit(table, view, row, columns, first_data_row), index, file_name)
+            found.append(_Segment(row, columns, first_data_row))
+    return found
 
 
 def _count(columns: dict[str, int]) -> int:
     return len(set(columns) - {_KEY, _REMARK})
 
 
+def _region(hit: _Hit, segment: _Segment, index: _Index) -> Iterator[int]:
+    """The non-blank rows under a header, up to what starts something else or the end of the sheet.
+
+    Blank rows never end a table: a page-break gap or a forgotten empty row leaves the rows below in it.
+    """
+    view, boundaries = hit.view, hit.view.boundaries(index)
+    for row in range(segment.first_data_row, len(view.keys) + 1):
+        if row in boundaries and not _own_title(view.first_key(row), hit.table):
+            return
+        if view.filled(row):
+            yield row
+
+
+def _unrecognised(hit: _Hit, row: int, cells: list[int], why: str, fix: str, file_name: str) -> Issue:
+    addresses = "、".join(_address(row, col) for col in cells)
+    first = hit.view.ref(row, cells[0])
+    return Issue(
+        ERROR,
+        "unrecognised_row",
+        f"表格内第{row}行有内容但无法识别（“{hit.table.title}”表 {addresses}）：{why}",
+        fix,
+        file_name,
+        hit.view.name,
+        first.cell,
+        _as_text(first.raw),
+    )
+
+
 def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     view, names = hit.view, index.labels[hit.table.code]
-    label_col, value_col, remark_col = hit.columns["label"], hit.columns["value"], hit.columns.get("remark")
-    boundaries = view.boundaries(index)
+    value_name = index.catalog.indicator_list_columns["value"].name
+    label_name = index.catalog.indicator_list_columns["label"].name
     first_cells: dict[str, LocatedCell] = {}
-    for row in range(hit.first_data_row, len(view.keys) + 1):
-        if row in boundaries:
-            break
-        label_key = view.keys[row - 1][label_col - 1] if label_col <= len(view.keys[row - 1]) else ""
-        if _NOTE.match(view.first_key(row)) or index.header.match(label_key) is not None:
-            continue  # notes, and a header block placed under the table
-        code = names.match(label_key)
-        value = view.ref(row, value_col)
-        if code is None:
-            if not _blank(value.raw):
-                label = view.ref(row, label_col)
+    for segment in hit.segments:
+        label_col, value_col = segment.columns["label"], segment.columns["value"]
+        remark_col, seq_col = segment.columns.get("remark"), segment.columns.get("seq")
+        for row in _region(hit, segment, index):
+            label_key = view.key_at(row, label_col)
+            code = names.match(label_key)
+            label, value = view.ref(row, label_col), view.ref(row, value_col)
+            if code is None:
+                first = view.first_key(row)
+                noted = bool(_NOTE.match(first)) or _is_annotation(view, row, index)
+                if {label_key, first} & _SUMMARY_KEYS:
+                    continue  # a total has no indicator of its own; totals are derived from the figures
+                if not _blank(value.raw) and label_key and not noted and not _is_prose(label_key):
+                    hit.issues.append(
+                        Issue(
+                            WARNING,
+                            "unknown_row",
+                            f"“{label.raw}”不是“{hit.table.title}”表的指标，该行数据未读取",
+                            "请核对指标名称，使用模板中的原名称",
+                            file_name,
+                            view.name,
+                            label.cell,
+                            _as_text(value.raw),
+                        )
+                    )
+                    continue
+                stray = [
+                    col
+                    for col, raw in view.filled(row)
+                    if col == value_col or (col > label_col and col != seq_col and _figure_like(raw))
+                ]
+                if stray:
+                    hit.issues.append(
+                        _unrecognised(
+                            hit,
+                            row,
+                            stray,
+                            f"有数值，但该行没有可识别的{label_name}",
+                            f"请在“{label_name}”列填写该数值所属的指标（使用模板中的原名称），"
+                            f"把数值填在该指标一行的“{value_name}”列；说明文字请写在“说明”列或表格下方",
+                            file_name,
+                        )
+                    )
+                continue  # a note, a heading or a signature line: text only, nothing to load
+            if code in first_cells:
                 hit.issues.append(
                     Issue(
-                        WARNING,
-                        "unknown_row",
-                        f"“{label.raw or '（空白）'}”不是“{hit.table.title}”表的指标，该行数据未读取",
-                        "请核对指标名称，使用模板中的原名称",
+                        ERROR,
+                        "duplicate_indicator",
+                        f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
+                        "请删除重复的一行，只保留一个数值",
                         file_name,
                         view.name,
                         label.cell,
-                        _as_text(value.raw),
+                        str(label.raw),
                     )
                 )
-            continue
-        label = view.ref(row, label_col)
-        if code in first_cells:
-            hit.issues.append(
-                Issue(
-                    ERROR,
-                    "duplicate_indicator",
-                    f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
-                    "请删除重复的一行，只保留一个数值",
-                    file_name,
-                    view.name,
-                    label.cell,
-                    str(label.raw),
-                )
-            )
-            continue
-        first_cells[code] = label
-        hit.values[code] = value
-        hit.rows.add(row)
-        if remark_col is not None and not _blank(view.sheet.cell(row, remark_col)):
-            hit.remarks[code] = view.ref(row, remark_col)
+                continue
+            first_cells[code] = label
+            hit.values[code] = value
+            hit.rows.add(row)
+            if remark_col is not None and not _blank(view.sheet.cell(row, remark_col)):
+                hit.remarks[code] = view.ref(row, remark_col)
     return hit
 
 
 def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     view, table = hit.view, hit.table
-    key_col, remark_col = hit.columns[_KEY], hit.columns.get(_REMARK)
-    value_cols = {c: col for c, col in hit.columns.items() if c not in (_KEY, _REMARK)}
-    boundaries, blanks, in_notes = view.boundaries(index), 0, False
-    for row in range(hit.first_data_row, len(view.keys) + 1):
-        if row in boundaries:
-            break
-        if all(_blank(v) for v in view.sheet.rows[row - 1]):
-            blanks += 1
-            if blanks >= _BLANK_RUN_END:
-                break
-            continue
-        blanks = 0
-        if _NOTE.match(view.first_key(row)):
-            in_notes = True  # lines after a note are its continuation unless they carry data
-            continue
-        key = view.ref(row, key_col)
-        has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
-        if {_key(key.raw), view.first_key(row)} & _SUMMARY_KEYS or (in_notes and not has_values):
-            continue
-        if _blank(key.raw):
-            if has_values:
-                assert table.key is not None
+    assert table.key is not None  # the catalog loader requires a key on every records table
+    for segment in hit.segments:
+        key_col, remark_col = segment.columns[_KEY], segment.columns.get(_REMARK)
+        value_cols = {c: col for c, col in segment.columns.items() if c not in (_KEY, _REMARK)}
+        for row in _region(hit, segment, index):
+            key = view.ref(row, key_col)
+            key_text, first = _key(key.raw), view.first_key(row)
+            has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
+            if {key_text, first} & _SUMMARY_KEYS:
+                continue  # 合计/小计 rows repeat what the rows above say; the rows after them are read on
+            if not has_values and (_NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text)):
+                continue  # a note, its continuation lines, a signature line: text only, nothing to load
+            if not _blank(key.raw):
+                remark = view.ref(row, remark_col) if remark_col is not None else None
+                hit.records.append(
+                    LocatedRecord(
+                        key,
+                        {code: view.ref(row, col) for code, col in value_cols.items()},
+                        remark if remark is not None and not _blank(remark.raw) else None,
+                        row,
+                    )
+                )
+                hit.rows.add(row)
+            elif has_values:
                 hit.issues.append(
                     Issue(
                         ERROR,
@@ -376,36 +514,42 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                         key.cell,
                     )
                 )
-            continue
-        remark = view.ref(row, remark_col) if remark_col is not None else None
-        hit.records.append(
-            LocatedRecord(
-                key,
-                {code: view.ref(row, col) for code, col in value_cols.items()},
-                remark if remark is not None and not _blank(remark.raw) else None,
-                row,
-            )
-        )
-        hit.rows.add(row)
+            elif stray := [col for col, raw in view.filled(row) if _figure_like(raw)]:
+                hit.issues.append(
+                    _unrecognised(
+                        hit,
+                        row,
+                        stray,
+                        f"有数值，但既没有填写“{table.key.name}”，也不在该表的任何数据列中",
+                        f"请在“{table.key.name}”列填写该行所属的单位，并把数值移到表头对应的列；不需要的请删除",
+                        file_name,
+                    )
+                )
     return hit
 
 
 def _find_table(views: list[_View], table: Table, index: _Index, file_name: str) -> tuple[_Hit | None, list[Issue]]:
-    """The best match: on a visible sheet unless only a hidden one holds the table's rows."""
-    hits = [hit for view in views for hit in _candidates(view, table, index, file_name)]
+    """The best match: on a visible sheet unless only a hidden one holds the table's rows.
+
+    Every header of the table on one sheet belongs to it (a table continued after a page break repeats its header);
+    rows read twice that way are reported as duplicates by the validator rather than dropped.
+    """
+    hits = []
+    for view in views:
+        segments = _segments(view, table, index)
+        if segments:
+            hit = _Hit(table, view, segments)
+            hits.append(
+                _read_list(hit, index, file_name)
+                if table.kind == "indicator_list"
+                else _read_records(hit, index, file_name)
+            )
     if not hits:
         return None, []
     # A header with data beats an empty one; then visible beats hidden; then more found, the catalog's sheet, order.
     best = max(
         hits,
-        key=lambda h: (
-            h.score > 0,
-            h.view.sheet.visible,
-            h.score,
-            h.view.name == table.sheet,
-            -views.index(h.view),
-            -h.header_row,
-        ),
+        key=lambda h: (h.score > 0, h.view.sheet.visible, h.score, h.view.name == table.sheet, -views.index(h.view)),
     )
     visible = [h for h in hits if h.view.sheet.visible]
     issues = []
@@ -465,15 +609,109 @@ def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
     return issues
 
 
-def _missing_table(table: Table, index: _Index, views: list[_View], file_name: str) -> Issue:
+def _value_header_year(hit: _Hit, year: int | None, index: _Index, file_name: str) -> list[Issue]:
+    """A value column headed by another year than the return's: read as 本年数, and the submitter is asked to check."""
+    issues = []
+    value_name = index.catalog.indicator_list_columns["value"].name
+    for segment in hit.segments if hit.table.kind == "indicator_list" else ():
+        header = hit.view.ref(segment.header_row, segment.columns["value"])
+        match = _YEAR_HEADER.fullmatch(_loose(_key(header.raw)))
+        if year is not None and match and int(match.group(1)) != year:
+            issues.append(
+                Issue(
+                    WARNING,
+                    "value_header_year",
+                    f"“{hit.table.title}”表的数值列表头是“{header.raw}”，与报表年度{year}年不一致，已按{value_name}读取",
+                    f"请核对该列是否为{year}年的数据，并把表头改为“{value_name}”",
+                    file_name,
+                    header.sheet,
+                    header.cell,
+                    _as_text(header.raw),
+                )
+            )
+    return issues
+
+
+def _expected_header(table: Table, index: _Index) -> str:
     if table.kind == "records" and table.key is not None:
-        header = f"{table.key.name} …"
+        return f"{table.key.name} …"
+    return "、".join(spec.name for spec in index.catalog.indicator_list_columns.values())
+
+
+def _closest_header(table: Table, index: _Index, views: list[_View]) -> tuple[_View, int, int, str] | None:
+    """The row most like the table's header on a visible sheet, and the cell where the unrecognised heading sits.
+
+    Returns (sheet, row, column, the heading expected there). The table's own sheet wins a tie.
+    """
+    best: tuple[tuple[int, bool, int], tuple[_View, int, int, str]] | None = None
+    for order, view in enumerate(v for v in views if v.sheet.visible):
+        for row, keys in enumerate(view.keys, 1):
+            if table.kind == "indicator_list":
+                roles = _list_roles(keys, index)
+                missing = [role for role in ("label", "value") if role not in roles]
+                if not missing or not {"label", "value"} & set(roles):
+                    continue
+                expected = index.catalog.indicator_list_columns[missing[0]].name
+                if missing[0] == "label":
+                    before = roles["value"]
+                    col = _pick(view, row, roles, range(1, before), roles.get("seq", before - 3) + 1)
+                else:
+                    after = max(roles["label"], roles.get("unit", 0)) + 1
+                    col = _pick(view, row, roles, range(after, max(len(keys), after) + 1), after)
+            else:
+                assert table.key is not None
+                roles = _match_row(keys, index.columns[table.code])
+                if _KEY not in roles and _count(roles) < 2:
+                    continue  # one indicator's name in a row is a mention (填表说明), not a header
+                absent = [i for i in index.catalog.indicators_of_table(table.code) if i.code not in roles]
+                if _KEY not in roles:
+                    expected = table.key.name
+                    col = _pick(view, row, roles, range(1, len(keys) + 1), 1)
+                elif absent:
+                    expected = absent[0].label_with_unit
+                    col = _pick(view, row, roles, range(roles[_KEY] + 1, len(keys) + 2), roles[_KEY] + 1)
+                else:
+                    continue
+            rank = (len(roles), view.name == table.sheet, -order)
+            if best is None or rank > best[0]:
+                best = rank, (view, row, col, expected)
+    return best[1] if best else None
+
+
+def _pick(view: _View, row: int, roles: dict[str, int], columns: range, fallback: int) -> int:
+    """The first unrecognised heading among `columns`; else the blank cell where it belongs."""
+    taken = set(roles.values())
+    for col in columns:
+        if col not in taken and not _blank(view.sheet.cell(row, col)):
+            return col
+    return max(fallback, 1)
+
+
+def _missing_table(table: Table, index: _Index, views: list[_View], file_name: str) -> Issue:
+    header = _expected_header(table, index)
+    closest = _closest_header(table, index, views)
+    if closest is None:
+        sheet = table.sheet if any(v.name == table.sheet for v in views) else ""
+        return Issue(
+            ERROR,
+            "missing_table",
+            f"未找到“{table.title}”表",
+            f"请使用本年度模板，保留表头行“{header}”",
+            file_name,
+            sheet,
+        )
+    view, row, col, expected = closest
+    found = view.ref(row, col)
+    if _blank(found.raw):
+        message = f"未找到“{table.title}”表：工作表“{view.name}”第{row}行最接近该表的表头，但缺少“{expected}”"
+        fix = f"请在 {found.cell} 填写“{expected}”（表头行应为“{header}”）"
     else:
-        header = "、".join(spec.name for spec in index.catalog.indicator_list_columns.values())
-    sheet = table.sheet if any(v.name == table.sheet for v in views) else ""
-    return Issue(
-        ERROR, "missing_table", f"未找到“{table.title}”表", f"请使用本年度模板，保留表头行“{header}”", file_name, sheet
-    )
+        message = (
+            f"未找到“{table.title}”表：工作表“{view.name}”中 {found.cell} 的“{_as_text(found.raw)}”最接近该表的表头，"
+            f"但无法识别为“{expected}”"
+        )
+        fix = f"请把 {found.cell} 改为“{expected}”（表头行应为“{header}”）"
+    return Issue(ERROR, "missing_table", message, fix, file_name, view.name, found.cell, _as_text(found.raw))
 
 
 # -- return type, header block, year -------------------------------------------------------------------------------
@@ -627,7 +865,7 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
         t.code: _find_table(views, t, index, file_name) for t in catalog.tables_of_return(return_code)
     }
     issues: list[Issue] = []
-    values, remarks, records, tables_found = {}, {}, {}, []
+    values, remarks, records, tables_found, hits = {}, {}, {}, [], []
     for table in catalog.tables_of_return(return_code):
         hit, table_issues = tables[table.code]
         issues.extend(table_issues)
@@ -636,7 +874,8 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
                 issues.append(_missing_table(table, index, views, file_name))
             continue
         tables_found.append(table.code)
-        hit.view.occupied.update({*range(hit.header_row, hit.first_data_row), *hit.rows})
+        hits.append(hit)
+        hit.view.occupied.update(hit.header_rows | hit.rows)
         issues.extend(hit.issues + _missing_issues(hit, index, file_name))
         values.update(hit.values)
         remarks.update(hit.remarks)
@@ -655,6 +894,8 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
     order = _search_order(views, catalog, return_code)
     header = _header_fields(order, index)
     year, year_source = _year(workbook, order, header.pop(_YEAR, None))
+    for hit in hits:
+        issues.extend(_value_header_year(hit, year, index, file_name))
     return LocatedReturn(
         file_name, return_code, year, year_source, header, values, remarks, records, tuple(tables_found), tuple(issues)
     )

@@ -193,7 +193,7 @@ def test_inserted_blank_and_note_rows():
     assert located.issues == ()
 
 
-def test_notes_below_a_records_table_and_summary_rows():
+def test_notes_summary_and_blank_rows_inside_a_records_table():
     wb, layout = filled("R4")
     rows = [
         {"key": "西安市总工会", "m10_matter": "安全生产", "m10_problems_found": 3},
@@ -213,6 +213,7 @@ def test_notes_below_a_records_table_and_summary_rows():
     assert [(r.key.raw, r.row_number) for r in located.records["R4_RANDOM"]] == [
         ("西安市总工会", first),
         ("陕西省金融工会", first + 4),
+        ("宝鸡市总工会", first + 9),  # three blank rows do not end the table
     ]
     assert located.issues == (
         issue(
@@ -362,9 +363,10 @@ def test_missing_header_row_names_the_sheet():
         issue(
             "error",
             "missing_table",
-            "未找到“一、本单位落实情况”表",
-            "请使用本年度模板，保留表头行“序号、指标名称、计量单位、本年数、说明”",
+            "未找到“一、本单位落实情况”表：工作表“本级情况”第9行最接近该表的表头，但缺少“指标名称”",
+            "请在 B9 填写“指标名称”（表头行应为“序号、指标名称、计量单位、本年数、说明”）",
             "本级情况",
+            "B9",
         ),
     )
 
