@@ -26,6 +26,7 @@ PAGES = {
     ],
     "参考": [
         st.Page("app_pages/measures.py", title="十八条原文", icon=":material/menu_book:"),
+        st.Page("app_pages/filling_help.py", title="填报说明", icon=":material/help:", url_path="help"),
     ],
 }
 

@@ -236,3 +236,11 @@ def by_group(acted_on_by: str | None = None) -> list[tuple[str, list[IssueCode]]
         if entries:
             groups.append((heading, entries))
     return groups
+
+
+def help_rows(entries: list[IssueCode]) -> list[dict[str, str]]:
+    """One row per entry for the 填报说明 page: 问题, 处理, 系统的说明, 修改方法."""
+    return [
+        {"问题": e.title, "处理": e.severity_word, "系统的说明": e.message_outline(), "修改方法": e.fix}
+        for e in entries
+    ]

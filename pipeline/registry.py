@@ -361,6 +361,19 @@ class Registry:
         names = tuple(self.display_name(unit) for unit, _ in candidates)
         return Resolution(None, "none", candidates, text, year=year, candidate_names=names)
 
+    def renamed_units(self) -> list[dict[str, str]]:
+        """曾用名, 现名, 所属, 更名年份 for every former name, in registry order (for the 填报说明 page)."""
+        return [
+            {
+                "曾用名": former.name,
+                "现名": unit.name,
+                "所属": self._by_code[unit.parent].short_name if unit.parent else "",
+                "更名年份": f"{former.until}年",
+            }
+            for unit in self.units
+            for former in unit.former_names
+        ]
+
     def display_name(self, unit: Unit) -> str:
         """How a unit is named to a person: a county with its city (杨陵区（杨凌示范区）), never with a code."""
         if unit.type == "county" and unit.parent is not None:
