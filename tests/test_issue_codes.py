@@ -1,10 +1,13 @@
 """The issue-code catalogue lists every code the source emits, once, with Chinese text a person can act on.
 
-The scan reads the source with ``ast``: a code is emitted where an ``Issue(...)`` is built, or where a function
-that passes its own ``code`` parameter on to such a place is called (``_reject(file_name, "not_excel", …)``,
-``out.add(ERROR, "wrong_year", …)``). Where the code is not a literal, the scan follows it: a conditional
-expression, a local variable, a module-level dict looked up with ``.get(key, default)`` or ``[key]``. A code it
-cannot follow fails the test unless the site is one of PASS_THROUGH (issues rebuilt from stored rows).
+The scan reads the source with ``ast``. A code is emitted where an ``Issue(...)`` is built (its ``code``) or a
+``Parsed(...)`` (its ``warning_code``, which validate turns into an Issue), or where a function that passes one of
+its own parameters on to such a place is called (``_reject(file_name, "not_excel", …)``, ``out.add(ERROR,
+"wrong_year", …)``, ``_accept(value, notes, warning, ESTIMATE)``). Where the code is not a literal, the scan follows
+it: a conditional or ``or`` expression, a local variable (also in tuple assignments), a module-level or imported
+string constant, a module-level dict looked up with ``.get(key, default)`` or ``[key]``, an item of the tuples a
+function returns (``*_sniff_kind(data)``). ``parsed.warning_code`` adds nothing: its values are found where each
+Parsed is built. A code the scan cannot follow fails the test unless its site is one of PASS_THROUGH.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,12 +28,17 @@ from pipeline.issues import ERROR, WARNING
 REPO = Path(__file__).resolve().parent.parent
 SCANNED = ("pipeline", "queries", "app_pages", "dashboard")
 CODE_SHAPE = re.compile(r"[a-z]+(_[a-z0-9]+)*")
+# Where a code is handed over: callable -> (position of the argument or None when keyword-only, keyword, the
+# value when the argument is left out, None when it is required).
+NO_CODE = ast.Constant(None)
+SEED_EMITTERS = {"Issue": (1, "code", None), "Parsed": (None, "warning_code", NO_CODE)}
 # Sites that rebuild issues already recorded, so the code is whatever was stored: (file, enclosing function).
 PASS_THROUGH = {
     ("pipeline/load.py", "recorded_issues"),  # issues read back from submission_issues
     ("pipeline/report.py", "issues_to_json"),  # issues given as dicts (from the warehouse or another process)
     ("pipeline/sandbox_worker.py", "decode_issues"),  # issues sent back by the reading worker process
 }
+Emitters = dict[str, tuple[int | None, str, ast.expr | None]]
 
 
 @dataclass(frozen=True)
@@ -46,19 +55,35 @@ class _Module:
     tree: ast.Module
     parents: dict[ast.AST, ast.AST]
     dicts: dict[str, ast.Dict]  # module-level NAME = {...}
+    constants: dict[str, ast.expr]  # other module-level NAME = value
+    imported: dict[str, tuple[str, str]]  # NAME -> (module, name) for `from pipeline.x import NAME`
 
 
 def _module(path: Path, root: Path = REPO) -> _Module:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    dicts = {
+    assigned = {
         target.id: node.value
         for node in tree.body
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
         if isinstance(target, ast.Name)
     }
-    return _Module(path.relative_to(root).as_posix(), tree, parents, dicts)
+    imported = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline")
+        for alias in node.names
+    }
+    dicts = {name: value for name, value in assigned.items() if isinstance(value, ast.Dict)}
+    constants = {name: value for name, value in assigned.items() if not isinstance(value, ast.Dict)}
+    return _Module(path.relative_to(root).as_posix(), tree, parents, dicts, constants, imported)
+
+
+@cache
+def _repo_module(dotted: str) -> _Module | None:
+    path = REPO / Path(*dotted.split(".")).with_suffix(".py")
+    return _module(path) if path.is_file() else None
 
 
 def _enclosing_function(module: _Module, node: ast.AST) -> ast.FunctionDef | None:
@@ -82,16 +107,61 @@ def _parameters(function: ast.FunctionDef) -> list[str]:
     return names[1:] if names and names[0] in ("self", "cls") else names
 
 
-def _code_argument(call: ast.Call, position: int) -> ast.expr | None:
-    """The expression giving the code; for ``f(name, *kind())`` a Subscript ``kind()[k]`` of the unpacked call."""
-    for keyword in call.keywords:
-        if keyword.arg == "code":
-            return keyword.value
-    for index, arg in enumerate(call.args[: position + 1]):
+def _code_argument(call: ast.Call, where: tuple[int | None, str, ast.expr | None]) -> ast.expr | None:
+    """The expression giving the code; for ``f(name, *kind())`` a Subscript ``kind()[k]`` of the unpacked call;
+    the parameter's default when the call leaves it out (None when there is none: the code is unknown)."""
+    position, keyword, default = where
+    for given in call.keywords:
+        if given.arg == keyword:
+            return given.value
+    if any(given.arg is None for given in call.keywords):
+        return None  # **mapping: anything
+    for index, arg in enumerate(call.args[: (position or 0) + 1] if position is not None else ()):
         if isinstance(arg, ast.Starred):
             offset = ast.Constant(position - index)
             return ast.Subscript(arg.value, offset) if isinstance(arg.value, ast.Call) else None
-    return call.args[position] if len(call.args) > position else None
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return default
+
+
+def _default(function: ast.FunctionDef, name: str) -> ast.expr | None:
+    """The default value of a parameter, None when it has none."""
+    arguments = function.args
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args]
+    with_defaults = positional[len(positional) - len(arguments.defaults) :]
+    defaults = dict(zip(with_defaults, arguments.defaults, strict=True))
+    defaults |= {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None}
+    return defaults.get(name)
+
+
+def _emitters(module: _Module) -> Emitters:
+    """Issue, Parsed, and the module's functions that pass one of their parameters on as a code."""
+    emitters: Emitters = dict(SEED_EMITTERS)
+    functions = [n for n in ast.walk(module.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    changed = True
+    while changed:
+        changed = False
+        for function in functions:
+            params = _parameters(function)
+            if function.name in emitters:
+                continue
+            for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
+                where = emitters.get(_called_name(call) or "")
+                argument = _code_argument(call, where) if where else None
+                if isinstance(argument, ast.Name) and argument.id in params:
+                    name = argument.id
+                    emitters[function.name] = (params.index(name), name, _default(function, name))
+                    changed = True
+                    break
+    return emitters
+
+
+def _forwarded(argument: ast.expr | None, function: ast.FunctionDef | None, emitters: Emitters) -> bool:
+    """The call passes on the enclosing function's own code parameter: its callers are scanned instead."""
+    if function is None or function.name not in emitters or not isinstance(argument, ast.Name):
+        return False
+    return argument.id == emitters[function.name][1]
 
 
 def _returned_items(module: _Module, call: ast.Call, offset: int) -> list[ast.expr] | None:
@@ -109,49 +179,69 @@ def _returned_items(module: _Module, call: ast.Call, offset: int) -> list[ast.ex
     return items or None
 
 
-def _emitters(module: _Module) -> dict[str, int]:
-    """Callable name -> position of its code argument: Issue, and functions forwarding their `code` to one."""
-    emitters = {"Issue": 1}
-    functions = [n for n in ast.walk(module.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    changed = True
-    while changed:
-        changed = False
-        for function in functions:
-            params = _parameters(function)
-            if function.name in emitters or "code" not in params:
-                continue
-            for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
-                position = emitters.get(_called_name(call) or "")
-                argument = _code_argument(call, position) if position is not None else None
-                if isinstance(argument, ast.Name) and argument.id == "code":
-                    emitters[function.name] = params.index("code")
-                    changed = True
-                    break
-    return emitters
+def _dict_values(module: _Module, node: ast.Dict) -> set[str] | None:
+    return _union(module, node.values, None)
 
 
-def _dict_values(node: ast.Dict) -> set[str] | None:
-    values = {v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)}
-    return values if len(values) == len(node.values) else None
+def _union(module: _Module, expressions: list[ast.expr], function: ast.FunctionDef | None) -> set[str] | None:
+    found: set[str] = set()
+    for expression in expressions:
+        codes = _follow(module, expression, function)
+        if codes is None:
+            return None
+        found |= codes
+    return found
+
+
+def _local_values(function: ast.FunctionDef, name: str) -> list[ast.expr]:
+    """Every value assigned to ``name`` in the function, also through ``a = b = …`` and ``x, name = 1, …``."""
+    values = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == name:
+                values.append(node.value)
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                pairs = zip(target.elts, node.value.elts, strict=False)
+                values.extend(v for t, v in pairs if isinstance(t, ast.Name) and t.id == name)
+    return values
+
+
+def _follow_name(module: _Module, name: str, function: ast.FunctionDef | None) -> set[str] | None:
+    local = _local_values(function, name) if function is not None else []
+    if local:
+        return _union(module, local, function)
+    if name in module.constants:
+        return _follow(module, module.constants[name], None)
+    if name in module.imported:
+        source_name, original = module.imported[name]
+        source = _repo_module(source_name)
+        return _follow_name(source, original, None) if source is not None else None
+    return None
 
 
 def _follow(module: _Module, expression: ast.expr, function: ast.FunctionDef | None) -> set[str] | None:
     """The codes an expression can take, or None when they cannot be known from the source."""
     if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
         return {expression.value}
+    if isinstance(expression, ast.Constant) and expression.value is None:
+        return set()  # no code: a Parsed without a warning
+    if isinstance(expression, ast.Attribute) and expression.attr == "warning_code":
+        return set()  # found where each Parsed is built
     if isinstance(expression, ast.IfExp):
-        body, orelse = _follow(module, expression.body, function), _follow(module, expression.orelse, function)
-        return None if body is None or orelse is None else body | orelse
+        return _union(module, [expression.body, expression.orelse], function)
+    if isinstance(expression, ast.BoolOp):
+        return _union(module, expression.values, function)
+    if isinstance(expression, ast.Name):
+        return _follow_name(module, expression.id, function)
     if isinstance(expression, ast.Subscript) and isinstance(expression.value, ast.Call):
         offset = expression.slice.value if isinstance(expression.slice, ast.Constant) else None
         items = _returned_items(module, expression.value, offset) if isinstance(offset, int) else None
-        if items is None:
-            return None
-        found = [_follow(module, item, None) for item in items]
-        return None if any(codes is None for codes in found) else set().union(*found)
+        return _union(module, items, None) if items is not None else None
     if isinstance(expression, ast.Subscript) and isinstance(expression.value, ast.Name):
         table = module.dicts.get(expression.value.id)
-        return _dict_values(table) if table is not None else None
+        return _dict_values(module, table) if table is not None else None
     if (
         isinstance(expression, ast.Call)
         and isinstance(expression.func, ast.Attribute)
@@ -160,23 +250,9 @@ def _follow(module: _Module, expression: ast.expr, function: ast.FunctionDef | N
         and expression.func.value.id in module.dicts
         and len(expression.args) == 2
     ):
-        values = _dict_values(module.dicts[expression.func.value.id])
+        values = _dict_values(module, module.dicts[expression.func.value.id])
         default = _follow(module, expression.args[1], function)
         return None if values is None or default is None else values | default
-    if isinstance(expression, ast.Name) and function is not None:
-        assigned = [
-            node.value
-            for node in ast.walk(function)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == expression.id for t in node.targets)
-        ]
-        found: set[str] = set()
-        for value in assigned:
-            codes = _follow(module, value, function)
-            if codes is None:
-                return None
-            found |= codes
-        return found or None
     return None
 
 
@@ -189,20 +265,15 @@ def emitted_codes() -> tuple[dict[str, list[Site]], list[Site]]:
         module = _module(path)
         emitters = _emitters(module)
         for call in (n for n in ast.walk(module.tree) if isinstance(n, ast.Call)):
-            position = emitters.get(_called_name(call) or "")
-            if position is None:
+            where = emitters.get(_called_name(call) or "")
+            if where is None:
                 continue
             function = _enclosing_function(module, call)
-            argument = _code_argument(call, position)
-            site = Site(
-                module.path,
-                call.lineno,
-                function.name if function else "",
-                ast.unparse(argument) if argument is not None else "",
-            )
-            forwarded = isinstance(argument, ast.Name) and argument.id == "code"
-            if forwarded and function is not None and function.name in emitters:
-                continue  # the enclosing function passes its own code on: its callers are scanned instead
+            argument = _code_argument(call, where)
+            if _forwarded(argument, function, emitters):
+                continue
+            shown = ast.unparse(argument) if argument is not None else ""
+            site = Site(module.path, call.lineno, function.name if function else "", shown)
             found = _follow(module, argument, function) if argument is not None else None
             if found is None:
                 unknown.append(site)
@@ -264,12 +335,16 @@ def test_follow_resolves_a_dictionary_lookup(tmp_path: Path) -> None:
     path.write_text(source, encoding="utf-8")
     module = _module(path, tmp_path)
     emitters = _emitters(module)
-    assert emitters == {"Issue": 1, "add": 1}
+    assert emitters == {**SEED_EMITTERS, "add": (1, "code", None)}
     call = next(n for n in ast.walk(module.tree) if isinstance(n, ast.Call) and _called_name(n) == "add")
     function = _enclosing_function(module, call)
-    assert _follow(module, _code_argument(call, 1), function) == {"not_a_date", "not_a_bool", "not_a_number"}
+    assert _follow(module, _code_argument(call, (1, "code", None)), function) == {
+        "not_a_date",
+        "not_a_bool",
+        "not_a_number",
+    }
     last = [n for n in ast.walk(module.tree) if isinstance(n, ast.Call) and _called_name(n) == "Issue"][-1]
-    assert _follow(module, _code_argument(last, 1), _enclosing_function(module, last)) is None
+    assert _follow(module, _code_argument(last, (1, "code", None)), _enclosing_function(module, last)) is None
 
 
 # -- the catalogue itself ------------------------------------------------------------------------------
