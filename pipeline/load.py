@@ -255,10 +255,19 @@ def _rejected_message(row: _Submission, submission_id: int) -> str:
 def _accepted_message(
     row: _Submission, submission_id: int, value_count: int, superseded: int | None, current: int | None
 ) -> str:
-    text = (
-        f"“{row.file_name}”已入库（第{submission_id}号报送）："
-        f"{row.unit_code} {row.year}年度 {row.return_code} 报表，{value_count}项数据"
-    )
+    # Imported here, not at the top: the rest of this module needs neither, and the message is read by people,
+    # so it names the unit and the return rather than their codes (C10, R1), which stay in --json and the logs.
+    from pipeline.catalog import load_catalog
+    from pipeline.registry import unit_name
+
+    returns = load_catalog().returns
+    subject = [
+        unit_name(row.unit_code) if row.unit_code else "",
+        f"{row.year}年度" if row.year else "",
+        f"《{returns[row.return_code].name}》" if row.return_code in returns else "报表",
+    ]
+    text = f"“{row.file_name}”已入库（第{submission_id}号报送）：{' '.join(p for p in subject[:2] if p)}{subject[2]}"
+    text += f"，{value_count}项数据"
     if row.warning_count:
         text += f"，{row.warning_count}条提示"
     if superseded is not None:

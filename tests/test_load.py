@@ -92,7 +92,9 @@ def test_archive_raw_replaces_a_truncated_copy(tmp_path: Path) -> None:
 
 def test_accepted_return_is_loaded_with_provenance(con: duckdb.DuckDBPyConnection) -> None:
     outcome = load_validated(con, validated("a" * 64, is_demo=True), received_at=RECEIVED, raw_path="raw/aa/a.xlsx")
-    assert outcome == LoadOutcome("accepted", 1, None, "“r1.xlsx”已入库（第1号报送）：C01 2023年度 R1 报表，4项数据。")
+    assert outcome == LoadOutcome(
+        "accepted", 1, None, "“r1.xlsx”已入库（第1号报送）：西安市总工会 2023年度《市（区）总工会年度报表》，4项数据。"
+    )
     row = con.execute(
         "SELECT submission_id, sha256, file_name, unit_code, return_code, year, submitter, phone, filled_on, "
         "received_at, raw_path, status, error_count, warning_count, is_demo FROM submissions"
@@ -132,7 +134,10 @@ def test_current_values_carry_catalog_attributes(con: duckdb.DuckDBPyConnection)
 def test_warnings_are_stored_and_counted(con: duckdb.DuckDBPyConnection) -> None:
     outcome = load_validated(con, validated("b" * 64, issues=(WARNING,)), received_at=RECEIVED, raw_path="r")
     assert outcome.status == "accepted_with_warnings"
-    assert outcome.message == "“r1.xlsx”已入库（第1号报送）：C01 2023年度 R1 报表，4项数据，1条提示。"
+    assert (
+        outcome.message
+        == "“r1.xlsx”已入库（第1号报送）：西安市总工会 2023年度《市（区）总工会年度报表》，4项数据，1条提示。"
+    )
     assert con.execute("SELECT status, error_count, warning_count FROM submissions").fetchall() == [
         ("accepted_with_warnings", 0, 1)
     ]
@@ -192,7 +197,10 @@ def test_resubmission_becomes_current_and_history_keeps_the_old(con: duckdb.Duck
         received_at=RECEIVED + timedelta(days=2), raw_path="r",
     )  # fmt: skip
     assert outcome == LoadOutcome(
-        "accepted", 2, 1, "“r1-改.xlsx”已入库（第2号报送）：C01 2023年度 R1 报表，1项数据，替代此前第1号报送。"
+        "accepted",
+        2,
+        1,
+        "“r1-改.xlsx”已入库（第2号报送）：西安市总工会 2023年度《市（区）总工会年度报表》，1项数据，替代此前第1号报送。",
     )
     assert con.execute("SELECT submission_id FROM current_submissions").fetchall() == [(2,)]
     assert con.execute(
@@ -209,7 +217,7 @@ def test_a_late_loaded_older_file_is_archived_but_not_current(con: duckdb.DuckDB
     outcome = load_validated(con, validated("f" * 64), received_at=RECEIVED - timedelta(days=5), raw_path="r")
     assert outcome == LoadOutcome(
         "accepted", 2, None,
-        "“r1.xlsx”已入库（第2号报送）：C01 2023年度 R1 报表，4项数据；"
+        "“r1.xlsx”已入库（第2号报送）：西安市总工会 2023年度《市（区）总工会年度报表》，4项数据；"
         "同一单位同一年度已有更晚收到的第1号报送，本份仅存档、不作为当前数据。",
     )  # fmt: skip
     assert con.execute("SELECT submission_id FROM current_submissions").fetchall() == [(1,)]
