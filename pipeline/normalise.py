@@ -12,7 +12,13 @@ Decisions (each one is a trade-off somebody may ask about later):
   the county federation, a late dashboard) than it saves, and the warning travels with the value
   to the dashboard, so nobody mistakes it for an exact count.
 * "-", "—", "/", "无" (and a few variants) alone in a number or date cell mean "nothing
-  reported": empty=True, ok=True, note "按未填报处理". "0" is zero, never empty.
+  reported": empty=True, ok=True, note "按未填报处理". "0" is zero, never empty. In a required
+  count (marks_mean_zero=True) they mean "none of them": 0, with a warning, because a clerk who
+  writes "无" under 召开次数 is answering the question, not skipping it.
+* Every reading that changes what the cell literally says (两次 → 2, 1.5万 → 15000, 85000元 → 8.5
+  万元, 3。5 → 3.5, 约120 → 120, 无 → 0, a date without a year or day) comes back with a warning and
+  a warning_code, so the submitter sees it; typographic clean-ups (full-width digits, 1,234, a
+  trailing unit word equal to the indicator's unit) are only noted.
 * Magnitude words are read as absolute amounts. In a 万元 cell "3万" is 3, "1.2亿" is 12000,
   "35000元" is 3.5 and "3千" is 0.3; a bare number ("3000") is already in the cell's unit. In
   count cells (人, 个, 人次 …) "3万" is 30000. Chinese numerals that contain 千/万/亿 follow
@@ -27,13 +33,23 @@ Decisions (each one is a trade-off somebody may ask about later):
 * Number cells do not accept digit-by-digit Chinese ("一二三"); dates do ("二〇二三年").
 * A unit word after a number must be the indicator's unit or a common synonym (名 for 人, 家 for 个,
   块 for 元, 场 for 次); another known unit ("12人" in a 个 cell) is an error naming both units,
-  because it usually means the figure was typed into the wrong row.
+  because it usually means the figure was typed into the wrong row. In a count (counting_words=True)
+  any counting word is accepted ("3项" under a 个 indicator), with a warning when it is not the
+  indicator's unit: people count meetings in 次 or 场 and organisations in 个 or 家 without thinking.
 * Number cells longer than 80 characters and date cells longer than 40 are remarks, not values.
 * Dates use Excel's 1900 date system; serial numbers are accepted between 20000 and 80000
   (1954–2119). A float such as 2023.1 in a date cell is rejected because Excel has dropped the
   trailing zero of "2023.10" and the month can no longer be known. Years must be 1900–2100.
   Day-first ("12/5/2023") and two-digit years are rejected with a hint, never guessed.
-* "年月" without a day is read as the first of the month, with a warning.
+* "年月" without a day is read as the first of the month, with a warning. "月日" without a year
+  ("6月18日") takes the reporting year when the caller knows it, with a warning.
+* Yes/no cells accept 是/否, ticks and crosses, and the question's own verb: for "是否将经费纳入本级
+  预算" that is 纳入 (已纳入 / 未纳入 / 没有纳入 / 不纳入 …). The verb is derived from the
+  indicator's name and aliases (answer_words), never listed per indicator.
+* Excel error values (#DIV/0!, #N/A …, an ExcelErrorValue from the reader or the same text) are never
+  blank: every parser rejects them, naming the error and what it usually means.
+* Control characters (C0 except tab and line feed, DEL, C1) are removed from all text before anything
+  else: a NUL typed or pasted into a name must not reach the warehouse or the files made from it.
 """
 
 from __future__ import annotations
@@ -44,14 +60,49 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from numbers import Integral, Real
 
-__all__ = ["Parsed", "parse_bool", "parse_date", "parse_number", "parse_text", "to_halfwidth"]
+from pipeline.cell_values import EXCEL_ERROR_MEANINGS, ExcelErrorValue
+
+__all__ = [
+    "ANSWER_WITH_REMARK",
+    "CONVERTED_NUMBER",
+    "COUNTING_WORD",
+    "DATE_WITHOUT_DAY",
+    "DATE_WITHOUT_YEAR",
+    "ESTIMATE",
+    "NOTHING_AS_ZERO",
+    "NO_ANSWER_WORDS",
+    "AnswerWords",
+    "Parsed",
+    "answer_words",
+    "excel_error",
+    "parse_bool",
+    "parse_date",
+    "parse_number",
+    "parse_text",
+    "remove_control_characters",
+    "to_halfwidth",
+]
+
+# Warning codes: each reading that changes what the cell literally says has one (Parsed.warning_code).
+ESTIMATE = "estimate"  # 约120 → 120
+CONVERTED_NUMBER = "converted_number"  # 两次 → 2, 1.5万 → 15000, 85000元 → 8.5万元, 3。5 → 3.5
+NOTHING_AS_ZERO = "nothing_as_zero"  # 无 / — / / in a required count → 0
+COUNTING_WORD = "counting_word"  # 3项 under a 个 indicator → 3
+DATE_WITHOUT_YEAR = "date_without_year"  # 6月18日 → the reporting year's 18 June
+DATE_WITHOUT_DAY = "date_without_day"  # 2023年5月 → 1 May 2023
+ANSWER_WITH_REMARK = "answer_with_remark"  # 是（3个） → 是, the words after it not read
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """The outcome of reading one cell; never an exception."""
+    """The outcome of reading one cell; never an exception.
+
+    A warning is phrased to follow the indicator's name ("是估计数，按 120 读入；…"): the validator puts
+    the name in front, and every display of an issue adds the text as typed ("（填写的是“约120”）").
+    """
 
     value: object | None  # int/float for numbers, datetime.date for dates, bool for yes/no, str for text
     ok: bool  # False when the input could not be understood
@@ -59,6 +110,7 @@ class Parsed:
     warning: str | None = None  # accepted, but the submitter should hear about it (e.g. an estimate)
     error: str | None = None  # what is wrong and how to fix it, when ok is False
     note: str | None = None  # which normalisation was applied, for the provenance
+    warning_code: str | None = None  # one of the warning codes above when warning is set
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,11 +119,34 @@ class Parsed:
 
 _HALFWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# C0 controls except tab and line feed, DEL, and C1 controls: nothing a person means to type, and a NUL
+# truncates or breaks strings in the C libraries and file formats the values travel on to.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s+")
 _NOT_REPORTED_MARKS = frozenset({"-", "--", "—", "——", "–", "―", "/", "//", "\\", "无", "暂无"})
 _NOT_REPORTED_NOTE = "按未填报处理"
-_FORMULA_ERROR = re.compile(r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)", re.IGNORECASE)
+_FORMULA_ERROR = re.compile("|".join(map(re.escape, EXCEL_ERROR_MEANINGS)), re.IGNORECASE)
 _SHOWN_MAX = 20
+
+
+def remove_control_characters(text: str) -> str:
+    """The text without NUL and the other control characters (tab and line feed are kept)."""
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+def excel_error(raw: object) -> ExcelErrorValue | None:
+    """The Excel error value a cell holds (from the reader, or as the text "#DIV/0!"); None for anything else."""
+    if isinstance(raw, ExcelErrorValue):
+        return raw
+    if isinstance(raw, str) and len(raw) <= _SHOWN_MAX:
+        text = to_halfwidth(remove_control_characters(raw)).strip()
+        if _FORMULA_ERROR.fullmatch(text):
+            return ExcelErrorValue(text.upper())
+    return None
+
+
+def _excel_error_message(error: ExcelErrorValue) -> str:
+    return f"单元格显示 Excel 错误值“{error.text}”，意思是{error.meaning}；请检查公式，或直接填写"
 
 
 def to_halfwidth(text: str) -> str:
@@ -88,8 +163,8 @@ def _join(notes: list[str]) -> str | None:
     return "；".join(unique) if unique else None
 
 
-def _accept(value: object, notes: list[str], warning: str | None = None) -> Parsed:
-    return Parsed(value=value, ok=True, empty=False, warning=warning, note=_join(notes))
+def _accept(value: object, notes: list[str], warning: str | None = None, code: str | None = None) -> Parsed:
+    return Parsed(value=value, ok=True, empty=False, warning=warning, note=_join(notes), warning_code=code)
 
 
 def _reject(error: str, notes: list[str] | None = None) -> Parsed:
@@ -107,7 +182,7 @@ def _clean(text: str) -> tuple[str, list[str]]:
         notes.append("全角数字已转换")
     elif any("\uff01" <= ch <= "\uff5e" for ch in text):
         notes.append("全角字母或符号已转换")
-    cleaned = _WHITESPACE.sub(" ", to_halfwidth(text).translate(_INVISIBLE)).strip()
+    cleaned = _WHITESPACE.sub(" ", to_halfwidth(remove_control_characters(text)).translate(_INVISIBLE)).strip()
     return cleaned, notes
 
 
@@ -131,10 +206,6 @@ def _shown(raw: object) -> str:
     """The cell as the submitter typed it, shortened so a message stays readable."""
     text = _WHITESPACE.sub(" ", raw).strip() if isinstance(raw, str) else _fmt(raw)
     return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "…"
-
-
-def _formula_error(shown: str) -> str:
-    return f"单元格显示公式错误“{shown}”，请检查公式，或直接填写数值"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,10 +305,14 @@ _UNIT_SYNONYMS = {
     "个": frozenset({"个", "家", "所", "处"}),
     "次": frozenset({"次", "场"}),
 }
-_KNOWN_UNITS = frozenset().union(*_UNIT_SYNONYMS.values()) | {
-    "人次", "项", "期", "户", "件", "篇", "条", "份", "天", "日", "小时", "分", "岁", "年",
-    "月", "台", "套", "本", "册", "座", "批", "支", "队", "场次", "家次", "个次", "期次",
+# Words that count things (as opposed to measuring time, age or money): any of them is accepted in a count.
+_COUNTING_WORDS = frozenset().union(*(_UNIT_SYNONYMS[base] for base in ("人", "个", "次"))) | {
+    "人次", "项", "期", "户", "件", "篇", "条", "份", "台", "套", "本", "册", "座", "批", "支", "队",
+    "场次", "家次", "个次", "期次",
 }  # fmt: skip
+_KNOWN_UNITS = _COUNTING_WORDS | _UNIT_SYNONYMS["元"] | {"天", "日", "小时", "分", "岁", "年", "月"}
+_CN_NUMERALS_NOTE = "中文数字已转换"
+_IME_FULL_STOP_NOTE = "中文句号已按小数点处理"
 
 
 def _not_a_number(shown: str) -> str:
@@ -254,10 +329,23 @@ def _percent_error(shown: str, unit: str | None) -> str:
     return f"“{shown}”带有百分号，本指标的计量单位是“{unit}”，请去掉“%”后按“{unit}”填写数字"
 
 
-def parse_number(raw: object, *, unit: str | None = None, integer: bool = False) -> Parsed:
-    """Read a number cell; `unit` is the indicator's unit of measure (万元, 个, 人, %, …)."""
+def parse_number(
+    raw: object,
+    *,
+    unit: str | None = None,
+    integer: bool = False,
+    counting_words: bool = False,
+    marks_mean_zero: bool = False,
+) -> Parsed:
+    """Read a number cell; `unit` is the indicator's unit of measure (万元, 个, 人, %, …).
+
+    counting_words: the cell is a count, so any counting word after the number is accepted (3项, 2家).
+    marks_mean_zero: "无", "—", "/" … are read as 0 with a warning instead of "not reported".
+    """
     if raw is None:
         return _blank()
+    if (error := excel_error(raw)) is not None:
+        return _reject(_excel_error_message(error) + "数字")
     if isinstance(raw, bool):  # bool is an int subclass, so this must come first
         return _reject("这里应填数字，单元格里却是逻辑值（TRUE/FALSE），请改为填写数字")
     if isinstance(raw, (dt.date, dt.time)):
@@ -268,7 +356,7 @@ def parse_number(raw: object, *, unit: str | None = None, integer: bool = False)
     if isinstance(raw, Real):
         return _number_from_reader(raw, integer)
     normalised_unit = (to_halfwidth(unit).strip() or None) if unit else None
-    return _number_from_text(str(raw), normalised_unit, integer)
+    return _number_from_text(str(raw), normalised_unit, integer, counting_words, marks_mean_zero)
 
 
 def _number_from_reader(raw: Real, integer: bool) -> Parsed:
@@ -288,15 +376,15 @@ def _number_from_reader(raw: Real, integer: bool) -> Parsed:
     return _reject(_not_an_integer(_fmt(number)))
 
 
-def _number_from_text(raw: str, unit: str | None, integer: bool) -> Parsed:
+def _number_from_text(raw: str, unit: str | None, integer: bool, counting_words: bool, marks_mean_zero: bool) -> Parsed:
     text, notes = _clean(raw)
     if not text:
         return _blank()
-    if text in _NOT_REPORTED_MARKS:
-        return _blank(_NOT_REPORTED_NOTE)
     shown = _shown(raw)
-    if _FORMULA_ERROR.fullmatch(text):
-        return _reject(_formula_error(shown), notes)
+    if text in _NOT_REPORTED_MARKS:
+        if marks_mean_zero:
+            return _accept(0, [*notes, "按 0 读入"], "按“没有”读作 0", NOTHING_AS_ZERO)
+        return _blank(_NOT_REPORTED_NOTE)
     if len(text) > _MAX_NUMBER_TEXT:
         return _reject(_not_a_number(shown), notes)
     body, estimated = _strip_estimate_prefix(_normalise_symbols(text, notes))
@@ -304,7 +392,7 @@ def _number_from_text(raw: str, unit: str | None, integer: bool) -> Parsed:
     if match is None:
         return _reject(_not_a_number(shown), notes)
     word = match["word"].strip()
-    unit_problem = _unit_problem(word, unit, shown)
+    unit_problem = _unit_problem(word, unit, shown, counting_words)
     if unit_problem:
         return _reject(unit_problem, notes)
     core = _core_amount(match["core"], notes)
@@ -314,21 +402,41 @@ def _number_from_text(raw: str, unit: str | None, integer: bool) -> Parsed:
     if amount and abs(amount.adjusted()) > _MAX_EXPONENT:
         return _reject(f"“{shown}”位数过多，请核对后填写", notes)
     absolute = bool(match["magnitude"] or word) or magnitude_inside
-    amount = _to_indicator_unit(amount, match["magnitude"], word, absolute, unit, notes)
-    if match["sign"] == "-":
-        amount = -amount
-    value = _decimal_value(amount, integer)
+    scaled = _to_indicator_unit(amount, match["magnitude"], word, absolute, unit, notes)
+    converted = scaled != amount or _CN_NUMERALS_NOTE in notes or _IME_FULL_STOP_NOTE in notes
+    value = _decimal_value(-scaled if match["sign"] == "-" else scaled, integer)
     if value is None:
         return _reject(_not_an_integer(shown), notes)
-    estimated = estimated or bool(match["approx_inner"] or match["approx_outer"])
-    warning = f"“{shown}”是估计数，已按{_fmt(value)}读入；如有准确数请更正" if estimated else None
-    return _accept(value, notes, warning)
+    read_as = _read_as(value, unit)
+    if estimated or match["approx_inner"] or match["approx_outer"]:
+        return _accept(value, notes, f"是估计数，{read_as}；如有准确数请更正", ESTIMATE)
+    if word and word not in _unit_words(unit) and word != "%":
+        warning = f"{read_as}；计量词“{word}”与本指标的计量单位“{unit}”不同，请核对是否填错了行"
+        return _accept(value, notes, warning, COUNTING_WORD)
+    if converted:
+        return _accept(value, notes, read_as, CONVERTED_NUMBER)
+    return _accept(value, notes)
+
+
+def _read_as(value: int | float, unit: str | None) -> str:
+    """ "按 15000 读入"; money names its unit, because 85000元 read as 8.5 surprises without it."""
+    if unit and _split_unit(unit)[1] == "元":
+        return f"按 {_fmt(value)} {unit}读入"
+    return f"按 {_fmt(value)} 读入"
+
+
+def _unit_words(unit: str | None) -> frozenset[str]:
+    """The words that mean the indicator's own unit: "人" → 人, 名, 位; "万元" → 万元, 元, 块, 圆."""
+    if not unit:
+        return _KNOWN_UNITS
+    base = _split_unit(unit)[1]
+    return _UNIT_SYNONYMS.get(base, frozenset({base})) | {unit}
 
 
 def _normalise_symbols(text: str, notes: list[str]) -> str:
     text = text.translate(_MINUS_SIGNS)
     if _IME_FULL_STOP.search(text):
-        notes.append("中文句号已按小数点处理")
+        notes.append(_IME_FULL_STOP_NOTE)
         text = _IME_FULL_STOP.sub(".", text)
     return text
 
@@ -345,7 +453,7 @@ def _core_amount(core: str, notes: list[str]) -> tuple[Decimal, bool] | None:
         number = _cn_integer(core)
         if number is None:
             return None
-        notes.append("中文数字已转换")
+        notes.append(_CN_NUMERALS_NOTE)
         return Decimal(number), any(ch in _MAGNITUDES for ch in core)
     if _PLAIN_DECIMAL.fullmatch(core):
         return Decimal(core), False
@@ -366,7 +474,7 @@ def _split_unit(unit: str | None) -> tuple[Decimal, str]:
     return Decimal(1), unit
 
 
-def _unit_problem(word: str, unit: str | None, shown: str) -> str | None:
+def _unit_problem(word: str, unit: str | None, shown: str, counting_words: bool) -> str | None:
     """Why the unit word after the number cannot be accepted, or None when it can."""
     if not word:
         return None
@@ -376,6 +484,8 @@ def _unit_problem(word: str, unit: str | None, shown: str) -> str | None:
         return None if word in _KNOWN_UNITS else _not_a_number(shown)
     base = _split_unit(unit)[1]
     if word in _UNIT_SYNONYMS.get(base, frozenset({base})):
+        return None
+    if counting_words and word in _COUNTING_WORDS:
         return None
     if word in _KNOWN_UNITS:
         return f"“{shown}”的单位“{word}”与本指标的计量单位“{unit}”不一致，请按“{unit}”填写数字"
@@ -420,14 +530,21 @@ _EIGHT_DIGITS = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _SEPARATED_DATE = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})(?:\2([0-9]{1,2}))?")
 _CHINESE_DATE = re.compile(r"(?P<y>[^年]+)年(?:(?P<m>[^月]+)月份?(?:(?P<d>[^日号]+)[日号]?)?)?")
+_MONTH_DAY = re.compile(r"(?P<m>[^年月]{1,3})月(?P<d>[^年月日号]{1,3})[日号]?")
 _DAY_FIRST = re.compile(r"[0-9]{1,2}([./-])[0-9]{1,2}\1[0-9]{4}")
 _SHORT_YEAR = re.compile(r"[0-9]{2}([./-])[0-9]{1,2}\1[0-9]{1,2}")
 
 
-def parse_date(raw: object) -> Parsed:
-    """Read a date cell: real dates, Excel serials, and the ways people write dates in China."""
+def parse_date(raw: object, *, reporting_year: int | None = None) -> Parsed:
+    """Read a date cell: real dates, Excel serials, and the ways people write dates in China.
+
+    reporting_year: the year a date written without one ("6月18日") belongs to; without it such a date
+    is rejected, asking for the year.
+    """
     if raw is None:
         return _blank()
+    if (error := excel_error(raw)) is not None:
+        return _reject(_excel_error_message(error) + "日期")
     if isinstance(raw, bool):
         return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{_DATE_HINT}")
     if isinstance(raw, dt.datetime):
@@ -438,7 +555,7 @@ def parse_date(raw: object) -> Parsed:
         return _reject(f"单元格里只有时间（{raw.isoformat()}），没有日期，{_DATE_HINT}")
     if isinstance(raw, Real):
         return _date_from_number(float(raw), _shown(raw))
-    return _date_from_text(str(raw))
+    return _date_from_text(str(raw), reporting_year)
 
 
 def _date_from_serial(serial: float, notes: list[str]) -> Parsed:
@@ -463,15 +580,13 @@ def _date_from_number(number: float, shown: str) -> Parsed:
     return _reject(f"“{shown}”不是日期，{_DATE_HINT}")
 
 
-def _date_from_text(raw: str) -> Parsed:
+def _date_from_text(raw: str, reporting_year: int | None) -> Parsed:
     text, notes = _clean(raw)
     if not text:
         return _blank()
     if text in _NOT_REPORTED_MARKS:
         return _blank(_NOT_REPORTED_NOTE)
     shown = _shown(raw)
-    if _FORMULA_ERROR.fullmatch(text):
-        return _reject(_formula_error(shown), notes)
     if len(text) > _MAX_DATE_TEXT:
         return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
     compact = _TIME_SUFFIX.sub("", text).replace(" ", "")
@@ -479,6 +594,9 @@ def _date_from_text(raw: str) -> Parsed:
         parsed = reader(compact, shown, notes)
         if parsed is not None:
             return parsed
+    month_day = _MONTH_DAY.fullmatch(compact)
+    if month_day is not None:
+        return _date_in_reporting_year(month_day, reporting_year, shown, notes)
     if _DAY_FIRST.fullmatch(compact):
         return _reject(f"“{shown}”的年份应写在最前面，{_DATE_HINT}", notes)
     if _SHORT_YEAR.fullmatch(compact):
@@ -525,6 +643,20 @@ def _date_from_chinese(text: str, shown: str, notes: list[str]) -> Parsed | None
     return _build_date(year, month, day, shown, notes)
 
 
+def _date_in_reporting_year(match: re.Match[str], reporting_year: int | None, shown: str, notes: list[str]) -> Parsed:
+    """ "6月18日": the reporting year's date, with a warning; rejected when the year is not known."""
+    month, day = _month_day_part(match["m"], notes), _month_day_part(match["d"], notes)
+    if month is None or day is None:
+        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+    if reporting_year is None:
+        return _reject(f"“{shown}”没有年份，{_DATE_HINT}", notes)
+    parsed = _build_date(reporting_year, month, day, shown, notes)
+    if not parsed.ok:
+        return parsed
+    warning = f"没有写年份，按报表年度读作 {reporting_year}年{month}月{day}日；如不是{reporting_year}年请更正"
+    return _accept(parsed.value, notes, warning, DATE_WITHOUT_YEAR)
+
+
 def _year_part(text: str, notes: list[str]) -> int | None:
     """Four digits, Arabic or Chinese written digit by digit ("二〇二三")."""
     if len(text) != 4:
@@ -532,7 +664,7 @@ def _year_part(text: str, notes: list[str]) -> int | None:
     if text.isascii() and text.isdigit():
         return int(text)
     if all(ch in _CN_DIGITS and ch != "两" for ch in text):
-        notes.append("中文数字已转换")
+        notes.append(_CN_NUMERALS_NOTE)
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     return None
 
@@ -544,7 +676,7 @@ def _month_day_part(text: str, notes: list[str]) -> int | None:
     if len(text) <= 3 and all(ch in _CN_DIGITS or ch == "十" for ch in text):
         number = _cn_below_10000(text)
         if number is not None:
-            notes.append("中文数字已转换")
+            notes.append(_CN_NUMERALS_NOTE)
         return number
     return None
 
@@ -554,14 +686,14 @@ def _build_date(year: int, month: int, day: int | None, shown: str, notes: list[
         return _reject(f"“{shown}”的年份 {year} 不合理，{_DATE_HINT}", notes)
     if not 1 <= month <= 12:
         return _reject(f"“{shown}”的月份 {month} 不对，月份应为1到12，{_DATE_HINT}", notes)
-    warning = None
+    warning = code = None
     if day is None:
-        day = 1
-        warning = f"“{shown}”只有年月，没有日，已按{year}年{month}月1日读入；如有具体日期请补全"
+        day, code = 1, DATE_WITHOUT_DAY
+        warning = f"只有年月，没有日，按 {year}年{month}月1日 读入；如有具体日期请补全"
     last_day = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last_day:
         return _reject(f"“{shown}”不是有效日期：{year}年{month}月只有{last_day}天，{_DATE_HINT}", notes)
-    return _accept(dt.date(year, month, day), notes, warning)
+    return _accept(dt.date(year, month, day), notes, warning, code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -571,39 +703,98 @@ def _build_date(year: int, month: int, day: int | None, shown: str, notes: list[
 _BOOL_HINT = "请填写“是”或“否”"
 _TRUE_WORDS = frozenset({"是", "是的", "有", "对", "已", "√", "✓", "✔", "☑", "y", "yes", "true", "1"})
 _FALSE_WORDS = frozenset({"否", "不是", "无", "没有", "未", "×", "✗", "✘", "n", "no", "false", "0"})
-# Questions read "是否建立…/是否召开…", so people answer with the verb itself.
-_BOOL_VERBS = frozenset({
-    "建立", "召开", "成立", "开展", "完成", "落实", "设立", "签订", "出台", "制定", "建成",
-    "配备", "举办", "实施", "执行", "公开", "参加", "覆盖",
-})  # fmt: skip
-_NEGATIONS = ("尚未", "没有", "未", "没")
-_BOOL_WITH_REMARK = re.compile(r"(是|否|有|无)[(,;:、 ](.*)")
+_AFFIRMATIONS = ("已经", "均已", "已")
+_NEGATIONS = ("尚未", "暂未", "还未", "没有", "未", "没", "不")
+_QUESTION_MARK = "是否"
+_OBJECT_FIRST = ("将", "把")  # 是否将经费纳入预算: the object comes before the verb
+_VERB_LENGTH = 2
+_ANSWER_AND_REMARK = re.compile(r"(?P<answer>[^(,;:、。 ]+)[(,;:、。 ](?P<remark>.*)")
 
 
-def parse_bool(raw: object) -> Parsed:
-    """Read a yes/no cell: 是/否, ticks and crosses, Y/N, 1/0, and 已建立/未召开-style answers."""
+@dataclass(frozen=True)
+class AnswerWords:
+    """What a yes/no question can be answered with besides 是/否: its verbs and the phrases they begin."""
+
+    verbs: tuple[str, ...]  # ("纳入",)
+    predicates: tuple[str, ...]  # ("纳入本级预算", "纳入预算"): 已纳入本级预算 answers too
+
+    def is_predicate(self, text: str) -> bool:
+        """ "纳入", "纳入预算", "纳入本级预算" (a verb, or a verb with the start of what the question says)."""
+        return text.startswith(self.verbs) and any(p.startswith(text) for p in self.predicates)
+
+    def hint(self) -> str:
+        if not self.verbs:
+            return _BOOL_HINT
+        verb = self.verbs[0]
+        return f"{_BOOL_HINT}（也可填“已{verb}”或“未{verb}”）"
+
+
+NO_ANSWER_WORDS = AnswerWords((), ())
+
+
+def _compact(text: str) -> str:
+    return _clean(text)[0].replace(" ", "")
+
+
+@lru_cache(maxsize=256)
+def answer_words(question: str, phrasings: tuple[str, ...] = ()) -> AnswerWords:
+    """The verb a yes/no indicator asks about, read from its name and aliases (the catalog's words).
+
+    "是否召开专题会议" asks about 召开, the word after 是否. "是否将产业工会经费纳入本级预算" puts the object
+    first; its verb begins the longest alias the question ends with ("纳入本级预算"). A verb is taken as two
+    characters, the length of nearly every verb in administrative Chinese (召开, 建立, 纳入, 设立); a question
+    about 有 needs no verb, because 有 / 无 / 没有 are answers already.
+    """
+    phrases = [_compact(p) for p in (question, *phrasings)]
+    tails = [p.removeprefix(_QUESTION_MARK) for p in phrases]
+    verbs: list[str] = []
+    for phrase in phrases:
+        if not phrase.startswith(_QUESTION_MARK):
+            continue
+        asked = phrase.removeprefix(_QUESTION_MARK)
+        if asked.startswith(_OBJECT_FIRST):
+            endings = [t for t in tails if asked.endswith(t) and not t.startswith(_OBJECT_FIRST)]
+            asked = max(endings, key=len, default="")
+        verb = asked[:_VERB_LENGTH]
+        if len(verb) == _VERB_LENGTH and not verb.startswith("有") and all("\u4e00" <= ch <= "\u9fff" for ch in verb):
+            verbs.append(verb)
+    unique_verbs = tuple(dict.fromkeys(verbs))
+    predicates = tuple(dict.fromkeys(t for t in tails if unique_verbs and t.startswith(unique_verbs)))
+    return AnswerWords(unique_verbs, predicates)
+
+
+def parse_bool(raw: object, *, words: AnswerWords = NO_ANSWER_WORDS) -> Parsed:
+    """Read a yes/no cell: 是/否, ticks and crosses, Y/N, 1/0, and answers with the question's verb.
+
+    words: from answer_words(indicator name, aliases); with 纳入 as the verb, 已纳入 / 纳入本级预算 are yes
+    and 未纳入 / 尚未纳入 / 没有纳入 / 不纳入 are no.
+    """
     if raw is None:
         return _blank()
+    if (error := excel_error(raw)) is not None:
+        return _reject(_excel_error_message(error) + "“是”或“否”")
     if isinstance(raw, bool):
         return _accept(raw, [])
     if isinstance(raw, Real):
         return _bool_from_number(float(raw), _shown(raw))
     if not isinstance(raw, str):
-        return _reject(f"“{_shown(raw)}”无法识别，{_BOOL_HINT}")
+        return _reject(f"“{_shown(raw)}”无法识别，{words.hint()}")
     text, notes = _clean(raw)
+    text = text.rstrip("。.")
     if not text:
         return _blank()
-    key = text.lower().replace(" ", "")
-    value = _bool_word(key)
+    value = _answer(text, words)
     if value is not None:
         return _accept(value, notes)
-    if key in _NOT_REPORTED_MARKS:
+    if text in _NOT_REPORTED_MARKS:
         return _blank(_NOT_REPORTED_NOTE)
-    remark = _BOOL_WITH_REMARK.fullmatch(text)
-    if remark:  # "是（3个）": the answer is clear, the remark belongs in 说明
-        notes.append(f"已忽略“{remark[1]}”后面的说明文字")
-        return _accept(remark[1] in ("是", "有"), notes)
-    return _reject(f"“{_shown(raw)}”无法识别，{_BOOL_HINT}", notes)
+    remark = _ANSWER_AND_REMARK.fullmatch(text)
+    value = _answer(remark["answer"], words) if remark else None
+    if value is not None:  # "是（3个）": the answer is clear, the remark belongs in 说明
+        notes.append(f"已忽略“{remark['answer']}”后面的说明文字")
+        warning = f"按“{'是' if value else '否'}”读入，后面的说明文字没有读入"
+        return _accept(value, notes, warning, ANSWER_WITH_REMARK)
+    return _reject(f"“{_shown(raw)}”无法识别，{words.hint()}", notes)
 
 
 def _bool_from_number(number: float, shown: str) -> Parsed:
@@ -614,15 +805,19 @@ def _bool_from_number(number: float, shown: str) -> Parsed:
     return _reject(f"“{shown}”无法识别，{_BOOL_HINT}（也可填 1 或 0）")
 
 
-def _bool_word(key: str) -> bool | None:
+def _answer(text: str, words: AnswerWords) -> bool | None:
+    key = text.lower().replace(" ", "")
     if key in _TRUE_WORDS:
         return True
     if key in _FALSE_WORDS:
         return False
-    if key in _BOOL_VERBS or (key.startswith("已") and key[1:] in _BOOL_VERBS):
+    if words.is_predicate(key):
         return True
-    for negation in _NEGATIONS:
-        if key.startswith(negation) and key[len(negation) :] in _BOOL_VERBS:
+    for marker in _AFFIRMATIONS:
+        if key.startswith(marker) and words.is_predicate(key.removeprefix(marker)):
+            return True
+    for marker in _NEGATIONS:
+        if key.startswith(marker) and words.is_predicate(key.removeprefix(marker)):
             return False
     return None
 
@@ -633,14 +828,20 @@ def _bool_word(key: str) -> bool | None:
 
 
 def parse_text(raw: object) -> Parsed:
-    """Read a free-text cell: strip, collapse whitespace (full-width spaces and line breaks too)."""
+    """Read a free-text cell: control characters removed, whitespace stripped and collapsed."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return _blank()
+    if (error := excel_error(raw)) is not None:
+        return _reject(_excel_error_message(error) + "文字")
     text = _text_of(raw)
-    cleaned = _WHITESPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+    without_controls = remove_control_characters(text)
+    cleaned = _WHITESPACE.sub(" ", without_controls.translate(_INVISIBLE)).strip()
     if not cleaned:
         return _blank()
-    return _accept(cleaned, ["已去除多余空白"] if cleaned != text else [])
+    notes = ["已去除控制字符"] if without_controls != text else []
+    if cleaned != without_controls:
+        notes.append("已去除多余空白")
+    return _accept(cleaned, notes)
 
 
 def _text_of(raw: object) -> str:

@@ -4,6 +4,11 @@ Errors block the file (nothing of it is loaded); warnings are loaded and shown. 
 sheet and cell, the value found, what is wrong and how to fix it, in Chinese. The rules come from the
 catalog (types, required, arithmetic checks) and the registry (who may submit which return, which
 counties belong to which city); nothing here repeats an indicator's name or bound.
+
+Every reading that changes what a cell literally says (两次 → 2, 无 → 0, 6月18日 → the reporting year's
+date …) becomes a warning naming the indicator, besides the note kept with the value, so the submitter
+sees it at upload, in the CLI and in the annotated workbook. An Excel error value (#DIV/0! …) in any cell
+read as data is an error, never a blank.
 """
 
 from __future__ import annotations
@@ -15,9 +20,26 @@ from datetime import date
 from pipeline.catalog import Catalog, Indicator, Table
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.locate import LocatedCell, LocatedRecord, LocatedReturn
-from pipeline.normalise import Parsed, parse_bool, parse_date, parse_number, parse_text
+from pipeline.normalise import (
+    ANSWER_WITH_REMARK,
+    CONVERTED_NUMBER,
+    COUNTING_WORD,
+    DATE_WITHOUT_DAY,
+    DATE_WITHOUT_YEAR,
+    ESTIMATE,
+    NOTHING_AS_ZERO,
+    Parsed,
+    answer_words,
+    excel_error,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_text,
+    remove_control_characters,
+)
 from pipeline.read import WorkbookData
 from pipeline.registry import Registry, Unit
+from pipeline.templates import TEMPLATE_VERSION
 from pipeline.validated import ValidatedReturn, ValueRow
 
 UNIT_TYPE_NAMES = {"province": "省总工会", "city": "市级总工会", "industry": "省级产业工会", "county": "县（区）总工会"}
@@ -59,24 +81,27 @@ class _Collector:
 
 
 def _as_text(raw: object) -> str:
+    """The cell as text for messages and the raw_text kept in the warehouse; never a control character."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    return remove_control_characters(str(raw)).strip()
 
 
-def _parse(indicator: Indicator, raw: object) -> Parsed:
+def _parse(indicator: Indicator, raw: object, reporting_year: int | None) -> Parsed:
     if indicator.type == "count":
-        return parse_number(raw, unit=indicator.unit, integer=True)
+        return parse_number(
+            raw, unit=indicator.unit, integer=True, counting_words=True, marks_mean_zero=indicator.required
+        )
     if indicator.type in ("amount", "score"):
         return parse_number(raw, unit=indicator.unit)
     if indicator.type == "rate":
         return parse_number(raw, unit="%")
     if indicator.type == "date":
-        return parse_date(raw)
+        return parse_date(raw, reporting_year=reporting_year)
     if indicator.type == "bool":
-        return parse_bool(raw)
+        return parse_bool(raw, words=answer_words(indicator.name, indicator.aliases))
     return parse_text(raw)
 
 
@@ -90,6 +115,41 @@ TYPE_FIX = {
     "text": "请填写文字说明",
 }
 TYPE_CODE = {"date": "not_a_date", "bool": "not_a_bool", "text": "not_text"}
+# What a required cell that holds only "—" or "无" lacks (a count reads such a mark as 0 instead).
+TYPE_MISSING = {"date": "日期", "bool": "“是”或“否”", "text": "文字"}
+# How to fix a reading the submitter should check, by Parsed.warning_code.
+WARNING_FIX = {
+    ESTIMATE: "如有准确数请更正后重新报送",
+    CONVERTED_NUMBER: "请核对读入的数；如不对，请改填阿拉伯数字后重新报送",
+    NOTHING_AS_ZERO: "如确实为 0 则不必修改（今后可直接填 0）；如有数据请填写后重新报送",
+    COUNTING_WORD: "请核对这个数是否填在了本指标的行；无误则不必修改",
+    DATE_WITHOUT_YEAR: "如日期无误则不必修改；今后请写明年份",
+    DATE_WITHOUT_DAY: "如有具体日期请补全后重新报送",
+    ANSWER_WITH_REMARK: "说明文字请写在“说明”栏",
+}
+EXCEL_ERROR_VALUE = "excel_error_value"
+_CHECK_FORMULA = "请检查这个单元格的公式（例如除数是否为 0、引用的单元格是否已被删除）并改正"
+EXCEL_ERROR_FIX = {
+    "date": f"{_CHECK_FORMULA}，或直接填写日期",
+    "bool": f"{_CHECK_FORMULA}，或直接选择“是”或“否”",
+    "text": f"{_CHECK_FORMULA}，或直接填写文字",
+}
+EXCEL_ERROR_NUMBER_FIX = f"{_CHECK_FORMULA}；确实没有数据的，请直接填 0"
+
+
+def _excel_error_issue(cell: LocatedCell | None, subject: str, fix: str, out: _Collector) -> bool:
+    """Record an Excel error value (#DIV/0! …) in a cell read as data; True when there was one."""
+    error = excel_error(cell.raw) if cell is not None else None
+    if error is None:
+        return False
+    out.add(
+        ERROR,
+        EXCEL_ERROR_VALUE,
+        f"{subject}是 Excel 错误值“{error.text}”，意思是{error.meaning}，读不出数据",
+        fix,
+        cell=cell,
+    )
+    return True
 
 
 def _bounds_issue(indicator: Indicator, number: float) -> tuple[str, str] | None:
@@ -102,32 +162,39 @@ def _bounds_issue(indicator: Indicator, number: float) -> tuple[str, str] | None
 
 
 def _value_row(
-    indicator: Indicator, cell: LocatedCell, entity_code: str, row_no: int, remark: str | None, out: _Collector
+    indicator: Indicator,
+    cell: LocatedCell,
+    entity_code: str,
+    row_no: int,
+    remark: str | None,
+    reporting_year: int | None,
+    out: _Collector,
 ) -> ValueRow | None:
     """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty."""
-    parsed = _parse(indicator, cell.raw)
+    fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
+    if _excel_error_issue(cell, f"“{indicator.name}”的单元格", fix, out):
+        return None
+    parsed = _parse(indicator, cell.raw, reporting_year)
     if not parsed.ok:
         code = TYPE_CODE.get(indicator.type, "not_a_number")
         out.add(ERROR, code, parsed.error or f"“{indicator.name}”无法识别", TYPE_FIX[indicator.type], cell=cell)
         return None
     if parsed.empty:
         if indicator.required:
+            typed = _as_text(cell.raw)
+            lacking = f"没有填写{TYPE_MISSING.get(indicator.type, '数值')}" if typed else "未填写"
             out.add(
                 ERROR,
                 "missing_value",
-                f"必填指标“{indicator.name}”未填写",
+                f"必填指标“{indicator.name}”{lacking}",
                 f"{TYPE_FIX[indicator.type]}；确无此项的填 0 或“否”",
                 cell=cell,
             )
         return None
     if parsed.warning:
-        out.add(
-            WARNING,
-            "estimate" if "估计" in parsed.warning else "normalised",
-            parsed.warning,
-            "如有准确数请更正后重新报送",
-            cell=cell,
-        )
+        code = parsed.warning_code or "normalised"
+        fix = WARNING_FIX.get(code, "如读入有误，请更正后重新报送")
+        out.add(WARNING, code, f"“{indicator.name}”{parsed.warning}", fix, cell=cell)
     value = parsed.value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         problem = _bounds_issue(indicator, float(value))
@@ -174,6 +241,8 @@ def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Regis
     expected_type = catalog.returns[located.return_code].submitted_by
     return_name = catalog.returns[located.return_code].name
     cell = located.header.get("unit_name")
+    if _excel_error_issue(cell, f"“{_header_name(catalog, 'unit_name')}”", _HEADER_ERROR_FIX, out):
+        return None
     text = _as_text(cell.raw) if cell else ""
     if not text:
         out.add(
@@ -213,6 +282,8 @@ def _check_year(
 ) -> int | None:
     year, cell = located.year, located.year_source
     fix = "请使用本年度模板重新填报，并核对“报表年度”"
+    if year is None and _excel_error_issue(cell, "“报表年度”", f"{_CHECK_FORMULA}，或直接填写年份", out):
+        return None
     if year is None:
         out.add(
             ERROR,
@@ -231,15 +302,7 @@ def _check_year(
             cell=cell,
         )
         return None
-    stamped = workbook.properties.get("reporting_year", "")
-    if stamped.isdigit() and int(stamped) != year:
-        out.add(
-            ERROR,
-            "wrong_year",
-            f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的",
-            f"请使用 {year} 年度模板重新填报，或核对报表年度",
-            cell=cell,
-        )
+    if not _template_year_agrees(workbook, year, cell, out):
         return None
     if expected_year is not None and expected_year != year:
         out.add(
@@ -259,40 +322,87 @@ def _check_year(
     return year
 
 
-def _header_values(located: LocatedReturn, out: _Collector) -> tuple[str | None, str | None, date | None]:
-    submitter = parse_text(located.header["submitter"].raw).value if "submitter" in located.header else None
-    phone = parse_text(located.header["phone"].raw).value if "phone" in located.header else None
-    if not submitter:
+def _template_year_agrees(workbook: WorkbookData, year: int, cell: LocatedCell | None, out: _Collector) -> bool:
+    """Last year's template with its visible year changed is accepted when its layout is this one.
+
+    The template stamps its year and layout version into the file's properties. The visible year is what the
+    unit declared, so it counts; a template of another layout version may place or name figures differently,
+    and is refused.
+    """
+    stamped = workbook.properties.get("reporting_year", "")
+    if not stamped.isdigit() or int(stamped) == year:
+        return True
+    if workbook.properties.get("template_version") == TEMPLATE_VERSION:
         out.add(
             WARNING,
-            "missing_submitter",
-            "未填写填报人",
-            "请填写填报人姓名，便于核实数据",
-            cell=located.header.get("submitter"),
+            "template_year_changed",
+            f"所用模板是 {stamped} 年度的，报表年度已改为 {year}；模板版式相同，按 {year} 年度接收",
+            f"本次不必修改；今后请使用 {year} 年度模板填报",
+            cell=cell,
         )
-    if not phone:
-        out.add(
-            WARNING, "missing_phone", "未填写联系电话", "请填写联系电话，便于核实数据", cell=located.header.get("phone")
+        return True
+    out.add(
+        ERROR,
+        "wrong_year",
+        f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的，版式与本年度模板不同",
+        f"请使用 {year} 年度模板重新填报，或核对报表年度",
+        cell=cell,
+    )
+    return False
+
+
+_HEADER_ERROR_FIX = f"{_CHECK_FORMULA}，或直接填写文字"
+
+
+def _header_name(catalog: Catalog, code: str) -> str:
+    return next(f.name for f in catalog.header_block if f.code == code)
+
+
+def _header_values(
+    located: LocatedReturn, catalog: Catalog, out: _Collector
+) -> tuple[str | None, str | None, date | None]:
+    # An Excel error value is reported as such and is neither a value nor "left empty".
+    cells = {
+        code: cell
+        for code in ("submitter", "phone", "filled_on")
+        if not _excel_error_issue(
+            cell := located.header.get(code), f"“{_header_name(catalog, code)}”", _HEADER_ERROR_FIX, out
         )
+    }
+    texts = {code: parse_text(cell.raw).value if cell else None for code, cell in cells.items()}
+    if "submitter" in cells and not texts["submitter"]:
+        out.add(WARNING, "missing_submitter", "未填写填报人", "请填写填报人姓名，便于核实数据", cell=cells["submitter"])
+    if "phone" in cells and not texts["phone"]:
+        out.add(WARNING, "missing_phone", "未填写联系电话", "请填写联系电话，便于核实数据", cell=cells["phone"])
     filled_on = None
-    cell = located.header.get("filled_on")
+    cell = cells.get("filled_on")
     if cell is not None:
         parsed = parse_date(cell.raw)
         if parsed.ok and not parsed.empty:
             filled_on = parsed.value
         elif not parsed.ok:
             out.add(WARNING, "bad_filled_on", parsed.error or "填报日期无法识别", TYPE_FIX["date"], cell=cell)
+    submitter, phone = texts.get("submitter"), texts.get("phone")
     return (str(submitter) if submitter else None, str(phone) if phone else None, filled_on)
 
 
-def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: set, out: _Collector) -> list[ValueRow]:
+def _remark(cell: LocatedCell | None, indicator_name: str, out: _Collector) -> str | None:
+    """The 说明 text kept with a figure; an Excel error value there is reported, not stored."""
+    if _excel_error_issue(cell, f"“{indicator_name}”的说明", _HEADER_ERROR_FIX, out):
+        return None
+    return (_as_text(cell.raw) if cell is not None else "") or None
+
+
+def _unit_values(
+    located: LocatedReturn, catalog: Catalog, unit: Unit, year: int | None, blocked: set, out: _Collector
+) -> list[ValueRow]:
     rows = []
     for code, cell in located.values.items():
         if (cell.sheet, cell.cell) in blocked:
             continue
-        remark_cell = located.remarks.get(code)
-        remark = _as_text(remark_cell.raw) if remark_cell else None
-        row = _value_row(catalog.indicator(code), cell, unit.code, 0, remark or None, out)
+        indicator = catalog.indicator(code)
+        remark = _remark(located.remarks.get(code), indicator.name, out)
+        row = _value_row(indicator, cell, unit.code, 0, remark, year, out)
         if row is not None:
             rows.append(row)
     return rows
@@ -301,6 +411,9 @@ def _unit_values(located: LocatedReturn, catalog: Catalog, unit: Unit, blocked: 
 def _resolve_record_key(
     record: LocatedRecord, table: Table, unit: Unit, registry: Registry, out: _Collector
 ) -> Unit | None:
+    key_name = table.key.name if table.key else "单位名称"
+    if _excel_error_issue(record.key, f"“{key_name}”", _HEADER_ERROR_FIX, out):
+        return None
     text = _as_text(record.key.raw)
     if table.level == "county":
         resolution = registry.resolve(text, types={"county"}, parent=unit.code)
@@ -320,14 +433,20 @@ def _resolve_record_key(
 
 
 def _record_values(
-    located: LocatedReturn, catalog: Catalog, unit: Unit, registry: Registry, blocked: set, out: _Collector
+    located: LocatedReturn,
+    catalog: Catalog,
+    unit: Unit,
+    registry: Registry,
+    year: int | None,
+    blocked: set,
+    out: _Collector,
 ) -> list[ValueRow]:
     rows: list[ValueRow] = []
     for table_code, records in located.records.items():
         table = catalog.tables[table_code]
         seen: dict[str, LocatedRecord] = {}
         for position, record in enumerate(records, start=1):
-            if all(_parse(catalog.indicator(c), cell.raw).empty for c, cell in record.values.items()):
+            if all(_parse(catalog.indicator(c), cell.raw, year).empty for c, cell in record.values.items()):
                 out.add(
                     WARNING,
                     "empty_row",
@@ -351,12 +470,12 @@ def _record_values(
                 )
                 continue
             seen[entity.code] = record
-            remark = _as_text(record.remark.raw) if record.remark else ""
+            remark = _remark(record.remark, entity.name, out)
             row_no = position if repeat_allowed else 0
             for code, cell in record.values.items():
                 if (cell.sheet, cell.cell) in blocked:
                     continue
-                row = _value_row(catalog.indicator(code), cell, entity.code, row_no, remark or None, out)
+                row = _value_row(catalog.indicator(code), cell, entity.code, row_no, remark, year, out)
                 if row is not None:
                     rows.append(row)
         if table.level == "county":
@@ -421,11 +540,11 @@ def validate_return(
     blocked = _check_formulas(workbook, located, out)
     unit = _resolve_submitter(located, catalog, registry, out)
     year = _check_year(workbook, located, catalog, expected_year, today, out)
-    submitter, phone, filled_on = _header_values(located, out)
+    submitter, phone, filled_on = _header_values(located, catalog, out)
     values: list[ValueRow] = []
     if unit is not None:
-        values = _unit_values(located, catalog, unit, blocked, out)
-        values += _record_values(located, catalog, unit, registry, blocked, out)
+        values = _unit_values(located, catalog, unit, year, blocked, out)
+        values += _record_values(located, catalog, unit, registry, year, blocked, out)
         _check_arithmetic(values, catalog, located.return_code, out)
     return ValidatedReturn(
         file_name=workbook.file_name,

@@ -9,7 +9,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalise import Parsed, parse_bool, parse_date, parse_number, parse_text, to_halfwidth
+from pipeline.cell_values import ExcelErrorValue
+from pipeline.normalise import (
+    ANSWER_WITH_REMARK,
+    CONVERTED_NUMBER,
+    COUNTING_WORD,
+    DATE_WITHOUT_DAY,
+    DATE_WITHOUT_YEAR,
+    ESTIMATE,
+    NOTHING_AS_ZERO,
+    AnswerWords,
+    Parsed,
+    answer_words,
+    excel_error,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_text,
+    remove_control_characters,
+    to_halfwidth,
+)
 
 DATE_HINT = "请按 2023年5月12日 或 2023-05-12 的格式填写"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -18,8 +37,13 @@ FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 LONG_REMARK = "这是一段很长很长很长很长很长很长的说明文字"
 
 
-def accepted(value: object, note: str | None = None, warning: str | None = None) -> Parsed:
-    return Parsed(value=value, ok=True, empty=False, warning=warning, error=None, note=note)
+def accepted(value: object, note: str | None = None, warning: str | None = None, code: str | None = None) -> Parsed:
+    return Parsed(value=value, ok=True, empty=False, warning=warning, error=None, note=note, warning_code=code)
+
+
+def converted(value: object, note: str, read_as: str | None = None) -> Parsed:
+    """A reading that changes what the cell says: accepted with the warning that shows the figure read."""
+    return accepted(value, note, read_as or f"按 {value} 读入", CONVERTED_NUMBER)
 
 
 def rejected(error: str, note: str | None = None) -> Parsed:
@@ -34,8 +58,8 @@ def not_a_number(shown: str) -> Parsed:
     return rejected(f"“{shown}”不是数字，请填写阿拉伯数字（如 12 或 3.5）")
 
 
-def estimate(shown: str, value: object, note: str | None = None) -> Parsed:
-    return accepted(value, note, f"“{shown}”是估计数，已按{value}读入；如有准确数请更正")
+def estimate(value: object, note: str | None = None) -> Parsed:
+    return accepted(value, note, f"是估计数，按 {value} 读入；如有准确数请更正", ESTIMATE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,7 +140,7 @@ def test_number_keeps_reader_float_type() -> None:
         ("1 234", accepted(1234, "已去除千分位分隔符")),
         ("1\xa0234\xa0567", accepted(1234567, "已去除千分位分隔符")),
         ("12,345,678.25", accepted(12345678.25, "已去除千分位分隔符")),
-        ("3。5", accepted(3.5, "中文句号已按小数点处理")),
+        ("3。5", converted(3.5, "中文句号已按小数点处理")),
         ("1,5", not_a_number("1,5")),  # not a group of three: maybe a mistyped decimal point, never guessed
         ("12 34", not_a_number("12 34")),
         ("待定", not_a_number("待定")),
@@ -130,8 +154,8 @@ def test_number_keeps_reader_float_type() -> None:
         (LONG_REMARK, not_a_number(LONG_REMARK[:20] + "…")),  # messages quote at most 20 characters
         ("1" * 81, not_a_number("1" * 20 + "…")),  # longer than any number a person would type
         ("1" + ", " * 40 + "x", not_a_number("1" + ", " * 9 + ",…")),
-        ("#DIV/0!", rejected("单元格显示公式错误“#DIV/0!”，请检查公式，或直接填写数值")),
-        ("#n/a", rejected("单元格显示公式错误“#n/a”，请检查公式，或直接填写数值")),
+        ("#DIV/0!", rejected("单元格显示 Excel 错误值“#DIV/0!”，意思是除数为 0；请检查公式，或直接填写数字")),
+        ("#n/a", rejected("单元格显示 Excel 错误值“#N/A”，意思是查找的值不存在；请检查公式，或直接填写数字")),
         ("1e999999999", rejected("“1e999999999”位数过多，请核对后填写")),
     ],
 )
@@ -176,21 +200,22 @@ def test_number_unit_words(raw: str, unit: str | None, expected: Parsed) -> None
     [
         ("3万", "万元", accepted(3, "已去除单位“万”")),
         ("3.5万元", "万元", accepted(3.5, "已去除单位“万元”")),
-        ("35000元", "万元", accepted(3.5, "已由元换算为万元")),
-        ("35000块", "万元", accepted(3.5, "已由元换算为万元")),
-        ("1.2亿", "万元", accepted(12000, "已由亿元换算为万元")),
-        ("1.2亿元", "万元", accepted(12000, "已由亿元换算为万元")),
-        ("3千", "万元", accepted(0.3, "已由千元换算为万元")),
+        ("35000元", "万元", converted(3.5, "已由元换算为万元", "按 3.5 万元读入")),
+        ("35000块", "万元", converted(3.5, "已由元换算为万元", "按 3.5 万元读入")),
+        ("1.2亿", "万元", converted(12000, "已由亿元换算为万元", "按 12000 万元读入")),
+        ("1.2亿元", "万元", converted(12000, "已由亿元换算为万元", "按 12000 万元读入")),
+        ("3千", "万元", converted(0.3, "已由千元换算为万元", "按 0.3 万元读入")),
         ("-3万", "万元", accepted(-3, "已去除单位“万”")),
-        ("3万", "人", accepted(30000, "已由万人换算为人")),
-        ("1.2万人", "人", accepted(12000, "已由万人换算为人")),
-        ("3万", "个", accepted(30000, "已由万个换算为个")),
-        ("1.5万人次", "人次", accepted(15000, "已由万人次换算为人次")),
-        ("35000人次", "万人次", accepted(3.5, "已由人次换算为万人次")),
-        ("3万", None, accepted(30000, "已按“万”换算")),
-        ("一万二", "万元", accepted(1.2, "中文数字已转换；已由元换算为万元")),
-        ("三万", "万元", accepted(3, "中文数字已转换；已由元换算为万元")),
-        ("三万", "人", accepted(30000, "中文数字已转换")),
+        ("3万", "人", converted(30000, "已由万人换算为人")),
+        ("1.2万人", "人", converted(12000, "已由万人换算为人")),
+        ("3万", "个", converted(30000, "已由万个换算为个")),
+        ("1.5万人次", "人次", converted(15000, "已由万人次换算为人次")),
+        ("-1.5万人次", "人次", converted(-15000, "已由万人次换算为人次")),
+        ("35000人次", "万人次", converted(3.5, "已由人次换算为万人次")),
+        ("3万", None, converted(30000, "已按“万”换算")),
+        ("一万二", "万元", converted(1.2, "中文数字已转换；已由元换算为万元", "按 1.2 万元读入")),
+        ("三万", "万元", converted(3, "中文数字已转换；已由元换算为万元", "按 3 万元读入")),
+        ("三万", "人", converted(30000, "中文数字已转换")),
     ],
 )
 def test_number_magnitude_words(raw: str, unit: str | None, expected: Parsed) -> None:
@@ -241,7 +266,7 @@ def test_number_percent(raw: str, unit: str | None, expected: Parsed) -> None:
     ],
 )
 def test_number_chinese_numerals(raw: str, expected: int) -> None:
-    assert parse_number(raw) == accepted(expected, "中文数字已转换")
+    assert parse_number(raw) == converted(expected, "中文数字已转换")
 
 
 @pytest.mark.parametrize("raw", ["二三", "百", "千五", "十十", "五零", "一千百", "一万万", "零万", "一万零", "三点五"])
@@ -250,27 +275,28 @@ def test_number_chinese_nonsense_is_rejected(raw: str) -> None:
 
 
 def test_number_chinese_numerals_with_unit() -> None:
-    assert parse_number("十二人", unit="人") == accepted(12, "中文数字已转换；已去除单位“人”")
-    assert parse_number("两个", unit="个") == accepted(2, "中文数字已转换；已去除单位“个”")
+    assert parse_number("十二人", unit="人") == converted(12, "中文数字已转换；已去除单位“人”")
+    assert parse_number("两个", unit="个") == converted(2, "中文数字已转换；已去除单位“个”")
+    assert parse_number("两次", unit="次", integer=True) == converted(2, "中文数字已转换；已去除单位“次”")
 
 
 @pytest.mark.parametrize(
     ("raw", "unit", "expected"),
     [
-        ("约120", None, estimate("约120", 120)),
-        ("约 120", None, estimate("约 120", 120)),
-        ("大约120", None, estimate("大约120", 120)),
-        ("大概120", None, estimate("大概120", 120)),
-        ("120左右", None, estimate("120左右", 120)),
-        ("120余", None, estimate("120余", 120)),
-        ("120多", None, estimate("120多", 120)),
-        ("120多人", "人", estimate("120多人", 120, "已去除单位“人”")),
-        ("约120人", "人", estimate("约120人", 120, "已去除单位“人”")),
-        ("120人左右", "人", estimate("120人左右", 120, "已去除单位“人”")),
-        ("3万余元", "万元", estimate("3万余元", 3, "已去除单位“万元”")),
-        ("约3万", "人", estimate("约3万", 30000, "已由万人换算为人")),
-        ("三十多", None, estimate("三十多", 30, "中文数字已转换")),
-        ("约１２０", None, estimate("约１２０", 120, "全角数字已转换")),
+        ("约120", None, estimate(120)),
+        ("约 120", None, estimate(120)),
+        ("大约120", None, estimate(120)),
+        ("大概120", None, estimate(120)),
+        ("120左右", None, estimate(120)),
+        ("120余", None, estimate(120)),
+        ("120多", None, estimate(120)),
+        ("120多人", "人", estimate(120, "已去除单位“人”")),
+        ("约120人", "人", estimate(120, "已去除单位“人”")),
+        ("120人左右", "人", estimate(120, "已去除单位“人”")),
+        ("3万余元", "万元", accepted(3, "已去除单位“万元”", "是估计数，按 3 万元读入；如有准确数请更正", ESTIMATE)),
+        ("约3万", "人", estimate(30000, "已由万人换算为人")),
+        ("三十多", None, estimate(30, "中文数字已转换")),
+        ("约１２０", None, estimate(120, "全角数字已转换")),
     ],
 )
 def test_number_estimates_are_accepted_with_a_warning(raw: str, unit: str | None, expected: Parsed) -> None:
@@ -278,7 +304,7 @@ def test_number_estimates_are_accepted_with_a_warning(raw: str, unit: str | None
 
 
 def test_estimate_warning_text_matches_the_agreed_wording() -> None:
-    assert parse_number("约120").warning == "“约120”是估计数，已按120读入；如有准确数请更正"
+    assert parse_number("约120").warning == "是估计数，按 120 读入；如有准确数请更正"
 
 
 @pytest.mark.parametrize(
@@ -287,7 +313,7 @@ def test_estimate_warning_text_matches_the_agreed_wording() -> None:
         ("12", accepted(12)),
         ("12.0", accepted(12)),
         ("1.5", rejected("“1.5”应为整数，请填写不带小数的数字")),
-        ("1.5万", accepted(15000, "已由万人换算为人")),
+        ("1.5万", converted(15000, "已由万人换算为人")),
         ("1.23456万", rejected("“1.23456万”应为整数，请填写不带小数的数字", "已由万人换算为人")),
         ("约1.5", rejected("“约1.5”应为整数，请填写不带小数的数字")),
     ],
@@ -384,7 +410,7 @@ def test_reference_chinese_speller() -> None:
 
 @given(n=st.integers(min_value=0, max_value=99_999_999))
 def test_standard_chinese_numerals_round_trip(n: int) -> None:
-    assert parse_number(chinese_numeral(n), unit="人", integer=True) == accepted(n, "中文数字已转换")
+    assert parse_number(chinese_numeral(n), unit="人", integer=True) == converted(n, "中文数字已转换")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,8 +470,8 @@ def test_date_accepted(raw: object, expected: Parsed) -> None:
 )
 def test_date_without_day_is_first_of_month_with_warning(raw: str, expected_date: dt.date, shown: str) -> None:
     y, m = expected_date.year, expected_date.month
-    warning = f"“{shown}”只有年月，没有日，已按{y}年{m}月1日读入；如有具体日期请补全"
-    assert parse_date(raw) == accepted(expected_date, warning=warning)
+    warning = f"只有年月，没有日，按 {y}年{m}月1日 读入；如有具体日期请补全"
+    assert parse_date(raw) == accepted(expected_date, warning=warning, code=DATE_WITHOUT_DAY)
 
 
 @pytest.mark.parametrize(
@@ -469,7 +495,10 @@ def test_date_without_day_is_first_of_month_with_warning(raw: str, expected_date
         (12, f"“12”不是日期，{DATE_HINT}"),
         (True, f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{DATE_HINT}"),
         (dt.time(8, 30), f"单元格里只有时间（08:30:00），没有日期，{DATE_HINT}"),
-        ("#VALUE!", "单元格显示公式错误“#VALUE!”，请检查公式，或直接填写数值"),
+        (
+            "#VALUE!",
+            "单元格显示 Excel 错误值“#VALUE!”，意思是参与计算的单元格类型不对（如把文字当作数字计算）；请检查公式，或直接填写日期",
+        ),
         ("2023年5月12日" * 5, f"“{'2023年5月12日' * 2}…”不是日期，{DATE_HINT}"),  # too long to be a date
     ],
 )
@@ -506,14 +535,12 @@ def test_dates_round_trip_through_excel_serials(d: dt.date) -> None:
 # parse_bool
 # ---------------------------------------------------------------------------------------------
 
-TRUE_SPELLINGS = [
-    "是", "有", "√", "✓", "Y", "y", "yes", "YES",
-    "true", "TRUE", "1", "已", "已建立", "召开", "已召开",
-]  # fmt: skip
-FALSE_SPELLINGS = [
-    "否", "无", "×", "✗", "N", "n", "no", "No",
-    "false", "FALSE", "0", "未", "未建立", "未召开", "尚未开展",
-]  # fmt: skip
+TRUE_SPELLINGS = ["是", "有", "√", "✓", "Y", "y", "yes", "YES", "true", "TRUE", "1", "已", "是。"]
+FALSE_SPELLINGS = ["否", "无", "×", "✗", "N", "n", "no", "No", "false", "FALSE", "0", "未", "没有"]
+# The catalog's three yes/no questions, as name and aliases (tests/test_validate_values.py reads the catalog).
+BUDGET_QUESTION = answer_words("是否将产业工会经费纳入本级预算", ("纳入本级预算", "是否纳入预算"))
+MEETING_QUESTION = answer_words("是否召开专题会议", ("召开专题会议", "是否召开产业工会专题会议"))
+SYSTEM_QUESTION = answer_words("是否建立联席（联系）会议制度", ("是否建立联席会议制度", "建立联席会议制度"))
 
 
 @pytest.mark.parametrize("raw", TRUE_SPELLINGS)
@@ -524,6 +551,81 @@ def test_bool_true_spellings(raw: str) -> None:
 @pytest.mark.parametrize("raw", FALSE_SPELLINGS)
 def test_bool_false_spellings(raw: str) -> None:
     assert parse_bool(raw) == accepted(False)
+
+
+def test_answer_words_come_from_the_question() -> None:
+    derived = [BUDGET_QUESTION, MEETING_QUESTION, SYSTEM_QUESTION]
+    assert derived == [
+        AnswerWords(("纳入",), ("纳入本级预算", "纳入预算")),
+        AnswerWords(("召开",), ("召开专题会议", "召开产业工会专题会议")),
+        AnswerWords(("建立",), ("建立联席(联系)会议制度", "建立联席会议制度")),
+    ]
+    # A question about 有 needs no verb: 有 / 无 / 没有 answer it already.
+    assert answer_words("是否有专职工作人员") == AnswerWords((), ())
+    # Object first, and no alias names the verb: nothing is guessed.
+    assert answer_words("是否将经费纳入预算") == AnswerWords((), ())
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("已纳入", True),
+        ("纳入", True),
+        ("已经纳入", True),
+        ("已纳入本级预算", True),
+        ("纳入预算", True),
+        ("未纳入", False),
+        ("尚未纳入", False),
+        ("暂未纳入", False),
+        ("没有纳入", False),
+        ("没纳入", False),
+        ("不纳入", False),
+        ("未纳入预算", False),
+        ("是", True),
+        ("否", False),
+        ("√", True),
+        ("×", False),
+        ("有", True),
+        ("无", False),
+    ],
+)
+def test_bool_answers_with_the_questions_verb(raw: str, expected: bool) -> None:
+    assert parse_bool(raw, words=BUDGET_QUESTION) == accepted(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words", "expected"),
+    [
+        ("已召开", MEETING_QUESTION, True),
+        ("召开", MEETING_QUESTION, True),
+        ("未召开", MEETING_QUESTION, False),
+        ("已召开专题会议", MEETING_QUESTION, True),
+        ("已建立", SYSTEM_QUESTION, True),
+        ("尚未建立", SYSTEM_QUESTION, False),
+        ("已建立联席会议制度", SYSTEM_QUESTION, True),
+    ],
+)
+def test_bool_other_questions_verbs(raw: str, words: AnswerWords, expected: bool) -> None:
+    assert parse_bool(raw, words=words) == accepted(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("已纳入", MEETING_QUESTION),  # another question's verb: probably the wrong column
+        ("已建立", BUDGET_QUESTION),
+        ("已纳入", AnswerWords((), ())),
+        ("已纳入其他单位", BUDGET_QUESTION),  # not what the question says
+    ],
+)
+def test_bool_verb_of_another_question_is_refused(raw: str, words: AnswerWords) -> None:
+    assert not parse_bool(raw, words=words).ok
+
+
+def test_bool_refusal_names_the_questions_own_answers() -> None:
+    assert parse_bool("也许", words=BUDGET_QUESTION) == rejected(
+        "“也许”无法识别，请填写“是”或“否”（也可填“已纳入”或“未纳入”）"
+    )
 
 
 @pytest.mark.parametrize(
@@ -539,8 +641,19 @@ def test_bool_false_spellings(raw: str) -> None:
         (0, accepted(False)),
         (1.0, accepted(True)),
         (0.0, accepted(False)),
-        ("是（3个）", accepted(True, "全角字母或符号已转换；已忽略“是”后面的说明文字")),
-        ("否,尚在筹备", accepted(False, "已忽略“否”后面的说明文字")),
+        (
+            "是（3个）",
+            accepted(
+                True,
+                "全角字母或符号已转换；已忽略“是”后面的说明文字",
+                "按“是”读入，后面的说明文字没有读入",
+                ANSWER_WITH_REMARK,
+            ),
+        ),
+        (
+            "否,尚在筹备",
+            accepted(False, "已忽略“否”后面的说明文字", "按“否”读入，后面的说明文字没有读入", ANSWER_WITH_REMARK),
+        ),
         (None, BLANK),
         ("", BLANK),
         (float("nan"), BLANK),
@@ -549,12 +662,22 @@ def test_bool_false_spellings(raw: str) -> None:
         ("也许", rejected("“也许”无法识别，请填写“是”或“否”")),
         ("是否", rejected("“是否”无法识别，请填写“是”或“否”")),
         ("已撤销", rejected("“已撤销”无法识别，请填写“是”或“否”")),
+        ("已建立", rejected("“已建立”无法识别，请填写“是”或“否”")),  # no question given: no verb is known
         (2, rejected("“2”无法识别，请填写“是”或“否”（也可填 1 或 0）")),
         (dt.date(2023, 5, 12), rejected("“2023-05-12”无法识别，请填写“是”或“否”")),
     ],
 )
 def test_bool_other_inputs(raw: object, expected: Parsed) -> None:
     assert parse_bool(raw) == expected
+
+
+def test_bool_with_the_verb_and_a_remark() -> None:
+    assert parse_bool("已纳入（50万元）", words=BUDGET_QUESTION) == accepted(
+        True,
+        "全角字母或符号已转换；已忽略“已纳入”后面的说明文字",
+        "按“是”读入，后面的说明文字没有读入",
+        ANSWER_WITH_REMARK,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,3 +778,149 @@ def test_parse_text_never_raises(raw: object) -> None:
     assert result.ok
     if not result.empty:
         assert isinstance(result.value, str) and result.value == result.value.strip() and "  " not in result.value
+
+
+# ---------------------------------------------------------------------------------------------
+# What a careful clerk accepts, and shows: counting words, "无" as 0, dates without a year
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit", "expected"),
+    [
+        ("3个", "个", accepted(3, "已去除单位“个”")),
+        ("2家", "个", accepted(2, "已去除单位“家”")),  # a synonym of the unit: nothing to check
+        ("9名", "人", accepted(9, "已去除单位“名”")),
+        ("4次", "次", accepted(4, "已去除单位“次”")),
+        (
+            "3项",
+            "个",
+            accepted(
+                3,
+                "已去除单位“项”",
+                "按 3 读入；计量词“项”与本指标的计量单位“个”不同，请核对是否填错了行",
+                COUNTING_WORD,
+            ),
+        ),
+        (
+            "4次",
+            "个",
+            accepted(
+                4,
+                "已去除单位“次”",
+                "按 4 读入；计量词“次”与本指标的计量单位“个”不同，请核对是否填错了行",
+                COUNTING_WORD,
+            ),
+        ),
+        (
+            "9名",
+            "人次",
+            accepted(
+                9,
+                "已去除单位“名”",
+                "按 9 读入；计量词“名”与本指标的计量单位“人次”不同，请核对是否填错了行",
+                COUNTING_WORD,
+            ),
+        ),
+        ("约3项", "个", estimate(3, "已去除单位“项”")),  # the estimate warning says it all
+        ("3天", "个", rejected("“3天”的单位“天”与本指标的计量单位“个”不一致，请按“个”填写数字")),  # not a count
+        ("3元", "个", rejected("“3元”的单位“元”与本指标的计量单位“个”不一致，请按“个”填写数字")),
+    ],
+)
+def test_counting_words_in_a_count(raw: str, unit: str, expected: Parsed) -> None:
+    assert parse_number(raw, unit=unit, integer=True, counting_words=True) == expected
+
+
+def test_counting_word_outside_a_count_is_still_an_error() -> None:
+    assert parse_number("3项", unit="个") == rejected("“3项”的单位“项”与本指标的计量单位“个”不一致，请按“个”填写数字")
+
+
+@pytest.mark.parametrize("raw", ["无", "—", "/", "-", "——", "暂无", "／"])
+def test_nothing_marks_in_a_required_count_read_as_zero(raw: str) -> None:
+    result = parse_number(raw, unit="次", integer=True, counting_words=True, marks_mean_zero=True)
+    assert (result.value, result.ok, result.empty) == (0, True, False)
+    assert (result.warning, result.warning_code) == ("按“没有”读作 0", NOTHING_AS_ZERO)
+    assert parse_number(raw, unit="次", integer=True) == NOT_REPORTED  # elsewhere: not reported
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_date", "note"),
+    [
+        ("6月18日", dt.date(2025, 6, 18), None),
+        ("6月18号", dt.date(2025, 6, 18), None),
+        ("06月08日", dt.date(2025, 6, 8), None),
+        ("６月１８日", dt.date(2025, 6, 18), "全角数字已转换"),
+        ("六月十八日", dt.date(2025, 6, 18), "中文数字已转换"),
+    ],
+)
+def test_date_without_year_takes_the_reporting_year(raw: str, expected_date: dt.date, note: str | None) -> None:
+    day = expected_date.day
+    warning = f"没有写年份，按报表年度读作 2025年6月{day}日；如不是2025年请更正"
+    assert parse_date(raw, reporting_year=2025) == accepted(expected_date, note, warning, DATE_WITHOUT_YEAR)
+
+
+def test_date_without_year_needs_the_reporting_year() -> None:
+    assert parse_date("6月18日") == rejected(f"“6月18日”没有年份，{DATE_HINT}")
+    assert parse_date("2月30日", reporting_year=2025) == rejected(
+        f"“2月30日”不是有效日期：2025年2月只有28天，{DATE_HINT}"
+    )
+    assert parse_date("13月1日", reporting_year=2025) == rejected(
+        f"“13月1日”的月份 13 不对，月份应为1到12，{DATE_HINT}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel error values and control characters
+# ---------------------------------------------------------------------------------------------
+
+DIV0 = ExcelErrorValue("#DIV/0!")
+DIV0_SAYS = "单元格显示 Excel 错误值“#DIV/0!”，意思是除数为 0；请检查公式，或直接填写"
+
+
+@pytest.mark.parametrize(
+    ("parse", "expected"),
+    [
+        (lambda raw: parse_number(raw, unit="个", integer=True, marks_mean_zero=True), rejected(DIV0_SAYS + "数字")),
+        (parse_date, rejected(DIV0_SAYS + "日期")),
+        (lambda raw: parse_bool(raw, words=BUDGET_QUESTION), rejected(DIV0_SAYS + "“是”或“否”")),
+        (parse_text, rejected(DIV0_SAYS + "文字")),
+    ],
+)
+def test_an_excel_error_value_is_never_blank(parse, expected: Parsed) -> None:
+    assert parse(DIV0) == expected
+    assert parse("#DIV/0!") == expected  # the same error read as text
+
+
+def test_excel_error_recognises_the_value_and_its_text() -> None:
+    assert excel_error(DIV0) is DIV0
+    assert excel_error(" #n/a ") == ExcelErrorValue("#N/A")
+    assert excel_error("＃REF!") == ExcelErrorValue("#REF!")
+    assert [excel_error(raw) for raw in ("", None, 0, "#", "#DIV/0! 见说明", "DIV/0")] == [None] * 6
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("张\x00三", accepted("张三", "已去除控制字符")),
+        ("\x00", BLANK),
+        ("李\x07四\x1b", accepted("李四", "已去除控制字符")),
+        ("王\x7f五\x85\x9f", accepted("王五", "已去除控制字符")),
+        ("第一行\r\n第二行", accepted("第一行 第二行", "已去除控制字符；已去除多余空白")),
+        ("甲\t乙", accepted("甲 乙", "已去除多余空白")),  # tab and line feed are whitespace, not controls
+    ],
+)
+def test_text_loses_control_characters(raw: str, expected: Parsed) -> None:
+    assert parse_text(raw) == expected
+
+
+def test_control_characters_never_reach_a_number_or_an_answer() -> None:
+    assert parse_number("1\x002") == accepted(12)  # removed before reading, like an invisible space
+    assert parse_number("12\x00") == accepted(12)
+    assert parse_bool("是\x00") == accepted(True)
+    assert remove_control_characters("a\x00b\tc\nd\x85") == "ab\tc\nd"
+
+
+@given(raw=st.text())
+def test_no_control_character_survives_parse_text(raw: str) -> None:
+    value = parse_text(raw).value or ""
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value)

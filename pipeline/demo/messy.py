@@ -7,7 +7,8 @@ template layout still names the right cells; sheet-level traits (messy_sheets.py
 
 Trait codes (manifest `traits`; the specifics of each go to `trait_details`):
   numbers_as_text              a number cell holds text: thousands_sep 1,234 · fullwidth_digits １２３ ·
-                               wan_suffix 3.5万元 (in a 万元 cell) or 1.2万人 (in a count of people).
+                               wan_suffix 3.5万元 (in a 万元 cell) or 1.2万人 (in a count of people; accepted
+                               with the warning `converted_number`, since the figure read differs from the text).
                                percent_text is not produced: the catalog has no rate (%) indicator.
   dates_as_text                a date typed as text: cn 2023年5月12日 · dot 2023.5.12 · slash 2023/5/12
   unit_name_spelling           填报单位 spelled another way the registry resolves (西安, 西安市总工会（盖章）, 省金融工会)
@@ -30,6 +31,7 @@ from openpyxl.cell import Cell
 
 from pipeline.catalog import Catalog
 from pipeline.demo.model import ReturnStory
+from pipeline.normalise import CONVERTED_NUMBER
 from pipeline.registry import Registry
 from pipeline.template_layout import TemplateLayout
 
@@ -107,6 +109,8 @@ def numbers_as_text(wb: Workbook, ctx: TraitContext) -> None:
         code, text = people[0] if people else ctx.rng.choice(choices)
         ctx.value_cell(wb, code).value = text
         ctx.touched.add(code)
+        if text.endswith("万人"):  # 1.2万人 is read as 12000: a conversion the submitter is shown
+            ctx.warnings.append(CONVERTED_NUMBER)
         ctx.note("numbers_as_text", variant=variant, indicator=code, text=text)
 
 
