@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.ingest import STATUS_WORDS, FileResult
 from pipeline.registry import Registry
 from pipeline.report import format_terminal
@@ -60,16 +61,20 @@ SUBMISSION_COLUMNS = [
 ]
 
 
-def submissions_table(rows: Sequence[dict], registry: Registry) -> str:
+def submissions_table(rows: Sequence[dict], registry: Registry, catalog: Catalog | None = None) -> str:
+    """Tab-separated, for people: unit names and return names, never their codes (those are in --json)."""
     if not rows:
         return "没有符合条件的报送记录。"
+    returns = (catalog or load_catalog()).returns
     status_words = {**STATUS_WORDS, "rejected": "被退回"}
     lines = ["\t".join(title for _, title in SUBMISSION_COLUMNS)]
     for row in rows:
         unit = registry.get(row["unit_code"]).name if row.get("unit_code") in registry else "（无法识别）"
         current = "是" if row.get("is_current") else ("被替代" if row.get("superseded_by") else "否")
+        code = row.get("return_code")
         cells = {
             **row,
+            "return_code": f"{code} {returns[code].name}" if code in returns else "（无法识别）",
             "unit": unit,
             "status": status_words.get(row["status"], row["status"]),
             "is_current": current,

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipeline import issue_codes
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 
@@ -152,9 +153,9 @@ def tracker_summary(table: pd.DataFrame, year: int, return_code: str) -> Tracker
 
 
 def issue_line(issue: dict[str, str]) -> str:
-    """[not_a_number] “待定”不是数字…（本级情况!D35）"""
+    """【不是数字】“待定”不是数字…（本级情况!D35）: the code's Chinese title, never the code itself."""
     where = f"{issue['sheet']}!{issue['cell']}" if issue["sheet"] and issue["cell"] else issue["sheet"]
-    return f"[{issue['code']}] {issue['message']}" + (f"（{where}）" if where else "")
+    return f"【{issue_codes.title(issue['code'])}】{issue['message']}" + (f"（{where}）" if where else "")
 
 
 def _rejected(

@@ -4,6 +4,7 @@ function the page calls is tested directly)."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipeline import issue_codes
 from pipeline.catalog import load_catalog
 from pipeline.warehouse import WAREHOUSE_ENV
 from queries import uploads
@@ -229,3 +231,15 @@ def test_batch_summary_and_markdown_safety():
     results = [{"status": s} for s in ("accepted", "rejected", "rejected", "unchanged")]
     assert uploads.batch_summary(results) == "本批共4个文件：被退回2个，已接收1个，未变化1个"
     assert uploads.markdown_safe("a_b*c[$1]") == "a\\_b\\*c\\[\\$1\\]"
+
+
+def test_tracker_names_problems_by_their_chinese_title_not_their_code(monkeypatch, demo_warehouse):
+    year_2022 = {"year": 2022, "type": None, "unit": None, "m": None, "present": False}
+    app = open_page(monkeypatch, demo_warehouse, "app_pages/tracker.py", filters=year_2022)
+    app.radio(key="tracker_return").set_value("R2").run()
+    markdown = _markdown(app)
+    lines = [line for text in markdown for line in text.splitlines() if line.endswith("（本级情况!D24）")]
+    assert len(lines) == 1 and lines[0].startswith("- 【不是数字】“若干”不是数字")
+    texts = markdown + [c.value for c in app.caption]
+    words = {w for text in texts for w in re.findall(r"[a-z]+(?:_[a-z0-9]+)+", text)}
+    assert words & set(issue_codes.BY_CODE) == set()

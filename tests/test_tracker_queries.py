@@ -142,7 +142,7 @@ def test_rejected_files_include_the_unknown_unit_with_its_reason(con):
     beijing = files.loc["演示_2024_R1_北京市总工会.xlsx"]
     assert not beijing["identified"] and pd.isna(beijing["unit_code"])
     assert [(i["code"], i["sheet"], i["cell"]) for i in beijing["issues"]] == [("unknown_unit", "本级情况", "C3")]
-    assert beijing["issue_lines"][0].startswith("[unknown_unit] 无法识别单位名称“北京市总工会”")
+    assert beijing["issue_lines"][0].startswith("【无法识别单位名称】无法识别单位名称“北京市总工会”")
     assert beijing["issue_lines"][0].endswith("（本级情况!C3）")
     assert beijing["recognised"] == "R1 · 2024年度"
 
@@ -155,8 +155,8 @@ def test_2022_r2_rejections_give_every_error_in_order(con):
     ]
     lines = files.loc["演示_2022_R2_陕西省机械冶金建材工会_报送版.xlsx", "issue_lines"]
     assert lines == [
-        "[not_a_number] “若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D24）",
-        "[not_a_number] “待定”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D35）",
+        "【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D24）",
+        "【不是数字】“待定”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D35）",
     ]
 
 
@@ -279,7 +279,7 @@ def test_a_unit_with_only_a_rejected_file_is_chased_with_the_reason(demo_warehou
         )
         files = q.rejected_files(con, 2025, "R1", identified=True)
         assert files.iloc[0]["issue_lines"] == [
-            f"[not_a_number] “若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（{sheet}!{cell}）"
+            f"【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（{sheet}!{cell}）"
         ]
         chase = q.chase_list(con, 2025, today=date(2026, 3, 1)).set_index("单位").loc["商洛市总工会"]
         assert chase["情况"] == "仅有被退回的文件（已逾期）"
