@@ -482,8 +482,7 @@ def _unit_problem(word: str, unit: str | None, shown: str, counting_words: bool)
         return None if unit == "%" else _percent_error(shown, unit)
     if unit is None:
         return None if word in _KNOWN_UNITS else _not_a_number(shown)
-    base = _split_unit(unit)[1]
-    if word in _UNIT_SYNONYMS.get(base, frozenset({base})):
+    if word in _unit_words(unit):
         return None
     if counting_words and word in _COUNTING_WORDS:
         return None

@@ -15,6 +15,7 @@ from pipeline.catalog import load_catalog
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.load import load_validated
 from pipeline.locate import locate_return
+from pipeline.normalise import answer_words, parse_bool
 from pipeline.read import SheetData, WorkbookData, read_workbook
 from pipeline.registry import load_registry
 from pipeline.templates import build_template, fill_return
@@ -225,6 +226,17 @@ def test_yes_no_answers_in_the_questions_own_verb_land_as_booleans(tmp_path):
     assert meetings == [True, False, True, False, True, True, True, True, True, True, False, True]
     assert budgets == [True, False, False, True, False, False, False, False, False, True, False, True]
     assert stored[("m6_county_budget_included", "C03-01")]["raw_text"] == "已纳入"
+
+
+@pytest.mark.parametrize(
+    "indicator", [i for i in CATALOG.indicators.values() if i.type == "bool"], ids=lambda i: i.code
+)
+def test_every_yes_no_indicator_of_the_catalog_has_its_verb(indicator):
+    words = answer_words(indicator.name, indicator.aliases)
+    (verb,) = words.verbs
+    assert verb in indicator.name
+    answers = {f"已{verb}": True, f"未{verb}": False, f"没有{verb}": False, f"尚未{verb}": False, verb: True}
+    assert {text: parse_bool(text, words=words).value for text in answers} == answers
 
 
 def test_a_verb_from_another_question_is_refused_naming_this_questions_words():
