@@ -44,23 +44,25 @@ def run_batch(files, expected_year: int | None) -> None:
 
 def draw_form() -> None:
     catalog = ui.catalog()
+    # Any type and up to UPLOADER_LIMIT_MB are let through on purpose: the refusals (wrong type, over 20 MB) are
+    # then given in Chinese by queries.uploads, not by Streamlit's uploader in English.
     files = st.file_uploader(
-        f"选择报表文件（可多选，每批不超过{uploads.MAX_FILES}个，每个不超过 20 MB）",
-        type=["xlsx", "xlsm", "xls"], accept_multiple_files=True,
+        f"选择报表文件（.xlsx / .xls，可多选，每批不超过{uploads.MAX_FILES}个，每个不超过 20 MB）",
+        accept_multiple_files=True, max_upload_size=uploads.UPLOADER_LIMIT_MB,
         key=f"upload_files_{st.session_state.get(UPLOADER_ROUND, 0)}",
+        help=f"其他类型或超过 20 MB 的文件不会被处理，结果中会逐个说明原因；超过 {uploads.UPLOADER_LIMIT_MB} MB "
+        "的文件浏览器会直接拒绝（提示为英文“File must be … or smaller”）。",
     )  # fmt: skip
     choice = st.columns(3)[0].selectbox(
         "本批报表年度", uploads.year_choices(catalog), format_func=_year_word, key="upload_expected_year",
         help="选定年度后，文件中的报表年度与之不符的将被退回；选“不限”则按文件中填写的年度装入。",
     )  # fmt: skip
-    clicked = st.button("校验并装入", type="primary", icon=":material/upload:", disabled=not files)
-    if not clicked:
-        return
-    refusal = uploads.too_many_files(len(files))
+    refusal = uploads.too_many_files(len(files or ()))
     if refusal:
         st.error(refusal, icon=":material/error:")
-        return
-    run_batch(files, uploads.expected_year(choice))
+    clicked = st.button("校验并装入", type="primary", icon=":material/upload:", disabled=not files or bool(refusal))
+    if clicked and not refusal:
+        run_batch(files, uploads.expected_year(choice))
 
 
 def draw_result(index: int, result: dict) -> None:

@@ -6,12 +6,14 @@
     python -m pipeline errors FILE             write the annotated workbook to send back to the submitter
     python -m pipeline template TYPE YEAR      write a blank return template
     python -m pipeline status --year 2024      the board of 18 measures (--measure 9 for one, --json)
+    python -m pipeline prune-rejected --older-than 180   delete archived originals of old rejected files
 
 Exit codes:
     0  every file accepted (possibly with warnings) or unchanged; other commands succeeded
     1  at least one file was rejected
     2  the command line was wrong (unknown command, missing file, bad year)
     3  an internal error (logged; please report it)
+  130  interrupted (Ctrl-C); the output says which files were kept
 """
 
 from __future__ import annotations
@@ -25,13 +27,21 @@ from pathlib import Path
 
 from pipeline import cli_output
 from pipeline.catalog import load_catalog
-from pipeline.ingest import DEFAULT_RAW_DIR, FileResult, check_paths, collect_files, ingest_paths
+from pipeline.ingest import (
+    DEFAULT_RAW_DIR,
+    BatchInterrupted,
+    FileResult,
+    check_paths,
+    collect_files,
+    ingest_paths,
+)
 from pipeline.registry import load_registry
-from pipeline.report import annotate_workbook, annotated_filename, issues_to_json
+from pipeline.report import annotated_filename, issues_to_json
+from pipeline.sandbox import default_workers
 from pipeline.templates import template_filename, write_template
 from pipeline.warehouse import open_reader, warehouse_path
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 log = logging.getLogger("pipeline")
 
 
@@ -43,6 +53,18 @@ def _year(text: str) -> int:
     if not 2000 <= year <= date.today().year + 1:
         raise argparse.ArgumentTypeError(f"年份 {year} 不在合理范围内")
     return year
+
+
+def _received(text: str) -> datetime:
+    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(text.strip(), layout)
+        except ValueError:
+            continue
+        if moment > datetime.now():
+            raise argparse.ArgumentTypeError(f"接收时间 {text} 晚于当前时间")
+        return moment
+    raise argparse.ArgumentTypeError(f"接收时间应写成 2025-01-20 或 2025-01-20 14:30（收到“{text}”）")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--year", type=_year, help="本批报表的年度；与文件中的年度不符的文件将被退回")
     ingest.add_argument("--json", action="store_true", help="以 JSON 输出每个文件的结果")
     ingest.add_argument("--quiet", action="store_true", help="只输出最后的汇总")
+    ingest.add_argument(
+        "--received",
+        type=_received,
+        metavar="时间",
+        help="本批文件的接收时间，如 2025-01-20 或 2025-01-20 14:30（默认取文件的修改时间；修改时间不可信时取装载时间）",
+    )
     ingest.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=argparse.SUPPRESS)
 
     check = commands.add_parser("check", help="只校验、不装载")
@@ -87,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--year", type=_year, help="报表年度（默认最近一年）")
     status.add_argument("--measure", type=int, choices=range(1, 19), metavar="N", help="措施编号 1–18")
     status.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    prune = commands.add_parser("prune-rejected", help="删除较早的被退回文件的原件存档（记录保留）")
+    prune.add_argument("--older-than", type=int, required=True, metavar="天数", help="只删除接收时间早于这么多天的")
+    prune.add_argument("--dry-run", action="store_true", help="只列出将删除的文件，不删除")
     return parser
 
 
@@ -104,17 +136,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("没有找到 Excel 文件（.xlsx / .xlsm / .xls）。", file=sys.stderr)
         return EXIT_USAGE
     progress = cli_output.Progress(len(files), enabled=not (args.json or args.quiet))
-    results = ingest_paths(
-        files, warehouse=args.warehouse, raw_dir=args.raw_dir, expected_year=args.year, on_result=progress.advance
-    )
+    try:
+        results = ingest_paths(
+            files, warehouse=args.warehouse, raw_dir=args.raw_dir, expected_year=args.year,
+            received_at=args.received, on_result=progress.advance,
+        )  # fmt: skip
+    except BatchInterrupted as interrupted:
+        progress.close()
+        _print_ingest_results(args, interrupted.results)
+        print(cli_output.interrupted_line(interrupted.results, interrupted.remaining), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # a second Ctrl-C, while the finished files were being saved: the writer kept nothing
+        progress.close()
+        print("已中断：本批文件均未装入，数据仓库保持不变。请重新运行该命令。", file=sys.stderr)
+        return EXIT_INTERRUPTED
     progress.close()
+    _print_ingest_results(args, results)
+    return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def _print_ingest_results(args: argparse.Namespace, results: list[FileResult]) -> None:
     if args.json:
         print(issues_to_json([r.as_dict() for r in results]))
-    else:
-        if not args.quiet:
-            cli_output.print_results(results)
-        print(cli_output.summary_line(results))
-    return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+        return
+    if not args.quiet:
+        cli_output.print_results(results)
+    print(cli_output.summary_line(results))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -160,9 +207,16 @@ def cmd_errors(args: argparse.Namespace) -> int:
         print(f"找不到文件：{args.file}", file=sys.stderr)
         return EXIT_USAGE
     result = check_paths([args.file], expected_year=args.year)[0]
-    out = args.out or args.file.with_name(annotated_filename(args.file.name))
-    out.write_bytes(annotate_workbook(args.file.read_bytes(), args.file.name, result.issues))
     cli_output.print_results([result])
+    if not result.readable:
+        print("该文件未通过读取前的安全检查，不生成审核意见工作簿；请按上面的说明处理后重新报送。")
+        return EXIT_REJECTED
+    out = args.out or args.file.with_name(annotated_filename(args.file.name))
+    annotated = default_workers().annotate(args.file.read_bytes(), args.file.name, result.issues)
+    if annotated is None:
+        print("无法安全地生成审核意见工作簿；请把上面的问题清单发给填报单位。")
+        return EXIT_REJECTED
+    out.write_bytes(annotated)
     print(f"已生成审核意见工作簿：{out}")
     return EXIT_REJECTED if result.status == "rejected" else EXIT_OK
 
@@ -207,6 +261,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune_rejected(args: argparse.Namespace) -> int:
+    from pipeline.raw_archive import prune_rejected
+
+    if args.older_than < 0:
+        print("--older-than 应为不小于 0 的天数", file=sys.stderr)
+        return EXIT_USAGE
+    con = open_reader(args.warehouse)
+    result = prune_rejected(con.cursor(), args.older_than, dry_run=args.dry_run)
+    verb = "将删除" if args.dry_run else "已删除"
+    for path in result.removed:
+        print(f"{verb}：{path}")
+    print(
+        f"{verb} {len(result.removed)} 个被退回文件的原件，共 {result.freed_bytes / 1024 / 1024:.1f} MB；报送记录保留。"
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "check": cmd_check,
@@ -214,6 +285,7 @@ COMMANDS = {
     "errors": cmd_errors,
     "template": cmd_template,
     "status": cmd_status,
+    "prune-rejected": cmd_prune_rejected,
 }
 
 
@@ -243,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("已中断；已完成的文件不受影响，未完成的文件没有装入。", file=sys.stderr)
-        return EXIT_INTERNAL
+        print("已中断，操作未完成。", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - users get a sentence, the log gets the traceback
         log.exception("内部错误（%s）", datetime.now().isoformat(timespec="seconds"))
         print(f"发生内部错误，操作未完成；详细信息已写入 {LOG_PATH}，请联系系统管理员。", file=sys.stderr)

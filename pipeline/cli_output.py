@@ -82,3 +82,13 @@ def submissions_table(rows: Sequence[dict], registry: Registry, catalog: Catalog
         }
         lines.append("\t".join("" if cells.get(key) is None else str(cells[key]) for key, _ in SUBMISSION_COLUMNS))
     return "\n".join(lines)
+
+
+def interrupted_line(done: Sequence[FileResult], remaining: Sequence[str]) -> str:
+    """What Ctrl-C left behind: the finished files are kept, the rest were not processed."""
+    kept = sum(1 for r in done if r.status in ("accepted", "accepted_with_warnings"))
+    text = f"已中断：中断前处理完的 {len(done)} 个文件已保存（其中装入 {kept} 个）"
+    if remaining:
+        shown = "、".join(remaining[:5]) + (f" 等 {len(remaining)} 个" if len(remaining) > 5 else "")
+        text += f"；未处理：{shown}，请重新运行该命令（已装入的文件会显示为“未变化”）"
+    return text + "。"

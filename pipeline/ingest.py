@@ -1,27 +1,41 @@
-"""Ingest one file or a batch: archive → read → locate → validate → load, one transaction per file.
+"""Ingest one file or a batch: archive → read (in a bounded worker) → locate → validate → load, one transaction
+per file.
 
-This is the function the CLI and the upload page both call. It never raises for bad content: every
-outcome, including an unreadable file, comes back as a FileResult carrying Chinese issues. A file is
-archived under data/raw/ by its SHA-256 before anything else, so nothing submitted is ever lost.
+This is the function the CLI and the upload page both call. It never raises for bad content: every outcome,
+including an unreadable or hostile file, comes back as a FileResult carrying Chinese issues. A file is archived
+under data/raw/ by its SHA-256 before anything else (rejected files within a quota, see raw_archive), so nothing
+submitted is lost. The bytes are parsed only in pipeline/sandbox.py's worker processes: this process receives
+plain data back.
+
+Received time. A file uploaded on the page arrives now. A file collected into a folder arrived when it was saved
+there, so the CLI takes its modification time, but only when that is plausible: a time in the future, or before
+the reporting year began, is not trusted; the time of ingest is used instead and the outcome says so.
+`--received` sets the time explicitly for a whole batch.
+
+Interrupts. Ctrl-C during a CLI batch stops after the file being loaded (its transaction commits or rolls back
+whole); the files finished before it are kept and the CLI says which were not processed (BatchInterrupted).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.issues import ERROR, Issue, RejectedFile
+from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file, recorded_issues
 from pipeline.locate import locate_return
-from pipeline.read import read_workbook
+from pipeline.raw_archive import keep_rejected_original, over_quota_issue, rejected_quota_bytes
+from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
 from pipeline.registry import Registry, load_registry
+from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
 from pipeline.warehouse import REPO_ROOT, writer
 
@@ -35,6 +49,8 @@ STATUS_WORDS = {
     "rejected": "被退回",
     "unchanged": "未变化",
 }
+# A file saved a few minutes "in the future" is a clock difference between two PCs, not a lie.
+CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,7 @@ class FileResult:
     year: int | None = None
     submission_id: int | None = None
     superseded_id: int | None = None
+    readable: bool = False  # passed the read stage's safety checks: an annotated copy may be made from it
 
     @property
     def status_word(self) -> str:
@@ -65,8 +82,64 @@ class FileResult:
             "year": self.year,
             "submission_id": self.submission_id,
             "superseded_id": self.superseded_id,
+            "readable": self.readable,
             "issues": [i.as_dict() for i in self.issues],
         }
+
+
+@dataclass(frozen=True)
+class ReceivedTime:
+    """When a file arrived, and whether that time is a claim to check (a file's modification time) or a fact."""
+
+    moment: datetime
+    from_file: bool = False
+
+
+class BatchInterrupted(Exception):
+    """Ctrl-C during a batch: the files in `results` were finished (and kept); `remaining` were not processed."""
+
+    def __init__(self, results: list[FileResult], remaining: list[str]) -> None:
+        super().__init__(f"interrupted after {len(results)} files")
+        self.results, self.remaining = results, remaining
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def trusted_received_time(received: ReceivedTime, year: int | None, file_name: str) -> tuple[datetime, Issue | None]:
+    """The received time to record, and a hint when a file's own time was not believed."""
+    if not received.from_file:
+        return received.moment, None
+    now = _now()
+    if received.moment > now + CLOCK_TOLERANCE:
+        problem = f"文件的修改时间 {received.moment:%Y-%m-%d %H:%M} 晚于当前时间"
+    elif year is not None and received.moment < datetime(year, 1, 1):
+        problem = f"文件的修改时间 {received.moment:%Y-%m-%d %H:%M} 早于报表年度（{year}年）开始"
+    else:
+        return received.moment, None
+    hint = Issue(
+        WARNING,
+        "untrusted_received_time",
+        f"{problem}，不可信；接收时间按装载时间 {now:%Y-%m-%d %H:%M} 记录",
+        "如需按实际收到的时间记录，请用 --received 指定接收时间后重新装载",
+        file=file_name,
+    )
+    return now, hint
+
+
+def _not_current_issue(file_name: str) -> Issue:
+    return Issue(
+        WARNING,
+        "not_current",
+        "本文件已接收，但同一单位同一年度同一报表已有更晚收到的版本，本文件只存档、不作为当前数据",
+        "如本文件才是最新版本，请核对接收时间（命令行可用 --received 指定）后重新装载",
+        file=file_name,
+    )
+
+
+def _rejected_by_reader(issues: Iterable[Issue]) -> bool:
+    return any(issue.code in READ_REFUSAL_CODES for issue in issues)
 
 
 def ingest_bytes(
@@ -74,61 +147,123 @@ def ingest_bytes(
     data: bytes,
     file_name: str,
     *,
-    received_at: datetime,
+    received_at: datetime | ReceivedTime,
     catalog: Catalog | None = None,
     registry: Registry | None = None,
     raw_dir: Path = DEFAULT_RAW_DIR,
     expected_year: int | None = None,
     today: date | None = None,
+    workers: ParseWorkers | None = None,
+    reading: ReadOutcome | None = None,
 ) -> FileResult:
-    """Archive, check and load one file into the open writer connection."""
+    """Archive, check and load one file into the open writer connection. `reading` is the file's read when the
+    caller has already had it read (a batch reads ahead); otherwise it is read here, in a worker."""
     catalog = catalog or load_catalog()
     registry = registry or load_registry()
+    received = received_at if isinstance(received_at, ReceivedTime) else ReceivedTime(received_at)
     sha256 = hashlib.sha256(data).hexdigest()
-    raw_path = archive_raw(data, raw_dir, file_name) if data else None
     previous = already_loaded(con, sha256, file_name)
     if previous is not None:
         status, issues = recorded_issues(con, previous.submission_id)
         # The same bytes again change nothing; a file rejected before is still rejected, with its errors,
         # so a submitter who resends an unfixed file is not told "unchanged" and left guessing.
-        status = "rejected" if status == "rejected" else "unchanged"
         return FileResult(
             file_name,
             sha256,
-            status,
+            "rejected" if status == "rejected" else "unchanged",
             previous.message,
-            tuple(i.__class__(**{**i.as_dict(), "file": file_name}) for i in issues),
+            tuple(replace(i, file=file_name) for i in issues),
             submission_id=previous.submission_id,
+            readable=not _rejected_by_reader(issues),
         )
+    raw_path = _archive(data, raw_dir, file_name)
+    reading = reading or (workers or default_workers()).read(data, file_name)
     try:
-        workbook = read_workbook(data, file_name)
-        located = locate_return(workbook, catalog)
+        if reading.workbook is None:
+            raise RejectedFile(list(reading.issues))
+        located = locate_return(reading.workbook, catalog)
     except RejectedFile as rejected:
-        outcome = record_rejected_file(
-            con,
-            file_name=file_name,
-            sha256=sha256,
-            issues=rejected.issues,
-            received_at=received_at,
-            raw_path=str(raw_path or ""),
+        return _record_rejection(con, file_name, sha256, rejected.issues, received, raw_path, reading)
+    validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
+    moment, time_hint = trusted_received_time(received, validated.year, file_name)
+    if validated.status == "rejected":
+        return _record_rejection(
+            con, file_name, sha256, validated.issues, ReceivedTime(moment), raw_path, reading, validated=validated
         )
-        return FileResult(
-            file_name, sha256, "rejected", outcome.message, tuple(rejected.issues), submission_id=outcome.submission_id
-        )
-    validated = validate_return(workbook, located, catalog, registry, expected_year=expected_year, today=today)
-    outcome = load_validated(con, validated, received_at=received_at, raw_path=str(raw_path))
+    outcome = load_validated(con, validated, received_at=moment, raw_path=str(raw_path[0]))
+    extra = tuple(i for i in (time_hint, None if outcome.is_current else _not_current_issue(file_name)) if i)
     return FileResult(
         file_name,
         sha256,
-        outcome.status,
+        "accepted_with_warnings" if extra else outcome.status,
         outcome.message,
-        validated.issues,
+        (*validated.issues, *extra),
         validated.unit_code,
         validated.return_code,
         validated.year,
         outcome.submission_id,
         outcome.superseded_id,
+        readable=True,
     )
+
+
+def _archive(data: bytes, raw_dir: Path, file_name: str) -> tuple[Path | None, bool]:
+    """(archived path, whether this call created it)."""
+    if not data:
+        return None, False
+    existed = archive_path_exists(data, raw_dir, file_name)
+    return archive_raw(data, raw_dir, file_name), not existed
+
+
+def archive_path_exists(data: bytes, raw_dir: Path, file_name: str) -> bool:
+    sha = hashlib.sha256(data).hexdigest()
+    folder = Path(raw_dir) / sha[:2]
+    return folder.is_dir() and any(folder.glob(f"{sha}*"))
+
+
+def _record_rejection(
+    con: duckdb.DuckDBPyConnection,
+    file_name: str,
+    sha256: str,
+    issues: Iterable[Issue],
+    received: ReceivedTime,
+    raw_path: tuple[Path | None, bool],
+    reading: ReadOutcome,
+    validated=None,
+) -> FileResult:
+    """A rejected file: recorded with its issues; its original kept while the rejected-files quota allows."""
+    issues = tuple(issues)
+    path, newly = raw_path
+    kept = keep_rejected_original(con, path, newly_archived=newly)
+    if path is not None and not kept:
+        issues = (*issues, over_quota_issue(file_name, rejected_quota_bytes()))
+    moment = received.moment if not received.from_file else trusted_received_time(received, None, file_name)[0]
+    if validated is not None:
+        validated = replace(validated, issues=issues)
+        outcome = load_validated(con, validated, received_at=moment, raw_path=str(path) if kept else "")
+        return FileResult(
+            file_name, sha256, "rejected", outcome.message, issues, validated.unit_code, validated.return_code,
+            validated.year, outcome.submission_id, readable=True,
+        )  # fmt: skip
+    outcome = record_rejected_file(
+        con, file_name=file_name, sha256=sha256, issues=issues, received_at=moment, raw_path=str(path) if kept else ""
+    )
+    return FileResult(
+        file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
+        readable=reading.workbook is not None,
+    )  # fmt: skip
+
+
+def oversized_result(file_name: str, size: int) -> FileResult:
+    """A file over the size limit is refused before it is read into memory, archived or parsed."""
+    issue = Issue(
+        ERROR,
+        "file_too_large",
+        f"文件大小为 {size / 1024 / 1024:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限，未处理、未存档",
+        "一份报表通常不到 1 MB。请删除多余的工作表、图片和格式后另存为 .xlsx 再上传",
+        file=file_name,
+    )
+    return FileResult(file_name, "", "rejected", "文件过大，未处理", (issue,))
 
 
 def _unexpected_failure(file_name: str, data: bytes) -> FileResult:
@@ -162,9 +297,85 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def received_time(path: Path) -> datetime:
-    """A file collected from email or IM into a folder arrived when it was saved there: use its mtime."""
-    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+def received_time(path: Path, explicit: datetime | None = None) -> ReceivedTime:
+    """--received when given; else the file's modification time, a claim checked once its year is known."""
+    if explicit is not None:
+        return ReceivedTime(explicit)
+    return ReceivedTime(datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0), from_file=True)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    name: str
+    size: int
+    received: ReceivedTime
+    load: Callable[[], bytes]  # the bytes, read only when the file's turn comes (a folder is never held whole)
+
+    @property
+    def oversized(self) -> bool:
+        return self.size > MAX_FILE_BYTES
+
+
+def _read_ahead(
+    items: list[_Pending], workers: ParseWorkers
+) -> Iterator[tuple[_Pending, bytes | None, ReadOutcome | None]]:
+    """Each item with its bytes and its read, in order; files are read up to the pool's size at once, and only
+    a few are held in memory ahead of the consumer. Oversized files are neither loaded nor read."""
+    loaded: deque[bytes] = deque()
+
+    def feed() -> Iterator[tuple[str, bytes]]:
+        for item in items:
+            if not item.oversized:
+                loaded.append(item.load())
+                yield item.name, loaded[-1]
+
+    reads = workers.read_in_order(feed())
+    for item in items:
+        if item.oversized:
+            yield item, None, None
+        else:
+            reading = next(reads)
+            yield item, loaded.popleft(), reading
+
+
+def _ingest_batch(
+    items: Iterable[_Pending],
+    *,
+    warehouse: Path | None,
+    raw_dir: Path,
+    expected_year: int | None,
+    today: date | None,
+    workers: ParseWorkers | None,
+    on_result: Callable[[FileResult], None] | None,
+) -> list[FileResult]:
+    """One writer cycle; each file in its own transaction. Ctrl-C keeps the finished files (BatchInterrupted)."""
+    catalog, registry = load_catalog(), load_registry()
+    workers = workers or default_workers()
+    pending = list(items)
+    results: list[FileResult] = []
+    interrupted = False
+    with writer(warehouse) as con:
+        try:
+            for item, data, reading in _read_ahead(pending, workers):
+                if data is None:
+                    result = oversized_result(item.name, item.size)
+                else:
+                    try:
+                        result = ingest_bytes(
+                            con, data, item.name, received_at=item.received, catalog=catalog,
+                            registry=registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
+                            workers=workers, reading=reading,
+                        )  # fmt: skip
+                    except Exception:  # noqa: BLE001 - one bad file must not stop the batch
+                        result = _unexpected_failure(item.name, data)
+                results.append(result)
+                if on_result:
+                    on_result(result)
+        except KeyboardInterrupt:
+            interrupted = True  # the writer still swaps in what was finished; the transaction in flight rolled back
+    if interrupted:
+        raise BatchInterrupted(results, [item.name for item in pending[len(results) :]])
+    return results
 
 
 def ingest_paths(
@@ -174,33 +385,36 @@ def ingest_paths(
     raw_dir: Path = DEFAULT_RAW_DIR,
     expected_year: int | None = None,
     today: date | None = None,
+    received_at: datetime | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    workers: ParseWorkers | None = None,
 ) -> list[FileResult]:
     """Ingest files and folders in one writer cycle; each file still loads in its own transaction."""
-    files = collect_files(paths)
-    catalog, registry = load_catalog(), load_registry()
-    results: list[FileResult] = []
-    with writer(warehouse) as con:
-        for path in files:
-            data = path.read_bytes()
-            try:
-                result = ingest_bytes(
-                    con,
-                    data,
-                    path.name,
-                    received_at=received_time(path),
-                    catalog=catalog,
-                    registry=registry,
-                    raw_dir=raw_dir,
-                    expected_year=expected_year,
-                    today=today,
-                )
-            except Exception:  # noqa: BLE001 - one bad file must not stop the batch
-                result = _unexpected_failure(path.name, data)
-            results.append(result)
-            if on_result:
-                on_result(result)
-    return results
+    items = [
+        _Pending(path.name, path.stat().st_size, received_time(path, received_at), path.read_bytes)
+        for path in collect_files(paths)
+    ]
+    return _ingest_batch(
+        items, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, today=today, workers=workers,
+        on_result=on_result,
+    )  # fmt: skip
+
+
+def ingest_uploads(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    warehouse: Path | None = None,
+    raw_dir: Path = DEFAULT_RAW_DIR,
+    expected_year: int | None = None,
+    workers: ParseWorkers | None = None,
+) -> list[FileResult]:
+    """The upload page's entry point: (name, bytes) pairs received now; oversized ones are refused unread."""
+    now = ReceivedTime(_now())
+    items = [_Pending(name, len(data), now, lambda data=data: data) for name, data in files]
+    return _ingest_batch(
+        items, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, today=None, workers=workers,
+        on_result=None,
+    )  # fmt: skip
 
 
 def check_bytes(
@@ -211,15 +425,22 @@ def check_bytes(
     registry: Registry,
     expected_year: int | None = None,
     today: date | None = None,
+    workers: ParseWorkers | None = None,
+    reading: ReadOutcome | None = None,
 ) -> FileResult:
     """Everything ingest does except archiving and loading: what would happen to this file."""
     sha256 = hashlib.sha256(data).hexdigest()
+    reading = reading or (workers or default_workers()).read(data, file_name)
     try:
-        workbook = read_workbook(data, file_name)
-        located = locate_return(workbook, catalog)
+        if reading.workbook is None:
+            raise RejectedFile(list(reading.issues))
+        located = locate_return(reading.workbook, catalog)
     except RejectedFile as rejected:
-        return FileResult(file_name, sha256, "rejected", "文件无法读取或无法识别", tuple(rejected.issues))
-    validated = validate_return(workbook, located, catalog, registry, expected_year=expected_year, today=today)
+        return FileResult(
+            file_name, sha256, "rejected", "文件无法读取或无法识别", tuple(rejected.issues),
+            readable=reading.workbook is not None,
+        )  # fmt: skip
+    validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
     status = validated.status
     messages = {"rejected": "校验未通过", "accepted_with_warnings": "校验通过（有提示）", "accepted": "校验通过"}
     return FileResult(
@@ -231,53 +452,38 @@ def check_bytes(
         validated.unit_code,
         validated.return_code,
         validated.year,
+        readable=True,
     )
 
 
 def check_paths(
-    paths: Iterable[Path], *, expected_year: int | None = None, today: date | None = None
+    paths: Iterable[Path],
+    *,
+    expected_year: int | None = None,
+    today: date | None = None,
+    workers: ParseWorkers | None = None,
 ) -> list[FileResult]:
     catalog, registry = load_catalog(), load_registry()
+    workers = workers or default_workers()
+    now = ReceivedTime(_now())
+    pending = [_Pending(path.name, path.stat().st_size, now, path.read_bytes) for path in collect_files(paths)]
     results = []
-    for path in collect_files(paths):
-        data = path.read_bytes()
+    for item, data, reading in _read_ahead(pending, workers):
+        if data is None:
+            results.append(oversized_result(item.name, item.size))
+            continue
         try:
             results.append(
                 check_bytes(
-                    data, path.name, catalog=catalog, registry=registry, expected_year=expected_year, today=today
-                )
+                    data,
+                    item.name,
+                    catalog=catalog,
+                    registry=registry,
+                    expected_year=expected_year,
+                    today=today,
+                    reading=reading,
+                )  # fmt: skip
             )
         except Exception:  # noqa: BLE001 - one bad file must not stop the batch
-            results.append(_unexpected_failure(path.name, data))
-    return results
-
-
-def ingest_uploads(
-    files: Iterable[tuple[str, bytes]],
-    *,
-    warehouse: Path | None = None,
-    raw_dir: Path = DEFAULT_RAW_DIR,
-    expected_year: int | None = None,
-) -> list[FileResult]:
-    """The upload page's entry point: (name, bytes) pairs received now."""
-    catalog, registry = load_catalog(), load_registry()
-    results: list[FileResult] = []
-    now = datetime.now().replace(microsecond=0)
-    with writer(warehouse) as con:
-        for name, data in files:
-            try:
-                results.append(
-                    ingest_bytes(
-                        con,
-                        data,
-                        name,
-                        received_at=now,
-                        catalog=catalog,
-                        registry=registry,
-                        raw_dir=raw_dir,
-                        expected_year=expected_year,
-                    )
-                )
-            except Exception:  # noqa: BLE001 - one bad file must not stop the batch
-                results.append(_unexpected_failure(name, data))
+            results.append(_unexpected_failure(item.name, data))
     return results

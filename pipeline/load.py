@@ -48,6 +48,7 @@ class LoadOutcome:
     submission_id: int | None  # the new row, or for 'unchanged' the earlier row with the same bytes
     superseded_id: int | None  # the previously current submission for the same key, if this one replaced it
     message: str  # Chinese one-liner for the CLI and the upload page
+    is_current: bool = True  # False for an accepted file that a later-received version keeps from being current
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _load(
         return LoadOutcome(REJECTED, submission_id, None, _rejected_message(row, submission_id))
     superseded = previous if current == submission_id else None
     message = _accepted_message(row, submission_id, len(values), superseded, current)
-    return LoadOutcome(row.status, submission_id, superseded, message)
+    return LoadOutcome(row.status, submission_id, superseded, message, is_current=current == submission_id)
 
 
 def _count(issues: Sequence[Issue]) -> tuple[int, int]:

@@ -19,11 +19,25 @@ orders of magnitude above that, so only broken or hostile files reach one:
 - MAX_CELLS = 2,000,000 cells in the used ranges (rows × columns from A1, summed over sheets), checked
   before calamine builds its dense grid: one value typed at XFD1048576 would make it allocate 512 GB and
   abort the whole process. For .xlsx the sheet XML is scanned; for .xls xlrd reports the sheet sizes.
+- MAX_TEXT_CHARS = 10,000,000 characters of text in cells, shared strings counted once per cell that uses
+  them: one long shared string referenced by thousands of cells is a 100 KB file that expands to gigabytes.
+
+This module trusts nothing, but it runs inside pipeline/sandbox.py's bounded worker process, never in the
+server: a parser that panics, loops or allocates without bound takes only the worker down.
+
+Repairs. Office opens a few packages that python-calamine refuses outright; so that no reader vetoes another,
+they are repaired in memory before calamine reads them (the archived original is untouched): zip entries named
+with backslashes (xl\\workbook.xml, written by some Chinese exporting systems) are renamed, and <sheet> entries
+that are not worksheets (Excel 4.0 macro sheets, dialog sheets) or whose relationship is empty or dangling are
+left out of workbook.xml. An .xls that xlrd cannot size is read by calamine alone (the worker's memory limit
+stands in for the size check). Excel error values (#DIV/0! …), which calamine reports as empty strings, are
+put back as ExcelErrorValue from the sheet XML (.xlsx) or xlrd's cell types (.xls).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import posixpath
 import re
@@ -37,10 +51,12 @@ from xml.parsers import expat
 
 import defusedxml.ElementTree as SafeET
 import xlrd
+import xlrd.compdoc
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
+from pipeline.cell_values import ExcelErrorValue
 from pipeline.issues import ERROR, Issue, RejectedFile
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -49,10 +65,17 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 MAX_CELLS = 2_000_000
+MAX_TEXT_CHARS = 10_000_000
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _CHUNK = 1024 * 1024
+# The codes with which this stage (and the worker around it) refuses a file: such bytes are never parsed again,
+# for an annotated copy or anything else.
+READ_REFUSAL_CODES = frozenset(
+    {"empty_file", "file_too_large", "not_excel", "old_excel_format", "password_protected", "corrupt_file",
+     "zip_bomb", "xml_bomb", "unsafe_file"}
+)  # fmt: skip
 # Excel parts are UTF-8, but expat also accepts UTF-16: look for both spellings of both markers.
 _DTD_MARKERS = tuple(
     marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
@@ -63,6 +86,13 @@ _CORRUPT_FIX = "请在 Excel/WPS 中打开确认后重新保存并上传"
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _NOT_EXCEL_FIX = "请上传用本年度模板填写的 .xlsx 或 .xls 文件"
 _SAVE_AS_FIX = "请在 Excel/WPS 中打开后另存为 .xlsx 再上传"
+_REL_WORKSHEET = "/worksheet"
+_OTHER_OLE2_STREAMS = ("worddocument", "powerpoint document", "visiodocument")  # lower case
+_REL_SHARED_STRINGS = "/sharedStrings"
+# BOF records of Excel 2.x–4.0 files, which are bare BIFF streams without the OLE2 container of later versions.
+_OLD_BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
+_SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b[^>]*?/>", re.S)
+_NAME_ATTRIBUTE = re.compile(rb'\sname\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 # Parts that tell what a zip that is not a workbook really is, for a message the submitter understands.
 _OTHER_ZIP_KINDS = {
     "word/document.xml": ("文件不是 Excel 工作簿（是 Word 文档）", _NOT_EXCEL_FIX),
@@ -96,6 +126,7 @@ class WorkbookData:
     sheets: tuple[SheetData, ...]
     properties: dict[str, str]  # custom document properties, plus title/keywords/application when known
     formulas_without_value: tuple[tuple[str, str], ...]  # (sheet, A1) of formula cells with no cached value
+    ignored_sheets: tuple[tuple[str, str], ...] = ()  # (sheet, why) for sheets left out: macro sheets, dangling
 
 
 @dataclass
@@ -103,6 +134,8 @@ class _Package:
     format: str
     properties: dict[str, str]
     scans: dict[str, _SheetScanner]  # sheet name -> scan
+    ignored_sheets: list[tuple[str, str]]
+    repaired: bytes | None  # the package calamine should read instead, when it needed repairs
 
 
 # -- public API ------------------------------------------------------------------------------------------------------
@@ -111,19 +144,27 @@ class _Package:
 def read_workbook(data: bytes, file_name: str) -> WorkbookData:
     """Read every sheet's cell values; raises RejectedFile (one Chinese issue) for a file that cannot be read."""
     _check_size(data, file_name)
+    ignored: list[tuple[str, str]] = []
+    errors: dict[str, dict[tuple[int, int], str]] = {}
     if data.startswith(ZIP_MAGIC):
         package = _inspect_package(data, file_name)
-        sizes = {name: (scan.max_row, scan.max_col) for name, scan in package.scans.items()}
-        fmt, properties = package.format, package.properties
+        sizes: dict[str, tuple[int, int]] | None = {
+            name: (scan.max_row, scan.max_col) for name, scan in package.scans.items()
+        }
+        _check_text(package, file_name)
+        fmt, properties, ignored = package.format, package.properties, package.ignored_sheets
         formulas = tuple((sheet, ref) for sheet, scan in package.scans.items() for ref in scan.formulas_without_value)
+        errors = {sheet: scan.error_cells for sheet, scan in package.scans.items() if scan.error_cells}
+        readable = package.repaired or data
     elif data.startswith(OLE2_MAGIC):
         _check_ole2(data, file_name)
-        sizes = _xls_sizes(data, file_name)
-        fmt, properties, formulas = "xls", {}, ()
+        sizes, errors = _xls_sizes_and_errors(data, file_name)
+        fmt, properties, formulas, readable = "xls", {}, (), data
     else:
-        raise _reject(file_name, "not_excel", *_sniff_kind(data))
-    _check_cells(sizes, file_name)
-    sheets = _read_sheets(data, file_name, sizes)
+        raise _reject(file_name, *_sniff_kind(data))
+    if sizes is not None:
+        _check_cells(sizes, file_name)
+    sheets = _read_sheets(readable, file_name, sizes, errors)
     return WorkbookData(
         file_name=file_name,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -132,7 +173,16 @@ def read_workbook(data: bytes, file_name: str) -> WorkbookData:
         sheets=sheets,
         properties=properties,
         formulas_without_value=formulas,
+        ignored_sheets=tuple(ignored),
     )
+
+
+def readable_package(data: bytes, file_name: str) -> bytes:
+    """The bytes other readers (openpyxl for the annotated copy) should open: the repaired package when the
+    file needed repairs (see the module docstring), else the file itself. Run only on bytes read_workbook took."""
+    if data.startswith(ZIP_MAGIC):
+        return _inspect_package(data, file_name).repaired or data
+    return data
 
 
 # -- whole-file checks -----------------------------------------------------------------------------------------------
@@ -158,20 +208,39 @@ def _check_size(data: bytes, file_name: str) -> None:
         )
 
 
-def _sniff_kind(data: bytes) -> tuple[str, str]:
-    """Message and fix for bytes that are neither zip nor OLE2: say what the file really is."""
+def _sniff_kind(data: bytes) -> tuple[str, str, str]:
+    """Code, message and fix for bytes that are neither zip nor OLE2: say what the file really is."""
+    if _is_old_biff(data):
+        return (
+            "old_excel_format",
+            "文件是 Excel 4.0 或更早版本（1994 年以前的 Excel 2.x–4.0）的格式，本系统无法读取",
+            _SAVE_AS_FIX,
+        )
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf"):
-        return "文件不是 Excel 工作簿（是 PDF 文件）", _NOT_EXCEL_FIX
+        return "not_excel", "文件不是 Excel 工作簿（是 PDF 文件）", _NOT_EXCEL_FIX
     if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return "文件是 Excel 2003 XML 表格，不是本系统接受的格式", _SAVE_AS_FIX
+        return "not_excel", "文件是 Excel 2003 XML 表格，不是本系统接受的格式", _SAVE_AS_FIX
     if b"<html" in head or head.startswith((b"<table", b"mime-version")):
-        return "文件实际是网页（HTML）格式，只是扩展名像 Excel", _SAVE_AS_FIX
+        return "not_excel", "文件实际是网页（HTML）格式，只是扩展名像 Excel", _SAVE_AS_FIX
     try:
         data[:2048].decode("utf-8")
     except UnicodeDecodeError:
-        return "文件不是 Excel 工作簿（无法识别的文件内容）", _NOT_EXCEL_FIX
-    return "文件不是 Excel 工作簿（是纯文本文件）", _NOT_EXCEL_FIX
+        return "not_excel", "文件不是 Excel 工作簿（无法识别的文件内容）", _NOT_EXCEL_FIX
+    return "not_excel", "文件不是 Excel 工作簿（是纯文本文件）", _NOT_EXCEL_FIX
+
+
+def _is_old_biff(data: bytes) -> bool:
+    """A BIFF2–4 stream starts with a BOF record of 4 to 16 bytes whose type is a worksheet, chart, macro or
+    workbook (BIFF4W) sheet."""
+    if len(data) < 8 or data[:2] not in _OLD_BIFF_BOF:
+        return False
+    length = struct.unpack_from("<H", data, 2)[0]
+    if not 4 <= length <= 16:
+        return False
+    if data[:2] == b"\x09\x00":  # BIFF2: version, then the sheet type
+        return struct.unpack_from("<H", data, 6)[0] in (0x0010, 0x0020, 0x0040)
+    return struct.unpack_from("<H", data, 6)[0] in (0x0010, 0x0020, 0x0040, 0x0100)
 
 
 def _password_protected(file_name: str) -> RejectedFile:
@@ -181,29 +250,52 @@ def _password_protected(file_name: str) -> RejectedFile:
 
 
 def _check_ole2(data: bytes, file_name: str) -> None:
-    """An OLE2 container is an .xls, an encrypted .xlsx (EncryptionInfo + EncryptedPackage), or another Office file."""
+    """An OLE2 container is an .xls, an encrypted .xlsx (EncryptionInfo + EncryptedPackage), or another Office file.
+
+    Stream names are compared without case: some exporters write WORKBOOK or BOOK, and Office opens those.
+    When the directory itself cannot be read, the readers get their turn and say whether the file is damaged.
+    """
     if any(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
         raise _password_protected(file_name)
-    if not any(name.encode("utf-16-le") in data for name in ("Workbook", "Book")):
+    names = _ole2_stream_names(data)
+    if names is None:  # an unreadable directory: only a stream name of another program is a verdict here
+        lowered = data.lower()
+        names = {name for name in _OTHER_OLE2_STREAMS if name.encode("utf-16-le") in lowered} or None
+    if names is not None and not names & {"workbook", "book"}:
         raise _reject(file_name, "not_excel", "文件不是 Excel 工作簿（像是 Word 或其他 Office 文件）", _NOT_EXCEL_FIX)
 
 
-def _xls_sizes(data: bytes, file_name: str) -> dict[str, tuple[int, int]]:
-    """Used range of each .xls sheet, from xlrd (ragged rows keep this cheap for sparse sheets)."""
+def _ole2_stream_names(data: bytes) -> set[str] | None:
+    """Lower-cased names in the OLE2 directory, or None when the directory cannot be read."""
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
-        sizes = {}
+        return {entry.name.lower() for entry in xlrd.compdoc.CompDoc(data, logfile=io.StringIO()).dirlist}
+    except Exception:  # noqa: BLE001 - a damaged directory is for the readers to judge, not a verdict here
+        return None
+
+
+def _xls_sizes_and_errors(data: bytes, file_name: str) -> tuple[dict[str, tuple[int, int]] | None, dict[str, dict]]:
+    """Used range of each .xls sheet and its error cells, from xlrd; (None, {}) when xlrd cannot read the file,
+    so calamine still gets its turn (one reader must not veto another)."""
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
+        sizes, errors = {}, {}
         for index, name in enumerate(book.sheet_names()):
             sheet = book.sheet_by_index(index)
             sizes[name] = (sheet.nrows, max((sheet.row_len(r) for r in range(sheet.nrows)), default=0))
+            errors[name] = {
+                (row, col): xlrd.error_text_from_code.get(sheet.cell_value(row, col), "#VALUE!")
+                for row in range(sheet.nrows)
+                for col, kind in enumerate(sheet.row_types(row))
+                if kind == xlrd.XL_CELL_ERROR
+            }
             book.unload_sheet(index)
-        return sizes
+        return sizes, {name: cells for name, cells in errors.items() if cells}
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise _password_protected(file_name) from exc
-        raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
-    except Exception as exc:  # any failure of a parser on an untrusted file means the file is damaged
-        raise _corrupt(file_name, "无法读取 .xls 工作簿结构") from exc
+        return None, {}
+    except Exception:  # noqa: BLE001 - any failure of this reader leaves the verdict to the next one
+        return None, {}
 
 
 def _check_cells(sizes: dict[str, tuple[int, int]], file_name: str) -> None:
@@ -230,17 +322,48 @@ def _inspect_package(data: bytes, file_name: str) -> _Package:
     except Exception as exc:  # zipfile raises several types for a damaged directory
         raise _corrupt(file_name, "压缩包结构无法读取") from exc
     _check_directory(infos, file_name)
-    parts = _Parts(data, file_name, {info.filename: info for info in infos})
+    # Some exporters name entries xl\\workbook.xml; Office reads them as xl/workbook.xml, and so do we.
+    named = {info.filename.replace("\\", "/"): info for info in infos}
+    if len(named) != len(infos):
+        raise _corrupt(file_name, "压缩包中有重名的部件")
+    parts = _Parts(data, file_name, named)
     workbook_part = _workbook_part(parts)
-    package = _Package(_package_format(parts), _properties(parts), {})
-    for name, part in _sheet_parts(parts, workbook_part).items():
+    sheets, ignored = _sheet_parts(parts, workbook_part)
+    package = _Package(_package_format(parts), _properties(parts), {}, ignored, None)
+    shared_lengths = _shared_string_lengths(parts, workbook_part)
+    for name, part in sheets.items():
         if part in parts.infos:
-            package.scans[name] = _scan_sheet(parts.stream(part), file_name, name)
-    for info in infos:  # the rest is only inflated: sizes, CRC and DTD checked before calamine parses it
-        if info.filename not in parts.seen:
-            for _ in parts.stream(info.filename):
+            package.scans[name] = _scan_sheet(parts.stream(part), file_name, name, shared_lengths)
+    for name in parts.infos:  # the rest is only inflated: sizes, CRC and DTD checked before calamine parses it
+        if name not in parts.seen:
+            for _ in parts.stream(name):
                 pass
+    renamed = any("\\" in info.filename for info in infos)
+    if renamed or ignored:
+        package.repaired = _repaired_package(parts, workbook_part, {name for name, _ in ignored})
     return package
+
+
+def _repaired_package(parts: _Parts, workbook_part: str, dropped_sheets: set[str]) -> bytes:
+    """The package with entries renamed to forward slashes and dropped <sheet> entries left out of workbook.xml."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as repaired:
+        for name in parts.infos:
+            content = b"".join(parts.stream(name))
+            if name == workbook_part and dropped_sheets:
+                content = _without_sheets(content, dropped_sheets)
+            repaired.writestr(name, content)
+    return out.getvalue()
+
+
+def _without_sheets(workbook_xml: bytes, dropped: set[str]) -> bytes:
+    def keep(match: re.Match[bytes]) -> bytes:
+        found = _NAME_ATTRIBUTE.search(match.group(0))
+        raw = (found.group(1) if found.group(1) is not None else found.group(2)) if found else b""
+        name = html.unescape(raw.decode("utf-8", "replace"))
+        return b"" if name in dropped else match.group(0)
+
+    return _SHEET_ELEMENT.sub(keep, workbook_xml)
 
 
 class _Parts:
@@ -397,19 +520,76 @@ def _workbook_part(parts: _Parts) -> str:
     raise _reject(parts.file_name, "not_excel", message, fix)
 
 
-def _sheet_parts(parts: _Parts, workbook_part: str) -> dict[str, str]:
-    """Worksheet name -> part name, through workbook.xml and its relationships."""
+def _sheet_parts(parts: _Parts, workbook_part: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Worksheet name -> part name, through workbook.xml and its relationships; and the <sheet> entries that are
+    not worksheets (macro or dialog sheets) or point nowhere, with what they are."""
     workbook = parts.xml(workbook_part)
     targets = _rel_targets(parts.xml(_rels_part(workbook_part)), workbook_part)
-    sheet_parts = {}
+    sheet_parts, ignored = {}, []
     for element in workbook.iter() if workbook is not None else ():
         if _local(element.tag) != "sheet":
             continue
+        name = element.get("name", "")
         rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
         rel_type, part = targets.get(rel_id, ("", ""))
-        if rel_type.endswith("/worksheet"):
-            sheet_parts[element.get("name", "")] = part
-    return sheet_parts
+        if rel_type.endswith(_REL_WORKSHEET):
+            sheet_parts[name] = part
+        elif rel_type.lower().endswith("macrosheet"):
+            ignored.append((name, "Excel 4.0 宏表（宏不会被执行，宏表内容不读取）"))
+        elif rel_type.lower().endswith("dialogsheet"):
+            ignored.append((name, "对话框工作表（不含数据）"))
+        elif not rel_type or part not in parts.infos:
+            ignored.append((name, "工作簿目录中登记了该工作表，但文件中没有它的内容"))
+    return sheet_parts, ignored
+
+
+def _shared_string_lengths(parts: _Parts, workbook_part: str) -> list[int]:
+    """The length in characters of each shared string, streamed (no tree), for the text-volume check."""
+    targets = _rel_targets(parts.xml(_rels_part(workbook_part)), workbook_part)
+    part = next((p for t, p in targets.values() if t.endswith(_REL_SHARED_STRINGS) and p in parts.infos), None)
+    if part is None:
+        return []
+    lengths: list[int] = []
+    depth_in_text = [0]
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if local == "si":
+            lengths.append(0)
+        elif local == "t":
+            depth_in_text[0] += 1
+
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "t":
+            depth_in_text[0] -= 1
+
+    def text(data: str) -> None:
+        if depth_in_text[0] and lengths:
+            lengths[-1] += len(data)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    try:
+        for chunk in parts.stream(part):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (expat.ExpatError, ValueError) as exc:
+        raise _corrupt(parts.file_name, f"部件“{part}”格式错误") from exc
+    return lengths
+
+
+def _check_text(package: _Package, file_name: str) -> None:
+    total = sum(scan.text_chars for scan in package.scans.values())
+    if total <= MAX_TEXT_CHARS:
+        return
+    name = max(package.scans, key=lambda sheet: package.scans[sheet].text_chars)
+    raise _reject(
+        file_name,
+        "file_too_large",
+        f"文件中单元格文字共约 {total / 10000:.0f} 万字（工作表“{name}”最多），超过 {MAX_TEXT_CHARS // 10000} 万字的上限，"
+        "疑似同一段长文字被大量单元格重复引用",
+        "一份报表的文字通常不到 10 万字。请删除误粘贴的长文字后重新保存",
+    )
 
 
 def _package_format(parts: _Parts) -> str:
@@ -438,9 +618,9 @@ def _properties(parts: _Parts) -> dict[str, str]:
     return properties
 
 
-def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetScanner:
+def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> _SheetScanner:
     """Stream one sheet's XML through expat callbacks: no tree is built, so a long sheet stays cheap."""
-    scanner = _SheetScanner()
+    scanner = _SheetScanner(shared_lengths)
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = scanner.start, scanner.end
@@ -466,16 +646,24 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str) -> _SheetSc
 
 class _SheetScanner:
     """What a sheet's XML says before calamine sees it: the extent of cells holding a value (what calamine
-    will allocate) and the formulas saved without a result."""
+    will allocate), the characters of text its cells expand to, the formulas saved without a result, and the
+    cells holding an error value (which calamine reports as empty)."""
 
-    def __init__(self) -> None:
+    _KEPT_TEXT = 64  # enough for a shared-string index or an error value; longer text is only counted
+
+    def __init__(self, shared_lengths: list[int]) -> None:
         self.max_row = self.max_col = 0
+        self.text_chars = 0
         self.formulas_without_value: list[str] = []
+        self.error_cells: dict[tuple[int, int], str] = {}  # (row, col), 0-based -> "#DIV/0!"
+        self._shared_lengths = shared_lengths
         self._row = self._col = self._cell_row = 0
         self._extent = (0, 0)
-        self._in_cell = self._in_value = False
+        self._in_cell = self._in_value = self._in_inline = False
         self._type: str | None = None
         self._formula = self._value = self._filled = False
+        self._text: list[str] = []
+        self._text_len = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]  # some writers prefix the main namespace (x:c)
@@ -486,13 +674,14 @@ class _SheetScanner:
             self._extent = (max(self._cell_row, self._row), max(self._col, running))
             self._in_cell, self._type = True, attrs.get("t")
             self._formula = self._value = self._filled = False
+            self._text, self._text_len = [], 0
         elif self._in_cell:
             if local == "f":
                 self._formula = True
             elif local == "v":
                 self._value = self._in_value = True
             elif local == "is":
-                self._value = self._filled = True
+                self._value = self._filled = self._in_inline = True
         elif local == "row":
             self._row = int(attrs["r"]) if "r" in attrs else self._row + 1
             self._col = 0
@@ -501,16 +690,32 @@ class _SheetScanner:
         local = name.rpartition(":")[2]
         if local == "v":
             self._in_value = False
+        elif local == "is":
+            self._in_inline = False
         elif local == "c":
             self._in_cell = False
             if self._value or self._formula:
                 self.max_row, self.max_col = max(self.max_row, self._extent[0]), max(self.max_col, self._extent[1])
             if self._formula and not (self._value and (self._filled or self._type == "str")):
                 self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._cell_row}")
+            self._count_cell()
 
     def text(self, data: str) -> None:
-        if self._in_value and data:
+        if (self._in_value or self._in_inline) and data:
             self._filled = True
+            self._text_len += len(data)
+            if self._text_len <= self._KEPT_TEXT:
+                self._text.append(data)
+
+    def _count_cell(self) -> None:
+        kept = "".join(self._text).strip()
+        if self._type == "s":
+            index = int(kept) if kept.isdigit() else -1
+            self.text_chars += self._shared_lengths[index] if 0 <= index < len(self._shared_lengths) else 0
+        elif self._type in ("str", "inlineStr"):
+            self.text_chars += self._text_len
+        elif self._type == "e" and kept:
+            self.error_cells[(self._cell_row - 1, self._col - 1)] = kept[:16]
 
 
 def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
@@ -527,25 +732,29 @@ def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
 # -- cell values through calamine ------------------------------------------------------------------------------------
 
 
-def _read_sheets(data: bytes, file_name: str, sizes: dict[str, tuple[int, int]]) -> tuple[SheetData, ...]:
+def _read_sheets(
+    data: bytes,
+    file_name: str,
+    sizes: dict[str, tuple[int, int]] | None,
+    errors: dict[str, dict[tuple[int, int], str]],
+) -> tuple[SheetData, ...]:
+    """Cell values of every worksheet. With sizes None (an .xls xlrd could not size) calamine sizes the sheets
+    itself, and the cell limit is checked on its range before any Python value is made."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in workbook.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart and macro sheets hold no cell values
-            if meta.name not in sizes:  # never let calamine size a sheet we have not measured
+            if sizes is not None and meta.name not in sizes:  # never let calamine size a sheet we have not measured
                 raise _corrupt(file_name, f"工作表“{meta.name}”无法定位")
             sheet = workbook.get_sheet_by_name(meta.name)
+            if sizes is None:
+                _check_cells({meta.name: (sheet.height, sheet.width)}, file_name)
             merged = tuple(_range_ref(start, end) for start, end in (sheet.merged_cell_ranges or ()))
-            sheets.append(
-                SheetData(
-                    meta.name,
-                    meta.visible == SheetVisibleEnum.Visible,
-                    _trim(sheet.to_python(skip_empty_area=False)),
-                    merged,
-                )
-            )
+            rows = sheet.to_python(skip_empty_area=False)
+            _put_errors(rows, errors.get(meta.name, {}))
+            sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible, _trim(rows), merged))
         return tuple(sheets)
     except RejectedFile:
         raise
@@ -553,6 +762,17 @@ def _read_sheets(data: bytes, file_name: str, sizes: dict[str, tuple[int, int]])
         raise _password_protected(file_name) from exc
     except Exception as exc:  # any failure of the parser on an untrusted file means the file is damaged
         raise _corrupt(file_name, "无法读取工作表内容") from exc
+
+
+def _put_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:
+    """Error values where calamine left an empty string (rows are padded so an error past the end still shows)."""
+    for (row, col), text in errors.items():
+        while len(rows) <= row:
+            rows.append([])
+        if len(rows[row]) <= col:
+            rows[row].extend([""] * (col + 1 - len(rows[row])))
+        if rows[row][col] in ("", None):
+            rows[row][col] = ExcelErrorValue(text)
 
 
 def _range_ref(start: tuple[int, int], end: tuple[int, int]) -> str:

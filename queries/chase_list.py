@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from pipeline.spreadsheet_text import neutralise_formula
 from queries.submissions import CHASE_COLUMNS
 
 SHEET_TITLE = "催报名单"
@@ -43,7 +44,8 @@ def _cell_value(value: object) -> object:
     # openpyxl cannot write pandas' missing markers; an empty cell is what the reader expects.
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    # Contact names and phone numbers are what submitters typed: never a live formula here.
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else neutralise_formula(value)
 
 
 def _write_title(ws, title: str) -> None:
@@ -65,6 +67,8 @@ def _write_rows(ws, df: pd.DataFrame) -> None:
     for offset, record in enumerate(df[list(CHASE_COLUMNS)].itertuples(index=False), 1):
         for col, value in enumerate(record, 1):
             cell = ws.cell(HEADER_ROW + offset, col, _cell_value(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would otherwise store text starting with "=" as a formula
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if CHASE_COLUMNS[col - 1] == "最近报送时间":

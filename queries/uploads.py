@@ -1,8 +1,13 @@
 """数据上传: what the upload page does with a batch of files, as plain functions the tests call directly.
 
 The page stays thin: it hands (name, bytes) pairs to ``upload_batch`` and draws the plain dicts it gets back
-(kept in session_state, so they must be plain data). Limits are checked here, before anything is archived:
-at most MAX_FILES files a batch and MAX_FILE_BYTES (pipeline/read.py's limit) per file.
+(kept in session_state, so they must be plain data). Limits are checked here, before anything is archived or
+parsed, each refusal in Chinese: at most MAX_FILES files a batch, MAX_FILE_BYTES (pipeline/read.py's limit) per
+file, Excel file types only, and file names without control characters. The page's uploader accepts any type and
+up to UPLOADER_LIMIT_MB per file precisely so that these refusals, not Streamlit's English ones, reach the user.
+
+An annotated copy is made only of a file that passed the reader's safety checks, and only in a parse worker
+(pipeline/sandbox.py): refused bytes are never handed to a parser again.
 """
 
 from __future__ import annotations
@@ -16,17 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalog import Catalog
-from pipeline.ingest import STATUS_WORDS, FileResult, ingest_uploads
+from pipeline.ingest import EXCEL_SUFFIXES, STATUS_WORDS, FileResult, ingest_uploads
 from pipeline.issues import ERROR, Issue
 from pipeline.read import MAX_FILE_BYTES
 from pipeline.registry import Registry, load_registry
-from pipeline.report import annotate_workbook, annotated_filename, sort_issues
+from pipeline.report import annotated_filename, sort_issues
+from pipeline.sandbox import default_workers
 from pipeline.warehouse import warehouse_path
 from queries.submissions import deadline
 
 log = logging.getLogger(__name__)
 
 MAX_FILES = 50
+# What the uploader itself lets through (also server.maxUploadSize): above MAX_FILE_BYTES, so a file between the
+# two gets this module's Chinese refusal; only a file over this is stopped by Streamlit's own English message.
+UPLOADER_LIMIT_MB = 100
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ANY_YEAR = 0  # the 本批报表年度 choice “不限” (a selectbox option of None would show a clear button)
 STATUS_ORDER = ("rejected", "accepted_with_warnings", "accepted", "unchanged")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}<>#|$~])")
@@ -60,10 +70,32 @@ def _issue_dict(issue: Issue) -> dict[str, str]:
 
 def _annotated(data: bytes, name: str, issues: Sequence[Issue]) -> bytes | None:
     try:
-        return annotate_workbook(data, name, issues)
+        return default_workers().annotate(data, name, issues)
     except Exception:  # noqa: BLE001 - a report that cannot be drawn must not hide the outcome itself
         log.exception("无法为文件 %s 生成标注了问题的工作簿", name)
         return None
+
+
+def file_name_problem(name: str) -> Issue | None:
+    """A name the page will not handle: control characters (a NUL, a newline) or an absurd length."""
+    if _CONTROL_CHARACTERS.search(name) or len(name) > 255:
+        shown = _CONTROL_CHARACTERS.sub("?", name)[:80]
+        return Issue(
+            ERROR, "bad_file_name", "文件名含有不可见的控制字符或过长，未处理",
+            "请把文件改为普通的名称（如“西安市总工会2025年度报表.xlsx”）后重新上传", file=shown,
+        )  # fmt: skip
+    return None
+
+
+def file_type_problem(name: str) -> Issue | None:
+    suffix = Path(name).suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return None
+    shown = f"“{suffix}”" if suffix else "（无扩展名）"
+    return Issue(
+        ERROR, "not_excel", f"文件类型{shown}不是 Excel 报表，未处理",
+        "请上传用本年度模板填写的 .xlsx 或 .xls 文件", file=name,
+    )  # fmt: skip
 
 
 def _subject(result: FileResult, registry: Registry) -> str:
@@ -81,7 +113,7 @@ def _subject(result: FileResult, registry: Registry) -> str:
 def result_dict(result: FileResult, data: bytes, registry: Registry) -> dict[str, Any]:
     """One file's outcome as plain data: status, Chinese words, issues (errors first) and the annotated copy."""
     issues = sort_issues(result.issues)
-    annotated = _annotated(data, result.file_name, issues) if issues else None
+    annotated = _annotated(data, result.file_name, issues) if issues and result.readable else None
     return {
         "file": result.file_name,
         "status": result.status,
@@ -99,17 +131,31 @@ def result_dict(result: FileResult, data: bytes, registry: Registry) -> dict[str
     }
 
 
-def oversized_result(name: str, size: int) -> dict[str, Any]:
-    """A file over the size limit is refused before it is archived or read."""
-    issue = Issue(
+def refused_result(issue: Issue) -> dict[str, Any]:
+    """A file refused before it is archived or read: too large, not an Excel file, or a bad name."""
+    messages = {"file_too_large": "文件过大，未处理", "bad_file_name": "文件名无效，未处理"}
+    return {
+        "file": issue.file, "status": "rejected", "status_word": STATUS_WORDS["rejected"],
+        "message": messages.get(issue.code, "不是 Excel 报表，未处理"), "subject": "", "unit_code": None,
+        "return_code": None, "year": None, "errors": 1, "warnings": 0, "issues": [_issue_dict(issue)],
+        "annotated": None, "annotated_name": None,
+    }  # fmt: skip
+
+
+def oversized_issue(name: str, size: int) -> Issue:
+    return Issue(
         ERROR, "file_too_large", f"文件大小为{_megabytes(size)}，超过{_megabytes(MAX_FILE_BYTES)}的上限，未处理",
         "一份报表通常不到1 MB。请删除多余的工作表、图片和格式后另存为 .xlsx 再上传", file=name,
     )  # fmt: skip
-    return {
-        "file": name, "status": "rejected", "status_word": STATUS_WORDS["rejected"],
-        "message": "文件过大，未处理", "subject": "", "unit_code": None, "return_code": None, "year": None,
-        "errors": 1, "warnings": 0, "issues": [_issue_dict(issue)], "annotated": None, "annotated_name": None,
-    }  # fmt: skip
+
+
+def refusal(name: str, size: int) -> Issue | None:
+    """Why a file is not even looked at, or None."""
+    if problem := file_name_problem(name):
+        return problem
+    if problem := file_type_problem(name):
+        return problem
+    return oversized_issue(name, size) if size > MAX_FILE_BYTES else None
 
 
 def upload_batch(
@@ -120,20 +166,21 @@ def upload_batch(
 ) -> list[dict[str, Any]]:
     """Check and load a batch in one writer cycle (each file in its own transaction), results in input order.
 
-    Raises ValueError (Chinese) when the batch holds more than MAX_FILES files; oversized files come back as
-    rejected without being archived or loaded.
+    Raises ValueError (Chinese) when the batch holds more than MAX_FILES files; files with a bad name, of another
+    type or over the size limit come back as rejected without being archived, parsed or loaded.
     """
-    refusal = too_many_files(len(files))
-    if refusal:
-        raise ValueError(refusal)
+    refusal_text = too_many_files(len(files))
+    if refusal_text:
+        raise ValueError(refusal_text)
     warehouse = Path(warehouse) if warehouse is not None else warehouse_path()
     raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir(warehouse)
-    accepted = [(name, data) for name, data in files if len(data) <= MAX_FILE_BYTES]
+    refused = [refusal(name, len(data)) for name, data in files]
+    accepted = [pair for pair, problem in zip(files, refused, strict=True) if problem is None]
     results = iter(ingest_uploads(accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year))
     registry = load_registry()
     return [
-        result_dict(next(results), data, registry) if len(data) <= MAX_FILE_BYTES else oversized_result(name, len(data))
-        for name, data in files
+        result_dict(next(results), data, registry) if problem is None else refused_result(problem)
+        for (name, data), problem in zip(files, refused, strict=True)
     ]
 
 

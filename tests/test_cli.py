@@ -50,7 +50,7 @@ def test_ingest_a_folder_reports_each_outcome_and_exits_1_when_some_are_rejected
         capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns), "--raw-dir", str(tmp_path / "raw")
     )
     assert code == 1
-    assert "共处理 121 个文件：已接收 110 个，已接收（有提示） 1 个，被退回 10 个。" in out
+    assert "共处理 121 个文件：已接收 107 个，已接收（有提示） 4 个，被退回 10 个。" in out
     assert "演示_2024_R1_北京市总工会.xlsx”：被退回" in out
 
     code, out, _ = _run(

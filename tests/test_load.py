@@ -219,6 +219,7 @@ def test_a_late_loaded_older_file_is_archived_but_not_current(con: duckdb.DuckDB
         "accepted", 2, None,
         "“r1.xlsx”已入库（第2号报送）：西安市总工会 2023年度《市（区）总工会年度报表》，4项数据；"
         "同一单位同一年度已有更晚收到的第1号报送，本份仅存档、不作为当前数据。",
+        is_current=False,
     )  # fmt: skip
     assert con.execute("SELECT submission_id FROM current_submissions").fetchall() == [(1,)]
 

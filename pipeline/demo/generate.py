@@ -148,7 +148,11 @@ def _return_jobs(catalog: Catalog, registry: Registry, story: Story) -> list[Job
     for ret in story.filed():
         if (ret.unit_code, ret.return_code, ret.year) == RESUBMITTED:
             first = relative_path(story.first_version, FIRST_VERSION_SUFFIX)
-            jobs.append(partial(_clean, catalog, registry, story.first_version, FIRST_VERSION_SUFFIX))
+            # A folder is loaded in name order, so 第1版 arrives after 更正版 and, received earlier, is told that
+            # it is not the current version (hint not_current).
+            jobs.append(
+                partial(_clean, catalog, registry, story.first_version, FIRST_VERSION_SUFFIX, warnings=["not_current"])
+            )
             jobs.append(partial(_clean, catalog, registry, ret, CORRECTED_SUFFIX, version=2, supersedes=first))
         elif (ret.year, ret.return_code, ret.unit_code) in TRAIT_PLAN:
             jobs.append(partial(_messy, catalog, registry, ret, story.seed))

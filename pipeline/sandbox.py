@@ -1,0 +1,318 @@
+"""Untrusted bytes are parsed in bounded worker processes; the server and the CLI only receive plain data back.
+
+Why a process: python-calamine can panic (a BaseException that `except Exception` misses), abort the whole
+process on a failed allocation, or allocate without bound on a crafted .xls; openpyxl can expand one shared
+string into every cell. Limits inside the server's own process cannot stop that. So every parse of a submitted
+file (the safety scan, reading, the annotated copy) runs in a worker (pipeline/sandbox_worker.py) that limits
+its own address space and CPU time, while this side enforces a wall-clock limit and a cap on the reply's size.
+A worker that dies, runs out of memory or time, or answers too much is killed and replaced; its file gets a
+Chinese refusal (code unsafe_file) and the rest of the batch goes on.
+
+Mechanism: each worker is a fresh interpreter running this project's own module (`python -m
+pipeline.sandbox_worker`, no shell), started in a new session so a Ctrl-C meant for the CLI does not reach it,
+with its standard streams closed; it holds none of the server's data (other users' uploads, the warehouse
+connection) and runs no Streamlit code. The two ends of a pair of pipes are wrapped in
+multiprocessing.connection.Connection, whose recv_bytes(maxlength) enforces the reply cap. Starting a worker
+costs about 0.2 s (importing the parsers), so workers are kept and reused across files and batches
+(PARSE_WORKERS of them, default 2), and replaced after a failure or after MAX_JOBS_PER_WORKER jobs. Requests and
+replies are JSON (never pickle).
+
+Limits, settable through the environment (tests run them low):
+    PARSE_WORKER_MEMORY_MB   address space a worker may add to what it has after start-up (default 1536)
+    PARSE_WORKER_SECONDS     wall-clock seconds per file (default 60; CPU seconds get the same budget)
+    PARSE_WORKER_OUTPUT_MB   largest reply accepted (default 128)
+    PARSE_WORKERS            worker processes (default 2)
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pipeline.issues import ERROR, Issue
+from pipeline.read import WorkbookData
+from pipeline.sandbox_worker import ANNOTATE_JOB, READ_JOB, decode_issues, decode_workbook, encode_issues
+
+log = logging.getLogger(__name__)
+
+MAX_JOBS_PER_WORKER = 200
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_MIB = 1024 * 1024
+UNSAFE_FIX = (
+    "请在 Excel/WPS 中打开该文件，确认内容无误后另存为新的 .xlsx 文件再上传；如仍出现此提示，请把文件交给系统管理员检查"
+)
+CORRUPT_FIX = "请在 Excel/WPS 中打开确认后重新保存并上传"
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    memory_bytes: int = 1536 * _MIB
+    wall_seconds: float = 60.0
+    output_bytes: int = 128 * _MIB
+
+    @property
+    def cpu_seconds(self) -> int:
+        return max(1, int(self.wall_seconds))
+
+    @classmethod
+    def from_environment(cls) -> WorkerLimits:
+        default = cls()
+        return cls(
+            memory_bytes=int(_env_number("PARSE_WORKER_MEMORY_MB", default.memory_bytes / _MIB) * _MIB),
+            wall_seconds=_env_number("PARSE_WORKER_SECONDS", default.wall_seconds),
+            output_bytes=int(_env_number("PARSE_WORKER_OUTPUT_MB", default.output_bytes / _MIB) * _MIB),
+        )
+
+
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    try:
+        return float(text) if text else default
+    except ValueError:
+        log.warning("环境变量 %s 的值 %r 不是数字，使用默认值 %s", name, text, default)
+        return default
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A file's read: the workbook, or the issues that refuse it (never both)."""
+
+    workbook: WorkbookData | None
+    issues: tuple[Issue, ...] = ()
+
+
+class WorkerFailed(Exception):
+    """The worker did not answer properly; reason is a Chinese phrase for the submitter's message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _size_text(size: int) -> str:
+    return f"{size / _MIB:g} MB" if size >= _MIB else f"{size / 1024:g} KB"
+
+
+def unsafe_file_issue(file_name: str, reason: str) -> Issue:
+    return Issue(
+        ERROR, "unsafe_file", f"文件无法安全读取（{reason}），已停止读取，文件未装入", UNSAFE_FIX, file=file_name
+    )
+
+
+# -- one worker -----------------------------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process and its pipes; started on first use, replaced after any failure."""
+
+    def __init__(self, limits: WorkerLimits) -> None:
+        self._limits = limits
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+        self._jobs = 0
+
+    def _start(self) -> None:
+        to_worker_read, to_worker_write = os.pipe()
+        from_worker_read, from_worker_write = os.pipe()
+        command = [
+            sys.executable, "-m", "pipeline.sandbox_worker", str(to_worker_read), str(from_worker_write),
+            str(self._limits.memory_bytes), str(self._limits.cpu_seconds),
+        ]  # fmt: skip
+        try:
+            self._process = subprocess.Popen(
+                command,
+                cwd=_PROJECT_ROOT,
+                pass_fds=(to_worker_read, from_worker_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            os.close(to_worker_read)
+            os.close(from_worker_write)
+        self._conn = _Duplex(Connection(from_worker_read, writable=False), Connection(to_worker_write, readable=False))
+        self._jobs = 0
+
+    def call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+        if self._process is None or self._process.poll() is not None or self._jobs >= MAX_JOBS_PER_WORKER:
+            self.stop()
+            self._start()
+        assert self._conn is not None
+        self._jobs += 1
+        deadline = time.monotonic() + self._limits.wall_seconds
+        try:
+            self._conn.send_bytes(json.dumps(header, ensure_ascii=False).encode())
+            self._conn.send_bytes(payload)
+            reply = json.loads(self._receive(deadline))
+            body = self._receive(deadline)
+        except WorkerFailed:
+            raise
+        except (OSError, EOFError, ValueError) as exc:  # a broken pipe, or a reply that is not JSON
+            raise self._failed(self._death_reason()) from exc
+        if reply.get("recycle"):
+            self.stop()
+        return reply, body
+
+    def _receive(self, deadline: float) -> bytes:
+        assert self._conn is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self._conn.poll(remaining):
+            raise self._failed(f"读取时间超过 {self._limits.wall_seconds:g} 秒")
+        try:
+            return self._conn.recv_bytes(self._limits.output_bytes)
+        except EOFError:
+            raise self._failed(self._death_reason()) from None
+        except OSError as exc:
+            if "bad message length" in str(exc):  # recv_bytes refuses a message longer than maxlength
+                raise self._failed(f"读取结果超过 {_size_text(self._limits.output_bytes)}") from None
+            raise self._failed(self._death_reason()) from None
+
+    def _death_reason(self) -> str:
+        assert self._process is not None
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "读取程序没有响应"
+        if code in (-6, -9, -11, 134, 137):  # abort (a failed allocation), killed, segfault: how an OOM ends
+            return f"读取时占用的内存超过 {_size_text(self._limits.memory_bytes)} 上限，或读取程序崩溃"
+        if code == -24:  # SIGXCPU
+            return f"读取时间超过 {self._limits.cpu_seconds} 秒 CPU 时间"
+        return "读取程序意外退出"
+
+    def _failed(self, reason: str) -> WorkerFailed:
+        self.stop()
+        return WorkerFailed(reason)
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait(timeout=5)
+        self._process = self._conn = None
+
+
+class _Duplex:
+    """A reading and a writing Connection used as one."""
+
+    def __init__(self, incoming: Connection, outgoing: Connection) -> None:
+        self._incoming, self._outgoing = incoming, outgoing
+
+    def send_bytes(self, data: bytes) -> None:
+        self._outgoing.send_bytes(data)
+
+    def poll(self, timeout: float) -> bool:
+        return self._incoming.poll(timeout)
+
+    def recv_bytes(self, maxlength: int) -> bytes:
+        return self._incoming.recv_bytes(maxlength)
+
+    def close(self) -> None:
+        self._incoming.close()
+        self._outgoing.close()
+
+
+# -- the pool -------------------------------------------------------------------------------------------------------
+
+
+class ParseWorkers:
+    """A small pool of parse workers shared by every caller in this process (threads included)."""
+
+    def __init__(self, size: int = 2, limits: WorkerLimits | None = None) -> None:
+        self.size = max(1, size)
+        self.limits = limits or WorkerLimits()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._workers = [_Worker(self.limits) for _ in range(self.size)]
+        for worker in self._workers:
+            self._idle.put(worker)
+
+    def _call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+        worker = self._idle.get()
+        try:
+            return worker.call(header, payload)
+        finally:
+            self._idle.put(worker)
+
+    def read(self, data: bytes, file_name: str) -> ReadOutcome:
+        """Read a submitted file in a worker; never raises for anything the file does."""
+        try:
+            reply, _ = self._call({"job": READ_JOB, "file_name": file_name}, data)
+        except WorkerFailed as failed:
+            log.warning("读取文件 %s 的工作进程失败：%s", file_name, failed.reason)
+            return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
+        if reply.get("ok"):
+            return ReadOutcome(decode_workbook(reply["workbook"]))
+        return ReadOutcome(None, self._refusal(reply, file_name))
+
+    def annotate(self, data: bytes, file_name: str, issues: Sequence[Issue]) -> bytes | None:
+        """The annotated copy of a file that passes the reader's checks; None when it cannot be made safely."""
+        header = {"job": ANNOTATE_JOB, "file_name": file_name, "issues": encode_issues(tuple(issues))}
+        try:
+            reply, body = self._call(header, data)
+        except WorkerFailed as failed:
+            log.warning("为文件 %s 生成审核意见的工作进程失败：%s", file_name, failed.reason)
+            return None
+        return body if reply.get("ok") and body else None
+
+    def read_in_order(self, items: Iterable[tuple[str, bytes]]) -> Iterator[ReadOutcome]:
+        """Read many files, up to `size` at once, yielding outcomes in input order. At most 2 × size files are
+        held in memory ahead of the consumer, so a long folder is never read in whole."""
+        with ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="parse") as executor:
+            pending: deque[Future[ReadOutcome]] = deque()
+            try:
+                for name, data in items:
+                    pending.append(executor.submit(self.read, data, name))
+                    if len(pending) >= 2 * self.size:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    @staticmethod
+    def _refusal(reply: dict[str, Any], file_name: str) -> tuple[Issue, ...]:
+        if "issues" in reply:
+            return decode_issues(reply["issues"])
+        if reply.get("failure") == "memory":
+            return (unsafe_file_issue(file_name, "读取时占用的内存超过上限"),)
+        log.info("读取文件 %s 时解析程序出错：%s", file_name, reply.get("detail", ""))
+        issue = Issue(
+            ERROR, "corrupt_file", "文件已损坏或不完整（读取程序无法解析该文件）", CORRUPT_FIX, file=file_name
+        )
+        return (issue,)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+
+
+_default: ParseWorkers | None = None
+_default_lock = threading.Lock()
+
+
+def default_workers() -> ParseWorkers:
+    """The process-wide pool, started on first use with limits from the environment."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            size = int(_env_number("PARSE_WORKERS", 2))
+            _default = ParseWorkers(size, WorkerLimits.from_environment())
+            atexit.register(_default.close)
+        return _default
