@@ -147,7 +147,9 @@ def macro_sheet_xlsm() -> tuple[str, bytes]:
         "</Relationships>",
         f'<Relationship Id="rIdMacro" Type="{rel_type}" Target="macrosheets/sheet1.xml"/></Relationships>',
     )
-    workbook = workbook.replace("</sheets>", f'<sheet xmlns:r="{_R_NS}" name="宏表" sheetId="9" r:id="rIdMacro"/></sheets>')
+    workbook = workbook.replace(
+        "</sheets>", f'<sheet xmlns:r="{_R_NS}" name="宏表" sheetId="9" r:id="rIdMacro"/></sheets>'
+    )
     types = types.replace(
         "</Types>",
         '<Override PartName="/xl/macrosheets/sheet1.xml" '
