@@ -45,11 +45,12 @@ from typing import Any
 
 from pipeline.issues import ERROR, Issue
 from pipeline.read import WorkbookData
-from pipeline.sandbox_worker import ANNOTATE_JOB, READ_JOB, decode_issues, decode_workbook, encode_issues
+from pipeline.sandbox_worker import ANNOTATE_JOB, READ_JOB, READY, decode_issues, decode_workbook, encode_issues
 
 log = logging.getLogger(__name__)
 
 MAX_JOBS_PER_WORKER = 200
+STARTUP_SECONDS = 60
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MIB = 1024 * 1024
 UNSAFE_FIX = (
@@ -147,6 +148,13 @@ class _Worker:
             os.close(from_worker_write)
         self._conn = _Duplex(Connection(from_worker_read, writable=False), Connection(to_worker_write, readable=False))
         self._jobs = 0
+        try:  # the worker says when it is ready, so start-up (importing the parsers) never counts against a file
+            ready = self._conn.poll(STARTUP_SECONDS) and self._conn.recv_bytes(64) == READY
+        except (OSError, EOFError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise WorkerFailed("读取程序无法启动")
 
     def call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
         if self._process is None or self._process.poll() is not None or self._jobs >= MAX_JOBS_PER_WORKER:

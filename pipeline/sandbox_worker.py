@@ -27,6 +27,7 @@ from pipeline.read import SheetData, WorkbookData, read_workbook, readable_packa
 from pipeline.report import annotate_workbook
 
 READ_JOB, ANNOTATE_JOB = "read", "annotate"
+READY = b"ready"
 
 
 # -- the codec: WorkbookData <-> JSON-able data -------------------------------------------------------------------
@@ -175,6 +176,7 @@ def worker_main(incoming: Connection, outgoing: Connection, memory_bytes: int, c
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _silence_output()
     limit_self(memory_bytes)
+    outgoing.send_bytes(READY)  # the parent's clock for a file starts now, not while the parsers were imported
     while True:
         try:
             header = json.loads(incoming.recv_bytes())

@@ -151,6 +151,9 @@ def macro_sheet_xlsm() -> tuple[str, bytes]:
         "</sheets>", f'<sheet xmlns:r="{_R_NS}" name="宏表" sheetId="9" r:id="rIdMacro"/></sheets>'
     )
     types = types.replace(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",  # an .xlsm's workbook content type
+    ).replace(
         "</Types>",
         '<Override PartName="/xl/macrosheets/sheet1.xml" '
         'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
