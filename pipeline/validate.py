@@ -302,14 +302,17 @@ def _check_year(
             cell=cell,
         )
         return None
-    if not _template_year_agrees(workbook, year, cell, out):
+    stamped = workbook.properties.get("reporting_year", "")
+    template_year = int(stamped) if stamped.isdigit() else year
+    if template_year != year and not _template_year_change_accepted(workbook, template_year, year, cell, out):
         return None
     if expected_year is not None and expected_year != year:
         out.add(
             ERROR, "wrong_year", f"本次收取的是 {expected_year} 年度报表，文件中的报表年度为 {year}", fix, cell=cell
         )
         return None
-    named = {int(y) for y in YEAR_IN_FILE_NAME.findall(workbook.file_name)}
+    # Last year's template keeps last year's file name (2024年度_R2_…_模板.xlsx): that year names the template.
+    named = {int(y) for y in YEAR_IN_FILE_NAME.findall(workbook.file_name)} - ({template_year} - {year})
     if named and year not in named:
         out.add(
             ERROR,
@@ -322,17 +325,16 @@ def _check_year(
     return year
 
 
-def _template_year_agrees(workbook: WorkbookData, year: int, cell: LocatedCell | None, out: _Collector) -> bool:
-    """Last year's template with its visible year changed is accepted when its layout is this one.
+def _template_year_change_accepted(
+    workbook: WorkbookData, stamped: int, year: int, cell: LocatedCell | None, out: _Collector
+) -> bool:
+    """An earlier year's template with this year typed into it is accepted when its layout is this one.
 
     The template stamps its year and layout version into the file's properties. The visible year is what the
     unit declared, so it counts; a template of another layout version may place or name figures differently,
-    and is refused.
+    and is refused. A year typed back (2024 template, 2023 typed) is no reuse of an old template: refused.
     """
-    stamped = workbook.properties.get("reporting_year", "")
-    if not stamped.isdigit() or int(stamped) == year:
-        return True
-    if workbook.properties.get("template_version") == TEMPLATE_VERSION:
+    if stamped < year and workbook.properties.get("template_version") == TEMPLATE_VERSION:
         out.add(
             WARNING,
             "template_year_changed",
@@ -341,10 +343,11 @@ def _template_year_agrees(workbook: WorkbookData, year: int, cell: LocatedCell |
             cell=cell,
         )
         return True
+    layout = "，版式与本年度模板不同" if stamped < year else ""
     out.add(
         ERROR,
         "wrong_year",
-        f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的，版式与本年度模板不同",
+        f"文件中的报表年度为 {year}，但所用模板是 {stamped} 年度的{layout}",
         f"请使用 {year} 年度模板重新填报，或核对报表年度",
         cell=cell,
     )

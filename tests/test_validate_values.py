@@ -302,6 +302,26 @@ def test_last_years_template_with_the_year_changed_is_accepted_for_the_year_type
     ]
 
 
+def test_last_years_template_keeps_its_file_name_and_is_still_accepted():
+    workbook = dataclasses.replace(
+        _last_years_template_with_year(2025), file_name="2024年度_R2_省级产业工会年度报表_模板.xlsx"
+    )
+    validated = _validate(workbook)
+    assert (validated.year, [i.code for i in validated.issues]) == (2025, ["template_year_changed"])
+    # A year in the file name that is neither the template's nor the one typed is still questioned.
+    workbook = dataclasses.replace(workbook, file_name="2023年度报表.xlsx")
+    assert [i.code for i in _validate(workbook).issues] == ["template_year_changed", "wrong_year"]
+
+
+def test_a_year_typed_back_into_a_template_is_refused():
+    layout = _layout("R2", "I01", 2025)
+    workbook = read_workbook(_bytes("R2", "I01", 2025, R2_CLEAN), FILE)
+    workbook = _with_cells(workbook, layout.year_cell.sheet, {layout.year_cell.cell: 2024})
+    assert [(i.code, i.message) for i in _errors(_validate(workbook))] == [
+        ("wrong_year", "文件中的报表年度为 2024，但所用模板是 2025 年度的")
+    ]
+
+
 def test_a_template_of_another_layout_with_the_year_changed_is_refused():
     workbook = _last_years_template_with_year(2025)
     workbook = dataclasses.replace(workbook, properties={**workbook.properties, "template_version": "2020.1"})
