@@ -268,7 +268,7 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
         print("--older-than 应为不小于 0 的天数", file=sys.stderr)
         return EXIT_USAGE
     con = open_reader(args.warehouse)
-    result = prune_rejected(con.cursor(), args.older_than, dry_run=args.dry_run)
+    result = prune_rejected(con, args.older_than, dry_run=args.dry_run)
     verb = "将删除" if args.dry_run else "已删除"
     for path in result.removed:
         print(f"{verb}：{path}")

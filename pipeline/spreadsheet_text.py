@@ -8,11 +8,18 @@ characters the submitter typed are all still there.
 
 from __future__ import annotations
 
+import re
+
+# What an .xlsx cell cannot hold (openpyxl refuses the whole workbook over one of them): C0 controls but tab,
+# newline and carriage return. Values loaded before control characters were stripped at normalisation may have them.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formula(value: object) -> object:
-    """Text that a spreadsheet would take for a formula, prefixed with an apostrophe; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would take for a formula, prefixed with an apostrophe, and without characters a
+    cell cannot hold; anything that is not text unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = _UNWRITABLE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value

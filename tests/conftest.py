@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline.demo.generate import generate
-from pipeline.ingest import ingest_paths
+# The shared parse workers run with low limits in tests, so hostile files (tests/adversarial.py) stay cheap.
+os.environ.setdefault("PARSE_WORKER_MEMORY_MB", "400")
+os.environ.setdefault("PARSE_WORKER_SECONDS", "30")
+
+from pipeline.demo.generate import generate  # noqa: E402
+from pipeline.ingest import ingest_paths  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -188,7 +188,9 @@ def test_outcomes_follow_errors_and_warnings(files):
     ]
     warned = [f for f in files if set(f["expected_warnings"]) - {"not_current"}]
     assert [(f["traits"], f["expected_warnings"]) for f in warned] == [
-        (["dates_as_text", "estimate_value", "unit_name_spelling"], ["estimate"])
+        (["edited_headers", "numbers_as_text"], ["converted_number"]),
+        (["dates_as_text", "estimate_value", "unit_name_spelling"], ["estimate"]),
+        (["edited_headers", "formulas_with_cached_values", "numbers_as_text"], ["converted_number"]),
     ]
 
 
