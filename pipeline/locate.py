@@ -11,12 +11,22 @@ table's rows (with a warning). The year comes from the cell after "报表年度"
 "2024年度…", else the `reporting_year` document property (then year_source has no sheet or cell). When the
 year cell holds text that is not a year, year is None and year_source still points at that cell.
 
-Table extents. An indicator list runs from its header row to the next table title, section heading
-("二、…") or header row; rows whose label is no indicator are skipped (with a warning when they carry a
-value). A records table also ends at 3 blank rows in a row. Blank rows, 合计/小计 rows and note rows
-(备注、填表说明、注：…) are skipped; lines after a note count as its continuation unless they carry figures,
-so a note inserted inside a table does not cut it short. Values are returned for every indicator whose
-row or column was found, empty cells included, so the validator can name the cell to fill.
+Table extents. A table runs from its header row to the next table title, section heading ("二、…") or header
+row of another table, or to the end of the sheet: blank rows never end it, so rows after a page-break gap, after
+a 合计 row or after a note are read. A header row repeated on the same sheet (a table continued after a page
+break), or the table's own title repeated ("…（续）"), continues the table. Inside a table, nothing typed is
+dropped silently: a row is read when it is recognisably part of the table (an indicator's label, a key such as
+a county's name, or values in the table's value columns). 合计/小计 rows (totals of the rows above), notes
+(备注、填表说明、注：…, and their numbered or sentence-like continuation lines) and header-block or signature
+lines (填报人：…) are passed over. Any other row holding a figure gets an ERROR naming its cells
+("表格内第N行有内容但无法识别…"), and a labelled row that is no indicator of the table a WARNING. Values are
+returned for every indicator whose row or column was found, empty cells included, so the validator can name
+the cell to fill.
+
+Value column. Headed 本年数 or a catalog alias of it (本年度, 今年 …), or by a year ("2026年", "2026年度"); of several
+year columns (last year's figures kept beside) the latest is 本年数, and one headed by another year than the
+return's gets a WARNING. When a table cannot be found, the ERROR names the sheet and the closest candidate
+header cell.
 """
 
 from __future__ import annotations
@@ -298,6 +308,14 @@ def _is_annotation(view: _View, row: int, index: _Index) -> bool:
     return False
 
 
+def _wordy(value: object) -> bool:
+    """Blank, or the words of a note (备注：…, a numbered line, a sentence) rather than a figure, a flag or a name."""
+    if not isinstance(value, str):
+        return value is None
+    key = _key(value)
+    return not key or bool(_NOTE.match(key)) or _is_prose(key)
+
+
 def _figure_like(value: object) -> bool:
     """What could be a figure: any number, date or flag, or a text that reads as one ("12", "3万", "2024.5.12")."""
     if not isinstance(value, str):
@@ -487,9 +505,12 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
             key = view.ref(row, key_col)
             key_text, first = _key(key.raw), view.first_key(row)
             has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
+            # A note may start in any column; a cell holds a figure unless it is a note's words.
+            has_figures = any(not _wordy(view.sheet.cell(row, col)) for col in value_cols.values())
             if {key_text, first} & _SUMMARY_KEYS:
                 continue  # 合计/小计 rows repeat what the rows above say; the rows after them are read on
-            if not has_values and (_NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text)):
+            noted = _NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text or first)
+            if noted and not has_figures:
                 continue  # a note, its continuation lines, a signature line: text only, nothing to load
             if not _blank(key.raw):
                 remark = view.ref(row, remark_col) if remark_col is not None else None
