@@ -501,6 +501,7 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     for segment in hit.segments:
         key_col, remark_col = segment.columns[_KEY], segment.columns.get(_REMARK)
         value_cols = {c: col for c, col in segment.columns.items() if c not in (_KEY, _REMARK)}
+        unread: dict[int, list[int]] = {}  # column without a known header -> record rows with a figure in it
         for row in _region(hit, segment, index):
             key = view.ref(row, key_col)
             key_text, first = _key(key.raw), view.first_key(row)
@@ -523,6 +524,9 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                     )
                 )
                 hit.rows.add(row)
+                for col, raw in view.filled(row):
+                    if col not in segment.columns.values() and not _wordy(raw):
+                        unread.setdefault(col, []).append(row)
             elif has_values:
                 hit.issues.append(
                     Issue(
@@ -546,7 +550,24 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                         file_name,
                     )
                 )
+        hit.issues.extend(_unread_column(hit, segment, col, rows, file_name) for col, rows in sorted(unread.items()))
     return hit
+
+
+def _unread_column(hit: _Hit, segment: _Segment, col: int, rows: list[int], file_name: str) -> Issue:
+    header = hit.view.ref(segment.header_row, col)
+    cells = "、".join(_address(row, col) for row in rows)
+    heading = f"表头“{_as_text(header.raw)}”" if not _blank(header.raw) else "表头为空"
+    return Issue(
+        WARNING,
+        "unknown_column",
+        f"“{hit.table.title}”表 {get_column_letter(col)} 列（{heading}）不是该表的列，其中 {cells} 的数据未读取",
+        "请把数据移到表头对应的列，或把表头改为模板中的列名；不需要的请删除",
+        file_name,
+        hit.view.name,
+        header.cell,
+        _as_text(header.raw),
+    )
 
 
 def _find_table(views: list[_View], table: Table, index: _Index, file_name: str) -> tuple[_Hit | None, list[Issue]]:

@@ -3,6 +3,7 @@
 import datetime
 import io
 
+import locate_returns
 import pytest
 import xlwt
 from openpyxl import Workbook
@@ -10,11 +11,13 @@ from openpyxl.packaging.custom import CustomPropertyList
 from openpyxl.utils import get_column_letter
 
 from pipeline.catalog import load_catalog
+from pipeline.ingest import ingest_bytes
 from pipeline.issues import Issue, RejectedFile
 from pipeline.locate import LocatedCell, LocatedRecord, LocatedReturn, locate_return
 from pipeline.read import read_workbook
 from pipeline.registry import load_registry
 from pipeline.templates import build_template, fill_return
+from pipeline.warehouse import writer
 
 CATALOG = load_catalog()
 REGISTRY = load_registry()
@@ -438,6 +441,23 @@ def test_missing_records_columns():
     assert located.issues == (
         issue(
             "warning",
+            "unknown_column",
+            "“二、所辖县（区）总工会落实情况（区县明细）”表 D 列（表头为空）不是该表的列，其中 D5、D6 的数据未读取",
+            "请把数据移到表头对应的列，或把表头改为模板中的列名；不需要的请删除",
+            "区县明细",
+            "D4",
+        ),
+        issue(
+            "warning",
+            "unknown_column",
+            "“二、所辖县（区）总工会落实情况（区县明细）”表 F 列（表头“备用”）不是该表的列，其中 F5、F6 的数据未读取",
+            "请把数据移到表头对应的列，或把表头改为模板中的列名；不需要的请删除",
+            "区县明细",
+            "F4",
+            "备用",
+        ),
+        issue(
+            "warning",
             "missing_column",
             "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级预算安排产业工会经费（万元）”列",
             "请在表头行恢复“县级预算安排产业工会经费（万元）”列，并逐行填写",
@@ -606,3 +626,286 @@ def test_xls_copy_of_a_return():
     assert located.records == expected_records(wb, layout)
     assert located.header == {f: cell(v, layout.header_cells[f]) for f, v in header_values("R1").items()}
     assert located.issues == ()
+
+
+# -- nothing typed inside a table is dropped (issue 9, defect 1) --------------------------------------------------------
+
+
+def county_figures(row: int) -> dict[str, object]:
+    """What the complete R1 return of tests/locate_returns.py holds for its row-th county (0-based)."""
+    return locate_returns.figures(list(R1_COUNTY_COLUMNS), row)
+
+
+def county_values(validated, county: str) -> dict[str, object]:
+    """The loaded figures of one county, as the warehouse stores them (numbers as floats, flags as booleans)."""
+    code = REGISTRY.resolve(county, types={"county"}, parent="C03").unit.code
+    return {
+        v.indicator: next(x for x in (v.value_num, v.value_text, v.value_date, v.value_bool) if x is not None)
+        for v in validated.values
+        if v.entity_code == code
+    }
+
+
+def as_loaded(figures: dict[str, object]) -> dict[str, object]:
+    return {code: (value == "是" if value in ("是", "否") else value) for code, value in figures.items()}
+
+
+R1_COUNTY_COLUMNS = build_template(CATALOG, REGISTRY, "R1", YEAR, unit_code="C03")[1].records["R1_COUNTY"].columns
+BAOJI = [c.name for c in REGISTRY.counties_of("C03")]
+
+
+def test_three_blank_rows_between_two_counties_lose_no_county(tmp_path):
+    """The reported case: the counties below three blank rows were accepted as 未开展; now they load."""
+    wb, layout = locate_returns.clean_return("R1")
+    counties = wb["区县明细"]
+    first = layout.records["R1_COUNTY"].first_data_row
+    counties.insert_rows(first + 4, 3)  # after the fourth county
+    located = locate_returns.locate(wb)
+    assert [(r.key.raw, r.row_number) for r in located.records["R1_COUNTY"]] == [
+        (name, first + n + (3 if n >= 4 else 0)) for n, name in enumerate(BAOJI)
+    ]
+    validated = locate_returns.load(wb)
+    assert validated.issues == ()
+    for n, name in enumerate(BAOJI):
+        assert county_values(validated, name) == as_loaded(county_figures(n)), name
+    # and so in the warehouse: every county's figures, the ones below the gap included
+    with writer(tmp_path / "warehouse.duckdb") as con:
+        result = ingest_bytes(
+            con,
+            locate_returns.xlsx(wb),
+            locate_returns.FILE_NAME,
+            received_at=datetime.datetime(YEAR + 1, 1, 12, 9, 30),
+            raw_dir=tmp_path / "raw",
+        )
+        assert result.status == "accepted"
+        loaded = con.execute(
+            "select u.name, v.value_num from raw_values v join (select unnest($codes) as code, unnest($names) as name) u"
+            " on u.code = v.entity_code where v.submission_id = $id and v.indicator = 'm8_county_industry_unions'"
+            " order by v.value_num",
+            {
+                "codes": [c.code for c in REGISTRY.counties_of("C03")],
+                "names": BAOJI,
+                "id": result.submission_id,
+            },
+        ).fetchall()
+    assert loaded == [(name, float(county_figures(n)["m8_county_industry_unions"])) for n, name in enumerate(BAOJI)]
+
+
+def test_summary_row_note_and_signature_line_inside_the_county_table():
+    wb, layout = locate_returns.clean_return("R1")
+    counties = wb["区县明细"]
+    first = layout.records["R1_COUNTY"].first_data_row
+    counties.insert_rows(first + 3, 4)
+    counties[f"A{first + 3}"], counties[f"E{first + 3}"] = "小计", 999  # a subtotal of the three counties above
+    counties[f"A{first + 4}"] = "备注：以下县区数据由市总工会代填"
+    counties[f"B{first + 5}"] = "1. 数据截至12月31日，经各县（区）总工会核实。"  # the note goes on, typed in column B
+    counties[f"A{first + 6}"] = "审核人：李四"
+    last = counties.max_row
+    counties[f"A{last + 2}"], counties[f"E{last + 2}"] = "合计", 1234
+    validated = locate_returns.load(wb)
+    assert validated.issues == ()
+    assert {name: county_values(validated, name) for name in BAOJI} == {
+        name: as_loaded(county_figures(n)) for n, name in enumerate(BAOJI)
+    }
+
+
+def test_a_county_after_a_note_is_a_county_not_the_note_going_on():
+    wb, layout = filled("R1")
+    counties = wb["区县明细"]
+    counties.insert_rows(6)
+    counties["A6"] = "备注：新城区数据已核实"  # 碑林区 (now row 7) has no figures: it stays a row of the table
+    located = locate(wb)
+    assert [(r.key.raw, r.row_number) for r in located.records["R1_COUNTY"][:3]] == [
+        ("新城区", 5),
+        ("碑林区", 7),
+        ("莲湖区", 8),
+    ]
+    assert located.issues == ()
+
+
+def test_county_table_continued_after_a_page_break():
+    """Printed on two pages: a gap, the title again marked （续）, the header again (with columns in another order)."""
+    wb, layout = locate_returns.clean_return("R1")
+    counties = wb["区县明细"]
+    first, header = layout.records["R1_COUNTY"].first_data_row, layout.records["R1_COUNTY"].header_row
+    split = first + 6
+    counties.insert_rows(split, 5)
+    counties[f"A{split + 2}"] = "二、所辖县（区）总工会落实情况（区县明细）（续）"
+    width = counties.max_column
+    order = [1, 3, 2, *range(4, width + 1)]  # the second page has two columns swapped
+    for col in range(1, width + 1):
+        counties.cell(split + 3, col).value = counties.cell(header, order[col - 1]).value
+    for row in range(split + 5, counties.max_row + 1):
+        cells = [counties.cell(row, col).value for col in order]
+        for col, value in enumerate(cells, 1):
+            counties.cell(row, col).value = value
+    located = locate_returns.locate(wb)
+    assert [r.key.raw for r in located.records["R1_COUNTY"]] == BAOJI
+    validated = locate_returns.load(wb)
+    assert validated.issues == ()
+    assert {name: county_values(validated, name) for name in BAOJI} == {
+        name: as_loaded(county_figures(n)) for n, name in enumerate(BAOJI)
+    }
+
+
+def test_indicator_list_continued_under_a_repeated_header():
+    wb, layout = filled("R2")
+    ws = wb["本级情况"]
+    header = data_row(ws, "指标名称")
+    split = data_row(ws, "核定编制数")
+    ws.insert_rows(split, 3)
+    for col in range(1, 6):
+        ws.cell(split + 2, col).value = ws.cell(header, col).value
+    located = locate(wb)
+    assert located.values == {
+        code: LocatedCell(c.raw, c.sheet, f"D{int(c.cell[1:]) + (3 if int(c.cell[1:]) >= split else 0)}")
+        for code, c in expected_values(layout).items()
+    }
+    assert located.issues == ()
+
+
+def test_a_figure_that_cannot_be_placed_is_an_error_naming_its_cells():
+    wb, _ = filled("R2")
+    ws = wb["本级情况"]
+    row = data_row(ws, "会员人数")
+    ws.insert_rows(row + 1, 2)
+    ws[f"D{row + 1}"] = 88  # a figure without an indicator
+    ws[f"A{row + 2}"], ws[f"D{row + 2}"] = "注：会员人数含退休会员", 12  # a note, and a figure beside it
+    fix = (
+        "请在“指标名称”列填写该数值所属的指标（使用模板中的原名称），把数值填在该指标一行的“本年数”列；"
+        "说明文字请写在“说明”列或表格下方"
+    )
+    assert locate(wb).issues == (
+        issue(
+            "error",
+            "unrecognised_row",
+            f"表格内第{row + 1}行有内容但无法识别（“一、本单位落实情况”表 D{row + 1}）：有数值，但该行没有可识别的指标名称",
+            fix,
+            "本级情况",
+            f"D{row + 1}",
+            "88",
+        ),
+        issue(
+            "error",
+            "unrecognised_row",
+            f"表格内第{row + 2}行有内容但无法识别（“一、本单位落实情况”表 D{row + 2}）：有数值，但该行没有可识别的指标名称",
+            fix,
+            "本级情况",
+            f"D{row + 2}",
+            "12",
+        ),
+    )
+
+
+def test_figures_outside_the_county_columns_are_reported():
+    wb, _ = filled("R1")
+    counties = wb["区县明细"]
+    counties.insert_rows(8)
+    counties["H8"], counties["J8"] = 3.5, "５个"  # no county, and no column of the table
+    counties["I10"] = 7  # a county's row, in a column without a header
+    assert locate(wb).issues == (
+        issue(
+            "error",
+            "unrecognised_row",
+            "表格内第8行有内容但无法识别（“二、所辖县（区）总工会落实情况（区县明细）”表 H8、J8）："
+            "有数值，但既没有填写“县（区）名称”，也不在该表的任何数据列中",
+            "请在“县（区）名称”列填写该行所属的单位，并把数值移到表头对应的列；不需要的请删除",
+            "区县明细",
+            "H8",
+            "3.5",
+        ),
+        issue(
+            "warning",
+            "unknown_column",
+            "“二、所辖县（区）总工会落实情况（区县明细）”表 I 列（表头为空）不是该表的列，其中 I10 的数据未读取",
+            "请把数据移到表头对应的列，或把表头改为模板中的列名；不需要的请删除",
+            "区县明细",
+            "I4",
+        ),
+    )
+
+
+# -- a value column headed by the year (issue 9, defect 2) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "heading", ["2024年", "2024年度", "２０２４年度", "2024年数", "本年度", "今年", "本年", "2024年（万元）"]
+)
+@pytest.mark.parametrize("code", ["R1", "R2", "R3"])
+def test_value_column_headed_by_the_year(code, heading):
+    wb, layout = filled(code)
+    ref = next(iter(layout.value_cells.values()))
+    wb[ref.sheet][f"D{int(ref.cell[1:]) - 1}"] = heading
+    located = locate(wb)
+    assert located.values == expected_values(layout)
+    assert located.records == expected_records(wb, layout)
+    assert located.issues == ()
+
+
+def test_last_years_column_beside_this_years():
+    wb, layout = filled("R2")
+    ws = wb["本级情况"]
+    header = data_row(ws, "指标名称")
+    ws.insert_cols(4)
+    ws[f"D{header}"], ws[f"E{header}"] = "2023年", "2024年"
+    for row in range(header + 1, ws.max_row + 1):
+        ws[f"D{row}"] = 500 + row  # last year's figures, kept for comparison
+    located = locate(wb)
+    assert located.values == expected_values(layout, "E")
+    assert located.issues == ()
+
+
+def test_value_column_headed_by_another_year_is_read_with_a_warning():
+    wb, layout = filled("R2")
+    ws = wb["本级情况"]
+    header = data_row(ws, "指标名称")
+    ws[f"D{header}"] = "2023年度"
+    located = locate(wb)
+    assert located.values == expected_values(layout)
+    assert located.issues == (
+        issue(
+            "warning",
+            "value_header_year",
+            "“一、本单位落实情况”表的数值列表头是“2023年度”，与报表年度2024年不一致，已按本年数读取",
+            "请核对该列是否为2024年的数据，并把表头改为“本年数”",
+            "本级情况",
+            f"D{header}",
+            "2023年度",
+        ),
+    )
+
+
+def test_unrecognisable_value_heading_names_the_closest_header_cell():
+    wb, _ = filled("R2")
+    ws = wb["本级情况"]
+    header = data_row(ws, "指标名称")
+    ws[f"D{header}"] = "完成情况"
+    assert locate(wb).issues == (
+        issue(
+            "error",
+            "missing_table",
+            f"未找到“一、本单位落实情况”表：工作表“本级情况”中 D{header} 的“完成情况”最接近该表的表头，但无法识别为“本年数”",
+            f"请把 D{header} 改为“本年数”（表头行应为“序号、指标名称、计量单位、本年数、说明”）",
+            "本级情况",
+            f"D{header}",
+            "完成情况",
+        ),
+    )
+
+
+def test_unrecognisable_key_heading_names_the_closest_header_cell():
+    wb, layout = filled("R1")
+    header = layout.records["R1_COUNTY"].header_row
+    wb["区县明细"][f"A{header}"] = "地区"
+    assert locate(wb).issues == (
+        issue(
+            "error",
+            "missing_table",
+            f"未找到“二、所辖县（区）总工会落实情况（区县明细）”表：工作表“区县明细”中 A{header} 的“地区”最接近该表的表头，"
+            "但无法识别为“县（区）名称”",
+            f"请把 A{header} 改为“县（区）名称”（表头行应为“县（区）名称 …”）",
+            "区县明细",
+            f"A{header}",
+            "地区",
+        ),
+    )
