@@ -23,6 +23,9 @@ class Issue:
     sheet: str = ""
     cell: str = ""  # A1 reference; "" when the issue concerns the whole file or sheet
     value: str = ""  # the value found, as text
+    # The Chinese name of the indicator a value issue is about ("" for the rest): shown beside the location,
+    # in the 错误清单 column and in the JSON list, so a submitter finds the row without reading the message.
+    indicator: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -39,7 +42,14 @@ class Issue:
             parts.append(f"工作表“{self.sheet}”")
         if self.cell:
             parts.append(f"单元格 {self.cell}")
+        if self.indicator_unnamed:
+            parts.append(f"指标“{self.indicator}”")
         return "，".join(parts)
+
+    @property
+    def indicator_unnamed(self) -> bool:
+        """True when the issue is about an indicator its message does not name (the reader's "不是数字")."""
+        return bool(self.indicator) and f"“{self.indicator}”" not in self.message
 
     def format_line(self) -> str:
         """One line a submitter can act on: where, what was found, what is wrong, how to fix it."""

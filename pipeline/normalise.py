@@ -315,8 +315,10 @@ _CN_NUMERALS_NOTE = "中文数字已转换"
 _IME_FULL_STOP_NOTE = "中文句号已按小数点处理"
 
 
-def _not_a_number(shown: str) -> str:
-    return f"“{shown}”不是数字，请填写阿拉伯数字（如 12 或 3.5）"
+def _not_a_number(shown: str, integer: bool) -> str:
+    """A whole-number cell's hint gives a whole-number example: "3.5" would be refused there."""
+    example = "如 12" if integer else "如 12 或 3.5"
+    return f"“{shown}”不是数字，请填写阿拉伯数字（{example}）"
 
 
 def _not_an_integer(shown: str) -> str:
@@ -386,18 +388,18 @@ def _number_from_text(raw: str, unit: str | None, integer: bool, counting_words:
             return _accept(0, [*notes, "按 0 读入"], "按“没有”读作 0", NOTHING_AS_ZERO)
         return _blank(_NOT_REPORTED_NOTE)
     if len(text) > _MAX_NUMBER_TEXT:
-        return _reject(_not_a_number(shown), notes)
+        return _reject(_not_a_number(shown, integer), notes)
     body, estimated = _strip_estimate_prefix(_normalise_symbols(text, notes))
     match = _NUMBER_TEXT.fullmatch(body)
     if match is None:
-        return _reject(_not_a_number(shown), notes)
+        return _reject(_not_a_number(shown, integer), notes)
     word = match["word"].strip()
-    unit_problem = _unit_problem(word, unit, shown, counting_words)
+    unit_problem = _unit_problem(word, unit, shown, counting_words, integer)
     if unit_problem:
         return _reject(unit_problem, notes)
     core = _core_amount(match["core"], notes)
     if core is None:
-        return _reject(_not_a_number(shown), notes)
+        return _reject(_not_a_number(shown, integer), notes)
     amount, magnitude_inside = core
     if amount and abs(amount.adjusted()) > _MAX_EXPONENT:
         return _reject(f"“{shown}”位数过多，请核对后填写", notes)
@@ -474,21 +476,21 @@ def _split_unit(unit: str | None) -> tuple[Decimal, str]:
     return Decimal(1), unit
 
 
-def _unit_problem(word: str, unit: str | None, shown: str, counting_words: bool) -> str | None:
+def _unit_problem(word: str, unit: str | None, shown: str, counting_words: bool, integer: bool) -> str | None:
     """Why the unit word after the number cannot be accepted, or None when it can."""
     if not word:
         return None
     if word == "%":
         return None if unit == "%" else _percent_error(shown, unit)
     if unit is None:
-        return None if word in _KNOWN_UNITS else _not_a_number(shown)
+        return None if word in _KNOWN_UNITS else _not_a_number(shown, integer)
     if word in _unit_words(unit):
         return None
     if counting_words and word in _COUNTING_WORDS:
         return None
     if word in _KNOWN_UNITS:
         return f"“{shown}”的单位“{word}”与本指标的计量单位“{unit}”不一致，请按“{unit}”填写数字"
-    return _not_a_number(shown)
+    return _not_a_number(shown, integer)
 
 
 def _to_indicator_unit(
@@ -519,7 +521,6 @@ def _decimal_value(amount: Decimal, integer: bool) -> int | float | None:
 # Dates
 # ---------------------------------------------------------------------------------------------
 
-_DATE_HINT = "请按 2023年5月12日 或 2023-05-12 的格式填写"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system, already past Excel's fictitious 1900-02-29
 _SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000
 _YEAR_MIN, _YEAR_MAX = 1900, 2100
@@ -534,27 +535,46 @@ _DAY_FIRST = re.compile(r"[0-9]{1,2}([./-])[0-9]{1,2}\1[0-9]{4}")
 _SHORT_YEAR = re.compile(r"[0-9]{2}([./-])[0-9]{1,2}\1[0-9]{1,2}")
 
 
+@dataclass(frozen=True)
+class _DateCell:
+    """A date cell as messages show it, and the format hint, whose examples use the reporting year."""
+
+    shown: str
+    year: int | None
+
+    @property
+    def hint(self) -> str:
+        if self.year is None:
+            return "请写明四位年份和月、日，按“某年某月某日”或“年-月-日”的格式填写"
+        return f"请按 {self.year}年5月12日 或 {self.year}-05-12 的格式填写"
+
+    @property
+    def four_digits(self) -> str:
+        return f"（如 {self.year}）" if self.year is not None else ""
+
+
 def parse_date(raw: object, *, reporting_year: int | None = None) -> Parsed:
     """Read a date cell: real dates, Excel serials, and the ways people write dates in China.
 
-    reporting_year: the year a date written without one ("6月18日") belongs to; without it such a date
-    is rejected, asking for the year.
+    reporting_year: the year a date written without one ("6月18日") belongs to, and the year of the examples in
+    every hint; without it such a date is rejected, asking for the year.
     """
     if raw is None:
         return _blank()
     if (error := excel_error(raw)) is not None:
         return _reject(_excel_error_message(error) + "日期")
+    cell = _DateCell(_shown(raw), reporting_year)
     if isinstance(raw, bool):
-        return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{_DATE_HINT}")
+        return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{cell.hint}")
     if isinstance(raw, dt.datetime):
         return _accept(raw.date(), [])
     if isinstance(raw, dt.date):
         return _accept(raw, [])
     if isinstance(raw, dt.time):
-        return _reject(f"单元格里只有时间（{raw.isoformat()}），没有日期，{_DATE_HINT}")
+        return _reject(f"单元格里只有时间（{raw.isoformat()}），没有日期，{cell.hint}")
     if isinstance(raw, Real):
-        return _date_from_number(float(raw), _shown(raw))
-    return _date_from_text(str(raw), reporting_year)
+        return _date_from_number(float(raw), cell)
+    return _date_from_text(str(raw), cell)
 
 
 def _date_from_serial(serial: float, notes: list[str]) -> Parsed:
@@ -562,97 +582,97 @@ def _date_from_serial(serial: float, notes: list[str]) -> Parsed:
     return _accept(_EXCEL_EPOCH + dt.timedelta(days=math.floor(serial)), notes)
 
 
-def _date_from_number(number: float, shown: str) -> Parsed:
+def _date_from_number(number: float, cell: _DateCell) -> Parsed:
     if math.isnan(number):
         return _blank()
     if not math.isfinite(number):
-        return _reject(f"“{shown}”不是日期，{_DATE_HINT}")
+        return _reject(f"“{cell.shown}”不是日期，{cell.hint}")
     if _SERIAL_MIN <= number <= _SERIAL_MAX:
         return _date_from_serial(number, [])
     if number.is_integer() and _EIGHT_DIGITS.fullmatch(str(int(number))):
-        return _date_from_eight_digits(str(int(number)), shown, [])
+        return _date_from_eight_digits(str(int(number)), cell, [])
     if _YEAR_MIN <= number < _YEAR_MAX + 1:
         if number.is_integer():
-            return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}")
+            return _reject(f"“{cell.shown}”只有年份，没有月和日，{cell.hint}")
         # Excel has turned "2023.10" into the number 2023.1; October and January now look alike.
-        return _reject(f"“{shown}”被Excel当成了数字，无法确定是几月，{_DATE_HINT}（先把单元格格式设为“文本”）")
-    return _reject(f"“{shown}”不是日期，{_DATE_HINT}")
+        return _reject(f"“{cell.shown}”被Excel当成了数字，无法确定是几月，{cell.hint}（先把单元格格式设为“文本”）")
+    return _reject(f"“{cell.shown}”不是日期，{cell.hint}")
 
 
-def _date_from_text(raw: str, reporting_year: int | None) -> Parsed:
+def _date_from_text(raw: str, cell: _DateCell) -> Parsed:
     text, notes = _clean(raw)
     if not text:
         return _blank()
     if text in _NOT_REPORTED_MARKS:
         return _blank(_NOT_REPORTED_NOTE)
-    shown = _shown(raw)
     if len(text) > _MAX_DATE_TEXT:
-        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”不是日期，{cell.hint}", notes)
     compact = _TIME_SUFFIX.sub("", text).replace(" ", "")
     for reader in (_date_from_digit_text, _date_from_separated, _date_from_chinese):
-        parsed = reader(compact, shown, notes)
+        parsed = reader(compact, cell, notes)
         if parsed is not None:
             return parsed
     month_day = _MONTH_DAY.fullmatch(compact)
     if month_day is not None:
-        return _date_in_reporting_year(month_day, reporting_year, shown, notes)
+        return _date_in_reporting_year(month_day, cell, notes)
     if _DAY_FIRST.fullmatch(compact):
-        return _reject(f"“{shown}”的年份应写在最前面，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”的年份应写在最前面，{cell.hint}", notes)
     if _SHORT_YEAR.fullmatch(compact):
-        return _reject(f"“{shown}”的年份请写全四位（如 2023），{_DATE_HINT}", notes)
-    return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”的年份请写全四位{cell.four_digits}，{cell.hint}", notes)
+    return _reject(f"“{cell.shown}”不是日期，{cell.hint}", notes)
 
 
-def _date_from_digit_text(text: str, shown: str, notes: list[str]) -> Parsed | None:
+def _date_from_digit_text(text: str, cell: _DateCell, notes: list[str]) -> Parsed | None:
     if _EIGHT_DIGITS.fullmatch(text):
-        return _date_from_eight_digits(text, shown, notes)
+        return _date_from_eight_digits(text, cell, notes)
     if _SERIAL_TEXT.fullmatch(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
         return _date_from_serial(float(text), notes)
     if len(text) == 4 and text.isascii() and text.isdigit() and _YEAR_MIN <= int(text) <= _YEAR_MAX:
-        return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”只有年份，没有月和日，{cell.hint}", notes)
     return None
 
 
-def _date_from_eight_digits(text: str, shown: str, notes: list[str]) -> Parsed:
+def _date_from_eight_digits(text: str, cell: _DateCell, notes: list[str]) -> Parsed:
     notes.append("已按8位数字“年月日”读入")
-    return _build_date(int(text[:4]), int(text[4:6]), int(text[6:]), shown, notes)
+    return _build_date(int(text[:4]), int(text[4:6]), int(text[6:]), cell, notes)
 
 
-def _date_from_separated(text: str, shown: str, notes: list[str]) -> Parsed | None:
+def _date_from_separated(text: str, cell: _DateCell, notes: list[str]) -> Parsed | None:
     match = _SEPARATED_DATE.fullmatch(text)
     if match is None:
         return None
     day = int(match[4]) if match[4] else None
-    return _build_date(int(match[1]), int(match[3]), day, shown, notes)
+    return _build_date(int(match[1]), int(match[3]), day, cell, notes)
 
 
-def _date_from_chinese(text: str, shown: str, notes: list[str]) -> Parsed | None:
+def _date_from_chinese(text: str, cell: _DateCell, notes: list[str]) -> Parsed | None:
     match = _CHINESE_DATE.fullmatch(text)
     if match is None:
         return None
     if match["m"] is None:
-        return _reject(f"“{shown}”只有年份，没有月和日，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”只有年份，没有月和日，{cell.hint}", notes)
     year = _year_part(match["y"], notes)
     month = _month_day_part(match["m"], notes)
     day = _month_day_part(match["d"], notes) if match["d"] else None
     if year is None:
-        return _reject(f"“{shown}”的年份请写全四位（如 2023），{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”的年份请写全四位{cell.four_digits}，{cell.hint}", notes)
     if month is None or (match["d"] and day is None):
-        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
-    return _build_date(year, month, day, shown, notes)
+        return _reject(f"“{cell.shown}”不是日期，{cell.hint}", notes)
+    return _build_date(year, month, day, cell, notes)
 
 
-def _date_in_reporting_year(match: re.Match[str], reporting_year: int | None, shown: str, notes: list[str]) -> Parsed:
+def _date_in_reporting_year(match: re.Match[str], cell: _DateCell, notes: list[str]) -> Parsed:
     """ "6月18日": the reporting year's date, with a warning; rejected when the year is not known."""
     month, day = _month_day_part(match["m"], notes), _month_day_part(match["d"], notes)
     if month is None or day is None:
-        return _reject(f"“{shown}”不是日期，{_DATE_HINT}", notes)
-    if reporting_year is None:
-        return _reject(f"“{shown}”没有年份，{_DATE_HINT}", notes)
-    parsed = _build_date(reporting_year, month, day, shown, notes)
+        return _reject(f"“{cell.shown}”不是日期，{cell.hint}", notes)
+    year = cell.year
+    if year is None:
+        return _reject(f"“{cell.shown}”没有年份，{cell.hint}", notes)
+    parsed = _build_date(year, month, day, cell, notes)
     if not parsed.ok:
         return parsed
-    warning = f"没有写年份，按报表年度读作 {reporting_year}年{month}月{day}日；如不是{reporting_year}年请更正"
+    warning = f"没有写年份，按报表年度读作 {year}年{month}月{day}日；如不是{year}年请更正"
     return _accept(parsed.value, notes, warning, DATE_WITHOUT_YEAR)
 
 
@@ -680,18 +700,18 @@ def _month_day_part(text: str, notes: list[str]) -> int | None:
     return None
 
 
-def _build_date(year: int, month: int, day: int | None, shown: str, notes: list[str]) -> Parsed:
+def _build_date(year: int, month: int, day: int | None, cell: _DateCell, notes: list[str]) -> Parsed:
     if not _YEAR_MIN <= year <= _YEAR_MAX:
-        return _reject(f"“{shown}”的年份 {year} 不合理，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”的年份 {year} 不合理，{cell.hint}", notes)
     if not 1 <= month <= 12:
-        return _reject(f"“{shown}”的月份 {month} 不对，月份应为1到12，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”的月份 {month} 不对，月份应为1到12，{cell.hint}", notes)
     warning = code = None
     if day is None:
         day, code = 1, DATE_WITHOUT_DAY
         warning = f"只有年月，没有日，按 {year}年{month}月1日 读入；如有具体日期请补全"
     last_day = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last_day:
-        return _reject(f"“{shown}”不是有效日期：{year}年{month}月只有{last_day}天，{_DATE_HINT}", notes)
+        return _reject(f"“{cell.shown}”不是有效日期：{year}年{month}月只有{last_day}天，{cell.hint}", notes)
     return _accept(dt.date(year, month, day), notes, warning, code)
 
 

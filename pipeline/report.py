@@ -56,6 +56,7 @@ LIST_COLUMNS = (
     ("级别", 8),
     ("工作表", 18),
     ("单元格", 10),
+    ("指标", 24),
     ("填写的内容", 24),
     ("问题", 50),
     ("修改方法", 50),
@@ -234,7 +235,8 @@ def _target_cell(wb: Workbook, issue: Issue) -> Cell | None:
 def _comment_text(issue: Issue) -> str:
     found = f"（填写的是“{issue.value}”）" if issue.value else ""
     label = "错误" if issue.is_error else "提示"
-    return f"【{label}】{issue.message}{found}\n修改方法：{issue.fix}"
+    named = f"指标“{issue.indicator}”：" if issue.indicator_unnamed else ""
+    return f"【{label}】{named}{issue.message}{found}\n修改方法：{issue.fix}"
 
 
 def _mark_cells(wb: Workbook, issues: Sequence[Issue]) -> None:
@@ -280,6 +282,7 @@ def _write_issue_row(wb: Workbook, ws: Worksheet, row: int, number: int, issue: 
         "错误" if issue.is_error else "提示",
         issue.sheet,
         issue.cell,
+        issue.indicator,
         issue.value,
         issue.message,
         issue.fix,

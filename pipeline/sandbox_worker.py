@@ -115,7 +115,7 @@ def encode_issues(issues: list[Issue] | tuple[Issue, ...]) -> list[dict[str, str
 
 
 def decode_issues(data: list[dict[str, Any]]) -> tuple[Issue, ...]:
-    fields = ("severity", "code", "message", "fix", "file", "sheet", "cell", "value")
+    fields = ("severity", "code", "message", "fix", "file", "sheet", "cell", "value", "indicator")
     return tuple(Issue(**{name: str(item.get(name, "")) for name in fields}) for item in data)
 
 

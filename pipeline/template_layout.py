@@ -70,7 +70,7 @@ class ValidationRule:
     formula1: str
     formula2: str | None
     hint: str  # may contain {unit} and {year}
-    error: str
+    error: str  # may contain {unit} and {year}
     number_format: str
 
 
@@ -126,7 +126,7 @@ VALIDATION_RULES: dict[str, ValidationRule] = {
         formula1=EARLIEST_DATE_FORMULA,
         formula2=None,
         hint="请按{year}-05-12的格式填写日期。",
-        error="请填写2000年1月1日以后的有效日期，格式如2024-05-12。",
+        error="请填写2000年1月1日以后的有效日期，格式如{year}-05-12。",
         number_format="yyyy-mm-dd",
     ),
 }
@@ -140,6 +140,11 @@ def type_hint(indicator_type: str, unit: str, year: int) -> str:
     if rule is None:
         return TEXT_HINT
     return rule.hint.format(unit=unit, year=year)
+
+
+def type_error(indicator_type: str, unit: str, year: int) -> str:
+    """What Excel says when a value breaks the cell's validation; its examples use the template's year."""
+    return VALIDATION_RULES[indicator_type].error.format(unit=unit, year=year)
 
 
 def text_width(text: str) -> int:
@@ -247,7 +252,7 @@ def add_indicator_validation(ws: Worksheet, ref: str, indicator: Indicator, year
         operator=rule.operator,
         formula2=rule.formula2,
         prompt=requirement_text(indicator, year),
-        error=rule.error,
+        error=type_error(indicator.type, indicator.unit, year),
         prompt_title=indicator.name,
     )
 

@@ -38,7 +38,7 @@ from pipeline.normalise import (
     remove_control_characters,
 )
 from pipeline.read import WorkbookData
-from pipeline.registry import Registry, Unit
+from pipeline.registry import Registry, Resolution, Unit
 from pipeline.templates import TEMPLATE_VERSION
 from pipeline.validated import ValidatedReturn, ValueRow
 
@@ -65,6 +65,7 @@ class _Collector:
         sheet: str = "",
         cell_ref: str = "",
         value: object = None,
+        indicator: str = "",
     ) -> None:
         self.issues.append(
             Issue(
@@ -76,6 +77,7 @@ class _Collector:
                 sheet=cell.sheet if cell else sheet,
                 cell=cell.cell if cell else cell_ref,
                 value=_as_text(cell.raw if cell and value is None else value),
+                indicator=indicator,
             )
         )
 
@@ -110,10 +112,21 @@ TYPE_FIX = {
     "amount": "请填写以万元为单位的数字，如 35.5",
     "score": "请填写 0–100 之间的分数",
     "rate": "请填写 0–100 之间的百分数，如 95.5",
-    "date": "请按 2024-05-12 或 2024年5月12日 的格式填写日期",
     "bool": "请从下拉列表中选择“是”或“否”",
     "text": "请填写文字说明",
 }
+# A date example in the reporting year: a 2026 return told "如 2024-05-12" looks like it asks for a wrong year.
+DATE_FIX = "请按 {year}-05-12 或 {year}年5月12日 的格式填写日期"
+DATE_FIX_WITHOUT_YEAR = "请按“年-月-日”的格式填写完整日期（四位年份、月、日）"
+
+
+def type_fix(indicator_type: str, year: int | None) -> str:
+    """How to fill a cell of this type; a date's example lies in the reporting year when it is known."""
+    if indicator_type == "date":
+        return DATE_FIX.format(year=year) if year is not None else DATE_FIX_WITHOUT_YEAR
+    return TYPE_FIX[indicator_type]
+
+
 TYPE_CODE = {"date": "not_a_date", "bool": "not_a_bool", "text": "not_text"}
 # What a required cell that holds only "—" or "无" lacks (a count reads such a mark as 0 instead).
 TYPE_MISSING = {"date": "日期", "bool": "“是”或“否”", "text": "文字"}
@@ -137,7 +150,9 @@ EXCEL_ERROR_FIX = {
 EXCEL_ERROR_NUMBER_FIX = f"{_CHECK_FORMULA}；确实没有数据的，请直接填 0"
 
 
-def _excel_error_issue(cell: LocatedCell | None, subject: str, fix: str, out: _Collector) -> bool:
+def _excel_error_issue(
+    cell: LocatedCell | None, subject: str, fix: str, out: _Collector, *, indicator: str = ""
+) -> bool:
     """Record an Excel error value (#DIV/0! …) in a cell read as data; True when there was one."""
     error = excel_error(cell.raw) if cell is not None else None
     if error is None:
@@ -148,16 +163,17 @@ def _excel_error_issue(cell: LocatedCell | None, subject: str, fix: str, out: _C
         f"{subject}是 Excel 错误值“{error.text}”，意思是{error.meaning}，读不出数据",
         fix,
         cell=cell,
+        indicator=indicator,
     )
     return True
 
 
-def _bounds_issue(indicator: Indicator, number: float) -> tuple[str, str] | None:
+def _bounds_issue(indicator: Indicator, number: float, year: int | None) -> tuple[str, str] | None:
     """(message, fix) when a number is outside what the indicator allows."""
     if number < 0:
         return f"“{indicator.name}”不能为负数", "请核对后填写非负数；确无此项的填 0"
     if indicator.type in ("score", "rate") and number > 100:
-        return f"“{indicator.name}”应在 0–100 之间", TYPE_FIX[indicator.type]
+        return f"“{indicator.name}”应在 0–100 之间", type_fix(indicator.type, year)
     return None
 
 
@@ -170,14 +186,19 @@ def _value_row(
     reporting_year: int | None,
     out: _Collector,
 ) -> ValueRow | None:
-    """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty."""
+    """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty.
+
+    Every issue names the indicator (Issue.indicator), also where the reader's message does not.
+    """
+    name, year = indicator.name, reporting_year
     fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
-    if _excel_error_issue(cell, f"“{indicator.name}”的单元格", fix, out):
+    if _excel_error_issue(cell, f"“{name}”的单元格", fix, out, indicator=name):
         return None
-    parsed = _parse(indicator, cell.raw, reporting_year)
+    parsed = _parse(indicator, cell.raw, year)
     if not parsed.ok:
         code = TYPE_CODE.get(indicator.type, "not_a_number")
-        out.add(ERROR, code, parsed.error or f"“{indicator.name}”无法识别", TYPE_FIX[indicator.type], cell=cell)
+        message = parsed.error or f"“{name}”无法识别"
+        out.add(ERROR, code, message, type_fix(indicator.type, year), cell=cell, indicator=name)
         return None
     if parsed.empty:
         if indicator.required:
@@ -186,20 +207,21 @@ def _value_row(
             out.add(
                 ERROR,
                 "missing_value",
-                f"必填指标“{indicator.name}”{lacking}",
-                f"{TYPE_FIX[indicator.type]}；确无此项的填 0 或“否”",
+                f"必填指标“{name}”{lacking}",
+                f"{type_fix(indicator.type, year)}；确无此项的填 0 或“否”",
                 cell=cell,
+                indicator=name,
             )
         return None
     if parsed.warning:
         code = parsed.warning_code or "normalised"
         fix = WARNING_FIX.get(code, "如读入有误，请更正后重新报送")
-        out.add(WARNING, code, f"“{indicator.name}”{parsed.warning}", fix, cell=cell)
+        out.add(WARNING, code, f"“{name}”{parsed.warning}", fix, cell=cell, indicator=name)
     value = parsed.value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        problem = _bounds_issue(indicator, float(value))
+        problem = _bounds_issue(indicator, float(value), year)
         if problem:
-            out.add(ERROR, "out_of_range", problem[0], problem[1], cell=cell)
+            out.add(ERROR, "out_of_range", problem[0], problem[1], cell=cell, indicator=name)
             return None
     return ValueRow(
         indicator=indicator.code,
@@ -237,7 +259,16 @@ def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collec
     return blocked
 
 
-def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Registry, out: _Collector) -> Unit | None:
+def _former_name_hint(resolution: Resolution, cell: LocatedCell | None, out: _Collector) -> None:
+    """A renamed unit named by its former name (旬阳县 in a 2025 return) is read as the unit, with a hint."""
+    if resolution.hint and resolution.unit is not None:
+        fix = f"本次不必修改；今后请填写现名“{resolution.unit.name}”"
+        out.add(WARNING, "former_unit_name", resolution.hint, fix, cell=cell)
+
+
+def _resolve_submitter(
+    located: LocatedReturn, catalog: Catalog, registry: Registry, year: int | None, out: _Collector
+) -> Unit | None:
     expected_type = catalog.returns[located.return_code].submitted_by
     return_name = catalog.returns[located.return_code].name
     cell = located.header.get("unit_name")
@@ -254,7 +285,7 @@ def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Regis
             sheet=cell.sheet if cell else "",
         )
         return None
-    resolution = registry.resolve(text)
+    resolution = registry.resolve(text, expected_types={expected_type}, year=year)
     if resolution.unit is None:
         out.add(ERROR, "unknown_unit", resolution.message(), "请填写单位登记表中的单位全称", cell=cell)
         return None
@@ -269,6 +300,7 @@ def _resolve_submitter(located: LocatedReturn, catalog: Catalog, registry: Regis
             cell=cell,
         )
         return None
+    _former_name_hint(resolution, cell, out)
     return unit
 
 
@@ -289,7 +321,7 @@ def _check_year(
             ERROR,
             "missing_year",
             "未找到报表年度",
-            "请在“报表年度”后填写年份，如 2024；最好使用本年度模板",
+            "请在“报表年度”后填写本报表所属年度的四位年份；最好使用本年度模板",
             sheet=catalog.returns[located.return_code].sheets[0].name,
         )
         return None
@@ -362,7 +394,7 @@ def _header_name(catalog: Catalog, code: str) -> str:
 
 
 def _header_values(
-    located: LocatedReturn, catalog: Catalog, out: _Collector
+    located: LocatedReturn, catalog: Catalog, year: int | None, out: _Collector
 ) -> tuple[str | None, str | None, date | None]:
     # An Excel error value is reported as such and is neither a value nor "left empty".
     cells = {
@@ -380,18 +412,20 @@ def _header_values(
     filled_on = None
     cell = cells.get("filled_on")
     if cell is not None:
-        parsed = parse_date(cell.raw)
+        parsed = parse_date(cell.raw, reporting_year=year)
         if parsed.ok and not parsed.empty:
             filled_on = parsed.value
         elif not parsed.ok:
-            out.add(WARNING, "bad_filled_on", parsed.error or "填报日期无法识别", TYPE_FIX["date"], cell=cell)
+            fix = type_fix("date", year)
+            out.add(WARNING, "bad_filled_on", parsed.error or "填报日期无法识别", fix, cell=cell)
     submitter, phone = texts.get("submitter"), texts.get("phone")
     return (str(submitter) if submitter else None, str(phone) if phone else None, filled_on)
 
 
-def _remark(cell: LocatedCell | None, indicator_name: str, out: _Collector) -> str | None:
-    """The 说明 text kept with a figure; an Excel error value there is reported, not stored."""
-    if _excel_error_issue(cell, f"“{indicator_name}”的说明", _HEADER_ERROR_FIX, out):
+def _remark(cell: LocatedCell | None, subject: str, out: _Collector, *, indicator: str = "") -> str | None:
+    """The 说明 text kept with a figure (of an indicator, or a record's row); an Excel error value there is
+    reported, not stored."""
+    if _excel_error_issue(cell, f"“{subject}”的说明", _HEADER_ERROR_FIX, out, indicator=indicator):
         return None
     return (_as_text(cell.raw) if cell is not None else "") or None
 
@@ -404,7 +438,7 @@ def _unit_values(
         if (cell.sheet, cell.cell) in blocked:
             continue
         indicator = catalog.indicator(code)
-        remark = _remark(located.remarks.get(code), indicator.name, out)
+        remark = _remark(located.remarks.get(code), indicator.name, out, indicator=indicator.name)
         row = _value_row(indicator, cell, unit.code, 0, remark, year, out)
         if row is not None:
             rows.append(row)
@@ -412,14 +446,15 @@ def _unit_values(
 
 
 def _resolve_record_key(
-    record: LocatedRecord, table: Table, unit: Unit, registry: Registry, out: _Collector
+    record: LocatedRecord, table: Table, unit: Unit, registry: Registry, year: int | None, out: _Collector
 ) -> Unit | None:
     key_name = table.key.name if table.key else "单位名称"
     if _excel_error_issue(record.key, f"“{key_name}”", _HEADER_ERROR_FIX, out):
         return None
     text = _as_text(record.key.raw)
     if table.level == "county":
-        resolution = registry.resolve(text, types={"county"}, parent=unit.code)
+        resolution = registry.resolve(text, types={"county"}, parent=unit.code, year=year)
+        _former_name_hint(resolution, record.key, out)
         if resolution.unit is None:
             out.add(
                 ERROR,
@@ -429,7 +464,9 @@ def _resolve_record_key(
                 cell=record.key,
             )
         return resolution.unit
-    resolution = registry.resolve(text, types=set(table.key.resolves) if table.key else None)
+    kinds = set(table.key.resolves) if table.key else None
+    resolution = registry.resolve(text, types=kinds, year=year)
+    _former_name_hint(resolution, record.key, out)
     if resolution.unit is None:
         out.add(ERROR, "unknown_unit", resolution.message(), "请填写被督查单位的全称", cell=record.key)
     return resolution.unit
@@ -458,7 +495,7 @@ def _record_values(
                     cell=record.key,
                 )
                 continue
-            entity = _resolve_record_key(record, table, unit, registry, out)
+            entity = _resolve_record_key(record, table, unit, registry, year, out)
             if entity is None:
                 continue
             repeat_allowed = table.code == "R4_RANDOM"
@@ -518,7 +555,15 @@ def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str
                 )
                 out.issues.append(
                     Issue(
-                        check.severity, "check_failed", message, fix, out.file_name, lhs.sheet, lhs.cell, lhs.raw_text
+                        check.severity,
+                        "check_failed",
+                        message,
+                        fix,
+                        out.file_name,
+                        lhs.sheet,
+                        lhs.cell,
+                        lhs.raw_text,
+                        indicator=lhs_name,
                     )
                 )
 
@@ -541,9 +586,10 @@ def validate_return(
     out = _Collector(workbook.file_name, list(located.issues))
     today = today or date.today()
     blocked = _check_formulas(workbook, located, out)
-    unit = _resolve_submitter(located, catalog, registry, out)
+    # The year first: whether a former unit name deserves a hint depends on it.
     year = _check_year(workbook, located, catalog, expected_year, today, out)
-    submitter, phone, filled_on = _header_values(located, catalog, out)
+    unit = _resolve_submitter(located, catalog, registry, year, out)
+    submitter, phone, filled_on = _header_values(located, catalog, year, out)
     values: list[ValueRow] = []
     if unit is not None:
         values = _unit_values(located, catalog, unit, year, blocked, out)

@@ -30,7 +30,8 @@ from pipeline.normalise import (
     to_halfwidth,
 )
 
-DATE_HINT = "请按 2023年5月12日 或 2023-05-12 的格式填写"
+DATE_HINT = "请按 2023年5月12日 或 2023-05-12 的格式填写"  # the examples of a 2023 return
+DATE_HINT_WITHOUT_YEAR = "请写明四位年份和月、日，按“某年某月某日”或“年-月-日”的格式填写"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 UNITS = ["万元", "个", "人", "次", "%", "分", "项", "期", "人次"]
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -503,11 +504,11 @@ def test_date_without_day_is_first_of_month_with_warning(raw: str, expected_date
     ],
 )
 def test_date_rejected(raw: object, error: str) -> None:
-    assert parse_date(raw) == rejected(error)
+    assert parse_date(raw, reporting_year=2023) == rejected(error)
 
 
 def test_chinese_date_with_bad_month_word() -> None:
-    assert parse_date("2023年五五月1日") == rejected(f"“2023年五五月1日”不是日期，{DATE_HINT}")
+    assert parse_date("2023年五五月1日", reporting_year=2023) == rejected(f"“2023年五五月1日”不是日期，{DATE_HINT}")
 
 
 dates_2000_2035 = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2035, 12, 31))
@@ -860,13 +861,21 @@ def test_date_without_year_takes_the_reporting_year(raw: str, expected_date: dt.
 
 
 def test_date_without_year_needs_the_reporting_year() -> None:
-    assert parse_date("6月18日") == rejected(f"“6月18日”没有年份，{DATE_HINT}")
+    assert parse_date("6月18日") == rejected(f"“6月18日”没有年份，{DATE_HINT_WITHOUT_YEAR}")
+    hint_2025 = "请按 2025年5月12日 或 2025-05-12 的格式填写"
     assert parse_date("2月30日", reporting_year=2025) == rejected(
-        f"“2月30日”不是有效日期：2025年2月只有28天，{DATE_HINT}"
+        f"“2月30日”不是有效日期：2025年2月只有28天，{hint_2025}"
     )
     assert parse_date("13月1日", reporting_year=2025) == rejected(
-        f"“13月1日”的月份 13 不对，月份应为1到12，{DATE_HINT}"
+        f"“13月1日”的月份 13 不对，月份应为1到12，{hint_2025}"
     )
+
+
+def test_date_hints_give_examples_in_the_reporting_year_or_none() -> None:
+    assert parse_date("23年5月12日", reporting_year=2026) == rejected(
+        "“23年5月12日”的年份请写全四位（如 2026），请按 2026年5月12日 或 2026-05-12 的格式填写"
+    )
+    assert parse_date("23年5月12日") == rejected(f"“23年5月12日”的年份请写全四位，{DATE_HINT_WITHOUT_YEAR}")
 
 
 # ---------------------------------------------------------------------------------------------

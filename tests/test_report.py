@@ -12,11 +12,18 @@ from pipeline.report import annotate_workbook, annotated_filename, format_termin
 FILE = "西安市总工会_2024.xlsx"
 RED = "FFFFC7CE"
 AMBER = "FFFFEB9C"
-HEADER = ["序号", "级别", "工作表", "单元格", "填写的内容", "问题", "修改方法"]
+HEADER = ["序号", "级别", "工作表", "单元格", "指标", "填写的内容", "问题", "修改方法"]
 
 
-def err(sheet: str, cell: str, value: str = "", message: str = "不是数字", fix: str = "请填写阿拉伯数字") -> Issue:
-    return Issue("error", "not_a_number", message, fix, FILE, sheet, cell, value)
+def err(
+    sheet: str,
+    cell: str,
+    value: str = "",
+    message: str = "不是数字",
+    fix: str = "请填写阿拉伯数字",
+    indicator: str = "",
+) -> Issue:
+    return Issue("error", "not_a_number", message, fix, FILE, sheet, cell, value, indicator)
 
 
 def warn(sheet: str, cell: str, value: str = "", message: str = "数值偏大", fix: str = "请核对后确认") -> Issue:
@@ -69,13 +76,13 @@ def test_annotated_copy_lists_every_issue_in_order():
     assert [c.value for c in sheet[3]] == HEADER
     assert sheet.freeze_panes == "A4"
     assert list_rows(wb) == [
-        [1, "错误", None, None, None, "年度不对", "请改为2024"],
-        [2, "错误", "基本情况", "D7", "十二", "不是数字", "请填写阿拉伯数字"],
-        [3, "错误", "已删除的表", "C3", "1", "不是数字", "请填写阿拉伯数字"],
-        [4, "提示", "基本情况", "D8", "99999", "数值偏大", "请核对后确认"],
+        [1, "错误", None, None, None, None, "年度不对", "请改为2024"],
+        [2, "错误", "基本情况", "D7", None, "十二", "不是数字", "请填写阿拉伯数字"],
+        [3, "错误", "已删除的表", "C3", None, "1", "不是数字", "请填写阿拉伯数字"],
+        [4, "提示", "基本情况", "D8", None, "99999", "数值偏大", "请核对后确认"],
     ]
-    assert sheet.column_dimensions["F"].width == 50
-    assert sheet["F4"].alignment.wrap_text is True
+    assert sheet.column_dimensions["G"].width == 50
+    assert sheet["G4"].alignment.wrap_text is True
     assert sheet["A3"].font.b is True
 
 
@@ -142,8 +149,8 @@ def test_reannotating_a_resubmitted_copy_replaces_the_old_marks():
 
 def test_value_that_looks_like_a_formula_stays_text():
     wb = reopen(annotate_workbook(template_bytes(), FILE, [err("基本情况", "D7", "=1+1")]))
-    assert list_rows(wb)[0][4] == "=1+1"
-    assert wb["错误清单"]["E4"].data_type == "s"
+    assert list_rows(wb)[0][5] == "=1+1"
+    assert wb["错误清单"]["F4"].data_type == "s"
 
 
 def test_xls_input_becomes_annotated_xlsx_with_values():
@@ -176,7 +183,9 @@ def test_unreadable_file_gives_only_the_issue_list():
         wb = reopen(annotate_workbook(data, "坏文件.xlsx", [issue]))
         assert wb.sheetnames == ["错误清单"]
         assert wb["错误清单"]["A1"].value == "坏文件.xlsx 审核结果：1 个错误，0 个提示"
-        assert list_rows(wb) == [[1, "错误", None, None, None, "文件已损坏，无法打开", "请用 Excel 重新保存后提交"]]
+        assert list_rows(wb) == [
+            [1, "错误", None, None, None, None, "文件已损坏，无法打开", "请用 Excel 重新保存后提交"]
+        ]
 
 
 def test_annotated_filename():
@@ -252,3 +261,34 @@ def test_issues_to_json_round_trips_with_chinese():
         "issues": [],
     }
     assert text.startswith('[\n  {\n    "file": "西安市总工会_2024.xlsx"')
+
+
+def test_the_issue_list_and_the_comment_name_the_indicator():
+    """A value issue names its indicator in the 指标 column; where its message does not, the comment does."""
+    issues = [
+        err("基本情况", "D7", "十二", message="“十二”不是数字，请填写阿拉伯数字（如 12）", indicator="基层工会数"),
+        err("基本情况", "D8", "99999", message="“会员人数”不能为负数", indicator="会员人数"),
+    ]
+    wb = reopen(annotate_workbook(template_bytes(), FILE, issues))
+    assert list_rows(wb) == [
+        [
+            1,
+            "错误",
+            "基本情况",
+            "D7",
+            "基层工会数",
+            "十二",
+            "“十二”不是数字，请填写阿拉伯数字（如 12）",
+            "请填写阿拉伯数字",
+        ],
+        [2, "错误", "基本情况", "D8", "会员人数", "99999", "“会员人数”不能为负数", "请填写阿拉伯数字"],
+    ]
+    ws = wb["基本情况"]
+    assert ws["D7"].comment.text == (
+        "【错误】指标“基层工会数”：“十二”不是数字，请填写阿拉伯数字（如 12）（填写的是“十二”）\n修改方法：请填写阿拉伯数字"
+    )
+    assert ws["D8"].comment.text == "【错误】“会员人数”不能为负数（填写的是“99999”）\n修改方法：请填写阿拉伯数字"
+    assert format_terminal(FILE, "rejected", issues[:1]).splitlines()[1] == (
+        f"  [错误] 文件“{FILE}”，工作表“基本情况”，单元格 D7，指标“基层工会数”："
+        "“十二”不是数字，请填写阿拉伯数字（如 12）（填写的是“十二”）。 修改方法：请填写阿拉伯数字"
+    )

@@ -155,8 +155,8 @@ def test_2022_r2_rejections_give_every_error_in_order(con):
     ]
     lines = files.loc["演示_2022_R2_陕西省机械冶金建材工会_报送版.xlsx", "issue_lines"]
     assert lines == [
-        "【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D24）",
-        "【不是数字】“待定”不是数字，请填写阿拉伯数字（如 12 或 3.5）（本级情况!D35）",
+        "【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（本级情况!D24）",
+        "【不是数字】“待定”不是数字，请填写阿拉伯数字（如 12）（本级情况!D35）",
     ]
 
 
@@ -279,11 +279,11 @@ def test_a_unit_with_only_a_rejected_file_is_chased_with_the_reason(demo_warehou
         )
         files = q.rejected_files(con, 2025, "R1", identified=True)
         assert files.iloc[0]["issue_lines"] == [
-            f"【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12 或 3.5）（{sheet}!{cell}）"
+            f"【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（{sheet}!{cell}）"
         ]
         chase = q.chase_list(con, 2025, today=date(2026, 3, 1)).set_index("单位").loc["商洛市总工会"]
         assert chase["情况"] == "仅有被退回的文件（已逾期）"
-        assert chase["备注"] == "被退回：商洛_2025_R1_初稿.xlsx（“若干”不是数字，请填写阿拉伯数字（如 12 或 3.5））"
+        assert chase["备注"] == "被退回：商洛_2025_R1_初稿.xlsx（“若干”不是数字，请填写阿拉伯数字（如 12））"
         assert (chase["最近一次报送的填报人"], chase["联系电话"]) == ("王芳", "0914-2310000")
         assert chase["最近报送时间"] == pd.Timestamp("2026-01-20 10:00")
 
