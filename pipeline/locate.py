@@ -484,6 +484,7 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                         view.name,
                         label.cell,
                         str(label.raw),
+                        index.catalog.indicators[code].name,
                     )
                 )
                 continue
@@ -635,6 +636,7 @@ def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
                     f"请在该表中恢复指标名称为“{indicator.name}”的一行，并在“{value_name}”列填写",
                     file_name,
                     hit.view.name,
+                    indicator=indicator.name,
                 )
             )
         elif table.kind == "records" and indicator.code not in hit.columns:
@@ -646,6 +648,7 @@ def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
                     f"请在表头行恢复“{indicator.label_with_unit}”列，并逐行填写",
                     file_name,
                     hit.view.name,
+                    indicator=indicator.name,
                 )
             )
     return issues

@@ -118,9 +118,16 @@ def expected_records(wb, layout) -> dict[str, tuple[LocatedRecord, ...]]:
 
 
 def issue(
-    severity: str, code: str, message: str, fix: str, sheet: str = "", cell_ref: str = "", value: str = ""
+    severity: str,
+    code: str,
+    message: str,
+    fix: str,
+    sheet: str = "",
+    cell_ref: str = "",
+    value: str = "",
+    indicator: str = "",
 ) -> Issue:
-    return Issue(severity, code, message, fix, NAME, sheet, cell_ref, value)
+    return Issue(severity, code, message, fix, NAME, sheet, cell_ref, value, indicator)
 
 
 def data_row(ws, text: str) -> int:
@@ -389,6 +396,7 @@ def test_missing_indicator_rows():
             "“一、省总工会本级落实情况”表中找不到指标“全省产业工会工作会议召开日期”这一行",
             "请在该表中恢复指标名称为“全省产业工会工作会议召开日期”的一行，并在“本年数”列填写",
             "本级情况",
+            indicator="全省产业工会工作会议召开日期",
         ),
         issue(
             "error",
@@ -396,6 +404,7 @@ def test_missing_indicator_rows():
             "“一、省总工会本级落实情况”表中找不到指标“职工疗休养名额总数”这一行",
             "请在该表中恢复指标名称为“职工疗休养名额总数”的一行，并在“本年数”列填写",
             "本级情况",
+            indicator="职工疗休养名额总数",
         ),
     )
 
@@ -418,6 +427,7 @@ def test_duplicate_and_unknown_rows():
             "请删除重复的一行，只保留一个数值",
             "本级情况",
             f"B{last + 1}",
+            "党组织数",
             "党组织数",
         ),
         issue(
@@ -462,6 +472,7 @@ def test_missing_records_columns():
             "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级预算安排产业工会经费（万元）”列",
             "请在表头行恢复“县级预算安排产业工会经费（万元）”列，并逐行填写",
             "区县明细",
+            indicator="县级预算安排产业工会经费",
         ),
         issue(
             "error",
@@ -469,6 +480,7 @@ def test_missing_records_columns():
             "“二、所辖县（区）总工会落实情况（区县明细）”表缺少“县级新业态行业工会联合会数（个）”列",
             "请在表头行恢复“县级新业态行业工会联合会数（个）”列，并逐行填写",
             "区县明细",
+            indicator="县级新业态行业工会联合会数",
         ),
     )
 
