@@ -30,6 +30,7 @@ import duckdb
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
+from pipeline.jumps import year_over_year_jumps
 from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file, recorded_issues
 from pipeline.locate import locate_return
 from pipeline.raw_archive import keep_rejected_original, over_quota_issue, rejected_quota_bytes
@@ -37,6 +38,7 @@ from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
 from pipeline.registry import Registry, load_registry
 from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
+from pipeline.validated import ValidatedReturn
 from pipeline.warehouse import REPO_ROOT, writer
 
 log = logging.getLogger(__name__)
@@ -176,7 +178,7 @@ def ingest_bytes(
             submission_id=previous.submission_id,
             readable=not _rejected_by_reader(issues),
         )
-    raw_path = _archive(data, raw_dir, file_name)
+    raw_path = _archive(data, sha256, raw_dir, file_name)
     reading = reading or (workers or default_workers()).read(data, file_name)
     try:
         if reading.workbook is None:
@@ -185,6 +187,8 @@ def ingest_bytes(
     except RejectedFile as rejected:
         return _record_rejection(con, file_name, sha256, rejected.issues, received, raw_path, reading)
     validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
+    jumps = year_over_year_jumps(con, validated, catalog, registry)  # against last year's figures, before this loads
+    validated = replace(validated, issues=(*validated.issues, *jumps))
     moment, time_hint = trusted_received_time(received, validated.year, file_name)
     if validated.status == "rejected":
         return _record_rejection(
@@ -207,18 +211,13 @@ def ingest_bytes(
     )
 
 
-def _archive(data: bytes, raw_dir: Path, file_name: str) -> tuple[Path | None, bool]:
-    """(archived path, whether this call created it)."""
+def _archive(data: bytes, sha256: str, raw_dir: Path, file_name: str) -> tuple[Path | None, bool]:
+    """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
     if not data:
         return None, False
-    existed = archive_path_exists(data, raw_dir, file_name)
+    folder = Path(raw_dir) / sha256[:2]
+    existed = folder.is_dir() and any(folder.glob(f"{sha256}*"))
     return archive_raw(data, raw_dir, file_name), not existed
-
-
-def archive_path_exists(data: bytes, raw_dir: Path, file_name: str) -> bool:
-    sha = hashlib.sha256(data).hexdigest()
-    folder = Path(raw_dir) / sha[:2]
-    return folder.is_dir() and any(folder.glob(f"{sha}*"))
 
 
 def _record_rejection(
@@ -229,7 +228,7 @@ def _record_rejection(
     received: ReceivedTime,
     raw_path: tuple[Path | None, bool],
     reading: ReadOutcome,
-    validated=None,
+    validated: ValidatedReturn | None = None,
 ) -> FileResult:
     """A rejected file: recorded with its issues; its original kept while the rejected-files quota allows."""
     issues = tuple(issues)
