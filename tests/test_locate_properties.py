@@ -108,7 +108,8 @@ def test_county_rows_split_by_gaps_and_notes_all_load(data):
         ),
         label="gaps",
     )
-    for after, count, note, column in sorted(gaps, reverse=True):  # bottom first keeps the county rows in place
+    # Inserted from the bottom up, so each gap lands after the county it names.
+    for after, count, note, column in sorted(gaps, key=lambda gap: gap[0], reverse=True):
         counties.insert_rows(first + after, count)
         if note is not None:
             counties.cell(first + after, column).value = note
