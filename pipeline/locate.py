@@ -299,7 +299,8 @@ def _is_prose(key: str) -> bool:
 
 
 def _is_annotation(view: _View, row: int, index: _Index) -> bool:
-    """A header-block field or a signature line (填报人：…, 审核人：…) written under or inside a table."""
+    """A header-block field (填报人、联系电话 …) written under or inside a table; 审核人：… and other signature
+    lines hold a colon, so _is_prose takes them for a note."""
     for col, value in view.filled(row):
         if isinstance(value, str):
             key = view.key_at(row, col)
@@ -345,10 +346,6 @@ class _Hit:
     records: list[LocatedRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows: set[int] = field(default_factory=set)
-
-    @property
-    def header_row(self) -> int:
-        return self.segments[0].header_row
 
     @property
     def columns(self) -> dict[str, int]:
