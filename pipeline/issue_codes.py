@@ -210,6 +210,9 @@ ISSUE_CODES: tuple[IssueCode, ...] = (
     IssueCode("check_failed", ERROR, "value", "数字之间不一致",
               "{核对规则}：{指标名称} {数值} ＞ {另一指标名称} {另一数值}",
               "请核对这两个数后更正；有的核对只作提示，如确属实，请在“说明”栏写明原因"),
+    IssueCode("year_over_year_jump", WARNING, "value", "与上年相比变化异常",
+              "“{指标名称}”与上年（{上年}年）相比由 {上年的数} 增至（或降至）{本年的数}；单位的说明：{说明}",
+              "请核对这个数；如确属实，请在“说明”栏写明原因（照常接收）；如有误，请更正后重新报送"),
     # -- county breakdown and inspected units --
     IssueCode("unknown_county", ERROR, "rows", "不是本市所辖的县（区）",
               "“{填写的名称}”不是{市名}所辖的县（区）",

@@ -189,8 +189,23 @@ def test_outcomes_follow_errors_and_warnings(files):
     warned = [f for f in files if set(f["expected_warnings"]) - {"not_current"}]
     assert [(f["traits"], f["expected_warnings"]) for f in warned] == [
         (["edited_headers", "numbers_as_text"], ["converted_number"]),
+        ([], ["year_over_year_jump"]),
+        ([], ["not_current", "year_over_year_jump"]),  # 宝鸡's 第1版: 重点工作经费 ten times too high
         (["dates_as_text", "estimate_value", "unit_name_spelling"], ["estimate"]),
         (["edited_headers", "formulas_with_cached_values", "numbers_as_text"], ["converted_number"]),
+        (["edited_headers", "hidden_sheet", "numbers_as_text"], ["year_over_year_jump"]),
+        ([], ["year_over_year_jump"]),
+        ([], ["year_over_year_jump"]),
+        ([], ["year_over_year_jump"]),
+    ]
+    # Loading compares each return with the unit's return of the year before (pipeline/jumps.py).
+    assert [f["file"] for f in files if "year_over_year_jump" in f["expected_warnings"]] == [
+        "2022/演示_2022_R2_陕西省农林水利气象工会.xlsx",
+        "2023/演示_2023_R1_宝鸡市总工会_第1版.xlsx",
+        "2024/演示_2024_R2_陕西省农林水利气象工会.xlsx",
+        "2024/演示_2024_R2_陕西省国防邮电工会.xlsx",
+        "2024/演示_2024_R2_陕西省教科文卫体工会.xlsx",
+        "2025/演示_2025_R2_陕西省教科文卫体工会.xlsx",
     ]
 
 

@@ -28,6 +28,7 @@ Error and warning codes in expected_errors / expected_warnings (the validator's 
   formula_without_value  a formula cell saved without its cached result
   check_failed           an error-severity arithmetic check fails (of-which larger than its total)
   estimate (warning)     a value typed as an estimate (约40): loaded, with a warning
+  year_over_year_jump (warning)  a figure changed implausibly since the unit's return of the year before
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 
 from pipeline.catalog import REPO_ROOT, Catalog, load_catalog
 from pipeline.demo.defects import DEFECTS, DefectSpec, broken_file
+from pipeline.demo.expected_jumps import add_jump_warnings
 from pipeline.demo.filing import RESUBMITTED
 from pipeline.demo.jobs import Job, run_jobs
 from pipeline.demo.messy import TraitContext
@@ -56,7 +58,7 @@ from pipeline.demo.writer import filed_at, filled_workbook, xlsx_bytes
 from pipeline.demo.xls import xls_bytes
 from pipeline.registry import Registry, load_registry
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"  # 1.1: expected_warnings include year_over_year_jump
 DEFAULT_SEED = 20211015
 DEFAULT_OUT = REPO_ROOT / "data" / "demo" / "returns"
 MANIFEST = "manifest.json"
@@ -185,6 +187,7 @@ def build_outputs(catalog: Catalog, registry: Registry, seed: int) -> tuple[list
         }
         for o in outputs
     ]
+    add_jump_warnings(files, catalog, registry)
     manifest = {
         "demo_data": True,
         "label": catalog.reporting.demo_label,
