@@ -25,6 +25,7 @@ SOURCE_COLUMNS = {
     "entity_name": "涉及单位或县（区）",
     "indicator_name": "指标",
     "value_text": "数值",
+    "reading": "读入说明",
     "file_name": "文件",
     "sheet": "工作表",
     "cell": "单元格",

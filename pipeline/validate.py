@@ -107,6 +107,13 @@ def _parse(indicator: Indicator, raw: object, reporting_year: int | None) -> Par
     return parse_text(raw)
 
 
+def reading_of(indicator: Indicator, typed: str, reporting_year: int | None) -> str:
+    """How a cell's text was read when the reading changed what it says ("按 15000 读入"), as the submitter was
+    told at upload; "" when the text was taken as it stands. The measure detail shows it beside the figure."""
+    parsed = _parse(indicator, typed, reporting_year)
+    return (parsed.warning or "") if parsed.ok and not parsed.empty else ""
+
+
 TYPE_FIX = {
     "count": "请填写非负整数（阿拉伯数字），如 12",
     "amount": "请填写以万元为单位的数字，如 35.5",

@@ -20,6 +20,7 @@ from pipeline.status.anomalies import Anomaly, find_anomalies
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import evaluate
 from pipeline.status.model import NO_DATA, PROVINCE_SCOPE, STATUSES, MeasureResult, MeasureStatus, SourceRef
+from pipeline.validate import reading_of
 
 
 @dataclass(frozen=True)
@@ -279,25 +280,46 @@ def _source_allowed(book: StatusBook, scope: Scope, ref: SourceRef) -> bool:
     return scope.allows(ref.unit_code) and scope.allows(_entity_owner(book.registry, ref.entity_code))
 
 
+def _readings(book: StatusBook, refs: list[SourceRef]) -> dict[tuple[int, str, str], str]:
+    """(submission, sheet, cell) -> how the cell's text was read, for the cells whose reading changed what they say:
+    "填写的是“1.5万”，按 15000 读入". The warehouse keeps each cell as typed; reading it again with the validator's
+    own parser gives the very hint the submitter had at upload."""
+    facts = book.context.facts
+    wanted = {(r.submission_id, r.sheet, r.cell) for r in refs}
+    typed = facts[facts["submission_id"].isin({r.submission_id for r in refs})]
+    readings = {}
+    for row in typed.itertuples(index=False):
+        key = (int(row.submission_id), row.sheet, row.cell)
+        if key not in wanted or row.indicator not in book.catalog.indicators or not isinstance(row.raw_text, str):
+            continue
+        reading = reading_of(book.catalog.indicator(row.indicator), row.raw_text, int(row.year))
+        if reading:
+            readings[key] = f"填写的是“{row.raw_text}”，{reading}"
+    return readings
+
+
 def measure_sources(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> pd.DataFrame:
     """Every submitted cell the measure's status relies on this year: unit_name (who submitted), entity_name
-    (the unit or county the figure is about), indicator_name, value_text, file_name, sheet, cell."""
+    (the unit or county the figure is about), indicator_name, value_text, reading (how a converted cell was read,
+    "" for the rest), file_name, sheet, cell."""
     result = book.result(measure, year)
     statuses = (result.overall, *result.units) if result else ()
     refs = dict.fromkeys(ref for s in statuses for ref in s.explanation.sources if _source_allowed(book, scope, ref))
+    readings = _readings(book, list(refs))
     rows = [
         {
             "unit_name": _name(book.registry, r.unit_code),
             "entity_name": _name(book.registry, r.entity_code),
             "indicator_name": r.indicator_name,
             "value_text": r.value_text,
+            "reading": readings.get((r.submission_id, r.sheet, r.cell), ""),
             "file_name": r.file_name,
             "sheet": r.sheet,
             "cell": r.cell,
         }
         for r in refs
     ]
-    columns = ["unit_name", "entity_name", "indicator_name", "value_text", "file_name", "sheet", "cell"]
+    columns = ["unit_name", "entity_name", "indicator_name", "value_text", "reading", "file_name", "sheet", "cell"]
     return pd.DataFrame(rows, columns=columns)
 
 

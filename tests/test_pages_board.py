@@ -302,6 +302,7 @@ def test_measure_sources_follow_the_scope(book):
         "entity_name",
         "indicator_name",
         "value_text",
+        "reading",
         "file_name",
         "sheet",
         "cell",
@@ -376,3 +377,40 @@ def test_unit_status_chart_colours_bars_by_status_and_prints_the_word():
     assert fig.layout.title.text == "2024年各单位会费收缴率（第5条）"
     empty = unit_status_chart(frame.iloc[0:0], title="t", axis_title="a", percent=False)
     assert [a.text for a in empty.layout.annotations] == ["暂无数据"]
+
+
+# --- how a converted cell was read, beside its figure (issue 9, item 6) ------------------------------------------
+
+
+def test_detail_shows_how_a_converted_cell_was_read_beside_its_figure(monkeypatch, demo_warehouse):
+    """The 2021 return of 省教科文卫体工会 typed 职工人数 as “41.2万人” (a numbers_as_text trait of the demo)."""
+    app = open_page(monkeypatch, demo_warehouse, DETAIL, m="7", year="2021")
+    sources = next(d.value for d in app.dataframe if "reading" in d.value.columns)
+    converted = sources[sources["reading"] != ""]
+    assert converted[["entity_name", "indicator_name", "value_text", "reading", "cell"]].to_dict("records") == [
+        {
+            "entity_name": "省教科文卫体工会",
+            "indicator_name": "职工人数",
+            "value_text": "412,000人",
+            "reading": "填写的是“41.2万人”，按 412000 读入",
+            "cell": "D15",
+        }
+    ]
+    assert len(sources) > len(converted)  # every other figure was taken as typed
+
+
+def test_measure_sources_read_each_cell_as_the_upload_did():
+    facts = [
+        {**fact(2024, "m5_dues_due", 1100.0, unit="I04", cell="D10"), "raw_text": "约1100"},
+        fact(2024, "m5_dues_collected", 1000.0, unit="I04", cell="D11"),
+        {**fact(2024, "m5_dues_due", 1100.0, unit="I01", cell="D10"), "raw_text": "１１００"},
+        {**fact(2024, "m5_dues_collected", 1050.0, unit="I01", cell="D11"), "raw_text": "10500000元"},
+    ]
+    sources = measure_sources(StatusBook.from_context(context(facts)), 5, 2024)
+    readings = {(r.entity_name, r.indicator_name): r.reading for r in sources.itertuples()}
+    assert readings == {
+        ("省国防邮电工会", "应收会费"): "填写的是“约1100”，是估计数，按 1100 万元读入；如有准确数请更正",
+        ("省国防邮电工会", "实收会费"): "",
+        ("省教科文卫体工会", "应收会费"): "",  # full-width digits are a typographic clean-up, not a conversion
+        ("省教科文卫体工会", "实收会费"): "填写的是“10500000元”，按 1050 万元读入",
+    }
