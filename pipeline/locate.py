@@ -44,6 +44,8 @@ from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.read import SheetData, WorkbookData
 
 _BRACKETS = str.maketrans({"【": "(", "〔": "(", "[": "(", "】": ")", "〕": ")", "]": ")"})
+# A NUL or another control character pasted into a label must not hide the label (whitespace goes separately).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NUMERALS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.]")
 _NOTE = re.compile(r"^(备注|填表说明|填报说明|附注|注意)|^(注|说明)([:\d.、]|$)")
@@ -106,7 +108,7 @@ def _key(value: object) -> str:
     """Comparable form of a cell text; "" for anything that is not text."""
     if not isinstance(value, str):
         return ""
-    text = "".join(unicodedata.normalize("NFKC", value).translate(_BRACKETS).split())
+    text = "".join(_CONTROL_CHARACTERS.sub("", unicodedata.normalize("NFKC", value)).translate(_BRACKETS).split())
     return text.strip("*※").rstrip(":")
 
 

@@ -921,3 +921,26 @@ def test_unrecognisable_key_heading_names_the_closest_header_cell():
             "地区",
         ),
     )
+
+
+def test_a_control_character_in_a_label_does_not_hide_it():
+    import dataclasses
+
+    from locate_returns import CATALOG, FILE_NAME, clean_return, locate, xlsx
+
+    from pipeline.locate import locate_return
+    from pipeline.read import read_workbook
+
+    wb, _ = clean_return("R1")
+    expected = locate(wb)
+    workbook = read_workbook(xlsx(wb), FILE_NAME)
+    sheets = []
+    for sheet in workbook.sheets:  # a NUL inside every text cell, as a paste from another system leaves it
+        rows = tuple(tuple(f"{v[:1]}\x00{v[1:]}" if isinstance(v, str) and v else v for v in row) for row in sheet.rows)
+        sheets.append(dataclasses.replace(sheet, rows=rows))
+    located = locate_return(dataclasses.replace(workbook, sheets=tuple(sheets)), CATALOG)
+    assert located.return_code == expected.return_code == "R1"
+    assert {code: cell.cell for code, cell in located.values.items()} == {
+        code: cell.cell for code, cell in expected.values.items()
+    }
+    assert located.issues == expected.issues
