@@ -169,7 +169,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if missing:
         print(f"找不到：{'、'.join(str(p) for p in missing)}", file=sys.stderr)
         return EXIT_USAGE
-    results: list[FileResult] = check_paths(collect_files(args.paths), expected_year=args.year)
+    results: list[FileResult] = check_paths(
+        collect_files(args.paths), expected_year=args.year, warehouse=args.warehouse
+    )
     if args.json:
         print(issues_to_json([r.as_dict() for r in results]))
     else:
@@ -206,7 +208,7 @@ def cmd_errors(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"找不到文件：{args.file}", file=sys.stderr)
         return EXIT_USAGE
-    result = check_paths([args.file], expected_year=args.year)[0]
+    result = check_paths([args.file], expected_year=args.year, warehouse=args.warehouse)[0]
     cli_output.print_results([result])
     if not result.readable:
         print("该文件未通过读取前的安全检查，不生成审核意见工作簿；请按上面的说明处理后重新报送。")

@@ -39,7 +39,7 @@ from pipeline.registry import Registry, load_registry
 from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
 from pipeline.validated import ValidatedReturn
-from pipeline.warehouse import REPO_ROOT, writer
+from pipeline.warehouse import REPO_ROOT, open_reader, writer
 
 log = logging.getLogger(__name__)
 
@@ -426,8 +426,10 @@ def check_bytes(
     today: date | None = None,
     workers: ParseWorkers | None = None,
     reading: ReadOutcome | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> FileResult:
-    """Everything ingest does except archiving and loading: what would happen to this file."""
+    """Everything ingest does except archiving and loading: what would happen to this file. With `con` (the
+    warehouse, read-only) its figures are also compared with last year's, as ingest does."""
     sha256 = hashlib.sha256(data).hexdigest()
     reading = reading or (workers or default_workers()).read(data, file_name)
     try:
@@ -440,6 +442,10 @@ def check_bytes(
             readable=reading.workbook is not None,
         )  # fmt: skip
     validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
+    if con is not None:
+        validated = replace(
+            validated, issues=(*validated.issues, *year_over_year_jumps(con, validated, catalog, registry))
+        )
     status = validated.status
     messages = {"rejected": "校验未通过", "accepted_with_warnings": "校验通过（有提示）", "accepted": "校验通过"}
     return FileResult(
@@ -461,9 +467,12 @@ def check_paths(
     expected_year: int | None = None,
     today: date | None = None,
     workers: ParseWorkers | None = None,
+    warehouse: Path | None = None,
 ) -> list[FileResult]:
+    """check_bytes for files and folders; with an existing warehouse, figures are compared with last year's."""
     catalog, registry = load_catalog(), load_registry()
     workers = workers or default_workers()
+    con = open_reader(warehouse) if warehouse is not None and Path(warehouse).exists() else None
     now = ReceivedTime(_now())
     pending = [_Pending(path.name, path.stat().st_size, now, path.read_bytes) for path in collect_files(paths)]
     results = []
@@ -481,8 +490,11 @@ def check_paths(
                     expected_year=expected_year,
                     today=today,
                     reading=reading,
+                    con=con,
                 )  # fmt: skip
             )
         except Exception:  # noqa: BLE001 - one bad file must not stop the batch
             results.append(_unexpected_failure(item.name, data))
+    if con is not None:
+        con.close()
     return results

@@ -12,7 +12,6 @@ A jump is a warning: the file is accepted, and the submitter is asked to check t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import duckdb
 
@@ -29,13 +28,6 @@ FIX_WITHOUT_REMARK = "请核对这个数；如确属实，请在“说明”栏�
 Figures = Mapping[tuple[str, str], float]  # (indicator code, entity code) -> value
 
 
-@dataclass(frozen=True)
-class _CatalogOnly:
-    """What anomalies.bounds reads of a rule context: its catalog (for reporting.anomaly, when the catalog sets it)."""
-
-    catalog: Catalog
-
-
 def series_indicators(catalog: Catalog) -> frozenset[str]:
     """The indicators the anomaly scan follows from year to year (counts, amounts, scores of a unit or county)."""
     return frozenset(
@@ -45,7 +37,7 @@ def series_indicators(catalog: Catalog) -> frozenset[str]:
 
 def jumped(current: Figures, previous: Figures, catalog: Catalog) -> list[tuple[str, str]]:
     """The (indicator, entity) keys of `current` whose change since `previous` the anomaly scan would flag."""
-    ratio, floors = bounds(_CatalogOnly(catalog))  # type: ignore[arg-type]  # bounds reads only .catalog
+    ratio, floors = bounds(catalog)
     followed = series_indicators(catalog)
     return [
         key

@@ -101,11 +101,11 @@ def test_exactly_at_the_bounds_is_flagged():
 
 def test_bounds_come_from_the_catalog_when_it_sets_them():
     ctx = context([])
-    assert bounds(ctx) == (3.0, {"count": 10.0, "amount": 10.0, "score": 20.0})
+    assert bounds(ctx.catalog) == (3.0, {"count": 10.0, "amount": 10.0, "score": 20.0})
     configured = SimpleNamespace(
         catalog=SimpleNamespace(reporting=SimpleNamespace(anomaly={"ratio": 4, "floors": {"amount": 50}}))
     )
-    assert bounds(configured) == (4.0, {"count": 10.0, "amount": 50.0, "score": 20.0})
+    assert bounds(configured.catalog) == (4.0, {"count": 10.0, "amount": 50.0, "score": 20.0})
 
 
 def test_change_text_for_scores():

@@ -207,3 +207,18 @@ def test_prune_rejected_removes_only_old_rejected_originals(capsys, tmp_path, de
     assert _rows(warehouse, "SELECT count(*) FROM submissions") == [(3,)]  # the history stays
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert prune_rejected(con, 30).removed == ()  # nothing left to prune
+
+
+# -- check and errors compare with last year too ---------------------------------------------------------------------
+
+
+def test_check_tells_year_over_year_jumps_against_the_warehouse(
+    capsys, tmp_path, demo_warehouse, demo_manifest, demo_returns
+):
+    entry = next(f for f in demo_manifest["files"] if "year_over_year_jump" in f["expected_warnings"])
+    source = demo_returns / entry["file"]
+    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "check", str(source))
+    assert code == 0 and f"与上年（{entry['year'] - 1}年）相比由" in out
+    code, out, _ = _run(capsys, "--warehouse", str(tmp_path / "无.duckdb"), "check", str(source))
+    assert code == 0 and "与上年（" not in out
+    assert not (tmp_path / "无.duckdb").exists()  # a check never creates a warehouse

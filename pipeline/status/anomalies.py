@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.catalog import Catalog
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
 from pipeline.status.model import SourceRef
@@ -52,9 +53,9 @@ class Anomaly:
     source: SourceRef | None  # this year's cell
 
 
-def bounds(ctx: RuleContext) -> tuple[float, dict[str, float]]:
+def bounds(catalog: Catalog) -> tuple[float, dict[str, float]]:
     """(ratio, floors by indicator type): the catalog's reporting.anomaly where present, else the defaults."""
-    configured = getattr(ctx.catalog.reporting, "anomaly", None) or {}
+    configured = getattr(catalog.reporting, "anomaly", None) or {}
     floors = {**FLOORS, **{k: float(v) for k, v in (configured.get("floors") or {}).items()}}
     return float(configured.get("ratio", RATIO)), floors
 
@@ -85,7 +86,7 @@ def _series(ctx: RuleContext) -> pd.DataFrame:
 
 def find_anomalies(ctx: RuleContext, year: int | None = None) -> list[Anomaly]:
     """Figures of `year` (or of every year) that changed implausibly since the year before."""
-    ratio, floors = bounds(ctx)
+    ratio, floors = bounds(ctx.catalog)
     series = _series(ctx)
     previous = {(r.indicator, r.entity_code, int(r.year)): float(r.value_num) for r in series.itertuples()}
     current = series if year is None else series[series["year"] == year]

@@ -9,9 +9,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import adversarial
 import pytest
 
-import adversarial
 from tests.browser.conftest import screenshot, start_dashboard, wait_for_app
 from tests.test_tracker_queries import r1_bytes
 
