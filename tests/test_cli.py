@@ -50,7 +50,7 @@ def test_ingest_a_folder_reports_each_outcome_and_exits_1_when_some_are_rejected
         capsys, "--warehouse", str(warehouse), "ingest", str(demo_returns), "--raw-dir", str(tmp_path / "raw")
     )
     assert code == 1
-    assert "共处理 121 个文件：已接收 107 个，已接收（有提示） 4 个，被退回 10 个。" in out
+    assert "共处理 121 个文件：已接收 102 个，已接收（有提示） 9 个，被退回 10 个。" in out
     assert "演示_2024_R1_北京市总工会.xlsx”：被退回" in out
 
     code, out, _ = _run(
@@ -99,8 +99,9 @@ def test_errors_writes_the_annotated_workbook(capsys, demo_returns, tmp_path):
     assert f"已生成审核意见工作簿：{annotated}" in out
     workbook = openpyxl.load_workbook(annotated)
     assert workbook.sheetnames[0] == "错误清单"
-    listing = [[c.value for c in row] for row in workbook["错误清单"].iter_rows(min_row=4)]
-    assert any(row[1] == "错误" and "大于" in str(row[5]) for row in listing)
+    header, *listing = [[c.value for c in row] for row in workbook["错误清单"].iter_rows(min_row=3)]
+    level, problem = header.index("级别"), header.index("问题")
+    assert any(row[level] == "错误" and "大于" in str(row[problem]) for row in listing)
 
 
 def test_template_writes_the_return_for_a_year(capsys, tmp_path):

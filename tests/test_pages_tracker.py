@@ -140,20 +140,22 @@ def test_upload_results_survive_a_rerun_with_issues_and_the_annotated_download(m
     results = uploads.upload_batch(files, None, demo_warehouse_copy)
     state = {"upload_results": {"expected_year": None, "results": results}}
     app = open_page(monkeypatch, demo_warehouse_copy, "app_pages/upload.py", **state)
-    summary = "**本批共3个文件：被退回1个，已接收（有提示）1个，已接收1个**（本批报表年度：不限）"
+    # 好.xlsx is valid, but its budget figures fell sharply against 宝鸡's 2024 return: told as hints (jumps).
+    summary = "**本批共3个文件：被退回1个，已接收（有提示）2个**（本批报表年度：不限）"
     text = "\n".join(_markdown(app))
     assert summary in text
     assert ":red-badge[被退回] **坏.xlsx**　商洛市总工会 · R1 · 2025年度" in text
     assert ":orange-badge[已接收（有提示）] **提示.xlsx**　商洛市总工会 · R1 · 2025年度" in text
-    assert ":green-badge[已接收] **好.xlsx**　宝鸡市总工会 · R1 · 2025年度" in text
+    assert ":orange-badge[已接收（有提示）] **好.xlsx**　宝鸡市总工会 · R1 · 2025年度" in text
+    assert any("与上年（2024年）相比由 139.1万元 降至 35.5万元" in w.value for w in app.warning)
     sheet, cell = count_cell()
     assert [e.value for e in app.error] == [f"- {uploads.markdown_safe(results[0]['issues'][0]['line'])}"]
-    assert f"工作表“{sheet}”，单元格 {cell}：“若干”不是数字" in app.error[0].value
+    assert f"工作表“{sheet}”，单元格 {cell}，指标“市总工会召开研究产业工会工作专题会议次数”：“若干”不是数字" in app.error[0].value
     assert [w.value for w in app.warning if "约5" in w.value] == [
         f"- {uploads.markdown_safe(results[1]['issues'][0]['line'])}"
     ]
     labels = [b.label for b in app.download_button]
-    assert labels[:2] == ["下载标注了问题的工作簿", "下载标注了问题的工作簿"]  # 坏 and 提示, not 好
+    assert labels[:3] == ["下载标注了问题的工作簿"] * 3  # each file with an issue
     assert [p.label for p in app.get("page_link")] == ["到“报送情况”页查看各单位报送进度"]
     app.run()  # a download click reruns the page: the results are still there
     assert summary in "\n".join(_markdown(app))
@@ -178,7 +180,8 @@ def test_upload_batch_rejects_a_broken_file_with_the_cell_and_an_annotated_copy(
     )
     assert [(i["code"], i["sheet"], i["cell"]) for i in result["issues"]] == [("not_a_number", sheet, cell)]
     assert result["issues"][0]["line"].startswith(
-        f"[错误] 文件“商洛_坏.xlsx”，工作表“{sheet}”，单元格 {cell}：“若干”不是数字"
+        f"[错误] 文件“商洛_坏.xlsx”，工作表“{sheet}”，单元格 {cell}，指标“市总工会召开研究产业工会工作专题会议次数”："
+        "“若干”不是数字，请填写阿拉伯数字（如 12）"
     )
     assert result["annotated_name"] == "商洛_坏_审核意见.xlsx"
     wb = openpyxl.load_workbook(io.BytesIO(result["annotated"]))

@@ -77,6 +77,7 @@ def test_a_hostile_batch_gets_chinese_outcomes_and_the_server_survives(browser, 
     page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=30_000)
     button.click()
     page.get_by_text(f"本批共{len(files)}个文件：被退回{len(files) - 1}个，已接收1个").wait_for(timeout=120_000)
+    page.get_by_text("商洛市总工会 · R1 · 2025年度").wait_for(timeout=30_000)  # the last result drawn
     body = page.inner_text("body")
     for (builder, phrase), sent in zip(HOSTILE, files, strict=False):
         assert sent["name"] in body, builder

@@ -85,7 +85,7 @@ def test_upload_a_broken_and_a_valid_return_then_see_them_tracked(browser, uploa
     page.get_by_text("本批共1个文件：被退回1个").wait_for(timeout=30_000)
     body = page.inner_text("body")
     assert "被退回" in body and "商洛市总工会 · R1 · 2025年度" in body
-    assert f"工作表“{sheet}”，单元格 {cell}：“若干”不是数字" in body
+    assert f"工作表“{sheet}”，单元格 {cell}，指标“市总工会召开研究产业工会工作专题会议次数”：“若干”不是数字" in body
     page.get_by_role("button", name="下载标注了问题的工作簿").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, f"upload_{viewport}")
@@ -109,7 +109,7 @@ def test_upload_a_broken_and_a_valid_return_then_see_them_tracked(browser, uploa
     page.get_by_text("无法识别单位或年度的文件").wait_for(timeout=30_000)  # the last section
     body = page.inner_text("body")
     assert "商洛_2025_R1_初稿.xlsx" in body  # listed under 被退回的文件 with its reason
-    assert "[not_a_number] “若干”不是数字" in body
+    assert "【不是数字】“若干”不是数字" in body and "not_a_number" not in body
     page.get_by_role("button", name="下载催报名单（Excel）").wait_for(timeout=30_000)  # 海员建设 R2 still missing
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, f"tracker_{viewport}")
