@@ -54,6 +54,15 @@ def rewrite_zip(data: bytes, changes: dict[str, bytes] | None = None, *, rename=
     return out.getvalue()
 
 
+def with_sheet_rows(data: bytes, rows_xml: str, *, replace: bool = False) -> bytes:
+    """The package with <row> elements appended to (or, with replace, put instead of) the first sheet's rows."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    start, end = sheet.index("<sheetData>") + len("<sheetData>"), sheet.index("</sheetData>")
+    body = rows_xml if replace else sheet[start:end] + rows_xml
+    return rewrite_zip(data, {"xl/worksheets/sheet1.xml": (sheet[:start] + body + sheet[end:]).encode()})
+
+
 class _Ole2:
     """Just enough of the OLE2 compound-file layout to damage a file on purpose."""
 
@@ -181,15 +190,11 @@ def empty_relationship_id() -> tuple[str, bytes]:
 
 def excel_error_values_xlsx() -> tuple[str, bytes]:
     """Cells holding #DIV/0! (B3) and #N/A (C4) as formula results, the way Excel saves them."""
-    data = small_xlsx(B2=12)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     rows = (
         '<row r="3"><c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
         '<row r="4"><c r="C4" t="e"><f>NA()</f><v>#N/A</v></c></row>'
     )
-    sheet = sheet.replace("</sheetData>", rows + "</sheetData>")
-    return "错误值.xlsx", rewrite_zip(data, {"xl/worksheets/sheet1.xml": sheet.encode()})
+    return "错误值.xlsx", with_sheet_rows(small_xlsx(B2=12), rows)
 
 
 def excel_error_values_xls() -> tuple[str, bytes]:
@@ -248,16 +253,12 @@ def compression_bomb(inflated_mib: int = 150) -> tuple[str, bytes]:
 def control_characters_xlsx() -> tuple[str, bytes]:
     """Text cells with a NUL (B2) and a bell character (B4), written the way Excel escapes them (_x0000_), and a
     formula-looking text (B3)."""
-    data = small_xlsx()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     rows = (
         '<row r="2"><c r="B2" t="inlineStr"><is><t>张_x0000_三</t></is></c></row>'
         '<row r="3"><c r="B3" t="inlineStr"><is><t>=HYPERLINK("http://example.invalid","点击")</t></is></c></row>'
         '<row r="4"><c r="B4" t="inlineStr"><is><t>李_x0007_四</t></is></c></row>'
     )
-    sheet = sheet.replace("</sheetData>", rows + "</sheetData>")
-    return "控制字符.xlsx", rewrite_zip(data, {"xl/worksheets/sheet1.xml": sheet.encode()})
+    return "控制字符.xlsx", with_sheet_rows(small_xlsx(), rows)
 
 
 def control_characters_xls() -> tuple[str, bytes]:

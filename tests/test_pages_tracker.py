@@ -150,7 +150,10 @@ def test_upload_results_survive_a_rerun_with_issues_and_the_annotated_download(m
     assert any("与上年（2024年）相比由 139.1万元 降至 35.5万元" in w.value for w in app.warning)
     sheet, cell = count_cell()
     assert [e.value for e in app.error] == [f"- {uploads.markdown_safe(results[0]['issues'][0]['line'])}"]
-    assert f"工作表“{sheet}”，单元格 {cell}，指标“市总工会召开研究产业工会工作专题会议次数”：“若干”不是数字" in app.error[0].value
+    assert (
+        f"工作表“{sheet}”，单元格 {cell}，指标“市总工会召开研究产业工会工作专题会议次数”：“若干”不是数字"
+        in app.error[0].value
+    )
     assert [w.value for w in app.warning if "约5" in w.value] == [
         f"- {uploads.markdown_safe(results[1]['issues'][0]['line'])}"
     ]

@@ -23,6 +23,7 @@ from adversarial import (
     small_xlsx,
     truncated_xls,
     upper_case_stream_names,
+    with_sheet_rows,
     xlrd_refuses_calamine_reads,
 )
 
@@ -158,14 +159,8 @@ def test_control_characters_reach_the_reader_as_typed(workers):
 
 
 def many_cells_xlsx(count: int) -> bytes:
-    data = small_xlsx()
     body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r}</v></c></row>' for r in range(1, count))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
-    start, end = sheet.index("<sheetData>") + len("<sheetData>"), sheet.index("</sheetData>")
-    from adversarial import rewrite_zip
-
-    return rewrite_zip(data, {"xl/worksheets/sheet1.xml": (sheet[:start] + body + sheet[end:]).encode()})
+    return with_sheet_rows(small_xlsx(), body, replace=True)
 
 
 def test_a_file_that_takes_too_long_is_stopped():
