@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import theme_css, ui
 from pipeline.templates import template_bytes, template_filename
 from pipeline.warehouse import warehouse_path
 from queries import uploads
@@ -44,6 +44,7 @@ def run_batch(files, expected_year: int | None) -> None:
 
 def draw_form() -> None:
     catalog = ui.catalog()
+    theme_css.localise_uploader()
     # Any type and up to UPLOADER_LIMIT_MB are let through on purpose: the refusals (wrong type, over 20 MB) are
     # then given in Chinese by queries.uploads, not by Streamlit's uploader in English.
     files = st.file_uploader(

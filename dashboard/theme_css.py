@@ -28,6 +28,24 @@ h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { f
 """
 
 
+# Streamlit's uploader writes its own English ("Upload", "100MB per file"); the size it states is the browser's
+# cap, not the 20 MB a return may have (queries/uploads.py refuses bigger files in Chinese). Say it in Chinese.
+UPLOADER_CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "可拖入多个文件；每个不超过 20 MB"; font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);
+}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "选择文件"; }
+</style>
+"""
+
+
+def localise_uploader() -> None:
+    st.html(UPLOADER_CSS)
+
+
 def status_class(status: str) -> str:
     """CSS class of a status badge (the word is always shown too, never colour alone)."""
     return f"status-{list(STATUS_COLOURS).index(status)}"

@@ -85,6 +85,7 @@ def test_a_hostile_batch_gets_chinese_outcomes_and_the_server_survives(browser, 
     assert "文件类型“.pdf”不是 Excel 报表，未处理" in body
     assert "商洛市总工会 · R1 · 2025年度" in body
     assert "Traceback" not in body and "panicked" not in body and "File must be" not in body
+    assert "per file" not in body  # the uploader's English size line is replaced by a Chinese one
     assert page.locator("[data-testid='stException']").count() == 0
     page.get_by_text("本批处理结果").first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
