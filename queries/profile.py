@@ -71,7 +71,7 @@ def latest_round_year(df: pd.DataFrame) -> int | None:
 # Column headings of each series' CSV: an indicator code (its catalog name and unit) or a heading; "%" columns
 # are rates (0–1 in the series), written as percentages.
 _COMMON = {"year": "年度", "unit_code": "单位代码", "unit_name": "单位", "unit_type": "单位类型"}
-_SERIES_COLUMNS: dict[str, dict[str, str]] = {
+SERIES_COLUMNS: dict[str, dict[str, str]] = {
     "m3_coverage_by_city": {
         "covered": "召开专题会议的市县总工会数（个）",
         "total": "市县总工会总数（个）",
@@ -139,7 +139,7 @@ def chart_csv(df: pd.DataFrame, series_name: str) -> bytes:
     """A series frame as the CSV staff download beside a chart: Chinese headings, rates as percentages,
     UTF-8 with a byte-order mark so that Excel opens the Chinese correctly."""
     catalog = load_catalog()
-    specs = {**_COMMON, **_SERIES_COLUMNS[series_name]}
+    specs = {**_COMMON, **SERIES_COLUMNS[series_name]}
     out = df.copy()
     headings = {}
     for column in out.columns:
