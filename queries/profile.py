@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
+from pipeline.spreadsheet_text import neutralise_formula
 from queries.board import NO_REMARK, StatusBook, Tile, UnitProfile
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -151,7 +152,8 @@ def chart_csv(df: pd.DataFrame, series_name: str) -> bytes:
             out[column] = out[column].round(4)  # a ratio such as 0.8951048951 reads 0.8951
     if "unit_type" in out.columns:
         out["unit_type"] = out["unit_type"].map(lambda t: UNIT_TYPE_NAMES.get(t, t))
-    return out.rename(columns=headings).to_csv(index=False).encode("utf-8-sig")
+    # Text that a spreadsheet would run as a formula (OWASP CSV injection) is written with a leading apostrophe.
+    return out.rename(columns=headings).map(neutralise_formula).to_csv(index=False).encode("utf-8-sig")
 
 
 # --- 单位画像: statuses --------------------------------------------------------------------------------------
