@@ -3,6 +3,10 @@
 #   chromium        browser tests (Playwright drives Debian's build; a browser download does not work here)
 #                   and static chart export (kaleido finds it on PATH)
 #   fonts-noto-cjk  Chinese glyphs for screenshots, static charts and rendered documents
+#   libreoffice-writer libreoffice-impress libreoffice-calc poppler-utils
+#                   render the exported 情况通报, 催报函, deck and workbooks to PDF (soffice --headless) and PNG
+#                   (pdftoppm): the render tests look at what staff will print, and CI must run them
+#   fonts-crosextra-carlito  metric-compatible stand-in for Calibri, so Latin text in Office files lays out as in Office
 # Usage: scripts/system_deps.sh [--soft]
 #   --soft  (make run) when packages are missing and we are not root, print the sudo line and carry on;
 #           without it (make test) the same situation is an error, because tests would fail obscurely later.
@@ -17,6 +21,10 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q "Noto Sans CJK"; then
   missing+=(fonts-noto-cjk)
 fi
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+# LibreOffice is one unit for this check: when soffice and pdftoppm both exist, the set is taken as installed.
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  missing+=(libreoffice-writer libreoffice-impress libreoffice-calc poppler-utils fonts-crosextra-carlito)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
