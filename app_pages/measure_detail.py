@@ -4,7 +4,9 @@ figures, formula, threshold, the units that lag, the submitted cells behind each
 import streamlit as st
 
 from dashboard import filters, tiles, ui
+from pipeline.status.model import EXPLANATION_LABELS
 from queries.board import (
+    explanation_parts,
     measure_anomalies,
     measure_detail,
     measure_indicators,
@@ -38,6 +40,7 @@ ANOMALY_COLUMNS = {
     "remark": "填报说明",
     "location": "来源单元格",
 }
+IN_HEADLINE = ("value_text", "summary")  # the explanation's headline tile shows the key figure and the summary
 INDICATOR_COLUMNS = {"name": "指标", "unit": "单位", "return": "所在报表", "level": "填报层级"}
 
 book = ui.status_book()
@@ -65,20 +68,18 @@ with left, ui.guarded("落实情况解读"):
     if overall is None:
         st.info(f"{selection.year}年度暂无本条措施的数据。")
     else:
-        e = overall.explanation
         st.html(tiles.explanation_html(overall))
-        st.markdown(f"**计算过程**：{e.formula or '—'}")
-        st.markdown(f"**判定标准**：{e.threshold or '—'}")
-        st.markdown(f"**规则说明**：{e.rule or '—'}")
-        if e.note:
-            st.markdown(f"**备注**：{e.note}")
-        if e.missing_units:
-            st.warning(
-                f"未报送单位（{len(e.missing_units)}个）：{'、'.join(e.missing_units)}", icon=":material/warning:"
-            )
-        if e.laggards:
-            st.markdown("**落后单位**")
-            st.html(tiles.laggards_html(e.laggards))
+        # The labelled parts the CLI and the documents give too, in the same order and words.
+        for part in explanation_parts(overall):
+            if part.field in IN_HEADLINE:
+                continue
+            if part.field == "missing_units":
+                st.warning(f"**{part.label}**：{part.text}", icon=":material/warning:")
+            else:
+                st.markdown(f"**{part.label}**：{part.text}")
+        if overall.explanation.laggards:
+            st.markdown(f"**{EXPLANATION_LABELS['laggards']}**")
+            st.html(tiles.laggards_html(overall.explanation.laggards))
 
 with right:
     with ui.guarded("历年状态"):
@@ -109,7 +110,7 @@ with ui.guarded("各单位情况"):
 
 with ui.guarded("数据来源"):
     sources = measure_sources(book, measure.number, selection.year)
-    st.markdown(f"##### 数据来源（{len(sources)}个单元格）")
+    st.markdown(f"##### {EXPLANATION_LABELS['sources']}（{len(sources)}个单元格）")
     if sources.empty:
         st.caption("本年度本条措施没有引用报表单元格。")
     else:

@@ -9,23 +9,15 @@ import time
 
 import streamlit as st
 
-from dashboard import charts, filters, theme_css, tiles, ui
-from queries import series
-from queries.board import FamilyScreen, family_screens
+from dashboard import figures, filters, theme_css, tiles, ui
+from dashboard.figures import Figure
+from queries.board import FamilyScreen, StatusBook, family_screens
 
 OVERVIEW_PAGE = "app_pages/overview.py"
 SCREEN, ADVANCED_AT = "_present_screen", "_present_advanced_at"
 AUTO, INTERVAL = "_w_present_auto", "_w_present_interval"
 INTERVALS = (10, 20, 30, 60)  # seconds per screen
 DEFAULT_INTERVAL = 20
-# The key chart of each family: the series from queries/series.py and its builder from dashboard/charts.py.
-KEY_CHARTS = {
-    "coverage": (series.m3_coverage_by_city, charts.m3_coverage_chart),
-    "funding": (series.m5_dues_by_union, charts.m5_dues_chart),
-    # Random inspections by year: the per-unit charts of measure 9 have 20 rows, too many for one screen.
-    "inspections": (series.m10_random_inspections_by_year, charts.m10_random_inspections_chart),
-    "cadres": (series.m16_training_by_union, charts.m16_training_chart),
-}
 CHART_HEIGHT = 380
 TILES_PER_ROW = 4
 # A projector needs the width more than the default side margins (which grow with the enlarged type).
@@ -56,12 +48,11 @@ def _tiles(screen: FamilyScreen, per_row: int) -> None:
                 st.html(tiles.tile_html(tile, large=True, summary=True))
 
 
-def _chart(code: str, year: int, years: list[int]) -> None:
-    query, builder = KEY_CHARTS[code]
+def _chart(figure: Figure, book: StatusBook, year: int) -> None:
     # Up to the selected year: a chart of one year shows the latest in the frame, so an inspection round
     # held the year before (the window is two years) still shows, titled with its own year.
-    frame = ui.cached_query(query, years=[y for y in years if y <= year])
-    fig = builder(frame, large=True)
+    frame = ui.cached_query(figure.series, years=[y for y in book.years if y <= year])
+    fig = figure.builder(figure.with_statuses(book, frame), large=True)
     fig.update_layout(height=CHART_HEIGHT)
     st.plotly_chart(fig, theme=None, config={"displaylogo": False, "displayModeBar": False})
 
@@ -87,7 +78,7 @@ def _toolbar(screen: FamilyScreen, index: int, count: int, year: int, auto: bool
         st.rerun(scope="app")
 
 
-def _screen(screens: tuple[FamilyScreen, ...], year: int, years: list[int], auto: bool, interval: int) -> None:
+def _screen(screens: tuple[FamilyScreen, ...], book: StatusBook, year: int, auto: bool, interval: int) -> None:
     count = len(screens)
     # A timed rerun of this fragment turns the page once the interval has passed since the last turn.
     if auto and time.monotonic() - st.session_state.get(ADVANCED_AT, 0.0) >= interval - 0.5:
@@ -97,10 +88,11 @@ def _screen(screens: tuple[FamilyScreen, ...], year: int, years: list[int], auto
     _toolbar(screen, index, count, year, auto, interval)
     with ui.guarded("措施状态"):
         _tiles(screen, min(len(screen.tiles), TILES_PER_ROW))
-    if screen.code in KEY_CHARTS:
+    key_chart = figures.key_chart(screen.code)  # the family's key chart from the registry; 机制建设 has none
+    if key_chart is not None:
         # Full width: at projector type a chart of 8–20 units needs the whole width for its labels.
         with ui.guarded(f"{screen.name}图表"):
-            _chart(screen.code, year, years)
+            _chart(key_chart, book, year)
 
 
 book = ui.status_book()
@@ -126,4 +118,4 @@ if selection.year is None:
 st.session_state.setdefault(INTERVAL, DEFAULT_INTERVAL)
 auto, interval = bool(st.session_state.get(AUTO, False)), int(st.session_state[INTERVAL])
 screens = family_screens(book, selection.year)
-st.fragment(_screen, run_every=interval if auto else None)(screens, selection.year, book.years, auto, interval)
+st.fragment(_screen, run_every=interval if auto else None)(screens, book, selection.year, auto, interval)

@@ -2,9 +2,10 @@
 
 Each builder takes the DataFrame of the matching function in queries/series.py and returns a titled
 figure naming the measure it serves, with units on the axes and Chinese hover text. Bar charts of one
-year show the latest year in the frame (pages pass the selected year). Where the catalog sets thresholds,
-bars are coloured by status and the thresholds drawn as dashed lines; the status word is printed on each
-bar so colour is never the only cue. An empty frame gives a figure saying 暂无数据, never an exception.
+year show the latest year in the frame (pages pass the selected year). Bars are coloured by the status engine's
+verdict on each unit or year, which the frame carries in its `status` column (queries.board.with_statuses), and
+the catalog's thresholds are drawn as dashed lines; the status word is printed on each bar so colour is never
+the only cue. An empty frame gives a figure saying 暂无数据, never an exception.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from dashboard.theme import (
 )
 from pipeline.catalog import load_catalog
 from pipeline.status import format as fmt
-from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+from pipeline.status.model import NO_DATA
+from queries.board import STATUS_COLUMN
 
 PCT_AXIS = {"tickformat": PERCENT_TICKFORMAT}
 CITY_AXIS, UNION_AXIS, YEAR_AXIS = "市级总工会", "省级产业工会", "年度"
@@ -76,16 +78,12 @@ def _ratio(value: object) -> str:
     return fmt.ratio_text(None if _missing(value) else float(value))
 
 
-def grade(value: float | None, green: float, amber: float | None = None) -> str:
-    """Status of a figure against catalog thresholds; a figure exactly at a threshold meets it."""
-    if _missing(value):
-        return NO_DATA
-    # A tolerance so that 95/100 computed in floating point still meets a 0.95 threshold.
-    if value >= green - 1e-9:
-        return ON_TRACK
-    if amber is not None and value >= amber - 1e-9:
-        return AT_RISK
-    return OFF_TRACK
+def _statuses(frame: pd.DataFrame) -> list[str]:
+    """The status engine's verdict on each row (queries.board.with_statuses): a chart never grades a figure again,
+    so a bar's colour is always the status the board and the measure's explanation give."""
+    if STATUS_COLUMN not in frame.columns:
+        raise ValueError(f"a status-coloured chart needs the engine's verdicts in a {STATUS_COLUMN!r} column")
+    return [NO_DATA if _missing(s) else str(s) for s in frame[STATUS_COLUMN]]
 
 
 def _empty(title: str, large: bool) -> go.Figure:
@@ -219,7 +217,8 @@ def _rate_bars(
     horizontal: bool = False,
     one_year: bool = True,
 ) -> go.Figure:
-    """Bars coloured by the measure's thresholds (catalog green/amber unless ``limits`` names others).
+    """Bars coloured by the engine's verdicts (the frame's status column), with the measure's thresholds drawn as
+    dashed lines (catalog green/amber unless ``limits`` names others).
 
     ``one_year``: bars per unit for the latest year in the frame, best first; otherwise one bar per row
     in the frame's order (e.g. per year).
@@ -236,7 +235,7 @@ def _rate_bars(
         catalog_limits = _thresholds(measure)
         limits = (catalog_limits["green"], catalog_limits.get("amber"))
     green, amber = limits
-    statuses = [grade(v, green, amber) for v in frame[value]]
+    statuses = _statuses(frame)
     tips = [hover(row, status) for (_, row), status in zip(frame.iterrows(), statuses, strict=True)]
     fig = _status_bars(frame, value=value, statuses=statuses, text=text, hover=tips, horizontal=horizontal)
     lines = [(green, "达标")] + ([(amber, "预警")] if amber is not None else [])
@@ -398,8 +397,7 @@ def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str 
             hovertemplate=f"%{{x}}年<br>{name} %{{y:,.1f}}万元<extra></extra>",
         )
     ticks = []
-    for year, rate in zip(years, frame["disbursed_rate"], strict=True):
-        status = grade(rate, green)
+    for year, rate, status in zip(years, frame["disbursed_rate"], _statuses(frame), strict=True):
         figure = "无批准经费" if _missing(rate) else f"{_metric(4)} {_pct(rate)}"
         ticks.append(f"{year}年<br><span style='color:{STATUS_COLOURS[status]}'>{figure}<br>{status}</span>")
     fig.update_layout(title=title or default, barmode="group", yaxis={"title": "金额（万元）"})

@@ -1,52 +1,76 @@
-"""The skeleton the four chart-family pages share: the family's heading and status tiles, then charts each
-drawn by its pure builder with a CSV download of its data (plotly's toolbar gives the PNG)."""
+"""The skeleton the four chart-family pages share: the family's heading and status tiles, then the family's
+figures from the registry (dashboard/figures.py), each drawn by its pure builder over its series with the status
+engine's verdicts, with downloads beside it: its data as CSV, and the chart as a PNG or SVG laid out for a
+briefing (title, measure, data source, data date and version: exports.images)."""
 
 from collections.abc import Callable
 
+import duckdb
 import streamlit as st
 
 from dashboard import filters, tiles, ui
+from dashboard.figures import Figure
+from exports import images
 from queries import profile
 from queries.board import StatusBook, family_screens, number_runs
 
-HEIGHT, LARGE_SCALE = 450, 1.5  # chart height in pixels (plotly's default), and its projector-mode factor
+LARGE_SCALE = 1.5  # the chart's projector-mode factor
+DEMO_PREFIX = images.DEMO_LABEL  # 【演示数据】 before the name of every file made from demo data
+IMAGE_DOWNLOADS = ((images.PNG, "下载图片（PNG）", "image/png"), (images.SVG, "下载矢量图（SVG）", "image/svg+xml"))
 
 
-def chart(
-    measure: int,
-    what: str,
-    query: Callable,
-    build: Callable,
-    span: str,
-    height: int = HEIGHT,
-    *,
-    years: list[int],
-    year: int,
-    large: bool,
-) -> None:
-    """A series drawn by its builder with its CSV download, or a message naming the measure and the year."""
-    with ui.guarded(f"第{measure}条图表"):
-        df = ui.cached_query(query, years=profile.chart_years(span, years, year))
-        if not profile.has_data(df, span, year):
-            st.info(f"{year}年度暂无第{measure}条（{what}）的数据。", icon=":material/info:")
+def image_data(
+    figure: Figure, con: duckdb.DuckDBPyConnection, book: StatusBook, year: int, fmt: str, *, demo: bool
+) -> Callable[[], bytes]:
+    """The chart as a briefing image, made only when its button is clicked (Streamlit calls this on a thread of
+    its own, so it gets a cursor of its own). The first image starts a Chromium that the server keeps: later
+    ones take a fraction of a second instead of about two."""
+
+    def make() -> bytes:
+        images.start_browser()  # idempotent
+        return images.figure_image(figure, con, book, year, fmt=fmt, demo=demo)
+
+    return make
+
+
+def chart(figure: Figure, *, book: StatusBook, year: int, large: bool) -> None:
+    """A figure of the registry with its CSV download, or a message naming the measure and the year."""
+    with ui.guarded(f"{figure.measures_text}图表"):
+        series = ui.cached_query(figure.series, years=profile.chart_years(figure.span, book.years, year))
+        if not profile.has_data(series, figure.span, year):
+            st.info(f"{year}年度暂无{figure.measures_text}（{figure.title}）的数据。", icon=":material/info:")
             return
-        name = f"第{measure}条_{what}_{year}年度"
+        # Bars take the colour of the engine's verdict on each unit: the status the tiles above show.
+        df = figure.with_statuses(book, series)
+        demo = ui.warehouse_summary().is_demo
+        name = f"{DEMO_PREFIX if demo else ''}{figure.file_stem(year)}"  # every export of demo data says so
         config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
-        fig = build(df, large=large)
+        fig = figure.builder(df, large=large)
         # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
-        fig.update_layout(height=round(height * (LARGE_SCALE if large else 1)))
+        fig.update_layout(height=round(figure.height * (LARGE_SCALE if large else 1)))
         st.plotly_chart(fig, theme=None, width="stretch", config=config)
         if large:
             return  # the projector shows the chart only
-        st.download_button(
-            "下载图表数据（CSV）",
-            profile.chart_csv(df, query.__name__),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key=f"csv_{query.__name__}",
-        )
+        with st.container(horizontal=True):
+            st.download_button(
+                "下载图表数据（CSV）",
+                profile.chart_csv(df, figure),
+                file_name=f"{name}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key=f"csv_{figure.key}",
+            )
+            for fmt, label, mime in IMAGE_DOWNLOADS:
+                st.download_button(
+                    label,
+                    image_data(figure, ui.cursor(), book, year, fmt, demo=demo),
+                    file_name=f"{name}.{fmt}",
+                    mime=mime,
+                    on_click="ignore",
+                    icon=":material/image:",
+                    key=f"{fmt}_{figure.key}",
+                )
 
 
 def family_header(family_code: str) -> tuple[StatusBook, filters.Filters]:

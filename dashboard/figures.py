@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard import charts
 from queries import series
+from queries.board import StatusBook, with_statuses
 from queries.profile import ONE_YEAR, SERIES_COLUMNS, TREND, WITH_LAST_YEAR
 
 DEFAULT_HEIGHT = 450  # pixels (plotly's default)
@@ -47,6 +48,11 @@ class Figure:
     @property
     def measures_text(self) -> str:
         return "、".join(f"第{n}条" for n in self.measures)
+
+    def with_statuses(self, book: StatusBook, frame: pd.DataFrame) -> pd.DataFrame:
+        """The figure's series frame with the status engine's verdict on each row, ready for the builder, the CSV
+        and every export. The verdicts are those of the figure's first measure (every figure serves one today)."""
+        return with_statuses(book, self.measures[0], frame)
 
     def file_stem(self, year: int) -> str:
         """第3条_专题会议覆盖率_2025年度: the name of every file made of this figure."""
@@ -92,8 +98,9 @@ def of_family(family: str) -> tuple[Figure, ...]:
     return tuple(figure for figure in FIGURES if figure.family == family)
 
 
-def key_chart(family: str) -> Figure:
-    return next(figure for figure in FIGURES if figure.family == family and figure.key_chart)
+def key_chart(family: str) -> Figure | None:
+    """The family's chart on the projector screen; None for a family without charts (机制建设)."""
+    return next((figure for figure in FIGURES if figure.family == family and figure.key_chart), None)
 
 
 def of_measure(measure: int) -> tuple[Figure, ...]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from queries.board import Board, MeasureDetail
+from pipeline.status.model import EXPLANATION_LABELS
+from queries.board import Board, MeasureDetail, explanation_parts
 
 
 def board_text(board: Board, *, demo: bool) -> str:
@@ -37,20 +38,13 @@ def detail_text(detail: MeasureDetail, *, demo: bool) -> str:
     if overall is None:
         lines.append("本年度暂无数据。")
         return "\n".join(lines)
-    e = overall.explanation
-    lines += [
-        f"状态：{overall.status}　{e.metric_name}：{e.value_text or overall.metric_text}",
-        f"计算：{e.formula}" if e.formula else "",
-        f"阈值：{e.threshold}" if e.threshold else "",
-        f"规则：{e.rule}",
-        f"结论：{e.summary}",
-    ]
-    if e.note:
-        lines.append(f"说明：{e.note}")
-    if e.missing_units:
-        lines.append(f"未报送：{'、'.join(e.missing_units)}")
+    e, labels = overall.explanation, EXPLANATION_LABELS
+    lines.append(f"状态：{overall.status}")
+    # The same labelled parts, in the same order, as the measure-detail page and the documents.
+    lines += [f"{part.label}：{part.text}" for part in explanation_parts(overall)]
     if e.laggards:
-        lines.append("拖后腿的单位：" + "；".join(f"{g.unit_name}（{g.value_text}，{g.status}）" for g in e.laggards))
+        laggards = "；".join(f"{g.unit_name}（{g.value_text}，{g.status}）" for g in e.laggards)
+        lines.append(f"{labels['laggards']}：{laggards}")
     if detail.units:
         lines.append("")
         lines.append("各单位：")
@@ -58,12 +52,12 @@ def detail_text(detail: MeasureDetail, *, demo: bool) -> str:
             lines.append(f"  {status.unit_code}　【{status.status}】{status.metric_text}　{status.explanation.summary}")
     if e.sources:
         lines.append("")
-        lines.append("数据来源：")
+        lines.append(f"{labels['sources']}：")
         for source in e.sources:
             lines.append(f"  {source.indicator_name} {source.value_text}　← {source.location()}")
     if e.remarks:
         lines.append("")
-        lines.append("填报单位说明：")
+        lines.append(f"{labels['remarks']}：")
         lines += [f"  {r.unit_code} {r.indicator}：{r.text}" for r in e.remarks]
     if detail.anomalies:
         lines.append("")
@@ -71,7 +65,7 @@ def detail_text(detail: MeasureDetail, *, demo: bool) -> str:
         for anomaly in detail.anomalies:
             remark = f"（填报说明：{anomaly.remark}）" if anomaly.remark else "（未附说明）"
             lines.append(f"  {anomaly.indicator_name}：{anomaly.change_text}{remark}")
-    return "\n".join(line for line in lines if line is not None)
+    return "\n".join(lines)
 
 
 def to_json(value: object) -> str:

@@ -19,7 +19,15 @@ from pipeline.registry import Registry, Unit, load_registry
 from pipeline.status.anomalies import Anomaly, find_anomalies
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import evaluate
-from pipeline.status.model import NO_DATA, PROVINCE_SCOPE, STATUSES, MeasureResult, MeasureStatus, SourceRef
+from pipeline.status.model import (
+    EXPLANATION_LABELS,
+    NO_DATA,
+    PROVINCE_SCOPE,
+    STATUSES,
+    MeasureResult,
+    MeasureStatus,
+    SourceRef,
+)
 from pipeline.validate import reading_of
 
 
@@ -374,3 +382,62 @@ def family_screens(book: StatusBook, year: int) -> tuple[FamilyScreen, ...]:
         FamilyScreen(code, family.name, tuple(tiles[n] for n in family.measures))
         for code, family in book.catalog.chart_families.items()
     )
+
+
+# --- the status engine's verdicts beside a chart's figures ----------------------------------------------------
+
+STATUS_COLUMN = "status"
+
+
+def unit_statuses(book: StatusBook, measure: int, year: int) -> dict[str, str]:
+    """unit_code -> the status engine's verdict on the unit for the measure that year; empty when the measure is
+    judged only province-wide or has no result that year."""
+    result = book.result(measure, year)
+    return {s.unit_code: s.status for s in result.units} if result else {}
+
+
+def with_statuses(book: StatusBook, measure: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """A series frame with a STATUS_COLUMN holding the engine's verdict on each row, so that a chart, a CSV or a
+    slide colours a bar by the very status the board shows and never grades the figure again.
+
+    A row per unit takes that unit's status in its year; a row per year (no unit_code: the province's own figures,
+    M4 and M10) takes the measure's overall status that year. A unit or year the engine did not judge reads 无数据.
+    Returns a new frame: a cached series is never changed in place."""
+    years = sorted({int(y) for y in frame["year"]}) if not frame.empty else []
+    if "unit_code" in frame.columns:
+        by_year = {y: unit_statuses(book, measure, y) for y in years}
+        statuses = [
+            by_year[int(y)].get(code, NO_DATA) for y, code in zip(frame["year"], frame["unit_code"], strict=True)
+        ]
+    else:
+        overall = {y: r.overall.status if (r := book.result(measure, y)) else NO_DATA for y in years}
+        statuses = [overall[int(y)] for y in frame["year"]]
+    return frame.assign(**{STATUS_COLUMN: pd.Series(statuses, index=frame.index, dtype="object")})
+
+
+# --- an explanation in labelled parts: the same words on screen, in the CLI and in the documents ----------------
+
+
+@dataclass(frozen=True)
+class ExplanationPart:
+    field: str  # the Explanation field it shows ("value_text" is the metric with its value)
+    label: str  # its Chinese label, from EXPLANATION_LABELS
+    text: str
+
+
+def explanation_parts(status: MeasureStatus) -> tuple[ExplanationPart, ...]:
+    """The text parts of a status's explanation in reading order, each under its EXPLANATION_LABELS label: key
+    figure, formula, threshold and rule always (— when the rule has none), then the summary, and the note and the
+    missing units when there are any. Laggards, sources and remarks are lists, shown by each medium in its own way
+    under their labels."""
+    e = status.explanation
+    texts = {
+        "value_text": f"{e.metric_name} {e.value_text or status.metric_text}".strip(),
+        "formula": e.formula or "—",
+        "threshold": e.threshold or "—",
+        "rule": e.rule or "—",
+        "summary": e.summary,
+        "note": e.note,
+        "missing_units": f"{'、'.join(e.missing_units)}（共{len(e.missing_units)}个）" if e.missing_units else "",
+    }
+    return tuple(ExplanationPart(field, EXPLANATION_LABELS[field], text) for field, text in texts.items() if text)

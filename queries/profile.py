@@ -8,10 +8,10 @@ read whole, with bound parameters only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.spreadsheet_text import neutralise_formula
-from queries.board import NO_REMARK, StatusBook, Tile, UnitProfile
+from queries.board import NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 NOT_JUDGED = "—"  # a history cell for a year in which the unit was not judged on the measure
@@ -71,7 +71,8 @@ def latest_round_year(df: pd.DataFrame) -> int | None:
 
 # Column headings of each series' CSV: an indicator code (its catalog name and unit) or a heading; "%" columns
 # are rates (0–1 in the series), written as percentages.
-_COMMON = {"year": "年度", "unit_code": "单位代码", "unit_name": "单位", "unit_type": "单位类型"}
+# The status column is the engine's verdict (queries.board.with_statuses), the one the bar's colour shows.
+_COMMON = {"year": "年度", "unit_code": "单位代码", "unit_name": "单位", "unit_type": "单位类型", STATUS_COLUMN: "状态"}
 SERIES_COLUMNS: dict[str, dict[str, str]] = {
     "m3_coverage_by_city": {
         "covered": "召开专题会议的市县总工会数（个）",
@@ -136,11 +137,20 @@ def _heading(spec: str, catalog: Catalog) -> tuple[str, bool]:
     return spec, False
 
 
-def chart_csv(df: pd.DataFrame, series_name: str) -> bytes:
-    """A series frame as the CSV staff download beside a chart: Chinese headings, rates as percentages,
-    UTF-8 with a byte-order mark so that Excel opens the Chinese correctly."""
+class ChartColumns(Protocol):
+    """What chart_csv needs of a figure of the registry (dashboard.figures.Figure): its CSV headings."""
+
+    @property
+    def csv_columns(self) -> Mapping[str, str]: ...
+
+
+def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
+    """A figure's frame as the CSV staff download beside a chart: Chinese headings (the figure's csv_columns; a
+    figure's key names them too), rates as percentages, UTF-8 with a byte-order mark so that Excel opens the
+    Chinese correctly."""
     catalog = load_catalog()
-    specs = {**_COMMON, **SERIES_COLUMNS[series_name]}
+    columns = SERIES_COLUMNS[figure] if isinstance(figure, str) else figure.csv_columns
+    specs = {**_COMMON, **columns}
     out = df.copy()
     headings = {}
     for column in out.columns:

@@ -1,5 +1,6 @@
 """Chart builders on small hand-made frames: titles naming the measure, axis units, catalog thresholds as
-dashed lines, bar colours by status at and below each threshold, the empty state, the theme, PNG export."""
+dashed lines, bar colours from the frame's status column (the engine's verdicts, never a grade of the bar's own
+figure), the empty state, the theme, PNG export."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _thresholds(measure: int) -> dict[str, float]:
     return load_catalog().measure(measure).rule.thresholds
 
 
-def _unions(rates: list[float], year: int = 2024, **extra: list) -> pd.DataFrame:
+def _unions(rates: list[float], statuses: list[str], year: int = 2024, **extra: list) -> pd.DataFrame:
+    """Industry unions' rates with the status engine's verdict on each (the frame's status column)."""
     names = ["省甲工会", "省乙工会", "省丙工会", "省丁工会", "省戊工会", "省己工会"][: len(rates)]
     return pd.DataFrame(
         {
@@ -33,12 +35,14 @@ def _unions(rates: list[float], year: int = 2024, **extra: list) -> pd.DataFrame
             "unit_name": names,
             "rate": rates,
             **extra,
+            "status": statuses,
         }
     )
 
 
-def _dues(rates: list[float]) -> pd.DataFrame:
-    return _unions(rates, due=[100.0] * len(rates), collected=[100.0 * r for r in rates])
+def _dues(rates: list[float], statuses: list[str] | None = None) -> pd.DataFrame:
+    statuses = statuses or ["达标"] * len(rates)
+    return _unions(rates, statuses, due=[100.0] * len(rates), collected=[100.0 * r for r in rates])
 
 
 def _colours(fig: go.Figure) -> dict[str, str]:
@@ -59,20 +63,23 @@ def _is_empty_state(fig: go.Figure) -> bool:
     return not fig.data and [a.text for a in fig.layout.annotations] == ["暂无数据"]
 
 
-# --- status grading ---------------------------------------------------------------------------------------
+# --- colours are the engine's verdicts ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(0.95, "达标"), (95 / 100, "达标"), (0.9499, "预警"), (0.85, "预警"), (0.8499, "未达标"), (NAN, "无数据"),
-     (None, "无数据")],
-)  # fmt: skip
-def test_grade_meets_a_threshold_at_the_boundary(value, expected):
-    assert charts.grade(value, 0.95, 0.85) == expected
+def test_a_bar_takes_the_engines_status_not_a_grade_of_its_own_figure():
+    # 99% would clear the 95% line, but the engine judged the union 预警 (e.g. on a condition the bar does not
+    # show): the bar is amber and says 预警; a unit the engine did not judge reads 无数据 in grey.
+    df = _dues([0.99, 0.5, NAN], ["预警", "达标", None])
+    fig = charts.m5_dues_chart(df)
+    assert _colours(fig) == {"省甲工会": AMBER, "省乙工会": GREEN, "省丙工会": GREY}
+    texts = {t.name: list(t.text) for t in fig.data}
+    assert texts == {"达标": ["50%<br>达标"], "预警": ["99%<br>预警"], "无数据": ["无数据"]}
+    assert "状态：预警" in next(t for t in fig.data if t.name == "预警").hovertext[0]
 
 
-def test_grade_without_amber_has_no_warning():
-    assert [charts.grade(v, 0.9) for v in (0.9, 0.8999, 0.0)] == ["达标", "未达标", "未达标"]
+def test_a_status_coloured_chart_without_the_engines_verdicts_is_refused():
+    with pytest.raises(ValueError, match="status"):
+        charts.m5_dues_chart(_dues([0.9]).drop(columns="status"))
 
 
 # --- 组织覆盖 ---------------------------------------------------------------------------------------------
@@ -87,6 +94,7 @@ def test_m3_bars_sorted_by_rate_with_catalog_lines_and_status_colours():
             "covered": [10, 14, 4, 9, 0],
             "total": [14, 14, 5, 12, 1],
             "rate": [10 / 14, 1.0, 0.8, 0.75, 0.0],
+            "status": ["预警", "达标", "预警", "未达标", "未达标"],
         }
     )
     fig = charts.m3_coverage_chart(df)
@@ -159,6 +167,7 @@ def test_m4_grouped_amounts_with_the_disbursement_status_under_each_year():
             "approved": [226.6, 234.9, 0.0],
             "disbursed": [204.0, 190.6, 0.0],
             "disbursed_rate": [204.0 / 226.6, 190.6 / 234.9, NAN],
+            "status": ["达标", "未达标", "无数据"],
         }
     )
     fig = charts.m4_special_funds_chart(df)
@@ -176,8 +185,13 @@ def test_m4_grouped_amounts_with_the_disbursement_status_under_each_year():
     assert ticks[2] == f"2024年<br><span style='color:{GREY}'>无批准经费<br>无数据</span>"
 
 
-def test_m5_bars_coloured_at_and_below_each_threshold():
-    df = _unions([0.95, 0.9499, 0.85, 0.8499, NAN], due=[100.0] * 5, collected=[95.0, 94.99, 85.0, 84.99, NAN])
+def test_m5_bars_coloured_by_status_with_the_catalog_lines():
+    df = _unions(
+        [0.95, 0.9499, 0.85, 0.8499, NAN],
+        ["达标", "预警", "预警", "未达标", "无数据"],
+        due=[100.0] * 5,
+        collected=[95.0, 94.99, 85.0, 84.99, NAN],
+    )
     fig = charts.m5_dues_chart(df)
     assert fig.layout.title.text == "2024年省级产业工会会费收缴率（第5条）"
     assert fig.layout.yaxis.title.text == "收缴率（%）"
@@ -250,7 +264,13 @@ def test_m9_heatmap_of_the_latest_round():
 
 
 def test_m9_rectification_bars_with_the_catalog_line():
-    df = _unions([0.9, 0.8999, 1.0], found=[10, 10, 3], rectified=[9, 9, 3], mean_score=[85.0, 75.4, 90.0])
+    df = _unions(
+        [0.9, 0.8999, 1.0],
+        ["达标", "未达标", "达标"],
+        found=[10, 10, 3],
+        rectified=[9, 9, 3],
+        mean_score=[85.0, 75.4, 90.0],
+    )
     fig = charts.m9_rectification_chart(df)
     assert fig.layout.title.text == "2024年专项督查问题整改率（第9条）"
     assert fig.layout.xaxis.title.text == "整改率（%）"
@@ -267,6 +287,7 @@ def test_m10_bars_per_year_with_the_catalog_line():
             "found": [10, 0, 7],
             "rectified": [9, 0, 5],
             "rate": [0.9, NAN, 5 / 7],
+            "status": ["达标", "无数据", "未达标"],
         }
     )
     fig = charts.m10_random_inspections_chart(df)
@@ -283,8 +304,8 @@ def test_m10_bars_per_year_with_the_catalog_line():
 # --- 干部队伍 ---------------------------------------------------------------------------------------------
 
 
-def test_m16_bars_coloured_at_and_below_each_threshold():
-    df = _unions([0.8, 0.7999, 0.6, 0.5999], cadres=[10] * 4, trained=[8, 8, 6, 6])
+def test_m16_bars_coloured_by_status_with_the_catalog_lines():
+    df = _unions([0.8, 0.7999, 0.6, 0.5999], ["达标", "预警", "预警", "未达标"], cadres=[10] * 4, trained=[8, 8, 6, 6])
     fig = charts.m16_training_chart(df)
     assert fig.layout.title.text == "2024年省级产业工会干部培训率（第16条）"
     assert fig.layout.yaxis.title.text == "培训率（%）"
@@ -295,6 +316,7 @@ def test_m16_bars_coloured_at_and_below_each_threshold():
 def test_m17_parity_index_with_one_and_point_eight_lines():
     df = _unions(
         [0.25, 0.2, 0.16, 0.1],
+        ["达标", "达标", "预警", "未达标"],
         eligible=[20] * 4,
         promoted=[5, 4, 3, 2],
         organ_rate=[0.2] * 4,

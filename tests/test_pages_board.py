@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard.theme import STATUS_COLOURS
 from dashboard.tiles import EMPTY_WAREHOUSE, caveat_lines, tile_html, trend_text, unit_status_chart
 from pipeline.catalog import load_catalog
-from pipeline.status.model import STATUSES
+from pipeline.cli_status import detail_text
+from pipeline.status.model import EXPLANATION_LABELS, STATUSES
 from pipeline.warehouse import WAREHOUSE_ENV
 from queries.board import (
     Scope,
@@ -23,6 +24,7 @@ from queries.board import (
     family_screens,
     measure_anomalies,
     measure_board,
+    measure_detail,
     measure_indicators,
     measure_sources,
     measure_unit_table,
@@ -160,6 +162,41 @@ def test_detail_of_measure_5_in_2024_explains_the_status(monkeypatch, demo_wareh
     markdown = [m.value for m in app.markdown]
     assert "**计算过程**：实收会费合计 14,419.6万元 ÷ 应收会费合计 15,082.9万元 = 95.6%（8个单位）" in markdown
     assert "**判定标准**：≥95% 达标，≥85% 预警，否则未达标" in markdown
+
+
+LABELLED = re.compile(r"^\*\*(?P<label>[^*]+)\*\*：(?P<text>.+)$", re.S)
+
+
+@pytest.mark.parametrize(("measure", "year"), [(5, 2024), (3, 2025)])  # 2025: a unit missing, a note
+def test_the_page_and_the_cli_explain_a_measure_under_the_same_labels(monkeypatch, demo_warehouse, book, measure, year):
+    app = open_page(monkeypatch, demo_warehouse, DETAIL, m=str(measure), year=str(year))
+    labels = set(EXPLANATION_LABELS.values())
+    page = [
+        m.groupdict() for e in [*app.markdown, *app.warning] if (m := LABELLED.match(e.value)) and m["label"] in labels
+    ]
+    cli = [
+        {"label": label, "text": text}
+        for line in detail_text(measure_detail(book, measure, year), demo=True).splitlines()
+        if (parts := line.split("：", 1)) and len(parts) == 2 and (label := parts[0]) in labels and (text := parts[1])
+    ]
+    overall = book.result(measure, year).overall
+    headline = {EXPLANATION_LABELS["value_text"], EXPLANATION_LABELS["summary"]}
+    laggards = EXPLANATION_LABELS["laggards"]
+    # The page's headline tile shows the key figure and the summary; its laggards are a list under their label.
+    assert sorted(p["label"] for p in page) == sorted(
+        c["label"] for c in cli if c["label"] not in headline | {laggards}
+    )
+    assert [p for p in page if p["label"] != EXPLANATION_LABELS["missing_units"]] == [
+        c for c in cli if c["label"] not in headline | {laggards, EXPLANATION_LABELS["missing_units"]}
+    ]
+    assert {c["label"] for c in cli} >= {"关键数据", "计算过程", "判定标准", "判定规则", "结论", "落后单位"}
+    assert f"**{laggards}**" in [m.value for m in app.markdown]
+    assert overall.explanation.summary in "".join(h.value for h in app.html)
+    if overall.explanation.missing_units:
+        names = "、".join(overall.explanation.missing_units)
+        assert [w.value for w in app.warning if names in w.value] == [f"**未报送单位**：{names}（共1个）"]
+        assert f"未报送单位：{names}（共1个）" in [f"{c['label']}：{c['text']}" for c in cli]
+        assert {"说明", "未报送单位"} <= {p["label"] for p in page}
 
 
 def test_detail_of_measure_5_lists_units_history_indicators_and_source_cells(monkeypatch, demo_warehouse):

@@ -13,11 +13,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import figures
+from dashboard.theme import STATUS_COLOURS
 from pipeline.catalog import load_catalog
 from pipeline.registry import load_registry
 from pipeline.warehouse import WAREHOUSE_ENV
 from queries import profile, series
-from queries.board import StatusBook, unit_profile
+from queries.board import StatusBook, unit_profile, unit_statuses
 
 APP = str(Path(__file__).parent.parent / "app.py")
 COVERAGE, FUNDING, INSPECTIONS, CADRES, UNIT = (
@@ -97,7 +99,10 @@ def test_family_page_on_the_demo_shows_every_measure_and_chart(monkeypatch, demo
     family = next(f for f in book.catalog.chart_families.values() if heading.startswith(f.name))
     assert tile_statuses(app) == {n: book.result(n, year).overall.status for n in family.measures}
     assert len(app.get("plotly_chart")) == chart_count
-    assert downloads(app) == ["下载图表数据（CSV）"] * chart_count
+    assert downloads(app) == ["下载图表数据（CSV）", "下载图片（PNG）", "下载矢量图（SVG）"] * chart_count
+    # The image and CSV buttons are named like plotly's own PNG: 【演示数据】 first, as every export of demo data.
+    configs = [json.loads(chart.proto.config) for chart in app.get("plotly_chart")]
+    assert all(c["toImageButtonOptions"]["filename"].startswith("【演示数据】第") for c in configs)
 
 
 @pytest.mark.parametrize("page", sorted(FAMILY_PAGES))
@@ -118,7 +123,17 @@ def test_funding_page_2024_shows_the_engines_status_for_measure_5(monkeypatch, d
         "市本级产业工会经费预算安排（第6条）",
     ]
     config = json.loads(app.get("plotly_chart")[1].proto.config)
-    assert config["toImageButtonOptions"]["filename"] == "第5条_会费收缴率_2024年度"
+    assert config["toImageButtonOptions"]["filename"] == "【演示数据】第5条_会费收缴率_2024年度"
+    # Each union's bar has the colour and the word of the engine's verdict on it, as the measure's page does.
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        names = dict(series.m5_dues_by_union(con, years=[2024])[["unit_name", "unit_code"]].itertuples(index=False))
+    drawn = {
+        name: (trace["name"], trace["marker"]["color"])
+        for trace in json.loads(app.get("plotly_chart")[1].proto.spec)["data"]
+        for name in trace["x"]
+    }
+    verdicts = unit_statuses(book, 5, 2024)
+    assert drawn == {name: (verdicts[code], STATUS_COLOURS[verdicts[code]]) for name, code in names.items()}
 
 
 def test_coverage_page_2024_shows_measure_3s_status_and_titled_charts(monkeypatch, demo_warehouse, book):
@@ -173,6 +188,24 @@ def test_projector_mode_draws_large_charts(monkeypatch, demo_warehouse):
     assert heights == [675, 675]  # 1.5 × the 450 pixels of a chart on screen
     assert downloads(app) == []  # the projector shows charts only
     assert '<div class="tile large"' in "".join(h.value for h in app.html)
+
+
+@pytest.mark.filterwarnings("ignore:The kopts argument is ignored")
+def test_a_charts_image_downloads_are_made_on_click_for_its_year(con, book):
+    from dashboard.family import image_data  # the family pages' helper (imports streamlit, needs no session)
+    from exports import images
+
+    figure = figures.BY_KEY["m16_training_by_union"]
+    try:
+        png = image_data(figure, con, book, 2021, images.PNG, demo=True)()
+        svg = image_data(figure, con, book, 2021, images.SVG, demo=True)().decode("utf-8")
+    finally:
+        images.stop_browser()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "2021年省级产业工会干部培训率（第16条）" in svg and "【演示数据】" in svg
+    # The bars carry the engine's verdicts: each union's status word is printed on its bar.
+    for status in set(unit_statuses(book, 16, 2021).values()):
+        assert status in svg
 
 
 # --- 单位画像 -------------------------------------------------------------------------------------------------
@@ -249,7 +282,7 @@ def test_latest_round_year(con):
 
 def test_chart_csv_has_chinese_headings_and_percentages(con):
     frame = series.m5_dues_by_union(con, years=[2024])
-    data = profile.chart_csv(frame, "m5_dues_by_union")
+    data = profile.chart_csv(frame, figures.BY_KEY["m5_dues_by_union"])
     assert data.startswith("\ufeff".encode())  # Excel reads the BOM as UTF-8
     table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(table.columns) == [

@@ -69,6 +69,23 @@ class Explanation:
     remarks: tuple[Remark, ...] = ()
 
 
+# The Chinese label of each part of an explanation, keyed by its Explanation field ("关键数据" is the metric with its
+# value). The measure-detail page, the CLI and the documents say these words and no others, so a staffer reads the
+# same heading for the same thing on screen, in a terminal and in a 情况通报.
+EXPLANATION_LABELS: dict[str, str] = {
+    "value_text": "关键数据",
+    "formula": "计算过程",
+    "threshold": "判定标准",
+    "rule": "判定规则",
+    "summary": "结论",
+    "laggards": "落后单位",
+    "missing_units": "未报送单位",
+    "note": "说明",
+    "sources": "数据来源",
+    "remarks": "填报单位说明",
+}
+
+
 @dataclass(frozen=True)
 class MeasureStatus:
     measure: int
