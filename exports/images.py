@@ -50,6 +50,7 @@ warnings.filterwarnings("ignore", message="The kopts argument is ignored", categ
 _RENDER_LOCK = threading.Lock()
 _session_depth = 0  # nested browser_session() calls share one browser; the outermost stops it
 _browser_kept = False  # whether start_browser() runs a browser for later images
+_session_started = False  # whether the outermost browser_session() started that browser (and so stops it)
 
 
 class ImageExportError(RuntimeError):
@@ -74,18 +75,21 @@ def stop_browser() -> None:
 
 @contextmanager
 def browser_session() -> Iterator[None]:
-    """One browser for a batch of images, stopped cleanly afterwards (unless an outer session still needs it)."""
-    global _session_depth
+    """One browser for a batch of images, stopped cleanly afterwards; a browser kept by start_browser() (a
+    server's) or by an outer session is used as it is and left running."""
+    global _session_depth, _session_started
     with _RENDER_LOCK:
+        if _session_depth == 0:
+            _session_started = not _browser_kept
+            if _session_started:
+                start_browser()
         _session_depth += 1
-        if _session_depth == 1:
-            start_browser()
     try:
         yield
     finally:
         with _RENDER_LOCK:
             _session_depth -= 1
-            if _session_depth == 0:
+            if _session_depth == 0 and _session_started:
                 stop_browser()
 
 

@@ -7,6 +7,7 @@ import re
 import struct
 import zipfile
 
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.figures import BY_KEY, FIGURES
@@ -182,3 +183,17 @@ def test_footer_sits_below_the_axis_titles_and_inside_the_image(year_zip):
         lowest = [float(y) for y in re.findall(r'<text class="xtitle"[^>]*? y="([\d.]+)"', svg)]
         lowest += [float(y) for y in re.findall(r'<g class="xtick"><text[^>]*? y="([\d.]+)"', svg)]
         assert lowest and max(lowest) + 4 < top, figure.key  # a baseline, plus the descent of the glyphs
+
+
+def test_an_inner_session_leaves_the_kept_browser_running(con, book):
+    assert images._browser_kept  # the module's session started it
+    with images.browser_session():
+        assert images._browser_kept
+    assert images._browser_kept  # only the outermost session stops it
+    svg = svg_of(BY_KEY["m3_coverage_by_city"], con, book)
+    assert "专题会议覆盖率" in texts(svg, "gtitle")[0]
+
+
+def test_an_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="fmt"):
+        images.render(go.Figure(), "jpg", width=100, height=100)
