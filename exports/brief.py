@@ -130,11 +130,15 @@ def _opening(doc, title: str, issued_on: date, book: StatusBook, *, demo: bool) 
     add_paragraph(doc, f"（{day(issued_on)}）", DATE_LINE, indent=False)
 
 
-def _closing(doc, issued_on: date) -> None:
-    add_paragraph(doc, "", indent=False)
+def add_closing(doc, issued_on: date) -> None:
+    """落款: the issuer and date, right-aligned four characters in; kept on one page with the last paragraph
+    before them, so the signature never stands alone on a page (GB/T 9704 7.3.5)."""
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    add_paragraph(doc, "", indent=False).paragraph_format.keep_with_next = True
     for line in (ISSUER, day(issued_on)):
         signature = add_paragraph(doc, line, SIGNATURE, indent=False)
-        signature.paragraph_format.right_indent = doc.styles["Normal"].font.size * 4  # 落款右空四字
+        signature.paragraph_format.right_indent = doc.styles["Normal"].font.size * 4
+        signature.paragraph_format.keep_with_next = line == ISSUER
 
 
 def _status_table(doc, rows: list[tuple[int, str, str, str, str]]) -> None:
@@ -235,7 +239,7 @@ def build_brief(
         add_paragraph(doc, f"{n}．{sentence}")
 
     _data_note(doc, con, book, year, state, demo=demo)
-    _closing(doc, issued_on)
+    add_closing(doc, issued_on)
     return to_bytes(doc)
 
 
@@ -307,7 +311,7 @@ def build_unit_brief(
         add_paragraph(doc, f"{n}．{sentence}")
 
     _data_note(doc, con, book, year, state, codes, demo=demo)
-    _closing(doc, issued_on)
+    add_closing(doc, issued_on)
     return to_bytes(doc)
 
 

@@ -1,0 +1,83 @@
+"""The 情况通报 and the 催报函 rendered the way a staffer's office suite would: docx → PDF with LibreOffice headless
+(its own profile per conversion: two conversions on one profile silently produce nothing) → PNG with pdftoppm.
+
+One render per document type keeps `make test` short. Outside CI the test is skipped when LibreOffice is not
+installed (scripts/system_deps.sh installs it); in CI it must run, so there it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from exports.brief import build_brief
+from exports.letters import build_chase_letters
+from pipeline.warehouse import open_reader
+from queries.board import StatusBook
+
+NO_OFFICE = shutil.which("soffice") is None or shutil.which("pdftoppm") is None
+needs_libreoffice = pytest.mark.skipif(
+    NO_OFFICE and not os.environ.get("CI"),
+    reason="未安装 LibreOffice（soffice）或 poppler-utils（pdftoppm）：运行 scripts/system_deps.sh 安装；CI 中此测试必须运行",
+)
+ISSUED = date(2026, 2, 10)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_warehouse):
+    con = open_reader(demo_warehouse)
+    return con, StatusBook.from_warehouse(con)
+
+
+def render(docx: bytes, stem: str, tmp_path: Path) -> tuple[str, int, list[Path]]:
+    """(the PDF's text, its page count, one PNG per page at 60 dpi)."""
+    source = tmp_path / f"{stem}.docx"
+    source.write_bytes(docx)
+    profile = f"file://{tmp_path / 'lo-profile'}"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+         str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    pdf = tmp_path / f"{stem}.pdf"
+    assert pdf.exists(), "LibreOffice produced no PDF"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / stem)], check=True, timeout=120)
+    pages = sorted(tmp_path.glob(f"{stem}-*.png"))
+    return text, text.count("\f"), pages
+
+
+def ink_share(png: Path) -> float:
+    """The share of pixels darker than mid grey: 0 for a blank page."""
+    image = Image.open(png).convert("L")
+    histogram = image.histogram()
+    return sum(histogram[:128]) / (image.width * image.height)
+
+
+@needs_libreoffice
+def test_brief_renders_with_its_chinese_text(warehouse, tmp_path):
+    con, book = warehouse
+    text, page_count, pages = render(build_brief(con, book, 2024, demo=True, issued_on=ISSUED), "brief", tmp_path)
+    assert len(pages) == page_count >= 3
+    # A full page of text inks about 5% of the pixels at 60 dpi, header and page number alone well under 0.4%.
+    assert ink_share(pages[0]) > 0.03 and all(ink_share(page) > 0.004 for page in pages)
+    squeezed = text.replace(" ", "")
+    for words in ("【演示数据】", "一、总体情况", "三、存在的问题", "汉中市", "—1—", "—2—"):
+        assert words in squeezed
+
+
+@needs_libreoffice
+def test_chase_letters_render_one_page_each(warehouse, tmp_path):
+    con, book = warehouse
+    text, page_count, pages = render(build_chase_letters(con, book, 2025, issued_on=ISSUED), "letters", tmp_path)
+    assert len(pages) == page_count == 2  # each letter fits on its own page
+    assert all(ink_share(page) > 0.03 for page in pages)
+    squeezed = text.replace(" ", "")
+    assert "商洛市总工会：" in squeezed and "陕西省海员建设工会：" in squeezed
+    assert squeezed.count("—1—") == 2  # numbering restarts with each letter
