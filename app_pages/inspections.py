@@ -28,7 +28,7 @@ else:
     if round_year != selection.year:
         st.caption(f"{selection.year}年度没有开展专项督查（每2年一轮），以下为最近一轮：{round_year}年专项督查的结果。")
     for figure in round_figures:
-        chart(figure, book=book, year=round_year, large=selection.present)
+        chart(figure, book=book, year=round_year, large=selection.present, selected_year=selection.year)
 
 st.markdown(f"##### {figures.RANDOM_INSPECTIONS}")
 for figure in (f for f in family if f.section == figures.RANDOM_INSPECTIONS):

@@ -33,8 +33,10 @@ def image_data(
     return make
 
 
-def chart(figure: Figure, *, book: StatusBook, year: int, large: bool) -> None:
-    """A figure of the registry with its CSV download, or a message naming the measure and the year."""
+def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_year: int | None = None) -> None:
+    """A figure of the registry for the year with its downloads, or a message naming the measure and the year.
+    selected_year: the year chosen in the sidebar when the chart shows another (the latest inspection round); the
+    images then say which round they show for that year."""
     with ui.guarded(f"{figure.measures_text}图表"):
         series = ui.cached_query(figure.series, years=profile.chart_years(figure.span, book.years, year))
         if not profile.has_data(series, figure.span, year):
@@ -64,7 +66,7 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool) -> None:
             for fmt, label, mime in IMAGE_DOWNLOADS:
                 st.download_button(
                     label,
-                    image_data(figure, ui.cursor(), book, year, fmt, demo=demo),
+                    image_data(figure, ui.cursor(), book, selected_year or year, fmt, demo=demo),
                     file_name=f"{name}.{fmt}",
                     mime=mime,
                     on_click="ignore",
