@@ -29,6 +29,7 @@ from exports.recommendations import NOT_SUBMITTED, Finding, recommendations, sta
 from pipeline.normalise import ESTIMATE, parse_number
 from pipeline.status.format import day
 from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, STATUSES, MeasureStatus
+from pipeline.status.model import EXPLANATION_LABELS as LABELS
 from queries.board import StatusBook, Tile, measure_board, measure_detail, unit_profile
 from queries.submissions import LATE, MISSING, REJECTED_ONLY, return_label, tracker_table
 from queries.warehouse import warehouse_summary
@@ -151,7 +152,7 @@ def _problem(doc, n: int, measure_label: str, status: MeasureStatus, *, named: s
     e = status.explanation
     add_paragraph(doc, f"{_second_level(n)}{measure_label}：{status.status}", "Heading 2")
     add_paragraph(doc, e.summary)
-    add_paragraph(doc, f"计算过程：{e.formula or '—'}。判定标准：{e.threshold or '—'}。")
+    add_paragraph(doc, f"{LABELS['formula']}：{e.formula or '—'}。{LABELS['threshold']}：{e.threshold or '—'}。")
     if named:
         add_paragraph(doc, named)
 
@@ -159,8 +160,8 @@ def _problem(doc, n: int, measure_label: str, status: MeasureStatus, *, named: s
 def _laggard_text(status: MeasureStatus) -> str:
     e = status.explanation
     parts = [f"{lag.unit_name}（{lag.value_text}，{lag.status}）" for lag in e.laggards]
-    text = f"涉及单位：{'、'.join(parts)}。" if parts else ""
-    return text + (f"未报送：{'、'.join(e.missing_units)}。" if e.missing_units else "")
+    text = f"{LABELS['laggards']}：{'、'.join(parts)}。" if parts else ""
+    return text + (f"{LABELS['missing_units']}：{'、'.join(e.missing_units)}。" if e.missing_units else "")
 
 
 def _finding(tile: Tile, status: MeasureStatus | None, units: tuple[str, ...]) -> Finding:

@@ -149,6 +149,7 @@ def test_problems_name_the_units_the_demo_story_lags(warehouse, brief_2024):
     assert {"汉中市", "安康市", "省国防邮电工会", "韩城市"} <= named
     for name in named:
         assert name in problems
+    assert "落后单位：汉中市（75.4分，整改率66.7%，未达标）" in problems  # the screen's and the CLI's label
     assert "韩城市（未接受专项督查，未达标）" in problems
     for t in lagging:
         assert f"第{t.measure.number}条　{t.measure.short_name}：{t.status}" in problems
