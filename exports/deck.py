@@ -26,7 +26,7 @@ from exports import deck_charts
 from exports.images import FOOTER_ROOM, FigureFrame, document_figure, figure_frame, footer_text, render
 from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, write_lines
 from pipeline.status import format as fmt
-from pipeline.status.model import AT_RISK, OFF_TRACK, SEVERITY, Laggard
+from pipeline.status.model import AT_RISK, EXPLANATION_LABELS, OFF_TRACK, SEVERITY, Laggard
 from pipeline.validate import reading_of
 from queries.board import Board, FamilyScreen, StatusBook, Tile, family_screens, measure_board, measure_detail
 from queries.profile import ONE_YEAR
@@ -41,9 +41,9 @@ CONTENT_TOP, CONTENT_BOTTOM = Inches(1.3), Inches(6.95)
 ACCENT = "B71C1C"
 DECK_TITLE = "十八条措施落实情况"
 BLANK_LAYOUT = 6  # the default template's blank layout
-# The measure-detail page's labels, so a slide reads like the screen.
-FORMULA, THRESHOLD, RULE, NOTE = "计算过程", "判定标准", "规则说明", "备注"
-LAGGARDS, MISSING = "落后单位", "未报送单位"
+# The explanation's labels shared with the measure-detail page and the CLI, so a slide reads like the screen.
+FORMULA, THRESHOLD, RULE, NOTE = (EXPLANATION_LABELS[k] for k in ("formula", "threshold", "rule", "note"))
+LAGGARDS, MISSING = EXPLANATION_LABELS["laggards"], EXPLANATION_LABELS["missing_units"]
 
 
 @dataclass(frozen=True)

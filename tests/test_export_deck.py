@@ -211,7 +211,7 @@ def test_measure_slides_explain_with_the_engines_figures(deck, reader):
     text = slide_text(slide)
     for part in (explanation.summary, explanation.formula, explanation.threshold, explanation.rule):
         assert part in text
-    assert f"计算过程：{explanation.formula}" in text
+    assert f"计算过程：{explanation.formula}" in text and f"判定规则：{explanation.rule}" in text
     assert f"未报送单位（{len(explanation.missing_units)}个）：{'、'.join(explanation.missing_units)}" in text
     table = next(shape.table for shape in slide.shapes if shape.has_table)
     rows = [[cell.text_frame.text for cell in row.cells] for row in list(table.rows)[1:]]
