@@ -22,6 +22,7 @@ PAGES = {
     "单位与报送": [
         st.Page("app_pages/unit_profile.py", title="单位画像", icon=":material/apartment:", url_path="unit"),
         st.Page("app_pages/tracker.py", title="报送情况", icon=":material/checklist:"),
+        st.Page("app_pages/changes.py", title="会议以来变化", icon=":material/difference:", url_path="changes"),
         st.Page("app_pages/upload.py", title="数据上传", icon=":material/upload_file:"),
     ],
     "参考": [
@@ -33,6 +34,7 @@ PAGES = {
 # Declare the pages first, before anything slow, so a deep link resolves to its page at once.
 page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar")
 with ui.guarded("看板"):
+    filters.version_selector(ui.meeting_choices())
     book = ui.status_book()
     selection = filters.year_selector(book.years, book.registry)
     theme_css.inject(present=selection.present)
@@ -40,6 +42,7 @@ with ui.guarded("看板"):
         "**十八条落实看板**　陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
     )
     summary = ui.warehouse_summary()
+    ui.meeting_banner(compact=selection.present)
     ui.demo_banner(summary, compact=selection.present)
     ui.freshness(summary, selection.year, compact=selection.present)
     page.run()

@@ -15,7 +15,9 @@ from pipeline.registry import Registry
 
 UNIT_TYPES = {"city": "市级总工会", "industry": "省级产业工会"}
 STATE = "filters"  # session_state key holding the persistent selection (a plain dict)
-PARAMS = ("year", "type", "unit", "m", "mode")  # the only query parameters ever read
+PARAMS = ("year", "type", "unit", "m", "mode", "meeting")  # the only query parameters ever read
+MEETING_STATE = "data_version"  # session_state key: the meeting version shown, None for the live data
+LIVE = "实时数据"
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,40 @@ def measure_selector(years: list[int], registry: Registry, labels: dict[int, str
 def set_measure(number: int) -> None:
     """Used by the overview's tiles to open a measure's detail."""
     st.session_state.setdefault(STATE, {})["m"] = number
+
+
+def chosen_meeting() -> str | None:
+    """The meeting version chosen (its name), None for the live data."""
+    return st.session_state.get(MEETING_STATE)
+
+
+def _remember_meeting() -> None:
+    st.session_state[MEETING_STATE] = st.session_state["_w_meeting"]
+
+
+def version_selector(choices: dict[str, str]) -> str | None:
+    """数据版本: the live data or a meeting version (name -> label). Kept in the session and in ?meeting=, which is
+    accepted only when it names an existing meeting version."""
+    if MEETING_STATE not in st.session_state:
+        wanted = st.query_params.get("meeting")
+        st.session_state[MEETING_STATE] = wanted if wanted in choices else None
+    if st.session_state[MEETING_STATE] not in choices:
+        st.session_state[MEETING_STATE] = None
+    if choices and not present_requested():
+        st.session_state["_w_meeting"] = st.session_state[MEETING_STATE]
+        st.sidebar.selectbox(
+            "数据版本",
+            [None, *choices],
+            key="_w_meeting",
+            format_func=lambda name: LIVE if name is None else choices[name],
+            on_change=_remember_meeting,
+        )
+    chosen = st.session_state[MEETING_STATE]
+    if chosen is None and "meeting" in st.query_params:
+        del st.query_params["meeting"]
+    elif chosen is not None and st.query_params.get("meeting") != chosen:
+        st.query_params["meeting"] = chosen
+    return chosen
 
 
 def present_requested() -> bool:

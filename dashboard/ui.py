@@ -1,6 +1,10 @@
 """Streamlit pieces every page shares: the cached read-only connection, the cached status book, the page
 header with the demo banner and freshness line, and a guard that turns errors into a Chinese message.
 
+A meeting version (会议版) chosen in the sidebar replaces the live warehouse, catalog and registry for every page
+(the frozen files in data/meetings/<name>/), and a banner says so; live_cursor() and live_status_book() always read
+the live data (for 会议以来变化 and uploads).
+
 Caching follows Streamlit's guidance: one connection resource per process (a cursor per query, since a
 DuckDB connection must not be used from several sessions' threads at once), the status book as a shared
 resource keyed by the warehouse's version token, and bounded query caches keyed the same way, so that an
@@ -12,10 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
 import queries.warehouse as warehouse_queries
+from dashboard import filters
+from exports import meetings
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.registry import Registry, load_registry
 from pipeline.warehouse import ReaderCache, version_token, warehouse_path
@@ -31,23 +38,71 @@ def _reader(path: str) -> ReaderCache:
     return ReaderCache(path)
 
 
+# --- which data: the live warehouse or a meeting version ----------------------------------------------------
+
+
+def meeting_choices() -> dict[str, str]:
+    """Meeting name -> its label (会议版“…”（冻结于 …）), newest first, for the sidebar's 数据版本."""
+    return {m.name: m.label for m in meetings.list_meetings()}
+
+
+def active_meeting() -> meetings.MeetingVersion | None:
+    """The meeting version chosen in the sidebar, None for the live data (or when it has since been removed)."""
+    name = filters.chosen_meeting()
+    return next((m for m in meetings.list_meetings() if m.name == name), None) if name else None
+
+
+@st.cache_resource(max_entries=8)
+def _frozen_reference(folder: str, created_at: str) -> tuple[Catalog, Registry]:
+    # Checked once per meeting version (keyed by its folder and freeze time): the frozen files must be intact.
+    meeting = meetings.find_meeting(Path(folder).name, Path(folder).parent)
+    _, frozen_catalog = meetings.open_meeting(meeting.name, meeting.folder.parent)
+    return frozen_catalog, meetings.meeting_registry(meeting)
+
+
+def _active_path() -> Path:
+    meeting = active_meeting()
+    return meeting.warehouse_path if meeting else warehouse_path()
+
+
 def cursor():
-    """A cursor on the current warehouse version, for one query on this thread."""
+    """A cursor on the data shown (the live warehouse or the chosen meeting version), for one query."""
+    return _reader(str(_active_path())).cursor()
+
+
+def live_cursor():
+    """A cursor on the live warehouse whatever version is shown."""
     return _reader(str(warehouse_path())).cursor()
 
 
 def catalog() -> Catalog:
-    return load_catalog()
+    """The catalog of the data shown: a meeting version keeps the thresholds in force when it was frozen."""
+    meeting = active_meeting()
+    return _frozen_reference(str(meeting.folder), meeting.created_at.isoformat())[0] if meeting else load_catalog()
 
 
 def registry() -> Registry:
-    return load_registry()
+    meeting = active_meeting()
+    return _frozen_reference(str(meeting.folder), meeting.created_at.isoformat())[1] if meeting else load_registry()
 
 
 def warehouse_version() -> Version:
-    """Cache key of the warehouse as it is now: its path and (inode, mtime); a write changes it."""
-    path = warehouse_path()
+    """Cache key of the data shown: its path and (inode, mtime); a write changes it, a meeting version never."""
+    path = _active_path()
     return str(path), version_token(path)
+
+
+def meeting_banner(*, compact: bool = False) -> None:
+    """On every page while a meeting version is shown: which one, and that it is not the live data."""
+    meeting = active_meeting()
+    if meeting is None:
+        return
+    text = f"正在查看会议版“{meeting.name}”（冻结于 {meeting.created_at:%Y-%m-%d %H:%M}），不是实时数据"
+    if compact:
+        st.warning(text, icon=":material/history:")
+    else:
+        st.warning(f"**{text}**。{meeting.version_text}。要看最新数据，请在侧栏“数据版本”中选择“实时数据”。",
+                   icon=":material/history:")  # fmt: skip
 
 
 @st.cache_data(max_entries=16, ttl=600)
@@ -61,12 +116,24 @@ def warehouse_summary() -> warehouse_queries.WarehouseSummary:
 
 @st.cache_resource(max_entries=4)
 def _book(path: str, version: tuple[int, int]) -> StatusBook:
+    # The path says which data (live or a meeting version); cursor(), catalog() and registry() follow the same choice.
     return StatusBook.from_warehouse(cursor(), catalog=catalog(), registry=registry())
+
+
+@st.cache_resource(max_entries=2)
+def _live_book(path: str, version: tuple[int, int]) -> StatusBook:
+    return StatusBook.from_warehouse(live_cursor(), catalog=load_catalog(), registry=load_registry())
 
 
 def status_book() -> StatusBook:
     """Every measure judged for every year, once per warehouse version (shared; never mutate it)."""
     return _book(*warehouse_version())
+
+
+def live_status_book() -> StatusBook:
+    """Today's statuses from the live warehouse, whatever version the sidebar shows."""
+    path = warehouse_path()
+    return _live_book(str(path), version_token(path))
 
 
 def cached_query(function: Callable, *args, **kwargs):

@@ -147,3 +147,31 @@ def test_usage_errors_exit_2_with_a_chinese_message(capsys, tmp_path):
     code, _, err = _run(capsys, "submissions", "--unit", "火星市总工会")
     assert code == 2
     assert "无法识别" in err
+
+
+def test_meeting_freeze_list_show_and_export_data_from_it(capsys, demo_warehouse, tmp_path, monkeypatch):
+    from exports.meetings import MEETINGS_ENV
+
+    monkeypatch.setenv(MEETINGS_ENV, str(tmp_path / "meetings"))
+    base = ("--warehouse", str(demo_warehouse))
+    code, out, _ = _run(capsys, *base, "meeting", "freeze", "推进会", "--year", "2025")
+    assert code == 0 and out.startswith("已冻结会议版“推进会”（冻结于 ")
+    code, out, _ = _run(capsys, *base, "meeting", "freeze", "推进会", "--year", "2025")
+    assert code == 2
+    code, out, _ = _run(capsys, *base, "meeting", "list")
+    assert code == 0 and "推进会　冻结于" in out and "数据版本：截至第121号报送" in out
+    code, out, _ = _run(capsys, *base, "meeting", "show", "推进会")
+    assert code == 0 and "文件校验：完好（SHA-256 与冻结时一致）" in out and "  第5条　达标　97.1%" in out
+    code, out, _ = _run(capsys, *base, "export", "data", "--meeting", "推进会", "--out", str(tmp_path / "out"))
+    path = tmp_path / "out" / "演示数据_2025年度十八条落实数据（会议版_推进会）.xlsx"
+    assert (code, out.strip()) == (0, f"已生成数据工作簿：{path}")
+    board = openpyxl.load_workbook(path)["十八条落实状态"]
+    assert board["A2"].value.startswith("会议版“推进会”（冻结于 ") and board["C8"].value == "达标"  # 第5条
+    code, _, err = _run(capsys, *base, "export", "data", "--meeting", "没有这个会", "--out", str(tmp_path))
+    assert code == 2 and "没有名为“没有这个会”的会议版" in err
+
+
+def test_nested_commands_are_documented_in_the_readme():
+    readme = README.read_text(encoding="utf-8")
+    for command in ("meeting freeze", "meeting list", "meeting show", "export data"):
+        assert f"python -m pipeline {command}" in readme
