@@ -8,7 +8,6 @@ exports.recommendations' stated rules. Nothing here grades anything again.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -26,12 +25,11 @@ from exports.docx_layout import (
     to_bytes,
 )
 from exports.recommendations import NOT_SUBMITTED, Finding, recommendations, stated_rules
-from pipeline.normalise import ESTIMATE, parse_number
 from pipeline.status.format import day
 from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, STATUSES, MeasureStatus
 from pipeline.status.model import EXPLANATION_LABELS as LABELS
 from queries.board import StatusBook, Tile, measure_board, measure_detail, unit_profile
-from queries.submissions import LATE, MISSING, REJECTED_ONLY, return_label, tracker_table
+from queries.briefing import SubmissionState, estimated_figures, submission_state
 from queries.warehouse import warehouse_summary
 
 HEADINGS = ("一、总体情况", "二、各项措施落实情况", "三、存在的问题", "四、下一步工作建议")
@@ -61,56 +59,12 @@ def _trend_word(trend: str) -> str:
     return trend.removeprefix("较上年").removeprefix("与上年") or "—"
 
 
-@dataclass(frozen=True)
-class SubmissionState:
-    """The year's returns: who has not submitted and who submitted late, by return type."""
-
-    expected: int
-    submitted: int
-    missing: dict[str, tuple[str, ...]]  # return label -> unit names (no accepted return, or only rejected ones)
-    late: dict[str, tuple[str, ...]]
-
-    @property
-    def missing_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(n for units in self.missing.values() for n in units))
-
-
-def submission_state(con, book: StatusBook, year: int, unit_codes: frozenset[str] | None = None) -> SubmissionState:
-    expected = submitted = 0
-    missing, late = {}, {}
-    for code in book.catalog.returns:
-        table = tracker_table(con, year, code, book.registry, book.catalog, unit_codes=unit_codes)
-        label = return_label(book.catalog, code)
-        expected += len(table)
-        submitted += int((~table["status"].isin([MISSING, REJECTED_ONLY])).sum())
-        if names_missing := tuple(table.loc[table["status"].isin([MISSING, REJECTED_ONLY]), "unit_name"]):
-            missing[label] = names_missing
-        if names_late := tuple(table.loc[table["status"] == LATE, "unit_name"]):
-            late[label] = names_late
-    return SubmissionState(expected, submitted, missing, late)
-
-
-def estimates(book: StatusBook, year: int, unit_codes: frozenset[str] | None = None) -> list[str]:
-    """The year's current figures typed as estimates (约10), read again with the validator's own parser."""
-    facts = book.context.facts
-    rows = facts[(facts["year"] == year) & facts["raw_text"].notna()].drop_duplicates(["submission_id", "cell"])
-    found = []
-    for row in rows.itertuples(index=False):
-        indicator = book.catalog.indicators.get(row.indicator)
-        if indicator is None or not indicator.is_numeric or (unit_codes and row.unit_code not in unit_codes):
-            continue
-        if parse_number(str(row.raw_text), unit=indicator.unit).warning_code == ESTIMATE:
-            unit = book.registry.get(row.unit_code).short_name if row.unit_code in book.registry else row.unit_code
-            found.append(f"{unit}“{indicator.name}”填写“{row.raw_text}”（{row.file_name}／{row.sheet}!{row.cell}）")
-    return found
-
-
 def _data_note(doc, con, book: StatusBook, year: int, state: SubmissionState, units=None, *, demo: bool) -> None:
     summary = warehouse_summary(con)
     latest = day(summary.latest_accepted_at.date()) if summary.latest_accepted_at else "—"
     missing = "；".join(f"{label}：{'、'.join(n)}" for label, n in state.missing.items()) or "无"
     late = "；".join(f"{label}：{'、'.join(n)}" for label, n in state.late.items()) or "无"
-    guesses = estimates(book, year, units)
+    guesses = [figure.text for figure in estimated_figures(book, year, units)]
     lines = [
         f"数据截至{latest}（最近一次接收报表的时间）；{summary.version_text}。",
         f"{year}年度未报送的单位：{missing}。逾期报送的单位：{late}。",

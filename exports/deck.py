@@ -27,11 +27,9 @@ from exports.images import FOOTER_ROOM, FigureFrame, document_figure, figure_fra
 from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, write_lines
 from pipeline.status import format as fmt
 from pipeline.status.model import AT_RISK, EXPLANATION_LABELS, OFF_TRACK, SEVERITY, Laggard
-from pipeline.validate import reading_of
 from queries.board import Board, FamilyScreen, StatusBook, Tile, family_screens, measure_board, measure_detail
+from queries.briefing import SubmissionState, estimated_figures, submission_state
 from queries.profile import ONE_YEAR
-from queries.submissions import LATE, REJECTED_ONLY, TrackerSummary, deadline, tracker_summary, tracker_table
-from queries.submissions import MISSING as NOT_SUBMITTED
 from queries.warehouse import WarehouseSummary, warehouse_summary
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
@@ -146,34 +144,6 @@ def laggard_table(slide, laggards: Sequence[Laggard], left, top, width, height) 
                      Style(12, colour=MUTED_COLOUR))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class SubmissionStatus:
-    summaries: tuple[TrackerSummary, ...]  # one per return type
-    rows: tuple[tuple[str, str, str, str], ...]  # 单位, 报表, 情况, 说明 for every unit not on time
-    missing: tuple[str, ...]  # unit names without a current return (or with rejected files only)
-    late: tuple[str, ...]
-
-
-def submission_status(con, book: StatusBook, year: int) -> SubmissionStatus:
-    """Who has not submitted, or submitted late, each return type of the year (queries.submissions)."""
-    summaries, rows, missing, late = [], [], [], []
-    due = fmt.day(deadline(book.catalog, year))
-    for code, kind in book.catalog.returns.items():
-        table = tracker_table(con, year, code, book.registry, book.catalog)
-        summaries.append(tracker_summary(table, year, code))
-        for row in table.itertuples():
-            if row.status == LATE:
-                note = f"{row.received_at:%Y-%m-%d %H:%M}收到，截止日期{due}"
-                late.append(row.unit_name)
-            elif row.status in (NOT_SUBMITTED, REJECTED_ONLY):
-                note = row.rejected_text or f"截止日期{due}"
-                missing.append(row.unit_name)
-            else:
-                continue
-            rows.append((row.unit_name, f"{code} {kind.name}", row.status_word, note))
-    return SubmissionStatus(tuple(summaries), tuple(rows), tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(late)))
-
-
 SUBMISSION_ROWS = 10
 
 
@@ -197,21 +167,6 @@ def submission_table(slide, rows, left, top, width, height) -> None:
         below = top + row_height * (len(shown) + 1) + Inches(0.1)
         add_text_box(slide, left, below, width, Inches(0.4), [f"另有{len(rows) - len(shown)}项，见报送情况页面。"],
                      Style(12, colour=MUTED_COLOUR))  # fmt: skip
-
-
-ESTIMATE_READING = "是估计数"  # how the validator words an estimate's reading ("是估计数，按 120 读入；…")
-
-
-def estimate_count(book: StatusBook, year: int) -> int:
-    """Current figures of the year that were typed as estimates (约120, 120左右), read again with the validator's
-    own parser, as the measure detail does for converted cells."""
-    facts = book.context.facts
-    count = 0
-    for row in facts[facts["year"] == year].itertuples(index=False):
-        if row.indicator in book.catalog.indicators and isinstance(row.raw_text, str):
-            reading = reading_of(book.catalog.indicator(row.indicator), row.raw_text, year)
-            count += reading.startswith(ESTIMATE_READING)
-    return count
 
 
 # --- the slides -------------------------------------------------------------------------------------------------
@@ -374,7 +329,7 @@ def _history_row(slide, history, left, top) -> None:
         )
 
 
-def _submission_slide(prs, info: DeckInfo, status: SubmissionStatus) -> None:
+def _submission_slide(prs, info: DeckInfo, status: SubmissionState) -> None:
     slide = _new_slide(prs, info, f"{info.year}年度报表报送情况")
     add_text_box(slide, LEFT, CONTENT_TOP, CONTENT_WIDTH, Inches(1.5), [s.text + "。" for s in status.summaries],
                  Style(15), space_after=4)  # fmt: skip
@@ -385,7 +340,7 @@ def _submission_slide(prs, info: DeckInfo, status: SubmissionStatus) -> None:
         add_text_box(slide, LEFT, top, CONTENT_WIDTH, Inches(0.5), ["各单位均已按时报送。"], Style(16, bold=True))
 
 
-def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionStatus) -> None:
+def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionState) -> None:
     slide = _new_slide(prs, info, "数据说明")
     body = Style(16)
     latest = info.summary.latest_accepted_at
@@ -394,9 +349,9 @@ def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionStat
             "数据截至", f"{info.data_date}" + (f" {latest:%H:%M}（最近一次接收报表的时间）" if latest else ""), body
         ),
         label_line("数据版本", info.summary.version_text.removeprefix("数据版本："), body),
-        label_line("未报送单位", "、".join(status.missing) or "无", body),
-        label_line("逾期报送单位", "、".join(status.late) or "无", body),
-        label_line("估计数", _estimates_text(estimate_count(book, info.year)), body),
+        label_line("未报送单位", "、".join(status.missing_names) or "无", body),
+        label_line("逾期报送单位", "、".join(status.late_names) or "无", body),
+        label_line("估计数", _estimates_text(len(estimated_figures(book, info.year))), body),
         label_line(
             "判定依据", "各条措施的状态按《十八条措施》指标目录中的规则和阈值判定，计算过程见各措施详情页。", body
         ),
@@ -440,7 +395,7 @@ def build_deck(
         _family_slide(prs, con, book, info, screens[code], of_family(code))
     for tile in flagged_tiles(book, year):
         _measure_slide(prs, book, info, tile)
-    status = submission_status(con, book, year)
+    status = submission_state(con, book, year)
     _submission_slide(prs, info, status)
     _closing_slide(prs, book, info, status)
     out = io.BytesIO()
