@@ -69,7 +69,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, column: Column) -> No
         cell.number_format = TEXT
     elif column.number_format and value is not None:
         cell.number_format = column.number_format
-    cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > column.width)
+    cell.alignment = Alignment(vertical="center", wrap_text=isinstance(value, str) and len(value) > column.width)
 
 
 def write_table(ws: Worksheet, title: str, note: str, columns: list[Column], rows: Iterable[Iterable[object]]) -> None:
@@ -81,12 +81,22 @@ def write_table(ws: Worksheet, title: str, note: str, columns: list[Column], row
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(col)].width = column.width
+    ws.row_dimensions[HEADER_ROW].height = 36  # two lines: long headings wrap
     last = HEADER_ROW
     for last, values in enumerate(rows, HEADER_ROW + 1):
         for col, (column, value) in enumerate(zip(columns, values, strict=True), 1):
             _put(ws, last, col, value, column)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{max(last, HEADER_ROW + 1)}"
+    _print_wide(ws)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def _print_wide(ws: Worksheet) -> None:
+    """Printed landscape, one page wide and as many pages tall as needed."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 # --- the board ------------------------------------------------------------------------------------------------
@@ -236,7 +246,8 @@ def _about(ws: Worksheet, heading: str, lines: list[tuple[str, str]]) -> None:
     for row, (label, text) in enumerate(lines, 3):
         ws.cell(row, 1, label).font = Font(bold=True)
         ws.cell(row, 2, text).data_type = "s"
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 100
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 34, 90
+    _print_wide(ws)
 
 
 def build_data_workbook(

@@ -146,3 +146,15 @@ def test_names_are_made_safe_and_never_reused(demo_warehouse, tmp_path):
     with pytest.raises(meetings.MeetingError, match="没有名为“不存在”的会议版"):
         meetings.open_meeting("不存在", tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["调度会_一"]  # no half-built folder left behind
+
+
+def test_a_freeze_while_a_writer_is_at_work_copies_the_last_complete_version(demo_warehouse_copy, tmp_path):
+    from pipeline.warehouse import writer
+
+    marker = "select count(*) from information_schema.tables where table_name = 'written_meanwhile'"
+    with writer(demo_warehouse_copy) as con:
+        con.execute("CREATE TABLE written_meanwhile AS SELECT 1 AS x")  # a write the freeze must not see
+        meeting = meetings.freeze("写入中", warehouse=demo_warehouse_copy, meetings_dir=tmp_path / "m")
+    assert open_reader(meeting.warehouse_path).execute(marker).fetchone() == (0,)
+    assert open_reader(demo_warehouse_copy).execute(marker).fetchone() == (1,)  # the writer's version, swapped in
+    assert meeting.last_submission_id == 121 and meetings.verify(meeting) == []
