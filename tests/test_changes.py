@@ -136,3 +136,16 @@ def test_the_sidebar_shows_a_meeting_version_with_a_banner_on_every_page(after_m
         assert not app.exception, [e.value for e in app.exception]
         assert [w.value for w in app.warning if banner in w.value], page
     assert app.query_params["meeting"] == NAME  # a copied link opens the same version
+
+
+def test_the_changes_page_without_meeting_versions_says_how_to_make_one(demo_warehouse, monkeypatch, tmp_path):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(meetings.MEETINGS_ENV, str(tmp_path / "none"))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not [s for s in app.sidebar.selectbox if s.label == "数据版本"]  # no choice until a version exists
+    app.switch_page("app_pages/changes.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    [info] = app.info
+    assert "还没有冻结的会议版" in info.value and "python -m pipeline meeting freeze" in info.value
