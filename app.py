@@ -23,6 +23,7 @@ PAGES = {
         st.Page("app_pages/unit_profile.py", title="单位画像", icon=":material/apartment:", url_path="unit"),
         st.Page("app_pages/tracker.py", title="报送情况", icon=":material/checklist:"),
         st.Page("app_pages/changes.py", title="会议以来变化", icon=":material/difference:", url_path="changes"),
+        st.Page("app_pages/export.py", title="导出", icon=":material/ios_share:", url_path="export"),
         st.Page("app_pages/upload.py", title="数据上传", icon=":material/upload_file:"),
     ],
     "参考": [

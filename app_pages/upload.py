@@ -43,7 +43,7 @@ def run_batch(files, expected_year: int | None) -> None:
 
 
 def draw_form() -> None:
-    catalog = ui.catalog()
+    catalog = ui.live_catalog()  # uploads go to the live warehouse even while a meeting version is shown
     theme_css.localise_uploader()
     # Any type and up to UPLOADER_LIMIT_MB are let through on purpose: the refusals (wrong type, over 20 MB) are
     # then given in Chinese by queries.uploads, not by Streamlit's uploader in English.
@@ -103,7 +103,7 @@ def draw_results() -> None:
 
 def draw_templates() -> None:
     """Blank templates per return type and year; a city's own R1 template lists its counties."""
-    catalog, registry = ui.catalog(), ui.registry()
+    catalog, registry = ui.live_catalog(), ui.live_registry()
     st.subheader("下载空白模板", anchor=False)
     years = uploads.reporting_years(catalog)
     cols = st.columns(3)
@@ -131,7 +131,7 @@ def draw_templates() -> None:
 
 def draw_help() -> None:
     with st.expander("报表填写要求", icon=":material/help:", expanded=False):
-        st.markdown(uploads.filling_help(ui.catalog()))
+        st.markdown(uploads.filling_help(ui.live_catalog()))
 
 
 st.header("数据上传", anchor=False)

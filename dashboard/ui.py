@@ -86,6 +86,15 @@ def registry() -> Registry:
     return _frozen_reference(str(meeting.folder), meeting.created_at.isoformat())[1] if meeting else load_registry()
 
 
+def live_catalog() -> Catalog:
+    """The catalog in force now, whatever version is shown: uploads and templates are always for the live data."""
+    return load_catalog()
+
+
+def live_registry() -> Registry:
+    return load_registry()
+
+
 def warehouse_version() -> Version:
     """Cache key of the data shown: its path and (inode, mtime); a write changes it, a meeting version never."""
     path = _active_path()

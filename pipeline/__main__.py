@@ -8,7 +8,7 @@
     python -m pipeline status --year 2024      the board of 18 measures (--measure 9 for one, --json)
     python -m pipeline prune-rejected --older-than 180   delete archived originals of old rejected files
     python -m pipeline meeting freeze NAME --year 2025  freeze a meeting version (also: meeting list, meeting show NAME)
-    python -m pipeline export data --year 2025 --out DIR   the data workbook (--meeting NAME: from a meeting version)
+    python -m pipeline export deck|brief|letters|charts|data --year 2025 --out DIR   briefing exports (exports/cli.py)
 
 Exit codes:
     0  every file accepted (possibly with warnings) or unchanged; other commands succeeded
@@ -27,6 +27,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from exports import cli as export_cli
 from pipeline import cli_output
 from pipeline.catalog import load_catalog
 from pipeline.ingest import (
@@ -121,30 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     prune = commands.add_parser("prune-rejected", help="删除较早的被退回文件的原件存档（记录保留）")
     prune.add_argument("--older-than", type=int, required=True, metavar="天数", help="只删除接收时间早于这么多天的")
     prune.add_argument("--dry-run", action="store_true", help="只列出将删除的文件，不删除")
-    _add_meeting_commands(commands)
-    _add_export_commands(commands)
+    export_cli.add_commands(commands, _year)
     return parser
-
-
-def _add_meeting_commands(commands: argparse._SubParsersAction) -> None:
-    meeting = commands.add_parser("meeting", help="会议版：冻结当前数据、状态和判定标准，会后原样查看和导出")
-    actions = meeting.add_subparsers(dest="meeting_action", required=True, metavar="操作")
-    freeze = actions.add_parser("freeze", help="把当前数据冻结为一个会议版")
-    freeze.add_argument("name", metavar="NAME", help="会议版名称，如“2025年度全省产业工会工作推进会”")
-    freeze.add_argument("--year", type=_year, required=True, help="会上展示的报表年度")
-    freeze.add_argument("--catalog", type=Path, help=argparse.SUPPRESS)  # tests freeze a changed copy
-    actions.add_parser("list", help="列出已冻结的会议版")
-    show = actions.add_parser("show", help="查看一个会议版：数据版本、文件校验和各条措施的状态")
-    show.add_argument("name", metavar="NAME")
-
-
-def _add_export_commands(commands: argparse._SubParsersAction) -> None:
-    export = commands.add_parser("export", help="导出材料（data：数据工作簿）")
-    kinds = export.add_subparsers(dest="export_kind", required=True, metavar="类型")
-    data = kinds.add_parser("data", help="数据工作簿（十八条状态、各图表数据、报送情况）")
-    data.add_argument("--year", type=_year, help="报表年度（默认最近一年；会议版默认会上展示的年度）")
-    data.add_argument("--meeting", metavar="NAME", help="从某个会议版导出（默认实时数据）")
-    data.add_argument("--out", type=Path, default=Path("."), help="输出目录")
 
 
 def _missing_paths(paths: list[Path]) -> list[Path]:
@@ -305,53 +284,6 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_meeting(args: argparse.Namespace) -> int:
-    from exports import meetings
-
-    try:
-        if args.meeting_action == "freeze":
-            catalog = {"catalog_path": args.catalog} if args.catalog else {}
-            meeting = meetings.freeze(args.name, warehouse=args.warehouse, year=args.year, **catalog)
-            print(f"已冻结{meeting.label}：{meeting.folder}")
-        elif args.meeting_action == "list":
-            found = meetings.list_meetings()
-            print("\n".join(meetings.summary_line(m) for m in found) or "还没有会议版。")
-        else:
-            print("\n".join(meetings.describe(meetings.find_meeting(args.name))))
-    except meetings.MeetingError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from exports import meetings
-    from exports.workbook import build_data_workbook, data_workbook_filename
-    from queries.board import StatusBook
-    from queries.warehouse import warehouse_summary
-
-    try:
-        meeting = meetings.find_meeting(args.meeting) if args.meeting else None
-        path, catalog = meetings.open_meeting(meeting.name) if meeting else (args.warehouse, load_catalog())
-    except meetings.MeetingError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    con = open_reader(path)
-    registry = meetings.meeting_registry(meeting) if meeting else load_registry()
-    book = StatusBook.from_warehouse(con, catalog=catalog, registry=registry)
-    year = args.year or (meeting.year if meeting and meeting.year else book.latest_year)
-    if year is None or year not in book.years:
-        print(f"{year} 年度没有数据；可选年度：{'、'.join(map(str, book.years)) or '无'}", file=sys.stderr)
-        return EXIT_USAGE
-    demo = warehouse_summary(con).is_demo
-    data = build_data_workbook(con, book, year, demo=demo, source_label=meeting.label if meeting else "")
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / data_workbook_filename(year, demo=demo, meeting=meeting.folder.name if meeting else "")
-    out.write_bytes(data)
-    print(f"已生成数据工作簿：{out}")
-    return EXIT_OK
-
-
 COMMANDS = {
     "ingest": cmd_ingest,
     "check": cmd_check,
@@ -360,8 +292,8 @@ COMMANDS = {
     "template": cmd_template,
     "status": cmd_status,
     "prune-rejected": cmd_prune_rejected,
-    "meeting": cmd_meeting,
-    "export": cmd_export,
+    "meeting": export_cli.cmd_meeting,
+    "export": export_cli.cmd_export,
 }
 
 
