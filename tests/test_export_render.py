@@ -81,3 +81,27 @@ def test_chase_letters_render_one_page_each(warehouse, tmp_path):
     squeezed = text.replace(" ", "")
     assert "商洛市总工会：" in squeezed and "陕西省海员建设工会：" in squeezed
     assert squeezed.count("—1—") == 2  # numbering restarts with each letter
+
+
+@needs_libreoffice
+def test_deck_renders_every_slide_with_its_chinese_text(warehouse, tmp_path):
+    from exports.deck import build_deck
+
+    con, book = warehouse
+    source = tmp_path / "deck.pptx"
+    source.write_bytes(build_deck(con, book, 2024, demo=True))
+    profile = f"file://{tmp_path / 'lo-deck'}"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+         str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    pdf = tmp_path / "deck.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "slide")], check=True, timeout=120)
+    slides = sorted(tmp_path.glob("slide-*.png"))
+    assert len(slides) == text.count("\f") >= 8
+    assert all(ink_share(slide) > 0.01 for slide in slides)  # no blank slide
+    squeezed = text.replace(" ", "")
+    for words in ("十八条措施落实情况", "【演示数据】", "组织覆盖", "报送情况"):
+        assert words in squeezed
