@@ -2,7 +2,8 @@
 
 Every figure and status comes from the status engine (queries.board) and the submission tracker
 (queries.submissions); the layout is exports.docx_layout's 公文; 四、下一步工作建议 comes from
-exports.recommendations' stated rules. Nothing here grades anything again.
+exports.recommendations' stated rules. Optionally, 五、 says what has changed since a meeting version, in the
+deck's words (exports/deck_changes.py). Nothing here grades anything again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 
 import duckdb
 
+from exports import deck_changes
 from exports.docx_layout import (
     DATE_LINE,
     DEMO_MARK,
@@ -33,6 +35,7 @@ from queries.briefing import SubmissionState, estimated_figures, submission_stat
 from queries.warehouse import warehouse_summary
 
 HEADINGS = ("一、总体情况", "二、各项措施落实情况", "三、存在的问题", "四、下一步工作建议")
+SINCE_TABLE_WIDTHS_MM = (52, 18, 18, 18, 25, 25)
 DATA_NOTE = "数据说明"
 ISSUER = "陕西省总工会产业工会工作部"
 NOTICE = "《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）"
@@ -59,7 +62,30 @@ def _trend_word(trend: str) -> str:
     return trend.removeprefix("较上年").removeprefix("与上年") or "—"
 
 
-def _data_note(doc, con, book: StatusBook, year: int, state: SubmissionState, units=None, *, demo: bool) -> None:
+def since_heading(meeting) -> str:
+    return f"五、与会议版“{meeting.name}”相比的变化"
+
+
+def _since_section(doc, book: StatusBook, since: deck_changes.Since, now_version_text: str) -> None:
+    """五、: the deck's 会议以来变化 slide as sentences, with the province-wide status moves as a small table."""
+    meeting, changes = since
+    add_paragraph(doc, since_heading(meeting), "Heading 1")
+    add_paragraph(doc, deck_changes.comparison_text(meeting, now_version_text))
+    if changes.nothing:
+        add_paragraph(doc, deck_changes.nothing_text(changes))
+        return
+    add_paragraph(doc, deck_changes.measures_sentence(changes, book.catalog))
+    rows = deck_changes.measure_rows(changes, book.catalog)
+    if rows:
+        fills = [{1: STATUS_FILLS[row[1]], 2: STATUS_FILLS[row[2]]} for row in rows]
+        add_table(doc, deck_changes.MOVE_HEADER, rows, SINCE_TABLE_WIDTHS_MM, fills=fills,
+                  centred=frozenset({1, 2, 3, 4, 5}))  # fmt: skip
+    for label, text in deck_changes.fact_lines(changes):
+        add_paragraph(doc, f"{label}：{text}。")
+
+
+def _data_note(doc, con, book: StatusBook, year: int, state: SubmissionState, units=None, *, demo: bool,
+               since: deck_changes.Since | None = None) -> None:  # fmt: skip
     summary = warehouse_summary(con)
     latest = day(summary.latest_accepted_at.date()) if summary.latest_accepted_at else "—"
     missing = "；".join(f"{label}：{'、'.join(n)}" for label, n in state.missing.items()) or "无"
@@ -71,6 +97,10 @@ def _data_note(doc, con, book: StatusBook, year: int, state: SubmissionState, un
         "填写估计数、按估计数计算的：" + ("；".join(guesses) if guesses else "无") + "。",
         "各项状态由看板的状态规则按措施目录中的阈值判定；工作建议按以下规则生成：" + stated_rules() + "。",
     ]
+    if since is not None:
+        meeting = since[0]
+        then = deck_changes.version_words(meeting.version_text)
+        lines.append(f"第五部分与{meeting.label}相比，会议版的数据{then}。")
     if demo:
         lines.append(f"{demo_label(book)}本通报由演示数据生成，不反映任何单位的真实情况。")
     add_paragraph(doc, f"{DATA_NOTE}：", "Heading 2")
@@ -132,8 +162,10 @@ def build_brief(
     demo: bool,
     layout: BriefLayout = DEFAULT_LAYOUT,
     issued_on: date | None = None,
+    since: deck_changes.Since | None = None,
 ) -> bytes:
-    """The province-wide 情况通报 for a year as .docx bytes."""
+    """The province-wide 情况通报 for a year as .docx bytes. ``since``: exports.changes.since_meeting(...)'s
+    (meeting, changes), for a section 五、 on what has changed since that meeting version."""
     issued_on = issued_on or date.today()
     board = measure_board(book, year)
     title = f"关于{year}年度产业工会工作十八条措施落实情况的通报"
@@ -193,7 +225,9 @@ def build_brief(
     for n, sentence in enumerate(recommendations(findings), 1):
         add_paragraph(doc, f"{n}．{sentence}")
 
-    _data_note(doc, con, book, year, state, demo=demo)
+    if since is not None:
+        _since_section(doc, book, since, warehouse_summary(con).version_text)
+    _data_note(doc, con, book, year, state, demo=demo, since=since)
     add_closing(doc, issued_on)
     return to_bytes(doc)
 

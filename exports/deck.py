@@ -2,9 +2,10 @@
 
 Slides, in order: the title; the 18-measure board (a table coloured by status and carrying the status word); one
 slide per chart family with its registry figures as native, editable charts (an image only where python-pptx has
-no such chart: the score heat map); one slide per measure that is 未达标 or 预警 with its explanation; the
-submission status; a closing data note. Every figure and status comes from the query layer and the status engine,
-exactly as the screen shows them; every slide names the data date and version, and demo data is labelled.
+no such chart: the score heat map); one slide per measure that is 未达标 or 预警 with its explanation; optionally
+what has changed since a meeting version (exports/deck_changes.py); the submission status; a closing data note.
+Every figure and status comes from the query layer and the status engine, exactly as the screen shows them; every
+slide names the data date and version, and demo data is labelled.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pptx.util import Emu, Inches
 
 from dashboard.figures import FIGURES, SPECIAL_INSPECTIONS, Figure, of_family
 from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
-from exports import deck_charts
+from exports import deck_changes, deck_charts
 from exports.images import FOOTER_ROOM, FigureFrame, document_figure, figure_frame, footer_text, render
 from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, write_lines
 from pipeline.status import format as fmt
@@ -340,7 +341,7 @@ def _submission_slide(prs, info: DeckInfo, status: SubmissionState) -> None:
         add_text_box(slide, LEFT, top, CONTENT_WIDTH, Inches(0.5), ["各单位均已按时报送。"], Style(16, bold=True))
 
 
-def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionState) -> None:
+def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionState, since=None) -> None:
     slide = _new_slide(prs, info, "数据说明")
     body = Style(16)
     latest = info.summary.latest_accepted_at
@@ -356,6 +357,10 @@ def _closing_slide(prs, book: StatusBook, info: DeckInfo, status: SubmissionStat
             "判定依据", "各条措施的状态按《十八条措施》指标目录中的规则和阈值判定，计算过程见各措施详情页。", body
         ),
     ]
+    if since is not None:
+        meeting = since[0]
+        then = deck_changes.version_words(meeting.version_text)
+        lines.insert(2, label_line("对比的会议版", f"{meeting.label}，数据{then}", body))
     if info.demo_label:
         lines.insert(0, [(f"{info.demo_label}本演示文稿中的全部数字均为演示数据，不反映任何单位的真实情况。",
                           Style(16, bold=True, colour=ACCENT))])  # fmt: skip
@@ -374,11 +379,25 @@ def flagged_tiles(book: StatusBook, year: int) -> list[Tile]:
     return sorted(tiles, key=lambda t: (SEVERITY[t.status], t.measure.number))
 
 
+def _since_slide(prs, book: StatusBook, info: DeckInfo, since: deck_changes.Since) -> None:
+    slide = _new_slide(prs, info, deck_changes.slide_title(since[0]))
+    deck_changes.fill_slide(slide, LEFT, CONTENT_TOP, CONTENT_WIDTH, CONTENT_BOTTOM - CONTENT_TOP, since,
+                            book.catalog, info.summary.version_text)  # fmt: skip
+
+
 def build_deck(
-    con: duckdb.DuckDBPyConnection, book: StatusBook, year: int, *, demo: bool, families: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    book: StatusBook,
+    year: int,
+    *,
+    demo: bool,
+    families: Sequence[str] | None = None,
+    since: deck_changes.Since | None = None,
 ) -> bytes:
     """The deck for a year as .pptx bytes. ``families``: the chart families to show (default: every catalog
-    family with figures in the registry). Demo data is labelled whenever ``demo`` is set or the warehouse says so."""
+    family with figures in the registry). ``since``: exports.changes.since_meeting(...)'s (meeting, changes), for
+    a 会议以来变化 slide before the submission status. Demo data is labelled whenever ``demo`` is set or the
+    warehouse says so."""
     summary = warehouse_summary(con)
     demo_label = f"【{book.catalog.reporting.demo_label}】" if demo or summary.is_demo else ""
     info = DeckInfo(year, demo_label, data_date_text(summary), summary)
@@ -395,9 +414,11 @@ def build_deck(
         _family_slide(prs, con, book, info, screens[code], of_family(code))
     for tile in flagged_tiles(book, year):
         _measure_slide(prs, book, info, tile)
+    if since is not None:
+        _since_slide(prs, book, info, since)
     status = submission_state(con, book, year)
     _submission_slide(prs, info, status)
-    _closing_slide(prs, book, info, status)
+    _closing_slide(prs, book, info, status, since)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
