@@ -33,7 +33,8 @@ PAGES = {
 }
 
 # Declare the pages first, before anything slow, so a deep link resolves to its page at once.
-page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar")
+# expanded: every page is listed (Streamlit would fold all but the first ten under "View more").
+page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar", expanded=True)
 with ui.guarded("看板"):
     filters.version_selector(ui.meeting_choices())
     book = ui.status_book()

@@ -56,8 +56,8 @@ def main() -> None:
     found = meetings.list_meetings()
     if not found:
         st.info(
-            "还没有冻结的会议版。开会前可用命令 `python -m pipeline meeting freeze 会议名称 --year 2025` 冻结当时的数据、"
-            "状态和判定标准，会后在这里查看此后的变化。",
+            "还没有冻结的会议版。开会前可在“导出”页（或用命令 `python -m pipeline meeting freeze 会议名称 --year 2025`）"
+            "冻结当时的数据、状态和判定标准，会后在这里查看此后的变化。",
             icon=":material/info:",
         )
         return

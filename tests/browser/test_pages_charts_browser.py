@@ -129,7 +129,7 @@ def test_chart_data_downloads_as_a_chinese_named_csv(browser, charts_server):
     page = open_page(browser, f"{charts_server}/cadres?year=2021", VIEWPORTS["1920x1080"], "干部队伍（第16、17条）")
     with page.expect_download(timeout=TIMEOUT) as download:
         page.get_by_role("button", name="下载图表数据（CSV）").first.click()
-    assert download.value.suggested_filename == "第16条_干部培训率_2021年度.csv"
+    assert download.value.suggested_filename == "【演示数据】第16条_干部培训率_2021年度.csv"
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(
         "\ufeff年度,单位代码,单位,干部人数（人）,本年参加培训的干部人数（人）,干部培训率（%）".encode()
