@@ -95,7 +95,7 @@ with ui.guarded("各单位情况"):
         st.markdown(f"##### {selection.year}年度各单位情况")
         metric = unit_metric(book, measure.number, selection.year)
         if metric is not None:
-            title = f"{selection.year}年各单位{metric.name}（第{measure.number}条）"
+            title = metric.chart_title(measure.number, selection.year)
             fig = tiles.unit_status_chart(units, title=title, axis_title=metric.axis_title, percent=metric.percent)
             st.plotly_chart(fig, theme=None, config={"displaylogo": False})
         st.dataframe(

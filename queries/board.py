@@ -249,6 +249,10 @@ class UnitMetric:
     def axis_title(self) -> str:
         return f"{self.name}（{self.unit}）" if self.unit else self.name
 
+    def chart_title(self, measure: int, year: int) -> str:
+        """The title of the measure-detail chart of every unit's figure, said here rather than in the page."""
+        return f"{year}年各单位{self.name}（第{measure}条）"
+
 
 def unit_metric(book: StatusBook, measure: int, year: int) -> UnitMetric | None:
     """The per-unit key figure when it is a number a bar can show; None for yes/no judgements or no figures."""
