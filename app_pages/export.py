@@ -58,6 +58,10 @@ def _charts_zip(con, book, year: int, demo: bool) -> bytes:
     return data
 
 
+def _dated(meeting) -> dict:
+    return {"issued_on": meetings.issued_on(meeting)}
+
+
 def draw_documents(book, year: int, demo: bool, meeting) -> None:
     con = ui.cursor()
     prefix = _prefix(demo, meeting)
@@ -77,7 +81,7 @@ def draw_documents(book, year: int, demo: bool, meeting) -> None:
         _offer("deck", "汇报稿（PPT）", lambda: build_deck(con, book, year, demo=demo, **since()),
                f"{prefix}{year}年度汇报稿{suffix}.pptx", PPTX)  # fmt: skip
     with cols[1]:
-        _offer("brief", "情况通报（Word）", lambda: build_brief(con, book, year, demo=demo, **since()),
+        _offer("brief", "情况通报（Word）", lambda: build_brief(con, book, year, demo=demo, **since(), **_dated(meeting)),
                f"{prefix}{year}年度情况通报{suffix}.docx", DOCX)  # fmt: skip
     with cols[2]:
         _offer("data", "数据工作簿（Excel）", partial(build_data_workbook, con, book, year, demo=demo,
@@ -92,7 +96,7 @@ def draw_unit_brief(book, year: int, demo: bool, meeting) -> None:
     units = [u.code for kind in ("city", "industry") for u in book.registry.of_type(kind)]
     unit = st.selectbox("单位", units, format_func=lambda c: book.registry.get(c).name, key="export_unit")
     name = book.registry.get(unit).short_name
-    _offer("unit_brief", f"{name}单位情况通报", partial(build_unit_brief, ui.cursor(), book, unit, year, demo=demo),
+    _offer("unit_brief", f"{name}单位情况通报", partial(build_unit_brief, ui.cursor(), book, unit, year, demo=demo, **_dated(meeting)),
            f"{_prefix(demo, meeting)}{year}年度{name}单位情况通报.docx", DOCX)  # fmt: skip
 
 
@@ -106,7 +110,7 @@ def draw_letters(book, year: int, demo: bool, meeting) -> None:
     build = chase_letters_zip if per_unit else build_chase_letters
     label = "催报函（每单位一个文件）" if per_unit else "催报函（Word）"
     kind_name = f"{_prefix(demo, meeting)}{year}年度催报函{code}{'.zip' if per_unit else '.docx'}"
-    _offer("letters", label, partial(build, ui.cursor(), book, year, code or None, demo=demo), kind_name,
+    _offer("letters", label, partial(build, ui.cursor(), book, year, code or None, demo=demo, **_dated(meeting)), kind_name,
            ZIP if per_unit else DOCX)  # fmt: skip
 
 

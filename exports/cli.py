@@ -118,6 +118,12 @@ def _since(args: argparse.Namespace, source: _Source) -> dict[str, Any]:
     return {"since": since_meeting(args.since, source.con, source.book, source.year)}
 
 
+def _dated(source: _Source) -> dict[str, Any]:
+    from exports.meetings import issued_on
+
+    return {"issued_on": issued_on(source.meeting)}
+
+
 def _build(args: argparse.Namespace, source: _Source) -> tuple[bytes, str] | str:
     kind = args.export_kind
     if kind == "data":
@@ -153,15 +159,19 @@ def _build(args: argparse.Namespace, source: _Source) -> tuple[bytes, str] | str
         from exports.brief import build_brief, build_unit_brief
 
         if unit:
-            data = build_unit_brief(source.con, source.book, unit, source.year, demo=source.demo)
+            data = build_unit_brief(source.con, source.book, unit, source.year, demo=source.demo, **_dated(source))
         else:
-            data = build_brief(source.con, source.book, source.year, demo=source.demo, **_since(args, source))
+            data = build_brief(
+                source.con, source.book, source.year, demo=source.demo, **_since(args, source), **_dated(source)
+            )
         return data, _file_name(kind, source, unit_name)
     from exports.letters import build_chase_letters, chase_letters_zip
 
     build = chase_letters_zip if args.zip else build_chase_letters
     units = frozenset({unit}) if unit else None
-    data = build(source.con, source.book, source.year, args.return_type, units=units, demo=source.demo)
+    data = build(
+        source.con, source.book, source.year, args.return_type, units=units, demo=source.demo, **_dated(source)
+    )
     return data, _file_name(kind, source, unit_name, zipped=args.zip)
 
 

@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pipeline.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
@@ -279,3 +279,9 @@ def meeting_book(name: str, meetings_dir: Path | str | None = None) -> tuple[Mee
         return meeting, StatusBook.from_warehouse(con, catalog=catalog, registry=meeting_registry(meeting))
     finally:
         con.close()
+
+
+def issued_on(meeting: MeetingVersion | None) -> date | None:
+    """The date a document made from this version carries: its freeze date, so exporting it again gives the same
+    document; None (today) for the live data."""
+    return meeting.created_at.date() if meeting is not None else None

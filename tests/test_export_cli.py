@@ -78,3 +78,32 @@ def test_export_refuses_a_year_without_data_and_an_unknown_unit(capsys, demo_war
     )
     assert code == 2 and err.strip()
     assert not any(tmp_path.iterdir())
+
+
+def test_a_meeting_versions_brief_is_the_same_document_after_new_returns(
+    capsys, monkeypatch, tmp_path, demo_warehouse_copy
+):
+    from datetime import date
+
+    from tests.test_tracker_queries import r1_bytes
+
+    monkeypatch.setenv("SHIBATIAO_MEETINGS", str(tmp_path / "meetings"))
+    base = ("--warehouse", str(demo_warehouse_copy))
+    assert _run(capsys, *base, "meeting", "freeze", "推进会", "--year", "2025")[0] == 0
+    first = tmp_path / "first"
+    assert _run(capsys, *base, "export", "brief", "--meeting", "推进会", "--out", str(first))[0] == 0
+    late = tmp_path / "商洛_2025_R1.xlsx"
+    late.write_bytes(r1_bytes("C10"))  # 商洛 files its missing 2025 return after the meeting
+    assert _run(capsys, *base, "ingest", str(late), "--raw-dir", str(tmp_path / "raw"))[0] == 0
+    again = tmp_path / "again"
+    assert _run(capsys, *base, "export", "brief", "--meeting", "推进会", "--out", str(again))[0] == 0
+    (a,), (b,) = list(first.iterdir()), list(again.iterdir())
+
+    def text(path):
+        return [p.text for p in docx.Document(path).paragraphs]
+
+    assert text(a) == text(b)
+    assert f"（{date.today().year}年{date.today().month}月{date.today().day}日）" in text(a)  # frozen today
+    live = tmp_path / "live"
+    assert _run(capsys, *base, "export", "brief", "--year", "2025", "--out", str(live))[0] == 0
+    assert text(next(live.iterdir())) != text(a)  # the live data has moved on: 商洛 reported
