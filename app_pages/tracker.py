@@ -2,10 +2,12 @@
 rejected and why, and the 催报名单 to download."""
 
 from datetime import date, datetime
+from functools import partial
 
 import streamlit as st
 
 from dashboard import filters, ui
+from exports.letters import build_chase_letters
 from queries import chase_list as chase_xlsx
 from queries import submissions as queries
 from queries.board import ALL_UNITS
@@ -108,12 +110,20 @@ def draw_chase_list(year: int, demo: bool) -> None:
     st.dataframe(
         chase, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
     )
-    st.download_button(
+    left, right = st.columns(2)
+    left.download_button(
         "下载催报名单（Excel）",
         data=chase_xlsx.chase_list_xlsx(chase, year, demo=demo, generated_at=datetime.now()),
         file_name=chase_xlsx.chase_list_filename(year, demo=demo),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:", on_click="ignore", type="primary",
+    )  # fmt: skip
+    right.download_button(  # the letters are built only when asked for (a callable)
+        "下载催报函（Word，每单位一封）",
+        data=partial(build_chase_letters, ui.cursor(), ui.status_book(), year, demo=demo),
+        file_name=f"{'演示数据_' if demo else ''}{year}年度催报函.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/mail:", on_click="ignore",
     )  # fmt: skip
 
 

@@ -56,7 +56,7 @@ def test_tracker_shows_the_2025_r1_summary_naming_shangluo(monkeypatch, demo_war
     assert dict(zip(table["unit_name"], table["status_word"], strict=True))["商洛市总工会"] == "未报送"
     chase = app.dataframe[1].value
     assert list(chase["单位"]) == ["商洛市总工会", "陕西省海员建设工会"]
-    assert [b.label for b in app.download_button] == ["下载催报名单（Excel）"]
+    assert [b.label for b in app.download_button] == ["下载催报名单（Excel）", "下载催报函（Word，每单位一封）"]
     assert [s.value for s in app.subheader] == [
         "2025年度催报名单（全部报表）",
         "被退回的文件",

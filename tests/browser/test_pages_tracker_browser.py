@@ -7,6 +7,7 @@ import io
 import shutil
 from collections.abc import Iterator
 
+import docx
 import openpyxl
 import pytest
 
@@ -132,6 +133,11 @@ def test_tracker_on_the_demo_data(browser, demo_server, viewport):
     assert download.value.suggested_filename == "演示数据_2025年度催报名单.xlsx"
     title = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active["A1"].value
     assert title.startswith("【演示数据】2025年度催报名单（生成时间 ")
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="下载催报函（Word，每单位一封）").click()
+    assert download.value.suggested_filename == "演示数据_2025年度催报函.docx"
+    letters = docx.Document(io.BytesIO(download.value.path().read_bytes()))
+    assert len(letters.sections) == 2  # 商洛 and 海员建设 owe 2025 returns
     _show(page, "2025年度催报名单（全部报表）")
     screenshot(page, f"tracker_demo_chase_{viewport}")
     page.close()
