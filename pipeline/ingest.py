@@ -12,14 +12,17 @@ there, so the CLI takes its modification time, but only when that is plausible: 
 the reporting year began, is not trusted; the time of ingest is used instead and the outcome says so.
 `--received` sets the time explicitly for a whole batch.
 
-Interrupts. Ctrl-C during a CLI batch stops after the file being loaded (its transaction commits or rolls back
-whole); the files finished before it are kept and the CLI says which were not processed (BatchInterrupted).
+Interrupts. Ctrl-C during a CLI batch lets the file in flight finish (its transaction commits or rolls back whole)
+and stops before the next; the finished files are kept and the CLI says which were not processed
+(BatchInterrupted). A second Ctrl-C stops at once, rolling the file in flight back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -337,6 +340,32 @@ def _read_ahead(
             yield item, loaded.popleft(), reading
 
 
+class _InterruptRequest:
+    """Ctrl-C during a batch, caught as a flag: the file in flight finishes (DuckDB would otherwise turn the signal
+    into a "Query interrupted" error in the middle of a file) and the batch stops before the next one. A second
+    Ctrl-C stops at once. Only the main thread can install a handler (a Streamlit script thread cannot, and gets
+    no SIGINT either)."""
+
+    def __init__(self) -> None:
+        self.requested = self.forced = False
+        self._previous: object = None
+
+    def _handle(self, _signum: int, _frame: object) -> None:
+        if self.requested:
+            self.forced = True
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _InterruptRequest:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def _ingest_batch(
     items: Iterable[_Pending],
     *,
@@ -353,7 +382,7 @@ def _ingest_batch(
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
-    with writer(warehouse) as con:
+    with writer(warehouse) as con, _InterruptRequest() as interrupt:
         try:
             for item, data, reading in _read_ahead(pending, workers):
                 if data is None:
@@ -365,13 +394,17 @@ def _ingest_batch(
                             registry=registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
                             workers=workers, reading=reading,
                         )  # fmt: skip
-                    except Exception:  # noqa: BLE001 - one bad file must not stop the batch
+                    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+                        if interrupt.forced:  # a second Ctrl-C inside DuckDB arrives as its own error
+                            raise KeyboardInterrupt from exc
                         result = _unexpected_failure(item.name, data)
                 results.append(result)
                 if on_result:
                     on_result(result)
+                if interrupt.requested:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
-            interrupted = True  # the writer still swaps in what was finished; the transaction in flight rolled back
+            interrupted = True  # the writer still swaps in what was finished; a transaction in flight rolled back
     if interrupted:
         raise BatchInterrupted(results, [item.name for item in pending[len(results) :]])
     return results
