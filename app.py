@@ -1,5 +1,6 @@
 """十八条落实看板: declares the pages, draws what every page shares (year, demo banner, freshness), then runs
-the current page. Projector mode (?mode=present) hides the sidebar and enlarges the type."""
+the current page. Projector mode (?mode=present, or the 放映模式 page) hides the sidebar, enlarges the type and reduces
+the header to one quiet line."""
 
 import streamlit as st
 
@@ -7,11 +8,12 @@ from dashboard import filters, theme_css, ui
 
 st.set_page_config(page_title="十八条落实看板", page_icon=":material/fact_check:", layout="wide")
 
+PRESENT_PAGE = st.Page("app_pages/present.py", title="放映模式", icon=":material/slideshow:", url_path="present")
 PAGES = {
     "看板": [
         st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
         st.Page("app_pages/measure_detail.py", title="措施详情", icon=":material/search:", url_path="measure"),
-        st.Page("app_pages/present.py", title="放映模式", icon=":material/slideshow:", url_path="present"),
+        PRESENT_PAGE,
     ],
     "专题图表": [
         st.Page("app_pages/coverage.py", title="组织覆盖", icon=":material/account_tree:"),
@@ -35,16 +37,22 @@ PAGES = {
 # Declare the pages first, before anything slow, so a deep link resolves to its page at once.
 # expanded: every page is listed (Streamlit would fold all but the first ten under "View more").
 page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar", expanded=True)
+if page.url_path == PRESENT_PAGE.url_path:
+    filters.set_present(True)  # opened from the menu or /present: the whole run is the projector's
+ui.set_page_language()
 with ui.guarded("看板"):
     filters.version_selector(ui.meeting_choices())
     book = ui.status_book()
     selection = filters.year_selector(book.years, book.registry)
     theme_css.inject(present=selection.present)
-    st.caption(
-        "**十八条落实看板**　陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
-    )
     summary = ui.warehouse_summary()
-    ui.meeting_banner(compact=selection.present)
-    ui.demo_banner(summary, compact=selection.present)
-    ui.freshness(summary, selection.year, compact=selection.present)
+    if selection.present:
+        ui.projector_line(summary, selection.year)  # the product, demo, meeting and freshness notes in one line
+    else:
+        st.caption(
+            "**十八条落实看板**　陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
+        )
+        ui.meeting_banner()
+        ui.demo_banner(summary)
+        ui.freshness(summary, selection.year)
     page.run()

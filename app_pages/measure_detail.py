@@ -97,7 +97,7 @@ with ui.guarded("各单位情况"):
         if metric is not None:
             title = metric.chart_title(measure.number, selection.year)
             fig = tiles.unit_status_chart(units, title=title, axis_title=metric.axis_title, percent=metric.percent)
-            st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+            st.plotly_chart(fig, theme=None, config=ui.plotly_config(displaylogo=False))
         st.dataframe(
             tiles.status_styler(units, "status"),
             hide_index=True,

@@ -54,7 +54,7 @@ def _chart(figure: Figure, book: StatusBook, year: int) -> None:
     frame = ui.cached_query(figure.series, years=[y for y in book.years if y <= year])
     fig = figure.builder(figure.with_statuses(book, frame), large=True)
     fig.update_layout(height=CHART_HEIGHT)
-    st.plotly_chart(fig, theme=None, config={"displaylogo": False, "displayModeBar": False})
+    st.plotly_chart(fig, theme=None, config=ui.plotly_config(displaylogo=False, displayModeBar=False))
 
 
 def _toolbar(screen: FamilyScreen, index: int, count: int, year: int, auto: bool, interval: int) -> None:

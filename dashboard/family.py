@@ -46,7 +46,7 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
         df = figure.with_statuses(book, series)
         demo = ui.warehouse_summary().is_demo
         name = f"{DEMO_PREFIX if demo else ''}{figure.file_stem(year)}"  # every export of demo data says so
-        config = {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
+        config = ui.plotly_config(displaylogo=False, toImageButtonOptions={"filename": name, "scale": 2})
         fig = figure.builder(df, large=large)
         # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
         fig.update_layout(height=round(figure.height * (LARGE_SCALE if large else 1)))

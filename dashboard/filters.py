@@ -18,6 +18,7 @@ STATE = "filters"  # session_state key holding the persistent selection (a plain
 PARAMS = ("year", "type", "unit", "m", "mode", "meeting")  # the only query parameters ever read
 MEETING_STATE = "data_version"  # session_state key: the meeting version shown, None for the live data
 LIVE = "实时数据"
+PARSED = "_from_url"  # key in the selection: the URL has been read into it
 
 
 @dataclass(frozen=True)
@@ -30,34 +31,60 @@ class Filters:
 
 
 def _int(text: str | None, allowed: set[int]) -> int | None:
-    if text is None or not text.isdigit():
+    text = (text or "").strip().removeprefix("第").removesuffix("年度").removesuffix("年").removesuffix("条")
+    if not text.isdigit():
         return None
     value = int(text)
     return value if value in allowed else None
 
 
-def _from_query(years: list[int], registry: Registry) -> dict:
-    """Whitelisted, validated values from the URL; anything else is ignored."""
+def _unit(text: str, registry: Registry) -> tuple[str | None, str | None]:
+    """(unit code, warning): a code, a full name, a short name or a former name (汉中, 汉中市, 汉中市总工会) all
+    resolve through the registry, as a return's unit name does; anything else is named in the warning."""
+    code = text if text in registry else None
+    if code is None:
+        resolution = registry.resolve(text)
+        code = resolution.unit.code if resolution.unit is not None else None
+    if code is None:
+        return None, f"链接中的单位“{text}”不在单位登记表中，已忽略，请在侧栏选择单位。"
+    if registry.get(code).type not in UNIT_TYPES:
+        return None, f"链接中的“{registry.get(code).name}”不是市级总工会或省级产业工会，已忽略，请在侧栏选择单位。"
+    return code, None
+
+
+def _from_query(years: list[int], registry: Registry) -> tuple[dict, list[str]]:
+    """Whitelisted, validated values from the URL, and a Chinese warning for each value that names nothing."""
     params = {key: st.query_params.get(key) for key in PARAMS}
-    unit = params["unit"] if params["unit"] in registry else None
+    warnings: list[str] = []
+    unit = None
+    if params["unit"]:
+        unit, problem = _unit(params["unit"], registry)
+        warnings += [problem] if problem else []
     unit_type = params["type"] if params["type"] in UNIT_TYPES else None
-    if unit is not None and registry.get(unit).type not in UNIT_TYPES:
-        unit = None
+    if params["type"] and unit_type is None:
+        warnings.append(f"链接中的单位类型“{params['type']}”不存在（可用 city 或 industry），已忽略。")
     if unit is not None:
         unit_type = registry.get(unit).type
-    return {
-        "year": _int(params["year"], set(years)),
-        "type": unit_type,
-        "unit": unit,
-        "m": _int(params["m"], set(range(1, 19))),
-        "present": params["mode"] == "present",
-    }
+    year = _int(params["year"], set(years))
+    if params["year"] and year is None and years:
+        warnings.append(
+            f"链接中的年度“{params['year']}”没有数据（现有{years[0]}–{years[-1]}年度），已显示{years[-1]}年度。"
+        )
+    measure = _int(params["m"], set(range(1, 19)))
+    if params["m"] and measure is None:
+        warnings.append(f"链接中的措施“{params['m']}”不存在（十八条措施为第1–18条），已忽略。")
+    values = {"year": year, "type": unit_type, "unit": unit, "m": measure, "present": params["mode"] == "present"}
+    return values, warnings
 
 
 def _state(years: list[int], registry: Registry) -> dict:
-    if STATE not in st.session_state:
-        st.session_state[STATE] = _from_query(years, registry)
-    state = st.session_state[STATE]
+    # The URL is read once per session; a flag set before that (projector mode from app.py) is kept over it.
+    state = st.session_state.get(STATE)
+    if state is None or not state.get(PARSED):
+        values, warnings = _from_query(years, registry)
+        st.session_state[STATE] = state = {**values, **(state or {}), PARSED: True}
+        for warning in warnings:
+            st.warning(warning, icon=":material/link_off:")
     if state.get("year") not in years:
         state["year"] = years[-1] if years else None
     return state

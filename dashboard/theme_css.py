@@ -23,6 +23,7 @@ PRESENT_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; background: #ffffff; color: #000000; }
 .block-container { padding-top: 1rem; max-width: 100%; }
+.projector-line { font-size: 0.7rem; color: #5f6368; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
 </style>
 """

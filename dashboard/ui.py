@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 
 import streamlit as st
@@ -101,17 +102,14 @@ def warehouse_version() -> Version:
     return str(path), version_token(path)
 
 
-def meeting_banner(*, compact: bool = False) -> None:
+def meeting_banner() -> None:
     """On every page while a meeting version is shown: which one, and that it is not the live data."""
     meeting = active_meeting()
     if meeting is None:
         return
     text = f"正在查看会议版“{meeting.name}”（冻结于 {meeting.created_at:%Y-%m-%d %H:%M}），不是实时数据"
-    if compact:
-        st.warning(text, icon=":material/history:")
-    else:
-        st.warning(f"**{text}**。{meeting.version_text}。要看最新数据，请在侧栏“数据版本”中选择“实时数据”。",
-                   icon=":material/history:")  # fmt: skip
+    st.warning(f"**{text}**。{meeting.version_text}。要看最新数据，请在侧栏“数据版本”中选择“实时数据”。",
+               icon=":material/history:")  # fmt: skip
 
 
 @st.cache_data(max_entries=16, ttl=600)
@@ -158,18 +156,13 @@ def _cached(module: str, name: str, version: Version, args: tuple, kwargs: tuple
     return function(cursor(), *args, **dict(kwargs))
 
 
-def demo_banner(summary: warehouse_queries.WarehouseSummary, *, compact: bool = False) -> None:
-    if summary.is_demo and compact:  # projector mode: one short line, so the chart stays above the fold
-        st.caption("演示数据（非真实报表）")
-    elif summary.is_demo:
+def demo_banner(summary: warehouse_queries.WarehouseSummary) -> None:
+    if summary.is_demo:
         st.warning("**演示数据**：当前看板展示的是系统生成的演示数据，不是真实报表。", icon=":material/science:")
 
 
-def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None, *, compact: bool = False) -> None:
+def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None) -> None:
     """Every page says which reporting year it shows and how fresh the data is."""
-    if compact and summary.latest_accepted_at is not None:
-        st.caption(f"{year}年度　数据截至 {summary.latest_accepted_at:%Y-%m-%d}")
-        return
     if summary.latest_accepted_at is None:
         st.info(
             "数据仓库中还没有已接收的报表。请在“数据上传”页上传各单位报表；本机演示可运行 make run 自动生成演示数据。"
@@ -177,6 +170,78 @@ def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None, *, 
         return
     shown = f"报表年度：{year}年度　" if year else ""
     st.caption(f"{shown}数据截至 {summary.latest_accepted_at:%Y年%m月%d日 %H:%M}（最近一次接收报表的时间）")
+
+
+def projector_line(summary: warehouse_queries.WarehouseSummary, year: int | None) -> None:
+    """Projector mode's whole header, one quiet line: the product, 演示数据, a meeting version, the data's date.
+    The demo and meeting notes stay (a room must not take them for live, real data), only smaller."""
+    parts = ["十八条落实看板"]
+    if summary.is_demo:
+        parts.append("演示数据（非真实报表）")
+    meeting = active_meeting()
+    if meeting is not None:
+        parts.append(f"会议版“{meeting.name}”（冻结于 {meeting.created_at:%Y-%m-%d}），不是实时数据")
+    if year is not None:
+        parts.append(f"{year}年度")
+    if summary.latest_accepted_at is not None:
+        parts.append(f"数据截至 {summary.latest_accepted_at:%Y-%m-%d}")
+    st.html(f'<div class="projector-line">{escape("　·　".join(parts))}</div>')
+
+
+# Streamlit serves <html lang="en"> and has no setting for it; screen readers, hyphenation and the browser's font
+# choice for CJK glyphs read this attribute, so the page says it is Simplified Chinese as soon as it loads.
+PAGE_LANGUAGE_SCRIPT = '<script>document.documentElement.lang = "zh-CN";</script>'
+
+
+def set_page_language() -> None:
+    st.html(PAGE_LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
+
+
+# plotly.js knows only "en" and "en-US" as bundled by Streamlit (its zh-CN locale module is not in Streamlit's
+# plotly.js build, and the module registry is not reachable from a page), so the zh-CN locale travels inline in each
+# chart's config (plotly's config.locales): the toolbar's tooltips, month and day names, and the number format.
+PLOTLY_ZH_CN = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "矩形框选择",
+        "Compare data on hover": "悬停时比较数据",
+        "Double-click to zoom back out": "双击恢复缩放",
+        "Download plot": "下载图表",
+        "Download plot as a png": "下载图表（PNG）",
+        "Download plot as a PNG": "下载图表（PNG）",
+        "Lasso Select": "套索选择",
+        "Pan": "平移",
+        "Produced with Plotly.js": "由 Plotly.js 生成",
+        "Reset": "重置",
+        "Reset axes": "重置坐标轴",
+        "Reset view": "重置视图",
+        "Reset views": "重置视图",
+        "Show closest data on hover": "悬停时显示最近的数据",
+        "Snapshot succeeded": "图片已生成",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载出错！",
+        "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
+        "Toggle Spike Lines": "显示/隐藏参考线",
+        "Toggle show closest data on hover": "显示/隐藏悬停数据",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "Fullscreen": "全屏",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{n}月" for n in range(1, 13)],
+        "shortMonths": [f"{n}月" for n in range(1, 13)],
+        "date": "%Y-%m-%d",
+        "decimal": ".",
+        "thousands": ",",
+    },
+}
+
+
+def plotly_config(**options: object) -> dict:
+    """A chart's plotly config in Chinese: the zh-CN locale (given inline) plus the page's own options."""
+    return {"locale": "zh-CN", "locales": {"zh-CN": PLOTLY_ZH_CN}, **options}
 
 
 @contextmanager

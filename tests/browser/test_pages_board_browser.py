@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.status.model import STATUSES
 from tests.browser.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -50,6 +51,8 @@ def no_error(page) -> None:
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_overview_shows_the_board(browser, board_server, viewport):
     page = open_page(browser, f"{board_server}/?year=2024", VIEWPORTS[viewport], "第18条")
+    # Streamlit serves lang="en"; the page sets zh-CN as it loads.
+    page.wait_for_function('() => document.documentElement.lang === "zh-CN"', timeout=10_000)
     body = page.inner_text("body")
     for text in (
         "十八条措施落实总览（2024年度）",
@@ -58,8 +61,8 @@ def test_overview_shows_the_board(browser, board_server, viewport):
         "86.3分",
     ):
         assert text in body
-    page.locator("[data-testid='stMetric']").nth(3).wait_for(timeout=TIMEOUT)
-    assert page.locator("[data-testid='stMetric']").count() == 4
+    page.locator("[data-testid='stMetric']").nth(len(STATUSES) - 1).wait_for(timeout=TIMEOUT)
+    assert page.locator("[data-testid='stMetric']").count() == len(STATUSES)  # one count per status word
     assert page.get_by_role("button", name="查看解读").count() == 18
     no_error(page)
     screenshot(page, f"board_overview_{viewport}")
@@ -82,6 +85,12 @@ def test_measure_detail_explains_measure_5(browser, board_server, viewport):
     ):
         assert text in body
     assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+    # plotly's toolbar speaks Chinese (its zh-CN locale, given inline: Streamlit's plotly.js bundles only en).
+    page.locator("[data-testid='stPlotlyChart'] .modebar-btn").first.wait_for(state="attached", timeout=TIMEOUT)
+    titles = page.locator("[data-testid='stPlotlyChart'] .modebar-btn").evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('data-title'))"
+    )
+    assert {"下载图表（PNG）", "缩放", "平移", "自动缩放", "重置坐标轴"} <= set(titles)
     no_error(page)
     screenshot(page, f"board_detail_{viewport}")
     whole_page(page, f"board_detail_{viewport}")
