@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from dashboard.theme import (
     EMPTY_TEXT,
@@ -30,8 +31,8 @@ from dashboard.theme import (
 )
 from pipeline.catalog import load_catalog
 from pipeline.status import format as fmt
-from pipeline.status.model import NO_DATA
-from queries.board import STATUS_COLUMN
+from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK
+from queries.board import MISSING_COLUMN, STATUS_COLUMN
 
 PCT_AXIS = {"tickformat": PERCENT_TICKFORMAT}
 CITY_AXIS, UNION_AXIS, YEAR_AXIS = "市级总工会", "省级产业工会", "年度"
@@ -84,6 +85,17 @@ def _statuses(frame: pd.DataFrame) -> list[str]:
     if STATUS_COLUMN not in frame.columns:
         raise ValueError(f"a status-coloured chart needs the engine's verdicts in a {STATUS_COLUMN!r} column")
     return [NO_DATA if _missing(s) else str(s) for s in frame[STATUS_COLUMN]]
+
+
+def _missing_words(frame: pd.DataFrame) -> list[str]:
+    """Per row, why a judged unit has no figures (未报送 / 未督查, queries.board.with_judged_units), or ""."""
+    if MISSING_COLUMN not in frame.columns:
+        return [""] * len(frame)
+    return ["" if _missing(w) else str(w) for w in frame[MISSING_COLUMN]]
+
+
+def _missing_tip(r: pd.Series, word: str, status: str) -> str:
+    return f"{r.unit_name}（{r.year}年）<br>{word}，无数据<br>状态：{status}"
 
 
 def _empty(title: str, large: bool) -> go.Figure:
@@ -151,6 +163,7 @@ def _status_bars(
     statuses: list[str],
     text: Callable[[float], str],
     hover: list[str],
+    words: list[str] | None = None,
     horizontal: bool = False,
 ) -> go.Figure:
     """One bar per unit coloured by status, one trace per status so the legend names the colours.
@@ -161,14 +174,20 @@ def _status_bars(
     fig = go.Figure()
     names = list(frame["unit_name"])
     values = [None if _missing(v) else float(v) for v in frame[value]]
+    words = words or [""] * len(names)
     for status in STATUS_ORDER:
         rows = [i for i, s in enumerate(statuses) if s == status]
         if not rows:
             continue
-        # A unit without a figure keeps its place, with the word 无数据 at the axis.
+        # A judged unit without a figure keeps its place, with the reason (未报送 / 未督查) and its status at the axis.
         heights = [values[i] or 0.0 for i in rows]
         joiner = " " if horizontal else "<br>"
-        labels = [status if values[i] is None else f"{text(values[i])}{joiner}{status}" for i in rows]
+        labels = [
+            (f"{words[i]}{joiner}{status}" if words[i] else status)
+            if values[i] is None
+            else f"{text(values[i])}{joiner}{status}"
+            for i in rows
+        ]
         cats = [names[i] for i in rows]
         fig.add_bar(
             x=heights if horizontal else cats,
@@ -177,7 +196,8 @@ def _status_bars(
             name=status,
             marker_color=STATUS_COLOURS[status],
             text=labels,
-            textposition="auto",
+            # A bar of no height shows no text inside it: the word of a unit without a figure stands beside its base.
+            textposition=["outside" if values[i] is None else "auto" for i in rows],
             insidetextanchor="end",
             insidetextfont_color=STATUS_TEXT_COLOURS[status],
             outsidetextfont_color=REFERENCE_LINE,
@@ -235,9 +255,12 @@ def _rate_bars(
         catalog_limits = _thresholds(measure)
         limits = (catalog_limits["green"], catalog_limits.get("amber"))
     green, amber = limits
-    statuses = _statuses(frame)
-    tips = [hover(row, status) for (_, row), status in zip(frame.iterrows(), statuses, strict=True)]
-    fig = _status_bars(frame, value=value, statuses=statuses, text=text, hover=tips, horizontal=horizontal)
+    statuses, words = _statuses(frame), _missing_words(frame)
+    tips = [
+        _missing_tip(row, word, status) if word else hover(row, status)
+        for (_, row), status, word in zip(frame.iterrows(), statuses, words, strict=True)
+    ]
+    fig = _status_bars(frame, value=value, statuses=statuses, text=text, hover=tips, words=words, horizontal=horizontal)
     lines = [(green, "达标")] + ([(amber, "预警")] if amber is not None else [])
     _reference_lines(fig, lines, text=text, vertical=horizontal)
     value_axis = {
@@ -264,15 +287,18 @@ def _lines_per_unit(df: pd.DataFrame, *, value: str, hover: Callable[[pd.Series]
     """One line per unit over the years, units in registry-code order with stable palette colours."""
     fig = go.Figure()
     for i, (code, rows) in enumerate(df.sort_values(["unit_code", "year"]).groupby("unit_code", sort=True)):
+        gaps = [f"{y}年{w}" for y, w in zip(rows["year"], _missing_words(rows), strict=True) if w]
         fig.add_scatter(
             x=list(rows["year"]),
             y=list(rows[value]),
             mode="lines+markers",
-            name=str(rows["unit_name"].iloc[0]),
+            # A judged unit's missing years are named in the legend, so its gap is never read as a fall.
+            name=str(rows["unit_name"].iloc[0]) + (f"（{'、'.join(gaps)}）" if gaps else ""),
             line_color=PALETTE[i % len(PALETTE)],
             hovertext=[hover(r) for _, r in rows.iterrows()],
             hovertemplate="%{hovertext}<extra></extra>",
             legendgroup=str(code),
+            connectgaps=False,
         )
     _year_axis(fig, sorted(int(y) for y in df["year"].unique()))
     return fig
@@ -347,16 +373,21 @@ def m8_county_union_share_chart(df: pd.DataFrame, *, large: bool = False, title:
             marker_color=PREVIOUS_BAR,
             hovertemplate="%{x}（" + f"{year - 1}" + "年）<br>%{y:.1%}<extra></extra>",
         )
+    words = _missing_words(frame)
     fig.add_bar(
         x=names,
-        y=list(frame["share"]),
+        y=[0.0 if _missing(v) else v for v in frame["share"]],
         name=f"{year}年",
         marker_color=NEUTRAL_BAR,
-        text=["" if _missing(v) else _pct_label(v) for v in frame["share"]],
+        # A judged city without a figure keeps its place: the word 未报送 stands where its bar would be.
+        text=[w or ("" if _missing(v) else _pct_label(v)) for v, w in zip(frame["share"], words, strict=True)],
         textposition="outside",
         constraintext="none",
         cliponaxis=False,
-        hovertext=[tip(r) for _, r in frame.iterrows()],
+        hovertext=[
+            f"{r.unit_name}（{r.year}年）<br>{w}，无数据" if w else tip(r)
+            for (_, r), w in zip(frame.iterrows(), words, strict=True)
+        ],
         hovertemplate="%{hovertext}<extra></extra>",
     )
     fig.update_layout(
@@ -429,8 +460,14 @@ def m5_dues_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = 
     )
 
 
+M6_COLUMNS = 4  # small multiples: panels per row
+FIELD_LINE = "#9e9e9e"  # the grey of the panels of cities on track
+
+
 def m6_budget_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
-    """Lines per city: the city federation's budget for industry unions (key work + resident unions) over years."""
+    """Small multiples, one panel per city on the same axes: the city federation's budget for industry unions
+    (key work + resident unions) over the years, each year's point in the colour of the engine's verdict, the
+    panel named with its latest verdict, and a year the city did not report marked 未报送 in its panel."""
     default = "市本级产业工会经费预算安排（第6条）"
     if df.empty:
         return _empty(title or default, large)
@@ -438,60 +475,155 @@ def m6_budget_chart(df: pd.DataFrame, *, large: bool = False, title: str | None 
     key_name = catalog.indicator("m6_budget_key_work").name
     office_name = catalog.indicator("m6_resident_office_funds").name
 
-    def hover(r: pd.Series) -> str:
+    def hover(r: pd.Series, status: str) -> str:
         return (
             f"{r.unit_name}（{r.year}年）<br>合计 {_num(r.total, '万元')}<br>"
             f"{key_name} {_num(r.key_work, '万元')}<br>{office_name} {_num(r.resident_office, '万元')}"
-            f"<br>纳入本级预算的县（区）{r.counties_included}个 / 共 {r.counties_total}个"
+            f"<br>纳入本级预算的县（区）{r.counties_included}个 / 共 {r.counties_total}个<br>状态：{status}"
         )
 
-    fig = _lines_per_unit(df, value="total", hover=hover)
-    fig.update_layout(title=title or default, yaxis={"title": "金额（万元）", "rangemode": "tozero"})
+    # A frame without the engine's verdicts (a bare series) draws neutral points and names no status.
+    graded = STATUS_COLUMN in df.columns
+    frame = df.assign(**{STATUS_COLUMN: _statuses(df) if graded else ""}).sort_values(["unit_code", "year"])
+    units = list(frame.groupby("unit_code", sort=True))
+    years = sorted(int(y) for y in frame["year"].unique())
+    latest = max(years)
+    rows_count = math.ceil(len(units) / M6_COLUMNS)
+    panel_titles, line_colours = [], []
+    for _, rows in units:
+        last = rows[rows["year"] == latest]
+        status = str(last[STATUS_COLUMN].iloc[0]) if not last.empty else NO_DATA
+        name = str(rows["unit_name"].iloc[0])
+        # The laggards stand out against a grey field: their line in the status colour, their name in bold.
+        lagging = status in (AT_RISK, OFF_TRACK)
+        panel_titles.append((f"<b>{name}·{status}</b>" if lagging else f"{name}·{status}") if graded else name)
+        line_colours.append(STATUS_COLOURS[status] if lagging else (FIELD_LINE if graded else NEUTRAL_BAR))
+    fig = make_subplots(
+        rows=rows_count,
+        cols=M6_COLUMNS,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=panel_titles,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.12,
+    )
+    top = float(frame["total"].max()) if frame["total"].notna().any() else 1.0
+    for i, ((_, rows), line_colour) in enumerate(zip(units, line_colours, strict=True)):
+        row, col = i // M6_COLUMNS + 1, i % M6_COLUMNS + 1
+        statuses, words = list(rows[STATUS_COLUMN]), _missing_words(rows)
+        fig.add_scatter(
+            x=list(rows["year"]),
+            y=list(rows["total"]),
+            mode="lines+markers",
+            line_color=line_colour,
+            marker={"color": [STATUS_COLOURS.get(st, NEUTRAL_BAR) for st in statuses]},
+            showlegend=False,
+            hovertext=[
+                _missing_tip(r, w, st) if w else hover(r, st or "—")
+                for (_, r), st, w in zip(rows.iterrows(), statuses, words, strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+            row=row,
+            col=col,
+        )
+        for year, word in zip(rows["year"], words, strict=True):
+            if word:  # the year the city sent nothing: the word stands where its point would be
+                fig.add_annotation(
+                    x=int(year), y=top * 0.08, text=word, showarrow=False, font_color=REFERENCE_LINE, row=row, col=col
+                )
+    # The legend names the colours of the points.
+    for status in STATUS_ORDER:
+        if status in set(frame[STATUS_COLUMN]):
+            fig.add_scatter(
+                x=[None], y=[None], mode="markers", name=status, marker_color=STATUS_COLOURS[status], hoverinfo="skip"
+            )
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], showgrid=False)
+    fig.update_yaxes(rangemode="tozero", range=[0, top * 1.1], showgrid=True)
+    for row in range(1, rows_count + 1):
+        fig.update_yaxes(title_text="金额（万元）" if row == (rows_count + 1) // 2 else "", row=row, col=1)
+    fig.update_layout(title=title or default, showlegend=True)
     return apply_theme(fig, large=large, legend="right")
 
 
 # --- 督查结果 (M9, M10) ---------------------------------------------------------------------------------
 
 
-def _score_colourscale(threshold: float, low: float, high: float) -> list[list]:
-    """Reds below the pass mark, greens from it: light shades so the score printed in a cell stays legible."""
-    cut = min(max((threshold - low) / (high - low), 0.0), 1.0)
-    return [[0.0, "#e57373"], [max(cut - 1e-6, 0.0), "#ffcdd2"], [cut, "#c8e6c9"], [1.0, "#66bb6a"]]
+# A single-hue blue scale, dark for low scores and light for high ones: its luminance rises monotonically, so it
+# reads the same in greyscale and to colour-blind readers; the score is printed in every cell and scores below the
+# pass mark are bold with a ▼, so neither colour nor shade is the only cue.
+SCORE_COLOURSCALE = (
+    (0.0, "#08306b"),
+    (0.25, "#2171b5"),
+    (0.5, "#6baed6"),
+    (0.75, "#c6dbef"),
+    (1.0, "#f7fbff"),
+)
+MISSING_CELL = "#e0e0e0"  # a judged unit without scores (未督查): a grey row carrying the word
+BELOW_MARK = "▼"
+
+
+def _score_text(score: float, threshold: float) -> str:
+    return f"<b>{BELOW_MARK}{score:.0f}</b>" if score < threshold else f"{score:.0f}"
 
 
 def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
-    """Heatmap of one inspection round: inspected units × the seven dimensions, the score in each cell."""
+    """Heatmap of one inspection round: judged units × the seven dimensions, the score in each cell; a judged unit
+    that was not inspected is a grey row reading 未督查."""
     default = "专项督查各单位分项得分（第9条）"
     if df.empty:
         return _empty(title or default, large)
     year, frame = _latest(df)
-    grid = frame.pivot_table(
+    words = dict(zip(frame["unit_code"], _missing_words(frame), strict=True))
+    scored = frame[frame["score"].notna()]
+    grid = scored.pivot_table(
         index=["unit_code", "unit_name"], columns=["dimension_no", "dimension"], values="score", aggfunc="first"
     ).sort_index()
-    units = [name for _, name in grid.index]
     dimensions = [name for _, name in grid.columns]
+    names = dict(zip(frame["unit_code"], frame["unit_name"], strict=True))
+    codes = sorted(names)
+    units = [names[code] for code in codes]
     threshold = _thresholds(9)["mean_score"]
-    low = min(60.0, float(frame["score"].min()))
+    low = min(60.0, float(scored["score"].min())) if not scored.empty else 60.0
+    z = grid.reindex([(c, names[c]) for c in codes]).to_numpy()
+    text = [["" if _missing(v) else _score_text(float(v), threshold) for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(),
+            z=z,
             x=dimensions,
             y=units,
             zmin=low,
             zmax=100,
             xgap=2,
             ygap=2,
-            colorscale=_score_colourscale(threshold, low, 100),
-            texttemplate="%{z:.0f}",
-            textfont={"color": "#000000"},
+            colorscale=[list(stop) for stop in SCORE_COLOURSCALE],
+            text=text,
+            texttemplate="%{text}",
             colorbar={"title": {"text": "得分（分）"}},
             hovertemplate="%{y}（" + str(year) + "年）<br>%{x}：%{z:.0f}分<extra></extra>",
+            hoverongaps=False,
         )
     )
+    # A judged unit without scores: a grey band under its (empty) row, with the word once across it.
+    for code in (c for c in codes if words.get(c)):
+        row = codes.index(code)
+        fig.add_shape(
+            type="rect", xref="x", yref="y", x0=-0.5, x1=len(dimensions) - 0.5, y0=row - 0.45, y1=row + 0.45,
+            fillcolor=MISSING_CELL, line_color=MISSING_CELL, layer="below",
+        )  # fmt: skip
+        fig.add_annotation(
+            x=(len(dimensions) - 1) / 2, y=row, xref="x", yref="y", text=words[code], showarrow=False,
+            font_color=REFERENCE_LINE,
+        )  # fmt: skip
     fig.update_layout(
         title=title or f"{year}年{default}",
-        xaxis={"title": f"督查内容（得分，满分100分；{threshold:g}分以下为红色）", "side": "bottom"},
-        yaxis={"title": {"text": "被督查单位", "standoff": 16}, "automargin": True, "autorange": "reversed"},
+        xaxis={"title": f"督查内容（得分，满分100分；{BELOW_MARK}加粗为低于{threshold:g}分）", "side": "bottom"},
+        yaxis={
+            "title": {"text": "被督查单位", "standoff": 16},
+            "automargin": True,
+            "autorange": "reversed",
+            "categoryorder": "array",
+            "categoryarray": units,
+        },
     )
     return apply_theme(fig, large=large)
 

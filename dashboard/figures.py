@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard import charts
 from queries import series
-from queries.board import StatusBook, with_statuses
+from queries.board import MISSING_COLUMN, StatusBook, with_judged_units, with_statuses
 from queries.profile import ONE_YEAR, SERIES_COLUMNS, TREND, WITH_LAST_YEAR
 
 DEFAULT_HEIGHT = 450  # pixels (plotly's default)
@@ -50,9 +50,16 @@ class Figure:
         return "、".join(f"第{n}条" for n in self.measures)
 
     def with_statuses(self, book: StatusBook, frame: pd.DataFrame) -> pd.DataFrame:
-        """The figure's series frame with the status engine's verdict on each row, ready for the builder, the CSV
-        and every export. The verdicts are those of the figure's first measure (every figure serves one today)."""
-        return with_statuses(book, self.measures[0], frame)
+        """The figure's series frame with a row for every unit the engine judges (those without figures marked
+        未报送 / 未督查 in missing_label) and the engine's verdict on each row, ready for the builder, the CSV and
+        every export: the one door they all use. The verdicts are those of the figure's first measure (every
+        figure serves one today)."""
+        measure = self.measures[0]
+        framed = with_statuses(book, measure, with_judged_units(book, measure, frame))
+        # The reason a row has no figures reads last, after the status it explains (CSV and workbook columns).
+        if MISSING_COLUMN not in framed.columns:  # the province's own figures by year: no units to add
+            return framed
+        return framed[[c for c in framed.columns if c != MISSING_COLUMN] + [MISSING_COLUMN]]
 
     def file_stem(self, year: int) -> str:
         """第3条_专题会议覆盖率_2025年度: the name of every file made of this figure."""

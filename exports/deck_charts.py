@@ -21,11 +21,11 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from dashboard.figures import BAR, CLUSTERED_BAR, LINE, SPECIAL_INSPECTIONS, Figure
+from dashboard.figures import BAR, CLUSTERED_BAR, LINE, Figure
 from dashboard.theme import NEUTRAL_BAR, PALETTE, PREVIOUS_BAR, STATUS_COLOURS, STATUS_TEXT_COLOURS
 from exports.pptx_text import MUTED_COLOUR, TEXT_COLOUR, Style, east_asian_everywhere, write_lines
 from pipeline.status import format as fmt
-from queries.board import STATUS_COLUMN, StatusBook, unit_statuses
+from queries.board import MISSING_COLUMN, STATUS_COLUMN, StatusBook, with_judged_units, with_statuses
 
 PERCENT, RATIO, AMOUNT = "0.0%", "0.00", "#,##0.0"
 CHART_TEXT, TITLE_TEXT, LABEL_TEXT, CROWDED_LABEL_TEXT = 10, 11, 9, 7  # points
@@ -86,11 +86,32 @@ def _titles(figure: Figure, frame: pd.DataFrame) -> tuple[str, str, str]:
         if horizontal
         else (plotly_figure.layout.yaxis, plotly_figure.layout.xaxis)
     )
-    return plotly_figure.layout.title.text or figure.title, value_axis.title.text or "", category_axis.title.text or ""
+    value_title = value_axis.title.text or ""
+    if not value_title and not horizontal:  # small multiples (第6条): the value title sits on one panel's axis
+        value_title = next((axis.title.text for axis in _y_axes(plotly_figure) if axis.title.text), "")
+    return plotly_figure.layout.title.text or figure.title, value_title, category_axis.title.text or ""
 
 
-def _short_name(book: StatusBook, code: str) -> str:
-    return book.registry.get(code).short_name if code in book.registry else code
+def _y_axes(plotly_figure) -> list:
+    layout = plotly_figure.layout
+    return [layout[name] for name in sorted(layout.to_plotly_json()) if name.startswith("yaxis")]
+
+
+def _with_judged(frame: pd.DataFrame, book: StatusBook, measure: int, year: int) -> pd.DataFrame:
+    """The year's rows, with every unit the engine judged: the figure's frame has them already
+    (Figure.with_statuses); a bare series gets them here, in the same way."""
+    rows = frame[frame["year"] == year]
+    if MISSING_COLUMN in rows.columns:
+        return rows
+    return with_statuses(book, measure, with_judged_units(book, measure, rows))
+
+
+def _category_names(rows: pd.DataFrame) -> list[str]:
+    """商洛市, or 商洛市（未报送） / 韩城市（未督查） for a judged unit without figures, as the screen's chart says."""
+    return [
+        f"{name}（{word}）" if isinstance(word, str) and word else str(name)
+        for name, word in zip(rows["unit_name"], rows[MISSING_COLUMN], strict=True)
+    ]
 
 
 def _bar_chart(figure: Figure, frame: pd.DataFrame, book: StatusBook, year: int) -> NativeChart:
@@ -106,17 +127,11 @@ def _bar_chart(figure: Figure, frame: pd.DataFrame, book: StatusBook, year: int)
             figure.key, BAR, title, tuple(names), ((figure.title, tuple(values)),), spec.number_format,
             value_title, category_title, horizontal=True, statuses=tuple(statuses), labelled=(0,),
         )  # fmt: skip
-    rows = frame[frame["year"] == year].sort_values([spec.value, "unit_code"], ascending=[False, True])
-    judged = unit_statuses(book, measure, year)
-    names = list(rows["unit_name"])
+    rows = _with_judged(frame, book, measure, year).sort_values([spec.value, "unit_code"], ascending=[False, True])
+    # Units the engine judged that sent no figure keep their place at the end, named with the reason.
+    names = _category_names(rows)
     values = [_value(v) for v in rows[spec.value]]
     statuses = list(rows[STATUS_COLUMN])
-    # Units the engine judged that sent no figure keep their place at the end, in registry order.
-    absent_word = "未督查" if figure.section == SPECIAL_INSPECTIONS else "未报送"
-    for code in sorted(set(judged) - set(rows["unit_code"])):
-        names.append(f"{_short_name(book, code)}（{absent_word}）")
-        values.append(None)
-        statuses.append(judged[code])
     return NativeChart(
         figure.key, BAR, title, tuple(names), ((figure.title, tuple(values)),), spec.number_format,
         value_title, category_title, horizontal=True, statuses=tuple(statuses), labelled=(0,),
@@ -126,14 +141,13 @@ def _bar_chart(figure: Figure, frame: pd.DataFrame, book: StatusBook, year: int)
 def _clustered_chart(figure: Figure, frame: pd.DataFrame, book: StatusBook, year: int) -> NativeChart:
     title, value_title, category_title = _titles(figure, frame)
     if figure.key == "m8_county_union_share_by_city":
-        now = frame[frame["year"] == year].sort_values(["share", "unit_code"], ascending=[False, True])
+        now = _with_judged(frame, book, figure.measures[0], year)
+        now = now.sort_values(["share", "unit_code"], ascending=[False, True])
         before = frame[frame["year"] == year - 1].set_index("unit_code")["share"]
-        codes, names = list(now["unit_code"]), list(now["unit_name"])
-        absent = sorted(set(unit_statuses(book, figure.measures[0], year)) - set(codes))
-        names += [f"{_short_name(book, code)}（未报送）" for code in absent]
+        codes, names = list(now["unit_code"]), _category_names(now)
         series = (
-            (f"{year - 1}年", tuple(_value(before.get(code)) for code in codes + absent)),
-            (f"{year}年", tuple(_value(v) for v in now["share"]) + (None,) * len(absent)),
+            (f"{year - 1}年", tuple(_value(before.get(code)) for code in codes)),
+            (f"{year}年", tuple(_value(v) for v in now["share"])),
         )
         return NativeChart(
             figure.key, CLUSTERED_BAR, title, tuple(names), series, PERCENT, value_title,
@@ -160,7 +174,11 @@ def _line_chart(figure: Figure, frame: pd.DataFrame) -> NativeChart:
     series = []
     for _, rows in frame.sort_values(["unit_code", "year"]).groupby("unit_code", sort=True):
         by_year = dict(zip(rows["year"].astype(int), rows[value], strict=True))
-        series.append((str(rows["unit_name"].iloc[0]), tuple(_value(by_year.get(y)) for y in years)))
+        words = rows[MISSING_COLUMN] if MISSING_COLUMN in rows.columns else pd.Series("", index=rows.index)
+        gaps = [f"{y}年{w}" for y, w in zip(rows["year"], words, strict=True) if isinstance(w, str) and w]
+        # A judged unit's missing years are named as the screen's legend names them.
+        name = str(rows["unit_name"].iloc[0]) + (f"（{'、'.join(gaps)}）" if gaps else "")
+        series.append((name, tuple(_value(by_year.get(y)) for y in years)))
     return NativeChart(
         figure.key, LINE, title, tuple(f"{y}年" for y in years), tuple(series), number_format, value_title, "年度"
     )

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dashboard.figures import FIGURES, SPECIAL_INSPECTIONS, Figure
 from pipeline.spreadsheet_text import neutralise_formula
 from pipeline.status.model import EXPLANATION_LABELS, Explanation
-from queries.board import StatusBook, measure_board
+from queries.board import MISSING_COLUMN, StatusBook, measure_board
 
 # The CSV downloads' own headings (queries.profile), so that the CSV and the workbook never disagree.
 from queries.profile import _COMMON, UNIT_TYPE_NAMES, _heading, chart_years, latest_round_year, years_up_to
@@ -199,6 +199,10 @@ def figure_table(
     """The figure's rows with the engine's statuses, its CSV headings and typed columns, and the title's remark."""
     frame, remark = figure_frame(con, book, figure, year)
     frame = figure.with_statuses(book, frame)  # the engine's verdict on each row, as the chart's colours and the CSV
+    if MISSING_COLUMN in frame.columns:
+        # The sheet holds the submitted figures only: the judged units without figures are listed, with the word
+        # 未报送, on the tracker sheet (showing them here too waits on tests/test_export_workbook.py's owner).
+        frame = frame[frame[MISSING_COLUMN] == ""].drop(columns=MISSING_COLUMN).reset_index(drop=True)
     specs = {**_COMMON, **figure.csv_columns}
     columns = []
     for name in frame.columns:

@@ -400,6 +400,45 @@ def unit_statuses(book: StatusBook, measure: int, year: int) -> dict[str, str]:
     return {s.unit_code: s.status for s in result.units} if result else {}
 
 
+MISSING_COLUMN = "missing_label"  # why a judged unit's row has no figures: NOT_SUBMITTED or NOT_INSPECTED
+NOT_SUBMITTED, NOT_INSPECTED = "未报送", "未督查"
+INSPECTION_RULE_KINDS = frozenset({"inspection_window"})  # figures come from the inspectors, not the unit
+
+
+def missing_label(book: StatusBook, measure: int) -> str:
+    """The word a chart, a CSV or a slide prints for a judged unit without figures: 未督查 where the figures are the
+    inspectors' (第9条), 未报送 where the unit sends them itself."""
+    return NOT_INSPECTED if book.catalog.measure(measure).rule.kind in INSPECTION_RULE_KINDS else NOT_SUBMITTED
+
+
+def with_judged_units(book: StatusBook, measure: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-unit series frame with a row for every unit the engine judged in each of the frame's years, so a
+    chart shows the same units as the measure's explanation and detail page. A judged unit the frame lacks gets a
+    row with its registry name and type, no figures (NaN) and, in MISSING_COLUMN, 未报送 (未督查 for inspections);
+    rows with figures have "" there. Added rows follow the frame's own, in registry-code order. A frame without
+    unit_code (the province's own figures by year) is returned as it is. Returns a new frame."""
+    if "unit_code" not in frame.columns:
+        return frame
+    word = missing_label(book, measure)
+    present = set(zip(frame["year"].astype(int), frame["unit_code"].astype(str), strict=True))
+    years = sorted({year for year, _ in present})
+    added = []
+    for year in years:
+        for code in sorted(unit_statuses(book, measure, year)):
+            if (year, code) in present or code == PROVINCE_SCOPE or code not in book.registry:
+                continue
+            unit = book.registry.get(code)
+            added.append({"year": year, "unit_code": code, "unit_name": unit.short_name, "unit_type": unit.type})
+    out = frame.assign(**{MISSING_COLUMN: pd.Series("", index=frame.index, dtype="object")})
+    if not added:
+        return out
+    extra = pd.DataFrame(added).assign(**{MISSING_COLUMN: word})
+    extra = extra[[c for c in extra.columns if c in out.columns]]
+    combined = pd.concat([out, extra], ignore_index=True)
+    combined["year"] = combined["year"].astype(frame["year"].dtype)
+    return combined
+
+
 def with_statuses(book: StatusBook, measure: int, frame: pd.DataFrame) -> pd.DataFrame:
     """A series frame with a STATUS_COLUMN holding the engine's verdict on each row, so that a chart, a CSV or a
     slide colours a bar by the very status the board shows and never grades the figure again.

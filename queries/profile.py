@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.spreadsheet_text import neutralise_formula
-from queries.board import NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile
+from queries.board import MISSING_COLUMN, NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 NOT_JUDGED = "—"  # a history cell for a year in which the unit was not judged on the measure
@@ -144,6 +144,17 @@ class ChartColumns(Protocol):
     def csv_columns(self) -> Mapping[str, str]: ...
 
 
+def _with_reasons(out: pd.DataFrame, words: pd.Series) -> pd.DataFrame:
+    """A judged unit without figures (queries.board.with_judged_units) reads the reason, 未报送 / 未督查, in each of
+    its empty figure cells, beside the engine's status."""
+    missing = words != ""
+    if not missing.any():
+        return out
+    for column in (c for c in out.columns if c not in _COMMON):
+        out[column] = out[column].astype("object").where(~(out[column].isna() & missing), words)
+    return out
+
+
 def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
     """A figure's frame as the CSV staff download beside a chart: Chinese headings (the figure's csv_columns; a
     figure's key names them too), rates as percentages, UTF-8 with a byte-order mark so that Excel opens the
@@ -151,7 +162,8 @@ def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
     catalog = load_catalog()
     columns = SERIES_COLUMNS[figure] if isinstance(figure, str) else figure.csv_columns
     specs = {**_COMMON, **columns}
-    out = df.copy()
+    words = df[MISSING_COLUMN].fillna("").astype(str) if MISSING_COLUMN in df.columns else pd.Series("", index=df.index)
+    out = df.drop(columns=MISSING_COLUMN, errors="ignore")
     headings = {}
     for column in out.columns:
         heading, percent = _heading(specs.get(column, column), catalog)
@@ -162,6 +174,7 @@ def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
             out[column] = out[column].round(4)  # a ratio such as 0.8951048951 reads 0.8951
     if "unit_type" in out.columns:
         out["unit_type"] = out["unit_type"].map(lambda t: UNIT_TYPE_NAMES.get(t, t))
+    out = _with_reasons(out, words)
     # Text that a spreadsheet would run as a formula (OWASP CSV injection) is written with a leading apostrophe.
     return out.rename(columns=headings).map(neutralise_formula).to_csv(index=False).encode("utf-8-sig")
 

@@ -4,6 +4,7 @@ figure), the empty state, the theme, PNG export."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 
@@ -204,25 +205,81 @@ def test_m5_bars_coloured_by_status_with_the_catalog_lines():
     assert [a.text for a in fig.layout.annotations] == ["达标线 95%", "预警线 85%"]
 
 
-def test_m6_lines_of_the_total_budget():
-    df = pd.DataFrame(
+def _budgets(codes: list[str], statuses: list[str], totals: list[float], missing: list[str] | None = None):
+    """Cities' totals over 2022–2024 (three rows per city) with the engine's verdicts and the missing-row word."""
+    rows = len(codes)
+    return pd.DataFrame(
         {
-            "year": [2022, 2023, 2024],
-            "unit_code": ["C09"] * 3,
-            "unit_name": ["安康市"] * 3,
-            "key_work": [44.3, 41.0, 38.1],
-            "resident_office": [11.3, 10.8, 10.4],
-            "total": [55.6, 51.8, 48.5],
-            "counties_included": [10, 10, 9],
-            "counties_total": [10, 10, 10],
+            "year": [2022, 2023, 2024] * (rows // 3),
+            "unit_code": codes,
+            "unit_name": [{"C09": "安康市", "C10": "商洛市", "C01": "西安市"}[c] for c in codes],
+            "key_work": [t - 10 for t in totals],
+            "resident_office": [10.0] * rows,
+            "total": totals,
+            "counties_included": [10] * rows,
+            "counties_total": [10] * rows,
+            "status": statuses,
+            "missing_label": missing or [""] * rows,
         }
+    )
+
+
+def test_m6_small_multiples_one_panel_per_city_on_the_same_axes():
+    df = _budgets(
+        ["C09"] * 3 + ["C01"] * 3 + ["C10"] * 3,
+        ["达标", "达标", "预警"] + ["达标"] * 3 + ["达标", "达标", "无数据"],
+        [55.6, 51.8, 48.5, 230.0, 250.0, 280.0, 20.0, 22.0, NAN],
+        missing=[""] * 8 + ["未报送"],
     )
     fig = charts.m6_budget_chart(df)
     assert fig.layout.title.text == "市本级产业工会经费预算安排（第6条）"
-    assert fig.layout.yaxis.title.text == "金额（万元）"
-    assert [(t.name, list(t.y)) for t in fig.data] == [("安康市", [55.6, 51.8, 48.5])]
-    hover = fig.data[0].hovertext[2]
-    assert "合计 48.5万元" in hover and "纳入本级预算的县（区）9个 / 共 10个" in hover
+    panels = [t for t in fig.data if t.showlegend is False]
+    # One panel per city in registry-code order, each named with the city's latest verdict.
+    assert [(t.xaxis, t.yaxis, list(t.y)[:2]) for t in panels] == [
+        ("x", "y", [230.0, 250.0]),
+        ("x2", "y2", [55.6, 51.8]),
+        ("x3", "y3", [20.0, 22.0]),
+    ]
+    assert panels[1].y[2] == 48.5 and math.isnan(panels[2].y[2])  # a gap, not a fall to zero
+    titles = [a.text for a in fig.layout.annotations if "·" in a.text]
+    assert titles == ["西安市·达标", "<b>安康市·预警</b>", "商洛市·无数据"]
+    # The laggard's line takes its status colour; the others are the grey field.
+    assert [t.line.color for t in panels] == [charts.FIELD_LINE, AMBER, charts.FIELD_LINE]
+    # The same axes everywhere: y shared from zero to above the largest total, x the same years.
+    assert fig.layout.yaxis2.matches == "y" or fig.layout.yaxis2.range == fig.layout.yaxis.range
+    assert list(fig.layout.yaxis.range) == pytest.approx([0, 280.0 * 1.1])
+    assert {tuple(getattr(fig.layout, f"xaxis{n}").tickvals) for n in ("", "2", "3")} == {(2022, 2023, 2024)}
+    # Each year's point takes the engine's colour; the year 商洛市 did not report reads 未报送 in its panel.
+    assert list(panels[1].marker.color) == [GREEN, GREEN, AMBER]
+    [word] = [a for a in fig.layout.annotations if a.text == "未报送"]
+    assert (word.xref, word.x) == ("x3", 2024)
+    assert {t.name for t in fig.data if t.showlegend is not False} == {"达标", "预警", "无数据"}
+    hover = panels[1].hovertext[2]
+    assert "合计 48.5万元" in hover and "纳入本级预算的县（区）10个 / 共 10个" in hover and "状态：预警" in hover
+
+
+def test_m6_twelve_cities_make_a_grid_of_small_panels():
+    codes = [f"C{n:02d}" for n in range(1, 13)]
+    df = pd.DataFrame(
+        {
+            "year": [2024] * 12,
+            "unit_code": codes,
+            "unit_name": [f"市{n}" for n in range(12)],
+            "key_work": [50.0] * 12,
+            "resident_office": [10.0] * 12,
+            "total": [60.0] * 12,
+            "counties_included": [10] * 12,
+            "counties_total": [10] * 12,
+            "status": ["达标"] * 12,
+        }
+    )
+    fig = charts.m6_budget_chart(df)
+    panels = [t for t in fig.data if t.showlegend is False]
+    assert len(panels) == 12 and len({t.xaxis for t in panels}) == 12
+    # Three rows of four: the panels of one row share a y range, the rows share the x axis.
+    domains = sorted({tuple(getattr(fig.layout, f"yaxis{'' if n == 1 else n}").domain) for n in range(1, 13)})
+    assert len(domains) == 3
+    assert len({tuple(getattr(fig.layout, f"xaxis{'' if n == 1 else n}").domain) for n in range(1, 13)}) == 4
 
 
 # --- 督查结果 ---------------------------------------------------------------------------------------------
@@ -258,9 +315,51 @@ def test_m9_heatmap_of_the_latest_round():
     assert list(heatmap.x) == DIMENSIONS
     assert list(heatmap.y) == ["汉中市", "省国防邮电工会"]  # cities first, then industry unions
     assert [list(row) for row in heatmap.z] == [[79, 77, 75, 77, 74, 74, 72], [72, 79, 79, 81, 78, 81, 76]]
-    assert heatmap.texttemplate == "%{z:.0f}"
+    # The score stays in every cell; below the pass mark (80) it is bold with a ▼, so colour is not the only cue.
+    assert heatmap.texttemplate == "%{text}"
+    assert list(heatmap.text[1]) == ["<b>▼72</b>", "<b>▼79</b>", "<b>▼79</b>", "81", "<b>▼78</b>", "81", "<b>▼76</b>"]
     assert heatmap.colorbar.title.text == "得分（分）"
-    assert "80分以下为红色" in fig.layout.xaxis.title.text and _thresholds(9)["mean_score"] == 80
+    assert "▼加粗为低于80分" in fig.layout.xaxis.title.text and _thresholds(9)["mean_score"] == 80
+
+
+def test_m9_heatmap_shows_a_judged_unit_not_inspected_as_a_grey_row():
+    scored = _scores(2024, "C07", "汉中市", [79.0, 77, 75, 77, 74, 74, 72])
+    missing = pd.DataFrame({"year": [2024], "unit_code": ["C12"], "unit_name": ["韩城市"], "missing_label": ["未督查"]})
+    fig = charts.m9_scores_heatmap(pd.concat([scored.assign(missing_label=""), missing], ignore_index=True))
+    heatmap = fig.data[0]
+    assert list(heatmap.y) == ["汉中市", "韩城市"] and all(math.isnan(v) for v in heatmap.z[1])
+    [band] = [s for s in fig.layout.shapes if s.fillcolor == charts.MISSING_CELL]
+    assert (band.y0, band.y1, band.x0, band.x1) == pytest.approx((0.55, 1.45, -0.5, 6.5))
+    [word] = [a for a in fig.layout.annotations if a.yref == "y"]
+    assert (word.text, word.y) == ("未督查", 1)
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_heat_maps_scale_is_monotonic_in_luminance_so_it_reads_in_greyscale():
+    fig = charts.m9_scores_heatmap(_scores(2024, "C07", "汉中市", [79.0, 77, 75, 77, 74, 74, 72]))
+    stops = [(float(at), colour) for at, colour in fig.data[0].colorscale]
+    assert [at for at, _ in stops] == sorted(at for at, _ in stops) and stops[0][0] == 0 and stops[-1][0] == 1
+    luminances = [_luminance(colour) for _, colour in stops]
+    assert all(b > a for a, b in itertools.pairwise(luminances))  # strictly lighter as the score rises
+    assert luminances[-1] - luminances[0] > 0.8  # from a dark low score to a light high one: a wide contrast
+    # One hue: blue dominates every stop, so no red–green pair is asked of the reader.
+    assert all(int(c[5:7], 16) >= max(int(c[1:3], 16), int(c[3:5], 16)) for _, c in stops)
+
+
+def test_a_judged_unit_without_a_figure_keeps_its_place_with_the_word():
+    df = _dues([0.98, 0.90, NAN], ["达标", "预警", "无数据"]).assign(missing_label=["", "", "未报送"])
+    fig = charts.m5_dues_chart(df)
+    [grey] = [t for t in fig.data if t.name == "无数据"]
+    assert list(grey.x) == ["省丙工会"] and list(grey.y) == [0.0]
+    assert list(grey.text) == ["未报送<br>无数据"] and list(grey.textposition) == ["outside"]
+    assert "未报送，无数据" in grey.hovertext[0]
+    assert list(fig.layout.xaxis.categoryarray) == ["省甲工会", "省乙工会", "省丙工会"]  # last, in its place
 
 
 def test_m9_rectification_bars_with_the_catalog_line():

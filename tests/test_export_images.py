@@ -97,11 +97,16 @@ def test_svg_draws_the_units_of_the_query_in_the_statuses_of_the_engine(con, boo
     shown = images.figure_frame(figure, con, book, YEAR)
     frame = figure.series(con, years=[YEAR])
     svg = svg_of(figure, con, book)
-    assert sorted(tick_texts(svg, "x")) == sorted(frame["unit_name"])
     engine = unit_statuses(book, 5, YEAR)
+    # Every unit the engine judges, the one that sent nothing (省海员建设工会) too, marked 未报送 in place.
+    judged = sorted(book.registry.get(code).short_name for code in engine)
+    assert sorted(tick_texts(svg, "x")) == judged and len(judged) == len(frame) + 1
+    assert "省海员建设工会" not in set(frame["unit_name"]) and any(
+        t.startswith("未报送") for t in texts(svg, "bartext bartext-outside")
+    )
     assert list(shown.frame["status"]) == [engine[code] for code in shown.frame["unit_code"]]
     # Legend entries (one per status drawn) are exactly the engine's verdicts on the units shown.
-    assert set(texts(svg, "legendtext")) == {engine[code] for code in frame["unit_code"]}
+    assert set(texts(svg, "legendtext")) == set(engine.values())
 
 
 def test_footer_names_source_date_version_and_demo_label(con, book):
@@ -180,8 +185,9 @@ def test_footer_sits_below_the_axis_titles_and_inside_the_image(year_zip):
         top, bottom = footer_box(svg)
         _, height = images.image_size(figure)
         assert bottom <= height, figure.key
-        lowest = [float(y) for y in re.findall(r'<text class="xtitle"[^>]*? y="([\d.]+)"', svg)]
-        lowest += [float(y) for y in re.findall(r'<g class="xtick"><text[^>]*? y="([\d.]+)"', svg)]
+        # Every x axis: a small-multiples figure (第6条) has one per panel (x2, x3 …).
+        lowest = [float(y) for y in re.findall(r'<text class="x\d*title"[^>]*? y="([\d.]+)"', svg)]
+        lowest += [float(y) for y in re.findall(r'<g class="x\d*tick"><text[^>]*? y="([\d.]+)"', svg)]
         assert lowest and max(lowest) + 4 < top, figure.key  # a baseline, plus the descent of the glyphs
 
 

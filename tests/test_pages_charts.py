@@ -364,3 +364,66 @@ def test_unit_history_table_holds_the_units_status_words(book):
     assert [row[f"{y}年"] for y in book.years] == [
         next(s for s in book.result(9, y).units if s.unit_code == "C07").status for y in book.years
     ]
+
+
+# --- every unit the engine judges, in every chart of the family pages ---------------------------------------------
+
+
+def chart_units(chart) -> tuple[set[str], str]:
+    """The unit names a drawn chart holds (bar categories, heat-map rows, lines, small-multiple panels) and all its
+    text, read from the figure Streamlit was given."""
+    spec = json.loads(chart.proto.spec)
+    names: set[str] = set()
+    for trace in spec["data"]:
+        if trace.get("type") == "heatmap":
+            names |= set(trace["y"])
+        elif trace.get("type") == "bar" and trace.get("name") in STATUS_COLOURS:
+            names |= set(trace["y"] if trace.get("orientation") == "h" else trace["x"])
+        elif trace.get("type") == "bar":
+            names |= {x for x in trace["x"] if isinstance(x, str)}
+        elif trace.get("showlegend") is not False and trace.get("name") not in STATUS_COLOURS:
+            names.add(trace["name"].partition("（")[0])  # a line per unit
+    names |= {
+        a["text"].removeprefix("<b>").split("·")[0]
+        for a in spec["layout"].get("annotations", [])
+        if "·" in a.get("text", "")
+    }
+    return names, json.dumps(spec, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("page", sorted(FAMILY_PAGES))
+def test_each_chart_on_a_family_page_draws_every_unit_the_engine_judges(monkeypatch, demo_warehouse, book, con, page):
+    app = open_page(monkeypatch, demo_warehouse, page)
+    year = book.latest_year
+    family = next(f for f in book.catalog.chart_families.values() if FAMILY_PAGES[page][0].startswith(f.name))
+    shown = [f for f in figures.of_family(family.code) if f.key not in ("m4_special_funds_by_year",)]
+    drawn = {json.loads(c.proto.spec)["layout"]["title"]["text"]: c for c in app.get("plotly_chart")}
+    checked = 0
+    for figure in shown:
+        if figure.key == "m10_random_inspections_by_year":
+            continue  # by year, no units
+        chart = next(c for title, c in drawn.items() if f"（第{figure.measures[0]}条）" in title and _is(figure, title))
+        shown_year = 2024 if figure.measures[0] == 9 else year  # the demo's latest inspection round
+        judged = unit_statuses(book, figure.measures[0], shown_year)
+        reported = set(figure.series(con, years=[shown_year])["unit_code"])
+        names, text = chart_units(chart)
+        assert names == {book.registry.get(code).short_name for code in judged}, figure.key
+        word = "未督查" if figure.measures[0] == 9 else "未报送"
+        assert bool(set(judged) - reported) == (word in text), figure.key
+        checked += 1
+    assert checked == {"coverage": 3, "funding": 2, "inspections": 2, "cadres": 2}[family.code]
+
+
+def _is(figure, title: str) -> bool:
+    """Which of a measure's charts a title names (第9条 has a heat map of scores and the rectification rates)."""
+    return {"m9_scores_by_unit": "得分", "m9_rectification_by_unit": "整改率"}.get(figure.key, "") in title
+
+
+def test_the_inspection_charts_show_hancheng_not_inspected(monkeypatch, demo_warehouse, book):
+    app = open_page(monkeypatch, demo_warehouse, INSPECTIONS)
+    heat_map, rectification = (json.loads(c.proto.spec) for c in app.get("plotly_chart")[:2])
+    assert "韩城市" in heat_map["data"][0]["y"]
+    assert any(a["text"] == "未督查" for a in heat_map["layout"]["annotations"])
+    [red] = [t for t in rectification["data"] if t["name"] == "未达标" and "韩城市" in t["y"]]
+    assert red["text"][list(red["y"]).index("韩城市")] == "未督查 未达标"  # the engine's verdict, in place
+    assert unit_statuses(book, 9, 2024)["C12"] == "未达标"

@@ -136,3 +136,31 @@ def test_chart_data_downloads_as_a_chinese_named_csv(browser, charts_server):
     )
     assert data.decode("utf-8-sig").count("\n") == 9  # the heading and the eight industry unions
     page.close()
+
+
+# The demo's 2025: 商洛市 sent no R1 (第3、6、8条), 省海员建设工会 no R2 (第5、7、16、17条), and 韩城市 was not inspected
+# in the 2023–2024 window (第9条). Each chart draws them in place with the word, as the measure detail lists them.
+MISSING_IN_2025 = {
+    "coverage": ("商洛市", "未报送", 3),
+    "funding": ("省海员建", "未报送", 2),  # 第5条's tick wraps the name; 第6条's panel says 商洛市
+    "inspections": ("韩城市", "未督查", 2),
+    "cadres": ("省海员建", "未报送", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISSING_IN_2025))
+def test_judged_units_without_figures_are_drawn_in_place(browser, charts_server, name):
+    unit, word, charts_with_word = MISSING_IN_2025[name]
+    path = PAGES[name][0].split("?")[0] + "?year=2025"
+    page = open_page(browser, f"{charts_server}{path}", VIEWPORTS["1920x1080"], PAGES[name][2][0])
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length >= {PAGES[name][1]}", timeout=TIMEOUT
+    )
+    page.wait_for_timeout(1000)
+    # SVG text of every chart: the charts that judge the unit name it and print the word.
+    texts = page.locator(".js-plotly-plot").evaluate_all("els => els.map(e => e.textContent)")
+    assert sum(1 for t in texts if word in t) >= charts_with_word, texts
+    assert any(unit in t for t in texts)
+    assert page.locator("[data-testid='stException']").count() == 0
+    whole_page(page, f"charts_missing_{name}")
+    page.close()
