@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK
 
 # The Simplified Chinese face is named first: without it, Noto CJK falls back to its Japanese glyph shapes.
 # Microsoft YaHei and PingFang SC are what the federation's Windows PCs and Macs have.
@@ -22,14 +22,18 @@ STATUS_COLOURS: dict[str, str] = {
     AT_RISK: "#f9a825",
     OFF_TRACK: "#c62828",
     NO_DATA: "#9e9e9e",
+    # 未到期: a calm blue, neither a verdict colour nor 无数据's grey ("nothing due yet", not "nothing known").
+    # Last in the dict so the CSS classes (status-0 …) of the other statuses keep their numbers.
+    NOT_DUE: "#3f6fb0",
 }
-STATUS_ORDER = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
-# Text printed on a bar of that colour: white on green and red, black on amber and grey (contrast ≥ 4.5:1).
+STATUS_ORDER = (ON_TRACK, AT_RISK, OFF_TRACK, NOT_DUE, NO_DATA)
+# Text printed on a bar of that colour: white on green, red and blue, black on amber and grey (contrast ≥ 4.5:1).
 STATUS_TEXT_COLOURS: dict[str, str] = {
     ON_TRACK: "#ffffff",
     AT_RISK: "#000000",
     OFF_TRACK: "#ffffff",
     NO_DATA: "#000000",
+    NOT_DUE: "#ffffff",  # 5.1:1 on #3f6fb0
 }
 
 # Tableau 10 plus two darker hues: distinct enough for the 12 cities; the order is stable across charts.

@@ -27,7 +27,7 @@ from dashboard.theme import (
     type_scale,
 )
 from dashboard.theme_css import status_class
-from pipeline.status.model import Laggard, MeasureStatus
+from pipeline.status.model import NOT_DUE, Laggard, MeasureStatus
 from queries.board import Tile
 
 DETAIL_PAGE = "app_pages/measure_detail.py"
@@ -44,7 +44,8 @@ CSS = """
         display: flex; flex-direction: column; gap: 0.3rem; line-height: 1.4; }
 .tile-head { font-size: 1.02rem; font-weight: 700; color: #212121; }
 .tile-no { color: #424242; margin-right: 0.35rem; white-space: nowrap; }
-.tile-row { display: flex; align-items: center; gap: 0.7rem; flex-wrap: wrap; }
+.tile-row { display: flex; align-items: baseline; gap: 0.7rem; flex-wrap: wrap; }
+.tile-row .tile-metric { margin-right: -0.35rem; } .tile-row .tile-target { color: #616161; }
 .tile-figure { font-size: 1.8rem; font-weight: 700; line-height: 1.15; color: #212121; }
 .tile-line { font-size: 0.9rem; color: #424242; }
 .tile-warn { font-size: 0.9rem; color: #8a4b00; font-weight: 600; }
@@ -108,18 +109,35 @@ def caveat_lines(tile: Tile) -> list[str]:
     return [line for line in (tile.incomplete, tile.note) if line]
 
 
+def figure_html(tile: Tile) -> str:
+    """The key figure never bare: its name before it and the bar it is held to after it
+    ("会费收缴率 95.6% ，达标线 95%"); a tile without a figure shows its words ("—", "尚未召开") alone."""
+    figure = f'<span class="tile-figure">{escape(tile.metric_text)}</span>'
+    if not tile.key_figure:
+        return figure
+    target = f'<span class="tile-line tile-target">{escape(tile.target)}</span>' if tile.target else ""
+    return f'<span class="tile-line tile-metric">{escape(tile.metric_name)}</span>{figure}{target}'
+
+
 def tile_html(tile: Tile, *, large: bool = False, summary: bool = False) -> str:
     """A measure's tile: number and short name, status badge, key figure, trend, caveats (and summary)."""
     m = tile.measure
     parts = [
         f'<div class="tile-head"><span class="tile-no">第{m.number}条</span>{escape(m.short_name)}</div>',
-        f'<div class="tile-row">{badge(tile.status)}<span class="tile-figure">{escape(tile.metric_text)}</span></div>',
+        f'<div class="tile-row">{badge(tile.status)}{figure_html(tile)}</div>',
     ]
     if summary:
         parts.append(f'<div class="tile-summary">{escape(tile.summary)}</div>')
     else:
         parts.append(_trend_html(tile))
-        parts += [f'<div class="tile-warn">⚠ {escape(line)}</div>' for line in caveat_lines(tile)]
+        for line in caveat_lines(tile):
+            # An open window's note is information (when it closes), not a warning: no ⚠, no amber.
+            calm = tile.status == NOT_DUE and line == tile.note and line != tile.incomplete
+            parts.append(
+                f'<div class="tile-line">{escape(line)}</div>'
+                if calm
+                else f'<div class="tile-warn">⚠ {escape(line)}</div>'
+            )
     size = " large" if large else ""
     return f'<div class="tile{size}" style="--tile-colour:{STATUS_COLOURS[tile.status]}">{"".join(parts)}</div>'
 
@@ -143,7 +161,7 @@ def board_tile(tile: Tile) -> None:
 
 
 def status_counts(counts: dict[str, int]) -> None:
-    """达标/预警/未达标/无数据: how many measures are in each, one metric per status."""
+    """达标/预警/未达标/未到期/无数据: how many measures are in each, one metric per status."""
     for column, status in zip(st.columns(len(STATUS_ORDER)), STATUS_ORDER, strict=True):
         with column, st.container(key=f"count_{status_class(status)}"):
             st.metric(status, f"{counts.get(status, 0)}条", border=True)

@@ -28,7 +28,7 @@ from exports.docx_layout import (
 )
 from exports.recommendations import NOT_SUBMITTED, Finding, recommendations, stated_rules
 from pipeline.status.format import day
-from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, STATUSES, MeasureStatus
+from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, STATUSES, MeasureStatus
 from pipeline.status.model import EXPLANATION_LABELS as LABELS
 from queries.board import StatusBook, Tile, measure_board, measure_detail, unit_profile
 from queries.briefing import SubmissionState, estimated_figures, submission_state
@@ -186,6 +186,9 @@ def build_brief(
     waiting = [f"第{t.measure.number}条（{t.note or t.summary}）" for t in board.tiles if t.status == NO_DATA]
     if waiting:
         add_paragraph(doc, f"暂无可评价数据的措施：{'；'.join(waiting)}。")
+    not_due = [f"第{t.measure.number}条（{t.note or t.summary}）" for t in board.tiles if t.status == NOT_DUE]
+    if not_due:
+        add_paragraph(doc, f"窗口期尚未届满、尚未到期的措施：{'；'.join(not_due)}。")
     late_count = sum(len(n) for n in state.late.values())
     add_paragraph(doc, f"应报送报表{state.expected}份，已报送{state.submitted}份（其中逾期{late_count}份）"
                        + (f"，未报送{len(state.missing_names)}个单位：{'、'.join(state.missing_names)}。"
@@ -212,7 +215,7 @@ def build_brief(
         add_paragraph(doc, f"{_second_level(len(lagging) + 1)}其他需关注的单位", "Heading 2")
         add_paragraph(doc, f"以下措施全省总体达标，但个别单位为预警或未达标：{'；'.join(flagged)}。")
     if not lagging and not flagged:
-        add_paragraph(doc, "本年度各项措施均为达标或暂无数据，未发现需要通报的问题。")
+        add_paragraph(doc, "本年度各项措施均为达标、未到期或暂无数据，未发现需要通报的问题。")
 
     add_paragraph(doc, HEADINGS[3], "Heading 1")
     findings = []
@@ -290,7 +293,7 @@ def build_unit_brief(
             doc, f"数据变化较大：{a.indicator_name}{a.change_text}；单位说明：{a.remark or '（未填写说明）'}。"
         )
     if not lagging and not profile.anomalies:
-        add_paragraph(doc, f"{year}年度{short}参与评价的措施均为达标或暂无数据，未发现需要通报的问题。")
+        add_paragraph(doc, f"{year}年度{short}参与评价的措施均为达标、未到期或暂无数据，未发现需要通报的问题。")
 
     add_paragraph(doc, HEADINGS[3], "Heading 1")
     findings = [Finding(s.measure, book.catalog.measure(s.measure).short_name, s.status, (short,),

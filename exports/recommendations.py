@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.status.format import names
-from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK
 
 NOT_SUBMITTED = "未报送"  # a submission kind rather than a measure status: the returns still owed
 
@@ -25,7 +25,7 @@ class Finding:
     status: str
     units: tuple[str, ...] = ()  # the units the engine names as lagging (laggards, or units not reporting)
     threshold: str = ""  # the catalog's 判定标准 in words
-    note: str = ""  # e.g. 窗口期2024–2026，尚未届满
+    note: str = ""  # e.g. 窗口期2024–2026，2026年底届满，本窗口期内尚未召开
 
     @property
     def label(self) -> str:
@@ -59,6 +59,15 @@ def _no_data(findings: Sequence[Finding]) -> list[str]:
     return sentences
 
 
+def _not_due(findings: Sequence[Finding]) -> list[str]:
+    # Not a failure and not missing data: the window is still open, so the advice is to plan, not to rectify.
+    sentences = []
+    for f in findings:
+        why = f"（{f.note}）" if f.note else ""
+        sentences.append(f"{f.label}未到期{why}。在窗口期届满前统筹安排、按期完成。")
+    return sentences
+
+
 def _on_track(findings: Sequence[Finding]) -> list[str]:
     if not findings:
         return []
@@ -84,6 +93,7 @@ RULES: tuple[RecommendationRule, ...] = (
     RecommendationRule(OFF_TRACK, "未达标的措施：督促引起未达标的单位对照判定标准限期整改", _off_track),
     RecommendationRule(AT_RISK, "预警的措施：加强跟踪指导，点名需重点关注的单位", _at_risk),
     RecommendationRule(NO_DATA, "无数据的措施：说明原因，督促报送或按期开展", _no_data),
+    RecommendationRule(NOT_DUE, "未到期的措施（窗口期未届满）：在窗口期届满前统筹安排", _not_due),
     RecommendationRule(NOT_SUBMITTED, "未报送年度报表的单位：督促补报", _not_submitted),
     RecommendationRule(ON_TRACK, "达标的措施：保持并巩固", _on_track),
 )

@@ -85,7 +85,21 @@ RULE_SPECS: dict[str, RuleSpec] = {
     ),
 }
 
-STATUS_LABELS = ("达标", "预警", "未达标", "无数据")
+STATUS_LABELS = ("达标", "预警", "未达标", "未到期", "无数据")
+
+# How a unit that did not report counts, one policy per rule kind (rule_kinds.<kind>.missing_units in the catalog):
+# as not meeting the condition, left out of a figure computed over the units that reported (and listed beside it),
+# or — for the province's own return — making the measure unjudgeable.
+COUNT_AS_UNMET, COUNT_REPORTED_ONLY, CANNOT_JUDGE = "按未满足计", "按已报送单位计算", "记为无数据"
+MISSING_POLICIES = (COUNT_AS_UNMET, COUNT_REPORTED_ONLY, CANNOT_JUDGE)
+# What the engine did before the catalog stated a policy: only a catalog frozen for an earlier meeting (rule_kinds
+# as plain texts) falls back to these, so that its statuses read as they did at the freeze.
+LEGACY_MISSING_POLICIES = {
+    "every_unit": COUNT_AS_UNMET,
+    "inspection_window": COUNT_AS_UNMET,
+    "window_held": CANNOT_JUDGE,
+    "held_all_reported": CANNOT_JUDGE,
+}
 
 
 class CatalogError(ValueError):
@@ -234,12 +248,17 @@ class Catalog:
     returns: dict[str, ReturnType]
     tables: dict[str, Table]
     chart_families: dict[str, ChartFamily]
-    rule_kinds: dict[str, str]
+    rule_kinds: dict[str, str]  # kind -> its reading in words
     indicator_list_columns: dict[str, ColumnSpec]
     records_columns: dict[str, ColumnSpec]
     header_block: tuple[HeaderField, ...]
     indicators: dict[str, Indicator] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
+    missing_policies: dict[str, str] = field(default_factory=dict)  # kind -> one of MISSING_POLICIES
+
+    def missing_policy(self, kind: str) -> str:
+        """How a unit that did not report counts for a rule kind (see MISSING_POLICIES)."""
+        return self.missing_policies.get(kind) or LEGACY_MISSING_POLICIES.get(kind, COUNT_REPORTED_ONLY)
 
     def measure(self, number: int) -> Measure:
         for measure in self.measures:
@@ -484,6 +503,7 @@ def parse_catalog(raw: dict) -> Catalog:
         if not any(i.table == table.code for i in indicators.values()):
             raise CatalogError(f"指标目录 表 {table.code}：没有任何指标")
     columns = _require(raw, "columns", "根")
+    rule_kinds, missing_policies = _parse_rule_kinds(raw.get("rule_kinds") or {})
     return Catalog(
         reporting=reporting,
         chapters=chapters,
@@ -491,7 +511,7 @@ def parse_catalog(raw: dict) -> Catalog:
         returns=returns,
         tables=tables,
         chart_families=families,
-        rule_kinds=dict(raw.get("rule_kinds") or {}),
+        rule_kinds=rule_kinds,
         indicator_list_columns={
             k: ColumnSpec(v["name"], _tuple(v.get("aliases"))) for k, v in columns["indicator_list"].items()
         },
@@ -502,7 +522,25 @@ def parse_catalog(raw: dict) -> Catalog:
         ),
         indicators=indicators,
         checks=tuple(c for m in measures for c in m.checks),
+        missing_policies=missing_policies,
     )
+
+
+def _parse_rule_kinds(raw: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Each kind's reading, and its missing-unit policy. An entry is {reading, missing_units}; a plain text (a catalog
+    frozen before policies were stated) has no policy and falls back to LEGACY_MISSING_POLICIES."""
+    readings, policies = {}, {}
+    for kind, entry in raw.items():
+        if isinstance(entry, str):
+            readings[kind] = entry
+            continue
+        readings[kind] = str(_require(entry, "reading", f"rule_kinds {kind}"))
+        policy = _require(entry, "missing_units", f"rule_kinds {kind}")
+        if policy not in MISSING_POLICIES:
+            allowed = "、".join(MISSING_POLICIES)
+            raise CatalogError(f"指标目录 rule_kinds {kind}：missing_units 应为 {allowed} 之一，现为“{policy}”")
+        policies[kind] = policy
+    return readings, policies
 
 
 def load_catalog(path: Path | None = None) -> Catalog:

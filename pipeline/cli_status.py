@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 
 from pipeline.status.model import EXPLANATION_LABELS
-from queries.board import Board, MeasureDetail, explanation_parts
+from queries.board import Board, MeasureDetail, Tile, explanation_parts
 
 
 def board_text(board: Board, *, demo: bool) -> str:
@@ -19,13 +19,20 @@ def board_text(board: Board, *, demo: bool) -> str:
         lines.append(f"{chapter.number}、{chapter.heading}")
         for tile in tiles:
             trend = f"（{tile.trend}）" if tile.trend else ""
-            lines.append(
-                f"  {tile.measure.number:>2}. {tile.measure.short_name}　【{tile.status}】{tile.metric_text}{trend}"
-            )
+            # A figure is never bare: "会费收缴率 95.6%，达标线 95%".
+            figure = f"{tile.key_figure}，{tile.target}" if tile.key_figure and tile.target else tile.metric_text
+            lines.append(f"  {tile.measure.number:>2}. {tile.measure.short_name}　【{tile.status}】{figure}{trend}")
             lines.append(f"      {tile.summary}")
-            if tile.note:
-                lines.append(f"      注：{tile.note}")
+            for caveat in _caveats(tile):
+                lines.append(f"      注：{caveat}")
     return "\n".join(lines)
+
+
+def _caveats(tile: Tile) -> list[str]:
+    """Who did not report and how the rule kind counts them, then the note; once when the note already says it."""
+    if tile.incomplete and tile.note.startswith(tile.incomplete):
+        return [tile.note]
+    return [line for line in (tile.incomplete, tile.note) if line]
 
 
 def detail_text(detail: MeasureDetail, *, demo: bool) -> str:

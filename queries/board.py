@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from pipeline.catalog import Catalog, Chapter, Measure, load_catalog
+from pipeline.catalog import CANNOT_JUDGE, Catalog, Chapter, Measure, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.status.anomalies import Anomaly, find_anomalies
 from pipeline.status.context import RuleContext
@@ -23,11 +23,13 @@ from pipeline.status.model import (
     EXPLANATION_LABELS,
     NO_DATA,
     PROVINCE_SCOPE,
+    SEVERITY,
     STATUSES,
     MeasureResult,
     MeasureStatus,
     SourceRef,
 )
+from pipeline.status.rules_common import plain_pct
 from pipeline.validate import reading_of
 
 
@@ -85,15 +87,25 @@ class Tile:
     summary: str
     previous_status: str | None  # last year's status, for the trend
     trend: str  # "较上年好转" / "较上年下滑" / "与上年持平" / "" (baseline year)
-    incomplete: str  # e.g. "2个单位未报送" when the measure's returns are incomplete this year
+    incomplete: str  # e.g. "2个单位未报送，按未满足计": who is missing and how the rule kind counts them
     note: str
+    metric_name: str = ""  # what the key figure is, e.g. 会费收缴率: a figure never stands bare on a tile
+    target: str = ""  # the bar it is measured against, e.g. "达标线 95%"
+
+    @property
+    def key_figure(self) -> str:
+        """The key figure with its name: "会费收缴率 95.6%"; "" when the tile shows words, not a figure ("—",
+        "尚未召开", "未报送"), which need no name."""
+        if not any(ch.isdigit() for ch in self.metric_text):
+            return ""
+        return f"{self.metric_name} {self.metric_text}".strip()
 
 
 @dataclass(frozen=True)
 class Board:
     year: int
     chapters: tuple[tuple[Chapter, tuple[Tile, ...]], ...]
-    counts: dict[str, int]  # 达标/预警/未达标/无数据 -> number of measures
+    counts: dict[str, int]  # 达标/预警/未达标/未到期/无数据 -> number of measures
 
     @property
     def tiles(self) -> tuple[Tile, ...]:
@@ -118,6 +130,10 @@ def _tile(book: StatusBook, measure: Measure, year: int) -> Tile:
     status = overall.status if overall else NO_DATA
     explanation = overall.explanation if overall else None
     missing = explanation.missing_units if explanation else ()
+    policy = book.catalog.missing_policy(measure.rule.kind)
+    incomplete = f"{len(missing)}个单位未报送" if missing else ""
+    if incomplete and policy != CANNOT_JUDGE:
+        incomplete += f"，{policy}"
     return Tile(
         measure=measure,
         status=status,
@@ -125,9 +141,34 @@ def _tile(book: StatusBook, measure: Measure, year: int) -> Tile:
         summary=explanation.summary if explanation else f"{year}年暂无数据。",
         previous_status=previous.overall.status if previous else None,
         trend=_trend(status, previous.overall.status if previous else None),
-        incomplete=f"{len(missing)}个单位未报送" if missing else "",
+        incomplete=incomplete,
         note=explanation.note if explanation else "",
+        metric_name=explanation.metric_name if explanation else measure.rule.metric_name,
+        target=target_text(book, measure),
     )
+
+
+def target_text(book: StatusBook, measure: Measure) -> str:
+    """The bar a measure's key figure is held to, in a few words from the catalog: "达标线 95%", "达标线 1.0"."""
+    rule, kind = measure.rule, measure.rule.kind
+    params, thresholds = rule.params, rule.thresholds
+    if kind == "parity":
+        return f"达标线 {thresholds['green']:.1f}"
+    if "green" in thresholds:
+        return f"达标线 {plain_pct(thresholds['green'])}"
+    if kind == "inspection_window":
+        unit = book.catalog.indicator(params["scores"][0]).unit
+        return f"达标线 {thresholds['mean_score']:g}{unit}，整改率{plain_pct(thresholds['rectification'])}"
+    if kind == "min_each":
+        unit = book.catalog.indicator(params["indicators"][0]).unit
+        return f"达标线 每项≥{thresholds['minimum']:g}{unit}"
+    if kind in ("every_unit", "held_all_reported"):
+        return f"达标线 {len(book.registry.of_type(params['expected_units']))}个全部"
+    if kind == "window_held":
+        return f"达标线 每{params['window_years']}年1次"
+    if kind == "share_rising":
+        return "达标线 100%或较上年上升"
+    return "达标线 不低于上年"
 
 
 def measure_board(book: StatusBook, year: int) -> Board:
@@ -151,8 +192,7 @@ class MeasureDetail:
 
 
 def _worst_first(statuses: tuple[MeasureStatus, ...]) -> tuple[MeasureStatus, ...]:
-    order = {"未达标": 0, "预警": 1, "无数据": 2, "达标": 3}
-    return tuple(sorted(statuses, key=lambda s: (order[s.status], s.metric if s.metric is not None else 0)))
+    return tuple(sorted(statuses, key=lambda s: (SEVERITY[s.status], s.metric if s.metric is not None else 0)))
 
 
 def measure_detail(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> MeasureDetail:

@@ -175,3 +175,27 @@ def test_nested_commands_are_documented_in_the_readme():
     readme = README.read_text(encoding="utf-8")
     for command in ("meeting freeze", "meeting list", "meeting show", "export data"):
         assert f"python -m pipeline {command}" in readme
+
+
+def test_status_board_counts_and_shows_not_due_windows(capsys, demo_warehouse):
+    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "status", "--year", "2025")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "达标 9 条，预警 7 条，未达标 0 条，未到期 2 条，无数据 0 条"
+    assert "   1. 全省产业工会工作会议每3年1次　【未到期】尚未召开" in lines
+    assert "      注：窗口期2024–2026，2026年底届满，本窗口期内尚未召开" in lines
+    assert any(line.startswith("   9. ") and "【未到期】" in line for line in lines)
+    # Figures carry their name and bar; a missing unit carries the rule kind's policy.
+    assert any(line.startswith("  17. ") and "【达标】提拔率比值 1.12，达标线 1.0" in line for line in lines)
+    assert any(
+        line.startswith("  11. ") and "【预警】各项均达到规定次数的单位数 7/8，达标线 每项≥1次" in line
+        for line in lines
+    )
+    assert "      注：1个单位未报送，按未满足计" in lines
+
+
+def test_status_detail_of_an_open_window_says_when_it_closes(capsys, demo_warehouse):
+    code, out, _ = _run(capsys, "--warehouse", str(demo_warehouse), "status", "--year", "2025", "--measure", "9")
+    assert code == 0
+    assert "状态：未到期" in out
+    assert "说明：窗口期2025–2026，2026年底届满，本窗口期内尚未开展专项督查" in out

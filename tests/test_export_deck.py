@@ -70,7 +70,8 @@ def test_the_slides_in_order_with_their_titles(deck, reader):
     assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
     assert math.isclose(prs.slide_width / prs.slide_height, 16 / 9, rel_tol=1e-3)
     flagged = [t for t in measure_board(book, year).tiles if t.status in FLAGGED]
-    assert {t.measure.number for t in flagged} == {3, 6, 12, 13, 15, 18}  # the demo story's 2025 (amber only)
+    # The demo story's 2025 (amber only); 第11条 joined with issue 12: min_each counts 海员建设's missing return as unmet.
+    assert {t.measure.number for t in flagged} == {3, 6, 11, 12, 13, 15, 18}
     assert len(prs.slides) == 2 + len(FAMILIES) + len(flagged) + 2
     titles = [slide_title(slide) for slide in prs.slides]
     assert titles[0] == "十八条措施落实情况"
@@ -117,6 +118,10 @@ def test_board_table_statuses_are_the_engines(deck, reader):
         assert fill_hex(cells[2]) == STATUS_COLOURS[status]
     counts = measure_board(book, year).counts
     assert all(f"{status} {count}项" in slide_text(prs.slides[1]) for status, count in counts.items())
+    # Open windows (第1条 2024–2026, 第9条 2025–2026) are 未到期 in their own colour, counted apart from 无数据.
+    assert [rows[n - 1].cells[2].text_frame.text for n in (1, 9)] == ["未到期", "未到期"]
+    assert fill_hex(rows[0].cells[2]) == STATUS_COLOURS["未到期"] != STATUS_COLOURS["无数据"]
+    assert "未到期 2项" in slide_text(prs.slides[1])
 
 
 def _shown_year(figure, con, book, year) -> int:

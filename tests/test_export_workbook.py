@@ -59,6 +59,7 @@ def test_the_board_equals_the_status_engine(exported):
     table = [dict(zip(headings(ws), row, strict=True)) for row in rows(ws)]
     tiles = measure_board(book, 2025).tiles
     assert [(r["措施"], r["状态"]) for r in table] == [(t.measure.number, t.status) for t in tiles]
+    assert [r["状态"] for r in table if r["措施"] in (1, 9)] == ["未到期", "未到期"]  # open windows, not 无数据
     for row, tile in zip(table, tiles, strict=True):
         overall = book.result(tile.measure.number, 2025).overall
         assert (row["指标"], row["关键数据（文字）"]) == (overall.explanation.metric_name, overall.metric_text)

@@ -104,10 +104,16 @@ def test_overview_2024_tiles_carry_the_engines_status_figure_and_trend(monkeypat
     tiles = tiles_html(app)
     m9, m5 = book.result(9, 2024).overall, book.result(5, 2024).overall
     assert (m9.status, m9.metric_text) == ("未达标", "86.3分")
-    assert '<span class="status-badge status-2">未达标</span><span class="tile-figure">86.3分</span>' in tiles[9]
-    assert "上年：无数据" in tiles[9]  # 2023 lies inside the window: no trend is drawn from 无数据
+    assert (
+        '<span class="status-badge status-2">未达标</span><span class="tile-line tile-metric">专项督查平均得分</span>'
+        '<span class="tile-figure">86.3分</span><span class="tile-line tile-target">达标线 80分，整改率90%</span>'
+    ) in tiles[9]
+    assert "上年：未到期" in tiles[9]  # 2023 lies inside the window: no trend is drawn from 未到期
     assert (m5.status, m5.metric_text) == ("达标", "95.6%")
-    assert '<span class="status-badge status-0">达标</span><span class="tile-figure">95.6%</span>' in tiles[5]
+    assert (
+        '<span class="status-badge status-0">达标</span><span class="tile-line tile-metric">会费收缴率</span>'
+        '<span class="tile-figure">95.6%</span><span class="tile-line tile-target">达标线 95%</span>'
+    ) in tiles[5]
     assert "→ 与上年持平（上年：达标）" in tiles[5]
     assert f"--tile-colour:{STATUS_COLOURS['未达标']}" in tiles[9]
 
@@ -116,10 +122,12 @@ def test_overview_2025_tiles_show_missing_returns_and_window_notes(monkeypatch, 
     app = open_page(monkeypatch, demo_warehouse, OVERVIEW)
     tiles = tiles_html(app)
     board = {t.measure.number: t for t in measure_board(book, 2025).tiles}
-    assert board[5].incomplete == "1个单位未报送"
+    assert board[5].incomplete == "1个单位未报送，按已报送单位计算"
     assert "⚠ 1个单位未报送，按已报送单位计算" in tiles[5]
-    assert board[1].note == "窗口期2024–2026，尚未届满"
-    assert "⚠ 窗口期2024–2026，尚未届满" in tiles[1]
+    assert board[1].note == "窗口期2024–2026，2026年底届满，本窗口期内尚未召开"
+    # Not a warning: the open window's note is plain information on a 未到期 tile.
+    assert '<div class="tile-line">窗口期2024–2026，2026年底届满，本窗口期内尚未召开</div>' in tiles[1]
+    assert "⚠" not in tiles[1]
     summaries = [m.value for m in app.markdown]
     assert board[5].summary in summaries  # the one-sentence summary in the tile's popover
 
@@ -270,8 +278,9 @@ def test_present_tiles_carry_status_figure_and_summary(monkeypatch, demo_warehou
     status = book.result(3, 2024).overall
     assert 'class="tile large"' in tile
     assert (
-        f'<span class="status-badge status-1">预警</span><span class="tile-figure">{status.metric_text}</span>' in tile
-    )
+        f'<span class="status-badge status-1">预警</span><span class="tile-line tile-metric">{status.explanation.metric_name}'
+        f'</span><span class="tile-figure">{status.metric_text}</span>'
+    ) in tile
     assert status.explanation.summary in tile
 
 
@@ -451,3 +460,56 @@ def test_measure_sources_read_each_cell_as_the_upload_did():
         ("省教科文卫体工会", "应收会费"): "",  # full-width digits are a typographic clean-up, not a conversion
         ("省教科文卫体工会", "实收会费"): "填写的是“10500000元”，按 1050 万元读入",
     }
+
+
+# --- issue 12: 未到期, one missing-unit policy, figures with names ---------------------------------------------
+
+
+@pytest.mark.parametrize(("year", "not_due"), [("2021", (1, 9)), ("2023", (9,)), ("2025", (1, 9))])
+def test_overview_counts_open_windows_as_not_due(monkeypatch, demo_warehouse, year, not_due):
+    app = open_page(monkeypatch, demo_warehouse, OVERVIEW, year=year)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["未到期"] == f"{len(not_due)}条"
+    tiles = tiles_html(app)
+    for number in not_due:
+        assert '<span class="status-badge status-4">未到期</span>' in tiles[number]
+        assert f"--tile-colour:{STATUS_COLOURS['未到期']}" in tiles[number]
+        assert "年底届满" in tiles[number]
+
+
+def test_not_due_has_its_own_colour_distinct_from_no_data():
+    assert STATUS_COLOURS["未到期"] not in {STATUS_COLOURS[s] for s in ("达标", "预警", "未达标", "无数据")}
+
+
+def test_measure_9_history_reads_not_due_in_open_windows(monkeypatch, demo_warehouse, book):
+    detail = measure_detail(book, 9, 2025)
+    assert [(s.year, s.status) for s in detail.history] == [
+        (2021, "未到期"),
+        (2022, "达标"),
+        (2023, "未到期"),
+        (2024, "未达标"),
+        (2025, "未到期"),
+    ]
+    app = open_page(monkeypatch, demo_warehouse, DETAIL, m="9", year="2025")
+    html = "\n".join(h.value for h in app.html)
+    assert html.count('<span class="status-badge status-4">未到期</span>') >= 3
+
+
+def test_every_tile_names_its_key_figure_and_its_bar(book):
+    for year in book.years:
+        for tile in measure_board(book, year).tiles:
+            html = tile_html(tile)
+            if tile.key_figure:
+                assert tile.metric_name and tile.key_figure == f"{tile.metric_name} {tile.metric_text}"
+                assert f'<span class="tile-line tile-metric">{tile.metric_name}</span>' in html, (year, tile)
+            assert tile.target.startswith("达标线 "), (year, tile.measure.number)
+    m17 = {t.measure.number: t for t in measure_board(book, 2025).tiles}[17]
+    assert (m17.key_figure, m17.target) == ("提拔率比值 1.12", "达标线 1.0")
+
+
+def test_the_same_7_of_8_reads_the_same_and_the_tile_says_why(book):
+    board = {t.measure.number: t for t in measure_board(book, 2025).tiles}
+    for number in (11, 13, 15, 18):  # 海员建设 did not report in 2025
+        assert (board[number].status, board[number].metric_text) == ("预警", "7/8"), number
+        assert board[number].incomplete == "1个单位未报送，按未满足计"
+        assert board[number].note == "1个单位未报送，按未满足计"

@@ -63,7 +63,10 @@ def test_m1_held_in_the_window_is_on_track_and_names_date_and_cell():
     e = overall.explanation
     assert e.formula == "窗口期2021–2023：2022年11月17日召开"
     assert e.summary == "2022年，全省产业工会工作会议每3年1次：窗口期2021–2023内已于2022年11月17日召开，达标。"
-    assert e.threshold == "自2021年起每3年为一个窗口期，窗口期内至少召开1次为达标；届满仍未召开为未达标"
+    assert e.threshold == (
+        "自2021年起每3年为一个窗口期，窗口期内至少召开1次为达标；届满仍未召开为未达标；窗口期未届满且尚未召开为未到期"
+    )
+    assert e.note == "窗口期2021–2023，2023年底届满，本窗口期内已召开"
     assert e.rule == "自2021年起每3年为一个窗口期（2021–2023、2024–2026……），窗口期内召开过一次即为达标。"
     assert [s.location() for s in e.sources] == ["2022_R3_P00.xlsx／R3_MAIN!D12"]
     assert e.sources[0].value_text == "2022年11月17日"
@@ -75,15 +78,24 @@ def test_m1_a_meeting_earlier_in_the_window_still_counts_the_next_year():
     assert judge(ctx, 1, 2023).overall.status == "达标"
 
 
-def test_m1_open_window_without_meeting_is_no_data_with_the_window_note():
-    # Held in the previous window (2023) does not count for 2024–2026.
+def test_m1_open_window_without_meeting_is_not_due_with_the_closing_year():
+    # Held in the previous window (2023) does not count for 2024–2026: not met yet, but not due until 2026 either.
     ctx = context([*r3(2023, date(2023, 5, 1)), *r3(2024)])
     overall = judge(ctx, 1, 2024).overall
-    assert (overall.status, overall.metric_text) == ("无数据", "尚未召开")
-    assert overall.explanation.note == "窗口期2024–2026，尚未届满"
+    assert (overall.status, overall.metric_text) == ("未到期", "尚未召开")
+    assert overall.explanation.note == "窗口期2024–2026，2026年底届满，本窗口期内尚未召开"
     assert (
         overall.explanation.summary
-        == "2024年，全省产业工会工作会议每3年1次：窗口期2024–2026内尚未召开，窗口期尚未届满。"
+        == "2024年，全省产业工会工作会议每3年1次：窗口期2024–2026内尚未召开，2026年底前召开即为达标，未到期。"
+    )
+
+
+def test_m1_open_window_with_a_missing_earlier_return_is_still_not_due_and_names_it():
+    ctx = context([*r3(2025)])
+    overall = judge(ctx, 1, 2025).overall
+    assert overall.status == "未到期"
+    assert overall.explanation.note == (
+        "窗口期2024–2026，2026年底届满，本窗口期内尚未召开；2024年省总工会本级年度报表未报送"
     )
 
 
@@ -113,7 +125,7 @@ def test_m1_no_return_at_all():
 
 def test_m1_window_length_comes_from_the_catalog():
     ctx = context([*r3(2021), *r3(2022)])
-    assert judge(ctx, 1, 2022).overall.status == "无数据"  # 2021–2023 still open
+    assert judge(ctx, 1, 2022).overall.status == "未到期"  # 2021–2023 still open
     two_years = judge(with_rule(ctx, 1, window_years=2), 1, 2022).overall
     assert (two_years.status, two_years.explanation.formula) == (
         "未达标",
@@ -347,13 +359,36 @@ def test_m11_overall_at_risk_when_some_units_meet_only_part():
     assert overall.explanation.note == ""
 
 
-def test_m11_all_reporting_units_meeting_is_on_track_even_with_missing_units():
+def with_missing_policy(ctx: RuleContext, policy: str, *kinds: str) -> RuleContext:
+    """The same figures judged by a copy of the catalog whose rule kinds count a missing unit another way."""
+    raw = copy.deepcopy(RAW_CATALOG)
+    for kind in kinds:
+        raw["rule_kinds"][kind]["missing_units"] = policy
+    return RuleContext(parse_catalog(raw), ctx.registry, ctx.facts, ctx.coverage)
+
+
+def test_m11_a_missing_unit_counts_as_unmet_like_every_unit():
+    # Issue 12: "7/8" read 达标 for 第11条 but 预警 for 第13、15、18条. The catalog now states one policy per rule kind,
+    # and min_each, like every_unit, counts a unit that did not report as not meeting the minimums.
     facts = [f for u in INDUSTRY[:7] for f in r2_m11(2024, u, 1, 1)]
     overall = judge(context(facts), 11, 2024).overall
-    assert (overall.status, overall.metric_text) == ("达标", "7/8")
-    assert overall.explanation.note == "1个单位未报送，按已报送单位计算"
-    assert overall.explanation.summary == "2024年，8个省级产业工会中7个各项均达到规定次数，达标；省金融工会未报送。"
+    assert (overall.status, overall.metric_text) == ("预警", "7/8")
+    assert overall.explanation.note == "1个单位未报送，按未满足计"
+    assert overall.explanation.threshold.endswith("（未报送的按未满足计）")
+    assert overall.explanation.summary == "2024年，8个省级产业工会中7个各项均达到规定次数，预警；省金融工会未报送。"
     assert overall.explanation.laggards == (Laggard("I08", "省金融工会", "无数据", "未报送"),)
+
+
+def test_m11_and_m13_read_7_of_8_the_same_way_under_either_policy():
+    m11 = [f for u in INDUSTRY[:7] for f in r2_m11(2024, u, 1, 1)]
+    m13 = [f for u in INDUSTRY[:7] for f in r2_m13(2024, u, True, 1)]
+    ctx = context(m11 + m13)
+    assert [judge(ctx, n, 2024).overall.status for n in (11, 13)] == ["预警", "预警"]
+    lenient = with_missing_policy(ctx, "按已报送单位计算", "min_each", "every_unit")
+    results = [judge(lenient, n, 2024).overall for n in (11, 13)]
+    assert [(r.status, r.metric_text) for r in results] == [("达标", "7/8"), ("达标", "7/8")]
+    assert {r.explanation.note for r in results} == {"1个单位未报送，按已报送单位计算"}
+    assert results[1].explanation.formula == "满足条件的省级产业工会 7个 ÷ 省级产业工会报送数 7个 = 100.0%"
 
 
 def test_m11_minimum_comes_from_the_catalog():

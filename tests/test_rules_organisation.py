@@ -377,32 +377,52 @@ def test_m9_closed_window_with_a_unit_never_inspected_is_off_track():
     )
 
 
-def test_m9_open_window_judges_the_inspected_units_and_says_so():
+def test_m9_open_window_partly_inspected_and_on_track_so_far_is_not_due():
     facts = inspection(2025, "C01", [88] * 7, 4, 4) + inspection(2025, "I01", [84] * 7, 6, 6, row=6)
     result = judge(context(facts), 9, 2025)
     overall = result.overall
-    assert (overall.status, overall.metric_text) == ("达标", "86.0分")
-    assert overall.explanation.note == "窗口期2025–2026尚未届满，已督查2个单位"
+    assert (overall.status, overall.metric_text) == ("未到期", "86.0分")
+    assert overall.explanation.note == "窗口期2025–2026，2026年底届满，已督查2/20个单位，尚未全部督查"
     pending = unit(result, "C02")
     assert (pending.status, pending.metric_text, pending.explanation.note) == (
-        "无数据",
+        "无数据",  # the unit row: only the measure as a whole reads 未到期 for now (see _uninspected_row)
         "尚未督查",
-        "窗口期2025–2026，尚未届满",
+        "窗口期2025–2026，2026年底届满",
     )
-    assert pending.explanation.summary == "2025年，铜川市尚未接受专项督查（窗口期2025–2026，尚未届满）。"
+    assert pending.explanation.summary == "2025年，铜川市尚未接受专项督查（窗口期2025–2026，2026年底届满）。"
     assert len(result.units) == 20
 
 
-def test_m9_open_window_without_inspections_is_no_data():
+def test_m9_open_window_partly_inspected_below_the_bar_is_graded_now():
+    facts = inspection(2025, "C01", [70] * 7, 4, 4)
+    overall = judge(context(facts), 9, 2025).overall
+    assert (overall.status, overall.metric_text) == ("预警", "70.0分")
+
+
+def test_m9_open_window_fully_inspected_is_met_and_says_so():
+    overall = judge(context(everyone(2025), reporters=r4_filed(2025)), 9, 2025).overall
+    assert overall.status == "达标"
+    assert overall.explanation.note == "窗口期2025–2026，2026年底届满，20个单位本窗口期内均已督查"
+
+
+def test_m9_open_window_without_inspections_is_not_due():
     overall = judge(context([], reporters=r4_filed(2025)), 9, 2025).overall
-    assert (overall.status, overall.metric, overall.metric_text) == ("无数据", None, "—")
-    assert overall.explanation.note == "窗口期2025–2026，尚未届满"
-    assert overall.explanation.summary == "2025年，窗口期2025–2026内尚未开展专项督查，窗口期尚未届满。"
+    assert (overall.status, overall.metric, overall.metric_text) == ("未到期", None, "—")
+    assert overall.explanation.note == "窗口期2025–2026，2026年底届满，本窗口期内尚未开展专项督查"
+    assert overall.explanation.summary == "2025年，窗口期2025–2026内尚未开展专项督查，2026年底届满，未到期。"
+
+
+def test_m9_open_window_without_any_return_is_no_data():
+    overall = judge(context([], reporters=r4_filed()), 9, 2025).overall
+    assert overall.status == "无数据"
 
 
 def test_m9_a_new_window_starts_from_nothing():
     overall = judge(context(everyone(2022), reporters=r4_filed(2022, 2023)), 9, 2023).overall
-    assert (overall.status, overall.explanation.note) == ("无数据", "窗口期2023–2024，尚未届满")
+    assert (overall.status, overall.explanation.note) == (
+        "未到期",
+        "窗口期2023–2024，2024年底届满，本窗口期内尚未开展专项督查",
+    )
 
 
 def test_m9_a_unit_inspected_twice_is_judged_on_the_later_inspection():
@@ -428,5 +448,5 @@ def test_m9_thresholds_come_from_the_catalog():
     assert (stricter.status, stricter.explanation.threshold) == (
         "预警",
         "每2年窗口期内全部单位接受专项督查，平均得分≥85分且整改率≥90%为达标；一项未达到为预警，两项均未达到为未达标；"
-        "窗口期届满仍有单位未接受督查为未达标（未发现问题的不计整改率）",
+        "窗口期届满仍有单位未接受督查为未达标；窗口期未届满且尚未全部督查为未到期（未发现问题的不计整改率）",
     )

@@ -2,7 +2,7 @@
 
 The story (pipeline/demo/story.py and the manifest's "story" section), measure by measure:
   M1  conference held 2022-11 → the 2021–2023 window is met (2022, 2023 达标); 2021 and 2024–2025 are open
-      windows with no conference yet → 无数据 "尚未届满".
+      windows with no conference yet → 未到期 (not a failure, not missing data; the note says when it closes).
   M2  held every year; in 2022 only 7 of 8 unions reported → 预警; otherwise 达标.
   M3  汉中 lags on county special meetings (coverage < 80%) every year → province-wide 预警 every year.
   M4  disbursed/approved ≥ 90% except 2023 (~82%) → 未达标 in 2023 only.
@@ -11,9 +11,10 @@ The story (pipeline/demo/story.py and the manifest's "story" section), measure b
   M7  baseline 2021 has nothing to compare with → 无数据; later years nothing falls province-wide → 达标.
   M8  baseline 2021 → 无数据 (share < 100%); the county share rises every year → 达标.
   M9  2022 round inspects all 20 units → 达标; 2024 round misses 韩城 → the 2023–2024 window closes 未达标;
-      2021, 2023 and 2025 are open windows without a round yet → 无数据.
+      2021, 2023 and 2025 are open windows without a round yet → 未到期.
   M10 random inspections every year; rectification fell below 90% in 2023 → 未达标 there.
-  M11 every union studied and guided every year → 达标.
+  M11 every union that reported studied and guided every year → 达标; in 2025 海员建设 did not report, which
+      min_each counts as unmet (the catalog's policy, as for M13/M15/M18) → 预警 7/8.
   M12 国防邮电 short of staff (≈60%) → its own 未达标; province-wide 达标 until the shortage drags the
       aggregate below 90% in 2024–2025 → 预警.
   M13 one union had no joint-meeting system in 2021 → 预警 7/8; in 2025 海员建设 did not report → 预警 7/8.
@@ -37,10 +38,10 @@ from pipeline.status.context import RuleContext
 from pipeline.warehouse import open_reader
 from queries.board import StatusBook, measure_board, measure_detail
 
-G, A, R, N = "达标", "预警", "未达标", "无数据"
+G, A, R, N, U = "达标", "预警", "未达标", "无数据", "未到期"
 YEARS = (2021, 2022, 2023, 2024, 2025)
 EXPECTED = {
-    1: (N, G, G, N, N),
+    1: (U, G, G, U, U),  # open windows read 未到期 since issue 12 (were 无数据)
     2: (G, A, G, G, G),
     3: (A, A, A, A, A),
     4: (G, G, R, G, G),
@@ -48,9 +49,9 @@ EXPECTED = {
     6: (G, G, A, A, A),
     7: (N, G, G, G, G),
     8: (N, G, G, G, G),
-    9: (N, G, N, R, N),
+    9: (U, G, U, R, U),  # open windows read 未到期 since issue 12 (were 无数据)
     10: (G, G, R, G, G),
-    11: (G, G, G, G, G),
+    11: (G, G, G, G, A),  # 海员建设 missing in 2025 counts as unmet (min_each's policy, issue 12; was 达标)
     12: (G, G, G, A, A),
     13: (A, G, G, G, A),
     14: (N, G, A, G, G),
@@ -75,7 +76,7 @@ def test_status_of_each_measure_in_each_year_follows_the_story(book, measure):
 def test_board_counts_add_up(book):
     for index, year in enumerate(YEARS):
         counts = measure_board(book, year).counts
-        expected = {status: sum(1 for row in EXPECTED.values() if row[index] == status) for status in (G, A, R, N)}
+        expected = {status: sum(1 for row in EXPECTED.values() if row[index] == status) for status in (G, A, R, U, N)}
         assert counts == expected
 
 
@@ -106,8 +107,10 @@ def test_the_story_s_laggards_lag(book):
 
 
 def test_open_windows_say_so_instead_of_turning_red(book):
-    assert book.result(1, 2025).overall.explanation.note == "窗口期2024–2026，尚未届满"
-    assert "尚未届满" in book.result(9, 2025).overall.explanation.note
+    assert book.result(1, 2025).overall.explanation.note == "窗口期2024–2026，2026年底届满，本窗口期内尚未召开"
+    assert book.result(9, 2025).overall.explanation.note == "窗口期2025–2026，2026年底届满，本窗口期内尚未开展专项督查"
+    # A window already met says so while it is still open.
+    assert book.result(1, 2022).overall.explanation.note == "窗口期2021–2023，2023年底届满，本窗口期内已召开"
 
 
 def test_missing_returns_are_named(book):

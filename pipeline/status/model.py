@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "达标", "预警", "未达标", "无数据"
-STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
-# Worst first: used to combine statuses and to sort laggards.
-SEVERITY = {OFF_TRACK: 0, AT_RISK: 1, NO_DATA: 2, ON_TRACK: 3}
+# A multi-year window (第1条, 第9条) still open and not yet met: neither a failure nor missing data.
+NOT_DUE = "未到期"
+STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NOT_DUE, NO_DATA)
+# Worst first: used to combine statuses and to sort laggards. 未到期 sits between 无数据 (something is missing) and
+# 达标: nothing is wrong yet, but nothing is done yet either.
+SEVERITY = {OFF_TRACK: 0, AT_RISK: 1, NO_DATA: 2, NOT_DUE: 3, ON_TRACK: 4}
 
 PROVINCE_SCOPE = "P00"  # the unit_code of a province-wide status row
 

@@ -11,13 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.catalog import Measure
+from pipeline.catalog import COUNT_AS_UNMET, Measure
 from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import VALUE_COLUMN, RuleContext
 from pipeline.status.model import (
     AT_RISK,
     NO_DATA,
+    NOT_DUE,
     OFF_TRACK,
     ON_TRACK,
     SEVERITY,
@@ -279,6 +280,20 @@ class Judging:
         number = self.measure.number
         return MeasureStatus(number, self.year, unit_code, status, metric, metric_text, explanation, inputs or {})
 
+    @property
+    def missing_policy(self) -> str:
+        """How a unit that did not report counts for this measure's rule kind (the catalog's rule_kinds)."""
+        return self.ctx.catalog.missing_policy(self.measure.rule.kind)
+
+    @property
+    def counts_missing_as_unmet(self) -> bool:
+        return self.missing_policy == COUNT_AS_UNMET
+
+    def missing_note(self, missing: Iterable[str]) -> str:
+        """“1个单位未报送，按未满足计” — the policy said wherever a figure leaves units out."""
+        count = len(list(missing))
+        return f"{count}个单位未报送，{self.missing_policy}" if count else ""
+
     def no_data(self, unit_code: str, note: str, summary: str, **fields: Any) -> MeasureStatus:
         return self.status(unit_code, NO_DATA, None, "—", summary, note=note, **fields)
 
@@ -386,11 +401,6 @@ def group_summary(
     return "，".join(c for c in clauses if c) + "。"
 
 
-def partial_note(missing: Iterable[str]) -> str:
-    count = len(list(missing))
-    return f"{count}个单位未报送，按已报送单位计算" if count else ""
-
-
 @dataclass(frozen=True)
 class Overview:
     """Per-unit statuses seen together for the province-wide row: who lags (worst first), who did not report with
@@ -407,7 +417,7 @@ class Overview:
     ) -> Overview:
         laggards = laggards_of(j.ctx, units, shown=shown)
         missing = tuple(j.ctx.unit_name(s.unit_code) for s in units if _is_not_reported(s))
-        note = f"{len(missing)}个单位均未报送" if missing and len(missing) == len(units) else partial_note(missing)
+        note = f"{len(missing)}个单位均未报送" if missing and len(missing) == len(units) else j.missing_note(missing)
         return cls(laggards, missing, note, group_summary(j, met_words, units, laggards))
 
     @property
@@ -448,6 +458,22 @@ class Window:
         return f"{self.start}–{self.end}"
 
     @property
+    def is_open(self) -> bool:
+        return self.year < self.end
+
+    @property
+    def all_unfiled(self) -> bool:
+        return len(self.unfiled_years) == self.year - self.start + 1
+
+    @property
+    def closes(self) -> str:
+        """When the window closes, in words: "窗口期2024–2026，2026年底届满"."""
+        return f"窗口期{self.text}，{self.end}年底届满"
+
+    @property
     def pending_status(self) -> str:
-        # What is not done yet fails only once the window has closed and every return in it is in.
-        return OFF_TRACK if self.year >= self.end and not self.unfiled else NO_DATA
+        # What is not done yet fails only once the window has closed and every return in it is in; before that it is
+        # 未到期 (not due), unless no return of the window has come in at all (then nothing is known: 无数据).
+        if self.is_open:
+            return NO_DATA if self.all_unfiled else NOT_DUE
+        return NO_DATA if self.unfiled else OFF_TRACK

@@ -15,6 +15,7 @@ from pipeline.status.engine import rule
 from pipeline.status.model import (
     AT_RISK,
     NO_DATA,
+    NOT_DUE,
     OFF_TRACK,
     ON_TRACK,
     PROVINCE_SCOPE,
@@ -35,7 +36,6 @@ from pipeline.status.rules_common import (
     joined,
     laggard_clause,
     meets,
-    partial_note,
     plain_pct,
     sentence,
     show,
@@ -62,16 +62,18 @@ def judge_window_held(ctx: RuleContext, measure: Measure, year: int) -> MeasureR
     head = f"{year}年，{measure.short_name}"
     if held:
         latest = held[-1]
-        status, text, note = ON_TRACK, latest.text, unfiled
+        status, text = ON_TRACK, latest.text
+        # An open window already met says so: nothing more is due until the next window.
+        note = joined(f"{window.closes}，本窗口期内已召开" if window.is_open else "", unfiled)
         formula = f"窗口期{span}：" + "、".join(f"{f.text}召开" for f in held)
         summary = f"{head}：窗口期{span}内已于{latest.text}召开，达标。"
-    elif len(window.unfiled_years) == year - window.start + 1:
+    elif window.all_unfiled:
         status, text, note = NO_DATA, NOT_REPORTED, unfiled
         formula, summary = "", f"{head}：{unfiled}，无法判断。"
-    elif year < window.end:
-        status, text, note = NO_DATA, "尚未召开", joined(f"窗口期{span}，尚未届满", unfiled)
+    elif window.is_open:
+        status, text, note = NOT_DUE, "尚未召开", joined(f"{window.closes}，本窗口期内尚未召开", unfiled)
         formula = f"窗口期{span}：截至{year}年未填报{name}"
-        summary = f"{head}：窗口期{span}内尚未召开，窗口期尚未届满。"
+        summary = f"{head}：窗口期{span}内尚未召开，{window.end}年底前召开即为达标，{NOT_DUE}。"
     elif unfiled:
         # A return missing from a closed window may hold the meeting: say so rather than fail the measure.
         status, text = NO_DATA, "未召开"
@@ -81,7 +83,10 @@ def judge_window_held(ctx: RuleContext, measure: Measure, year: int) -> MeasureR
         status, text, note = OFF_TRACK, "未召开", ""
         formula = f"窗口期{span}：各年度均未填报{name}"
         summary = f"{head}：窗口期{span}已届满，未召开，未达标。"
-    threshold = f"自{baseline}年起每{length}年为一个窗口期，窗口期内至少召开1次为达标；届满仍未召开为未达标"
+    threshold = (
+        f"自{baseline}年起每{length}年为一个窗口期，窗口期内至少召开1次为达标；届满仍未召开为未达标；"
+        f"窗口期未届满且尚未召开为{NOT_DUE}"
+    )
     j = Judging(ctx, measure, year, threshold, name)
     inputs = {"window": span, "held_on": held[-1].value.isoformat() if held else None}
     missing = (province.short_name,) if unfiled else ()
@@ -183,7 +188,7 @@ def judge_coverage(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     formula = f"召开专题会议的市、县总工会 {covered}个 ÷ 市、县总工会 {total}个 = {fmt.pct(rate)}"
     summary = sentence(head, laggard_clause(behind["laggards"]))
     inputs = {"covered": float(covered), "total": float(total)}
-    fields = {"formula": formula, "note": partial_note(missing), **behind}
+    fields = {"formula": formula, "note": j.missing_note(missing), **behind}
     overall = j.status(
         PROVINCE_SCOPE, status, rate, fmt.pct(rate), summary, Evidence().extend(judged), inputs, **fields
     )
@@ -236,10 +241,12 @@ def judge_min_each(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     judged, missing = j.split(return_code, units)
     met = sum(r.status == ON_TRACK for r in judged)
     statuses = {r.status for r in judged}
-    # All reporting units 达标 → 达标; any unit meeting none of the minimums → 未达标; otherwise 预警.
+    # All units 达标 → 达标; any unit meeting none of the minimums → 未达标; otherwise 预警. A unit that did not report
+    # counts as the catalog's policy for the kind says (按未满足计: it keeps the measure from 达标, like every_unit).
+    unmet_missing = bool(missing) and j.counts_missing_as_unmet
     if not judged:
         status = NO_DATA
-    elif statuses == {ON_TRACK}:
+    elif statuses == {ON_TRACK} and not unmet_missing:
         status = ON_TRACK
     else:
         status = OFF_TRACK if OFF_TRACK in statuses else AT_RISK
@@ -250,8 +257,8 @@ def judge_min_each(ctx: RuleContext, measure: Measure, year: int) -> MeasureResu
     fields = {
         "metric_name": "各项均达到规定次数的单位数",
         "formula": f"各项均达到规定次数的{label} {met}个（报送{len(judged)}个，应报送{len(expected)}个）",
-        "threshold": f"{threshold}。全部报送单位均达标为达标，任一单位均未达到为未达标，否则预警",
-        "note": partial_note(missing),
+        "threshold": f"{threshold}。全部单位均达标为达标，任一单位均未达到为未达标，否则预警（未报送的{j.missing_policy}）",
+        "note": j.missing_note(missing),
     }
     return MeasureResult(_tally(j, judged, missing, status, head, label, inputs, **fields), units)
 
@@ -332,15 +339,18 @@ def judge_every_unit(ctx: RuleContext, measure: Measure, year: int) -> MeasureRe
     return_code = indicator_return(ctx, (condition.get("all_true") or condition.get("at_least_one"))[0])
     expected = ctx.registry.of_type(params["expected_units"])
     label = unit_label(params["expected_units"])
-    threshold = f"全部{len(expected)}个{label}均满足为达标；≥{plain_pct(amber)} 预警，否则未达标（未报送的按未满足计）"
+    policy = ctx.catalog.missing_policy(measure.rule.kind)
+    threshold = f"全部{len(expected)}个{label}均满足为达标；≥{plain_pct(amber)} 预警，否则未达标（未报送的{policy}）"
     j = Judging(ctx, measure, year, threshold, "是否满足条件", cite_return=True)
     units = j.each(return_code, lambda unit: _every_unit_row(j, unit), expected)
     judged, missing = j.split(return_code, units)
     met = sum(r.status == ON_TRACK for r in judged)
-    share = met / len(expected) if expected else 0.0
+    # 按未满足计: the share is over every expected unit; otherwise over the units that reported.
+    base = expected if j.counts_missing_as_unmet else judged
+    share = met / len(base) if base else 0.0
     if not judged:
         status = NO_DATA
-    elif met == len(expected):
+    elif met == len(base):
         status = ON_TRACK
     else:
         status = AT_RISK if meets(share, amber) else OFF_TRACK
@@ -348,7 +358,7 @@ def judge_every_unit(ctx: RuleContext, measure: Measure, year: int) -> MeasureRe
     inputs = {"units_met": float(met), "units_expected": float(len(expected)), "share": share}
     fields = {
         "metric_name": "满足条件的单位数",
-        "formula": f"满足条件的{label} {met}个 ÷ {label}总数 {len(expected)}个 = {fmt.pct(share)}",
-        "note": f"{len(missing)}个单位未报送，按未满足计" if missing else "",
+        "formula": f"满足条件的{label} {met}个 ÷ {label}{'总数' if base is expected else '报送数'} {len(base)}个 = {fmt.pct(share)}",
+        "note": j.missing_note(missing),
     }
     return MeasureResult(_tally(j, judged, missing, status, head, label, inputs, **fields), units)

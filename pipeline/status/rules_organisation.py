@@ -11,7 +11,16 @@ from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import rule
-from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE, MeasureResult, MeasureStatus
+from pipeline.status.model import (
+    AT_RISK,
+    NO_DATA,
+    NOT_DUE,
+    OFF_TRACK,
+    ON_TRACK,
+    PROVINCE_SCOPE,
+    MeasureResult,
+    MeasureStatus,
+)
 from pipeline.status.rules_common import (
     Evidence,
     Figure,
@@ -24,7 +33,6 @@ from pipeline.status.rules_common import (
     laggard_clause,
     laggards_of,
     meets,
-    partial_note,
     plain_pct,
     sentence,
     show,
@@ -175,7 +183,7 @@ def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> Measure
     reporting = [r.unit_code for r in judged]
     both = [] if j.at_baseline else _complete(ctx, conditions, year, [c for c in reporting if c in last])
     behind = j.behind(judged, missing, _changes_or_figure)
-    notes = [partial_note(missing)]
+    notes = [j.missing_note(missing)]
     # The headline figure is summed over the units compared, so it matches the formula beside it.
     headline = _read(ctx, conditions[0], year, both or reporting)
     metric_text = _condition_text(ctx, conditions[0], headline.value)
@@ -288,7 +296,7 @@ def judge_share_rising(ctx: RuleContext, measure: Measure, year: int) -> Measure
     units = j.each(return_code, lambda city: _share_row(j, city, city.code in last_filed), with_counties)
     judged, missing = j.split(return_code, units)
     reporting = [c for c in with_counties if c.code not in missing]
-    notes = [partial_note(missing), f"{fmt.names(excluded)}无所辖县（区），不参与本项评价" if excluded else ""]
+    notes = [j.missing_note(missing), f"{fmt.names(excluded)}无所辖县（区），不参与本项评价" if excluded else ""]
     behind = j.behind(judged, missing)
     if not reporting:
         summary = f"{year}年，各{unit_label('city')}均未报送，无法计算。"
@@ -375,7 +383,7 @@ def _inspection_threshold(ctx: RuleContext, measure: Measure) -> str:
     return (
         f"每{params['window_years']}年窗口期内全部单位接受专项督查，平均得分≥{score}且整改率≥"
         f"{plain_pct(thresholds['rectification'])}为达标；一项未达到为预警，两项均未达到为未达标；"
-        "窗口期届满仍有单位未接受督查为未达标（未发现问题的不计整改率）"
+        f"窗口期届满仍有单位未接受督查为未达标；窗口期未届满且尚未全部督查为{NOT_DUE}（未发现问题的不计整改率）"
     )
 
 
@@ -406,13 +414,16 @@ def _inspected_row(j: Judging, ins: Inspection) -> MeasureStatus:
 
 def _pending_note(window: Window) -> str:
     """Why a unit not yet inspected in the window is not (or is) failed."""
-    if window.year < window.end:
-        return f"窗口期{window.text}，尚未届满"
+    if window.is_open:
+        return window.closes
     return f"窗口期{window.text}已届满，{window.unfiled}，无法判断" if window.unfiled else "窗口期内未接受专项督查"
 
 
 def _uninspected_row(j: Judging, window: Window, unit: str) -> MeasureStatus:
-    status = window.pending_status
+    # While the window is open a unit not yet inspected stays 无数据 “尚未督查” (its note says when the window closes);
+    # the measure as a whole reads 未到期. Reading the unit rows 未到期 too waits on tests/test_pages_charts.py, whose
+    # unit-profile test expects every status of a unit that did not report to be 无数据 (issue 12 follow-up).
+    status = NO_DATA if window.pending_status == NOT_DUE else window.pending_status
     name = j.ctx.unit_name(unit)
     if status == OFF_TRACK:
         text, summary = "未接受专项督查", f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
@@ -450,9 +461,17 @@ def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> Me
         status = window.pending_status
     else:
         status = by_misses(_misses(mean, rectification, measure.rule.thresholds))
+        if status == ON_TRACK and len(inspected) < len(expected) and window.is_open:
+            # Those inspected so far meet the thresholds, the rest still have time: not met yet, but not due either.
+            status = NOT_DUE
     notes = [window.unfiled]
-    if year < window.end:
-        so_far = f"窗口期{window.text}尚未届满，已督查{len(inspected)}个单位" if inspected else _pending_note(window)
+    if window.is_open:
+        if not inspected:
+            so_far = f"{window.closes}，本窗口期内尚未开展专项督查"
+        elif len(inspected) < len(expected):
+            so_far = f"{window.closes}，已督查{len(inspected)}/{len(expected)}个单位，尚未全部督查"
+        else:
+            so_far = f"{window.closes}，{len(expected)}个单位本窗口期内均已督查"
         notes.insert(0, so_far)
     score, rect = _score(ctx, measure, mean), _rectification_text(rectification)
     found_ind, fixed_ind = ctx.catalog.indicator(params["found"]), ctx.catalog.indicator(params["rectified"])
@@ -464,7 +483,11 @@ def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> Me
     head = f"{year}年（窗口期{window.text}），已督查{len(inspected)}/{len(expected)}个单位，平均得分{score}，整改率{rect}，{status}"
     if not inspected:
         verdict = (
-            "窗口期尚未届满" if year < window.end else status if status == OFF_TRACK else f"{window.unfiled}，无法判断"
+            f"{window.end}年底届满，{status}"
+            if window.is_open and status == NOT_DUE
+            else status
+            if status == OFF_TRACK
+            else f"{window.unfiled}，无法判断"
         )
         head = f"{year}年，窗口期{window.text}内尚未开展专项督查，{verdict}"
         formula = ""
