@@ -1,6 +1,6 @@
 """十八条落实看板: declares the pages, draws what every page shares (year, demo banner, freshness), then runs
-the current page. Projector mode (?mode=present, or the 放映模式 page) hides the sidebar, enlarges the type and reduces
-the header to one quiet line."""
+the current page. Projector mode is one mode reached two ways, /present and ?mode=present on any page: both run
+the 放映模式 page with the sidebar hidden, the type enlarged, and the header reduced to one quiet line."""
 
 import streamlit as st
 
@@ -39,6 +39,10 @@ PAGES = {
 page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar", expanded=True)
 if page.url_path == PRESENT_PAGE.url_path:
     filters.set_present(True)  # opened from the menu or /present: the whole run is the projector's
+elif filters.present_requested():
+    # ?mode=present on any page opens the projector, starting with its overview screen; the link's year and
+    # meeting travel along (only the page that st.navigation returned may run, hence a switch, not a run).
+    st.switch_page(PRESENT_PAGE, query_params={k: v for k, v in st.query_params.items() if k in filters.PARAMS})
 ui.set_page_language()
 with ui.guarded("看板"):
     filters.version_selector(ui.meeting_choices())

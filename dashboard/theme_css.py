@@ -18,13 +18,27 @@ BASE_CSS = (
     + "</style>"
 )
 
+# Projector mode: no sidebar or Streamlit header; the type scales with the window's height (17 px at 720, 22 px at
+# 1080); the page is pinned to the window and its blocks form a column in which the chart's container stretches
+# into whatever height the toolbar and tiles leave, so a screen never scrolls and the chart is never cut.
 PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px; background: #ffffff; color: #000000; }
-.block-container { padding-top: 1rem; max-width: 100%; }
+html, body, [data-testid="stAppViewContainer"] { font-size: clamp(17px, 2.05vh, 24px); background: #ffffff;
+  color: #000000; }
+[data-testid="stMain"] { height: 100vh; overflow: hidden; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; height: 100vh; padding: 0.4rem 1.2rem 0.6rem 1.2rem;
+  display: flex; flex-direction: column; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] { flex: 1 1 0; min-height: 0; gap: 0.5rem; }
+[data-testid="stMainBlockContainer"] :is([data-testid="stLayoutWrapper"], [data-testid="stVerticalBlock"]):has(
+  .st-key-present_chart), .st-key-present_chart, .st-key-present_chart [data-testid="stElementContainer"] {
+  flex: 1 1 0; min-height: 0; }
+.st-key-present_chart [data-testid="stFullScreenFrame"], .st-key-present_chart [data-testid="stPlotlyChart"] {
+  height: 100%; }
+@media (max-height: 820px) { .tile.large .tile-summary { display: none; } }
 .projector-line { font-size: 0.7rem; color: #5f6368; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
+h1 { font-size: 2.2rem !important; } h2 { font-size: 1.7rem !important; padding: 0.1rem 0 !important; }
+h3 { font-size: 1.4rem !important; }
 </style>
 """
 

@@ -151,7 +151,7 @@ def test_the_present_toggle_opens_projector_mode(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, OVERVIEW)
     app.toggle(key="_w_overview_present").set_value(True).run()
     assert_clean(app)
-    assert headers(app) == ["组织覆盖（第3、7、8条）"]
+    assert headers(app)[0].startswith("十八条措施落实总览（")  # the projector starts with the overview screen
     assert app.query_params["mode"] == "present"
 
 
@@ -251,29 +251,43 @@ def test_detail_of_a_yes_no_measure_has_a_table_but_no_bar_chart(monkeypatch, de
 
 # --- 放映模式 --------------------------------------------------------------------------------------------------
 
-FAMILY_HEADINGS = [
-    "组织覆盖（第3、7、8条）", "经费保障（第4、5、6条）", "督查结果（第9、10条）", "干部队伍（第16、17条）",
-    "工作机制（第1、2、11–15、18条）",
+PRESENT_HEADINGS = [
+    "十八条措施落实总览（2024年度）", "组织覆盖（第3、7、8条）", "经费保障（第4、5、6条）", "督查结果（第9、10条）",
+    "干部队伍（第16、17条）", "工作机制（第1、2、11、12条）", "工作机制（第13、14、15、18条）",
 ]  # fmt: skip
 
 
-def test_present_shows_one_family_per_screen_and_wraps_around(monkeypatch, demo_warehouse):
+def overview_cells(app: AppTest) -> list[int]:
+    """The measures on the projector's overview screen, in order."""
+    grid = next((h.value for h in app.html if 'class="present-grid"' in h.value), "")
+    return [
+        int(n)
+        for n in re.findall(
+            r'<div class="present-cell"[^>]*><div class="tile-head"><span class="tile-no">第(\d+)条', grid
+        )
+    ]
+
+
+def test_present_starts_with_the_overview_then_a_screen_per_family_and_wraps_around(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, PRESENT, year="2024")
+    assert overview_cells(app) == list(range(1, 19))
     seen = []
-    for _ in range(5):
+    for _ in range(len(PRESENT_HEADINGS)):
         seen.append((headers(app)[0], sorted(tiles_html(app)), len(app.get("plotly_chart"))))
         app.button(key="present_next").click().run()
         assert_clean(app)
-    assert [s[0] for s in seen] == FAMILY_HEADINGS
-    assert [s[1] for s in seen] == [[3, 7, 8], [4, 5, 6], [9, 10], [16, 17], [1, 2, 11, 12, 13, 14, 15, 18]]
-    assert [s[2] for s in seen] == [1, 1, 1, 1, 0]  # a key chart for the four chart families
-    assert headers(app) == [FAMILY_HEADINGS[0]]  # after the last screen, the first again
+    assert [s[0] for s in seen] == PRESENT_HEADINGS
+    # 工作机制's eight tiles take two screens of four: one row of tiles fits a 720-pixel projector.
+    assert [s[1] for s in seen[1:]] == [[3, 7, 8], [4, 5, 6], [9, 10], [16, 17], [1, 2, 11, 12], [13, 14, 15, 18]]
+    assert [s[2] for s in seen] == [0, 1, 1, 1, 1, 0, 0]  # a key chart for the four chart families
+    assert headers(app) == [PRESENT_HEADINGS[0]]  # after the last screen, the first again
     app.button(key="present_prev").click().run()
-    assert headers(app) == [FAMILY_HEADINGS[-1]]
+    assert headers(app) == [PRESENT_HEADINGS[-1]]
 
 
 def test_present_tiles_carry_status_figure_and_summary(monkeypatch, demo_warehouse, book):
     app = open_page(monkeypatch, demo_warehouse, PRESENT, year="2024")
+    app.button(key="present_next").click().run()
     tile = tiles_html(app)[3]
     status = book.result(3, 2024).overall
     assert 'class="tile large"' in tile
@@ -296,10 +310,10 @@ def test_present_turns_projector_mode_on_and_exit_returns_to_the_overview(monkey
 def test_timed_advance_turns_the_page_once_the_interval_has_passed(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, PRESENT)
     app.toggle(key="_w_present_auto").set_value(True).run()
-    assert headers(app) == [FAMILY_HEADINGS[0]]  # switching it on starts the interval afresh
+    assert headers(app)[0].startswith("十八条措施落实总览（")  # switching it on starts the interval afresh
     app.session_state["_present_advanced_at"] = float("-inf")  # the last turn lies long in the past
     app.run()
-    assert headers(app) == [FAMILY_HEADINGS[1]]
+    assert headers(app) == ["组织覆盖（第3、7、8条）"]
 
 
 # --- empty warehouse ----------------------------------------------------------------------------------------

@@ -180,14 +180,12 @@ def test_cadres_page_2021_shows_measure_17_at_risk(monkeypatch, demo_warehouse, 
     ]
 
 
-def test_projector_mode_draws_large_charts(monkeypatch, demo_warehouse):
+def test_mode_present_on_a_family_page_opens_the_projector(monkeypatch, demo_warehouse):
+    """?mode=present is one mode whatever page the link names: the projector, starting with its overview screen."""
     app = open_page(monkeypatch, demo_warehouse, CADRES, year="2024", mode="present")
-    sizes = [json.loads(c.proto.spec)["layout"]["title"]["font"]["size"] for c in app.get("plotly_chart")]
-    assert sizes == [28, 28]
-    heights = [json.loads(c.proto.spec)["layout"]["height"] for c in app.get("plotly_chart")]
-    assert heights == [675, 675]  # 1.5 × the 450 pixels of a chart on screen
-    assert downloads(app) == []  # the projector shows charts only
-    assert '<div class="tile large"' in "".join(h.value for h in app.html)
+    assert [h.value for h in app.header] == ["十八条措施落实总览（2024年度）"]
+    assert downloads(app) == [] and not app.get("plotly_chart")
+    assert any('class="present-grid"' in h.value for h in app.html)
 
 
 @pytest.mark.filterwarnings("ignore:The kopts argument is ignored")

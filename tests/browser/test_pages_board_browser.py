@@ -110,16 +110,23 @@ def test_a_tile_opens_its_detail(browser, board_server):
 
 def test_projector_mode_turns_screens_with_the_arrow_keys(browser, board_server):
     page = open_page(
-        browser, f"{board_server}/present?year=2024&mode=present", VIEWPORTS["1280x720"], "组织覆盖（第3、7、8条）"
+        browser,
+        f"{board_server}/present?year=2024&mode=present",
+        VIEWPORTS["1280x720"],
+        "十八条措施落实总览（2024年度）",
     )
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     no_error(page)
+    page.wait_for_timeout(1500)  # the buttons' keyboard shortcuts are bound once the page has settled
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="组织覆盖（第3、7、8条）").wait_for(timeout=TIMEOUT)
     page.locator("[data-testid='stPlotlyChart']").wait_for(timeout=TIMEOUT)
+    page.wait_for_timeout(1500)  # let the chart draw before the screenshot
     screenshot(page, "board_present_1280x720_coverage")
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="经费保障（第4、5、6条）").wait_for(timeout=TIMEOUT)
-    assert page.get_by_text("第2屏 / 共5屏").count() == 1
-    page.wait_for_timeout(1500)  # let the chart draw before the screenshot
+    assert page.get_by_text("第3屏 / 共7屏").count() == 1
+    page.wait_for_timeout(1500)
     screenshot(page, "board_present_1280x720_funding")
     page.keyboard.press("ArrowLeft")
     page.get_by_role("heading", name="组织覆盖（第3、7、8条）").wait_for(timeout=TIMEOUT)
