@@ -158,4 +158,3 @@ def test_a_freeze_while_a_writer_is_at_work_copies_the_last_complete_version(dem
     assert open_reader(meeting.warehouse_path).execute(marker).fetchone() == (0,)
     assert open_reader(demo_warehouse_copy).execute(marker).fetchone() == (1,)  # the writer's version, swapped in
     assert meeting.last_submission_id == 121 and meetings.verify(meeting) == []
-
