@@ -23,6 +23,7 @@ from pipeline.registry import Registry
 from pipeline.status.model import (
     AT_RISK,
     NO_DATA,
+    NOT_DUE,
     OFF_TRACK,
     ON_TRACK,
     PROVINCE_SCOPE,
@@ -32,7 +33,8 @@ from pipeline.status.model import (
 from queries.board import StatusBook
 
 BETTER, WORSE, NOW_KNOWN, NOW_UNKNOWN = "好转", "下滑", "新有数据", "变为无数据"
-_RANK = {OFF_TRACK: 0, AT_RISK: 1, ON_TRACK: 2}
+# 未到期 (a window still open) ranks between 预警 and 达标: met later it is 好转, closed unmet it is 下滑.
+_RANK = {OFF_TRACK: 0, AT_RISK: 1, NOT_DUE: 1.5, ON_TRACK: 2}
 WHOLE_PROVINCE = "全省"
 ACCEPTED_WORDS = {"accepted": "已接收", "rejected": "被退回"}
 

@@ -149,3 +149,12 @@ def test_the_changes_page_without_meeting_versions_says_how_to_make_one(demo_war
     assert not app.exception, [e.value for e in app.exception]
     [info] = app.info
     assert "还没有冻结的会议版" in info.value and "python -m pipeline meeting freeze" in info.value
+
+
+def test_a_window_that_closes_moves_from_not_due():
+    from exports.changes import BETTER, WORSE, direction
+    from pipeline.status.model import NOT_DUE, OFF_TRACK, ON_TRACK
+
+    assert direction(NOT_DUE, ON_TRACK) == BETTER  # held before the window closed
+    assert direction(NOT_DUE, OFF_TRACK) == WORSE  # the window closed without it
+    assert direction(ON_TRACK, NOT_DUE) == WORSE
