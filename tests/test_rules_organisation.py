@@ -385,7 +385,7 @@ def test_m9_open_window_partly_inspected_and_on_track_so_far_is_not_due():
     assert overall.explanation.note == "窗口期2025–2026，2026年底届满，已督查2/20个单位，尚未全部督查"
     pending = unit(result, "C02")
     assert (pending.status, pending.metric_text, pending.explanation.note) == (
-        "无数据",  # the unit row: only the measure as a whole reads 未到期 for now (see _uninspected_row)
+        "未到期",  # not inspected yet, and the window is still open: neither a failure nor missing data
         "尚未督查",
         "窗口期2025–2026，2026年底届满",
     )

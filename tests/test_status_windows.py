@@ -75,7 +75,7 @@ def test_inspection_window_names_each_unit_still_to_inspect_and_when_the_window_
     result = judge(context(facts, reporters=r4_filed(2023)), 9, 2023)
     waiting = [u for u in result.units if u.metric_text == "尚未督查"]
     assert len(waiting) == 19
-    assert {(u.status, u.explanation.note) for u in waiting} == {(NO_DATA, "窗口期2023–2024，2024年底届满")}
+    assert {(u.status, u.explanation.note) for u in waiting} == {(NOT_DUE, "窗口期2023–2024，2024年底届满")}
     assert result.overall.status == NOT_DUE
     assert result.overall.explanation.laggards == ()  # nobody lags while the window is open
 

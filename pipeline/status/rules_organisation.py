@@ -420,10 +420,9 @@ def _pending_note(window: Window) -> str:
 
 
 def _uninspected_row(j: Judging, window: Window, unit: str) -> MeasureStatus:
-    # While the window is open a unit not yet inspected stays 无数据 “尚未督查” (its note says when the window closes);
-    # the measure as a whole reads 未到期. Reading the unit rows 未到期 too waits on tests/test_pages_charts.py, whose
-    # unit-profile test expects every status of a unit that did not report to be 无数据 (issue 12 follow-up).
-    status = NO_DATA if window.pending_status == NOT_DUE else window.pending_status
+    # While the window is open a unit not yet inspected is 未到期 “尚未督查”, with the year the window closes: it
+    # still has time, which is neither a failure nor missing data.
+    status = window.pending_status
     name = j.ctx.unit_name(unit)
     if status == OFF_TRACK:
         text, summary = "未接受专项督查", f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
