@@ -25,7 +25,7 @@ from dashboard.figures import FIGURES, SPECIAL_INSPECTIONS, Figure, of_family
 from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
 from exports import deck_changes, deck_charts
 from exports.images import FOOTER_ROOM, FigureFrame, document_figure, figure_frame, footer_text, render
-from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, write_lines
+from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, status_cell, write_lines
 from pipeline.status import format as fmt
 from pipeline.status.model import AT_RISK, EXPLANATION_LABELS, OFF_TRACK, SEVERITY, Laggard
 from queries.board import Board, FamilyScreen, StatusBook, Tile, family_screens, measure_board, measure_detail
@@ -102,11 +102,6 @@ def status_chip(slide, left, top, width, height, text: str, status: str, size: f
 
 BOARD_HEADER = ["章", "措施", "状态", "关键数字", "较上年", "报送情况"]
 BOARD_WIDTHS = [0.5, 5.6, 1.0, 1.4, 1.3, 1.9]
-
-
-def status_cell(status: str) -> Cell:
-    colours = STATUS_COLOURS[status].lstrip("#"), STATUS_TEXT_COLOURS[status].lstrip("#")
-    return Cell(status, fill=colours[0], colour=colours[1], bold=True, align=PP_ALIGN.CENTER)
 
 
 def board_table(slide, board: Board, left, top, width, height) -> None:

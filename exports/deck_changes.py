@@ -14,10 +14,9 @@ from collections import Counter
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches
 
-from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
 from exports.changes import Changes, StatusMove, UnitMoves, changes_tables
 from exports.meetings import MeetingVersion
-from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line
+from exports.pptx_text import MUTED_COLOUR, Cell, Style, add_table, add_text_box, label_line, status_cell
 from pipeline.catalog import Catalog
 from pipeline.status.model import PROVINCE_SCOPE
 
@@ -139,11 +138,6 @@ ROW_HEIGHT = Inches(0.36)
 MOVE_WIDTHS = [4.4, 1.1, 1.1, 1.3, 1.6, 1.6]
 
 
-def _status_cell(status: str) -> Cell:
-    return Cell(status, fill=STATUS_COLOURS[status].lstrip("#"), colour=STATUS_TEXT_COLOURS[status].lstrip("#"),
-                bold=True, align=PP_ALIGN.CENTER)  # fmt: skip
-
-
 def fill_slide(slide, left, top, width, height, since: Since, catalog: Catalog, now_version_text: str) -> None:
     """The body of the 会议以来变化 slide inside the box given (the deck draws the title, footer and demo label)."""
     meeting, changes = since
@@ -157,7 +151,7 @@ def fill_slide(slide, left, top, width, height, since: Since, catalog: Catalog, 
     rows = measure_rows(changes, catalog)
     if rows:
         shown = [
-            [Cell(measure), _status_cell(before), _status_cell(after), Cell(word, bold=True, align=PP_ALIGN.CENTER),
+            [Cell(measure), status_cell(before), status_cell(after), Cell(word, bold=True, align=PP_ALIGN.CENTER),
              Cell(then, align=PP_ALIGN.CENTER), Cell(now, align=PP_ALIGN.CENTER)]
             for measure, before, after, word, then, now in rows[:TABLE_ROWS]
         ]  # fmt: skip

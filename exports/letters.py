@@ -158,10 +158,14 @@ def build_chase_letters(
     issued_on: date | None = None,
 ) -> bytes:
     """Every 催报函 of the year (and return type) in one .docx; demo None = as the warehouse says."""
-    issued_on = issued_on or date.today()
-    demo = warehouse_summary(con).is_demo if demo is None else demo
+    issued_on, demo = _dated(con, issued_on, demo)
     letters = chase_letters(con, book, year, return_code, units=units, today=issued_on)
     return _document(book, letters, year, issued_on, layout, demo=demo)
+
+
+def _dated(con: duckdb.DuckDBPyConnection, issued_on: date | None, demo: bool | None) -> tuple[date, bool]:
+    """The letters' date (today unless given) and whether they are demo letters (as the warehouse says unless given)."""
+    return issued_on or date.today(), warehouse_summary(con).is_demo if demo is None else demo
 
 
 def letter_file_name(letter: ChaseLetter, *, demo: bool) -> str:
@@ -181,8 +185,7 @@ def chase_letters_zip(
     issued_on: date | None = None,
 ) -> bytes:
     """One .docx per unit in a zip (file names in Chinese, UTF-8 flagged)."""
-    issued_on = issued_on or date.today()
-    demo = warehouse_summary(con).is_demo if demo is None else demo
+    issued_on, demo = _dated(con, issued_on, demo)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for letter in chase_letters(con, book, year, return_code, units=units, today=issued_on):

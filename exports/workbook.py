@@ -28,7 +28,14 @@ from pipeline.status.model import EXPLANATION_LABELS, Explanation
 from queries.board import MISSING_COLUMN, StatusBook, measure_board
 
 # The CSV downloads' own headings (queries.profile), so that the CSV and the workbook never disagree.
-from queries.profile import _COMMON, UNIT_TYPE_NAMES, _heading, chart_years, latest_round_year, years_up_to
+from queries.profile import (
+    COMMON_COLUMNS,
+    UNIT_TYPE_NAMES,
+    chart_years,
+    column_heading,
+    latest_round_year,
+    years_up_to,
+)
 from queries.submissions import return_label, tracker_table
 from queries.warehouse import warehouse_summary
 
@@ -203,11 +210,11 @@ def figure_table(
         # The sheet holds the submitted figures only: the judged units without figures are listed, with the word
         # 未报送, on the tracker sheet (showing them here too waits on tests/test_export_workbook.py's owner).
         frame = frame[frame[MISSING_COLUMN] == ""].drop(columns=MISSING_COLUMN).reset_index(drop=True)
-    specs = {**_COMMON, **figure.csv_columns}
+    specs = {**COMMON_COLUMNS, **figure.csv_columns}
     columns = []
     for name in frame.columns:
         spec = specs.get(name, name)
-        heading, percent = _heading(spec, book.catalog)
+        heading, percent = column_heading(spec, book.catalog)
         columns.append(_figure_column(name, heading, percent, frame[name].dtype))
     if "unit_type" in frame.columns:
         frame = frame.assign(unit_type=frame["unit_type"].map(lambda t: UNIT_TYPE_NAMES.get(t, t)))

@@ -72,7 +72,13 @@ def latest_round_year(df: pd.DataFrame) -> int | None:
 # Column headings of each series' CSV: an indicator code (its catalog name and unit) or a heading; "%" columns
 # are rates (0–1 in the series), written as percentages.
 # The status column is the engine's verdict (queries.board.with_statuses), the one the bar's colour shows.
-_COMMON = {"year": "年度", "unit_code": "单位代码", "unit_name": "单位", "unit_type": "单位类型", STATUS_COLUMN: "状态"}
+COMMON_COLUMNS = {
+    "year": "年度",
+    "unit_code": "单位代码",
+    "unit_name": "单位",
+    "unit_type": "单位类型",
+    STATUS_COLUMN: "状态",
+}
 SERIES_COLUMNS: dict[str, dict[str, str]] = {
     "m3_coverage_by_city": {
         "covered": "召开专题会议的市县总工会数（个）",
@@ -129,7 +135,8 @@ SERIES_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-def _heading(spec: str, catalog: Catalog) -> tuple[str, bool]:
+def column_heading(spec: str, catalog: Catalog) -> tuple[str, bool]:
+    """(Chinese heading, whether the column is a rate) of a column spec: the CSV's and the data workbook's."""
     if spec.startswith("%"):
         return f"{spec[1:]}（%）", True
     if spec in catalog.indicators:
@@ -150,7 +157,7 @@ def _with_reasons(out: pd.DataFrame, words: pd.Series) -> pd.DataFrame:
     missing = words != ""
     if not missing.any():
         return out
-    for column in (c for c in out.columns if c not in _COMMON):
+    for column in (c for c in out.columns if c not in COMMON_COLUMNS):
         out[column] = out[column].astype("object").where(~(out[column].isna() & missing), words)
     return out
 
@@ -161,12 +168,12 @@ def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
     Chinese correctly."""
     catalog = load_catalog()
     columns = SERIES_COLUMNS[figure] if isinstance(figure, str) else figure.csv_columns
-    specs = {**_COMMON, **columns}
+    specs = {**COMMON_COLUMNS, **columns}
     words = df[MISSING_COLUMN].fillna("").astype(str) if MISSING_COLUMN in df.columns else pd.Series("", index=df.index)
     out = df.drop(columns=MISSING_COLUMN, errors="ignore")
     headings = {}
     for column in out.columns:
-        heading, percent = _heading(specs.get(column, column), catalog)
+        heading, percent = column_heading(specs.get(column, column), catalog)
         headings[column] = heading
         if percent:
             out[column] = (out[column].astype("float64") * 100).round(2)
