@@ -114,7 +114,8 @@ class SignIn:
     """The answer to a sign-in: the account when it succeeded, else the Chinese reason to show."""
 
     account: Account | None
-    message: str
+    message: str  # for the visitor: the same for an unknown name and a wrong password
+    reason: str = ""  # for the audit trail: 用户名不存在, 密码错误, 账户已停用, 失败次数过多…
 
     @property
     def ok(self) -> bool:
@@ -496,16 +497,15 @@ class AccessStore:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _fail(self, con: sqlite3.Connection, username: str, address: str, reason: str) -> None:
+    def _fail(self, con: sqlite3.Connection, username: str, address: str) -> None:
         con.execute(
             "insert into failed_sign_ins (at, username, address) values (?, ?, ?)",
             (audit.utc_iso(self._now()), username, address),
         )
-        self._audit(con, "sign_in_failed", actor=username, target=username, outcome="失败", detail=reason,
-                    address=address)  # fmt: skip
 
     def sign_in(self, username: str, password: str, *, address: str = "") -> SignIn:
-        """Check a user name and password. Every attempt is audited with the address."""
+        """Check a user name and password. The caller audits the attempt (the sign-in page writes sign_in or
+        sign_in_failed with ``SignIn.reason``, which tells the administrator what the visitor is not told)."""
         username = (username or "").strip()
         con = self._connect()
         try:
@@ -513,9 +513,9 @@ class AccessStore:
                 wait = self._throttle(con, username, address)
                 if wait is not None:
                     minutes = max(1, math.ceil(wait.total_seconds() / 60))
-                    self._audit(con, "sign_in_failed", actor=username, target=username, outcome="已限制",
-                                detail="失败次数过多，暂停登录", address=address)  # fmt: skip
-                    return SignIn(None, f"登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试。")
+                    return SignIn(
+                        None, f"登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试。", "失败次数过多，暂停登录"
+                    )
                 row = con.execute(
                     f"select {_ACCOUNT_COLUMNS}, password_hash from accounts where username = ?", (username,)
                 ).fetchone()
@@ -523,25 +523,21 @@ class AccessStore:
                     # Verify against a throwaway hash, so an unknown name takes as long as a wrong password.
                     self._dummy = self._dummy or self._hash(secrets.token_urlsafe(16))
                     self._verify(self._dummy, password)
-                    self._fail(con, username, address, "用户名不存在")
-                    return SignIn(None, WRONG_CREDENTIALS)
+                    self._fail(con, username, address)
+                    return SignIn(None, WRONG_CREDENTIALS, "用户名不存在")
                 account, password_hash = _account(row[:-1]), row[-1]
                 if not self._verify(password_hash, password):
-                    self._fail(con, account.username, address, "密码错误")
-                    return SignIn(None, WRONG_CREDENTIALS)
+                    self._fail(con, account.username, address)
+                    return SignIn(None, WRONG_CREDENTIALS, "密码错误")
                 if account.disabled:
-                    self._audit(con, "sign_in_failed", actor=account.username, target=account.username,
-                                outcome="失败", detail="账户已停用", address=address)  # fmt: skip
-                    return SignIn(None, "该账户已停用。如需继续使用，请联系系统管理员。")
+                    return SignIn(None, "该账户已停用。如需继续使用，请联系系统管理员。", "账户已停用")
                 if self.hasher.check_needs_rehash(password_hash):
                     con.execute(
                         "update accounts set password_hash = ? where username = ?",
                         (self._hash(password), account.username),
                     )
                 con.execute("delete from failed_sign_ins where username = ?", (account.username,))
-                self._audit(con, "sign_in", actor=account.username, target=account.username, outcome="成功",
-                            address=address)  # fmt: skip
-                return SignIn(account, "")
+                return SignIn(account, "", "用户名和密码")
         finally:
             con.close()
 
@@ -564,7 +560,9 @@ class AccessStore:
                 ).fetchone()[0]
                 wrong = not self._verify(password_hash, old_password)
                 if wrong:
-                    self._fail(con, account.username, address, "修改密码时当前密码错误")
+                    self._fail(con, account.username, address)
+                    self._audit(con, "password_changed", actor=account.username, target=account.username,
+                                outcome="失败", detail="当前密码不正确", address=address)  # fmt: skip
             if wrong:
                 raise AccessError("当前密码不正确，密码未修改。")
             if problem := password_problem(new_password, account.username):
@@ -629,8 +627,8 @@ class AccessStore:
         finally:
             con.close()
 
-    def close_session(self, token: str | None, *, address: str = "") -> None:
-        """Sign out: end the session and audit it. Unknown or closed tokens are ignored."""
+    def close_session(self, token: str | None) -> None:
+        """Sign out: end the session (the caller audits the sign-out). Unknown or closed tokens are ignored."""
         if not token:
             return
         con = self._connect()
@@ -645,7 +643,6 @@ class AccessStore:
                     "update sessions set closed_at = ? where token_hash = ?",
                     (audit.utc_iso(self._now()), _token_hash(token)),
                 )
-                self._audit(con, "sign_out", actor=row[0], target=row[0], outcome="成功", address=address)
         finally:
             con.close()
 
