@@ -709,6 +709,10 @@ _DEMO = (
     ("demo_admin", "演示管理员", ROLE_ADMIN, "demo-admin-2025"),
 )
 _DEMO_UNIT = ("demo_xian", "演示填报单位（西安市）", "西安", "demo-xian-2025")
+# (user name, published password, role) of every demo account, for the demo's sign-in page.
+DEMO_ACCOUNTS = tuple((user, password, role) for user, _, role, password in _DEMO) + (
+    (_DEMO_UNIT[0], _DEMO_UNIT[3], ROLE_UNIT),
+)
 
 
 def create_demo_accounts(store: AccessStore, registry: Registry) -> list[DemoAccount]:

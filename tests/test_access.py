@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from pipeline import audit
 from pipeline.access import (
     ADMIN_PASSWORD_ENV,
+    DEMO_ACCOUNTS,
     ROLE_ADMIN,
     ROLE_ANALYST,
     ROLE_LEADER,
@@ -390,6 +391,7 @@ def test_demo_accounts_are_idempotent(store, registry):
         (ROLE_UNIT, "C01"),
     ]
     assert first[3].display_name == "演示填报单位（西安市总工会）"
+    assert DEMO_ACCOUNTS == tuple((d.username, d.password, d.role) for d in first)
     rows = len(audit_rows(store))
     second = create_demo_accounts(store, registry)
     assert second == first and len(audit_rows(store)) == rows == 4
