@@ -391,7 +391,7 @@ def test_demo_accounts_are_idempotent(store, registry):
         (ROLE_UNIT, "C01"),
     ]
     assert first[3].display_name == "演示填报单位（西安市总工会）"
-    assert DEMO_ACCOUNTS == tuple((d.username, d.password, d.role) for d in first)
+    assert tuple((d.username, d.password, d.role) for d in first) == DEMO_ACCOUNTS
     rows = len(audit_rows(store))
     second = create_demo_accounts(store, registry)
     assert second == first and len(audit_rows(store)) == rows == 4
