@@ -2,9 +2,19 @@
 
 The page stays thin: it hands (name, bytes) pairs to ``upload_batch`` and draws the plain dicts it gets back
 (kept in session_state, so they must be plain data). Limits are checked here, before anything is archived or
-parsed, each refusal in Chinese: at most MAX_FILES files a batch, MAX_FILE_BYTES (pipeline/read.py's limit) per
-file, Excel file types only, and file names without control characters. The page's uploader accepts any type and
-up to UPLOADER_LIMIT_MB per file precisely so that these refusals, not Streamlit's English ones, reach the user.
+parsed, each refusal in Chinese: at most ``max_files()`` files and ``max_total_bytes()`` a batch (environment
+UPLOAD_MAX_FILES, default 60, and UPLOAD_MAX_TOTAL_MB, default 200; a batch over either is refused whole),
+MAX_FILE_BYTES (pipeline/read.py's limit) per file, Excel file types only, and file names without control
+characters. The page's uploader accepts any type and up to UPLOADER_LIMIT_MB per file precisely so that these
+refusals, not Streamlit's English ones, reach the user.
+
+A file name is only ever a label: the original is archived under its SHA-256 (pipeline/load.archive_raw, which
+keeps at most a known Excel extension of the name), parse workers receive the bytes, and the annotated copy's
+download name is the name's last component. So "../../etc/passwd.xlsx" is shown and recorded as typed and never
+opened or written as a path.
+
+A 填报单位 account uploads with ``permitted_units`` = its own unit: ingest refuses a return of any other unit.
+``audit_entries`` turns a batch's outcome into the rows the page records in the audit trail.
 
 An annotated copy is made only of a file that passed the reader's safety checks, and only in a parse worker
 (pipeline/sandbox.py): refused bytes are never handed to a parser again.
@@ -13,10 +23,12 @@ An annotated copy is made only of a file that passed the reader's safety checks,
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +39,14 @@ from pipeline.read import MAX_FILE_BYTES
 from pipeline.registry import Registry, load_registry
 from pipeline.report import annotated_filename, sort_issues
 from pipeline.sandbox import default_workers
-from pipeline.warehouse import warehouse_path
+from pipeline.warehouse import open_reader, warehouse_path
 from queries.submissions import deadline
 
 log = logging.getLogger(__name__)
 
-MAX_FILES = 50
+DEFAULT_MAX_FILES = 60
+DEFAULT_MAX_TOTAL_MB = 200
+_MIB = 1024 * 1024
 # What the uploader itself lets through (also server.maxUploadSize): above MAX_FILE_BYTES, so a file between the
 # two gets this module's Chinese refusal; only a file over this is stopped by Streamlit's own English message.
 UPLOADER_LIMIT_MB = 100
@@ -51,11 +65,45 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def too_many_files(count: int) -> str | None:
-    """The Chinese refusal when a batch holds more than MAX_FILES files, else None."""
-    if count <= MAX_FILES:
-        return None
-    return f"一次最多上传{MAX_FILES}个文件，本次选择了{count}个。请分批上传（每批不超过{MAX_FILES}个）。"
+def _positive_env(name: str, default: int) -> int:
+    """A positive whole number from the environment; the default when unset or not one (and logged)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        log.warning("环境变量 %s 的值 %r 不是正整数，使用默认值 %s", name, text, default)
+        return default
+    return value
+
+
+def max_files() -> int:
+    """How many files one batch may hold (UPLOAD_MAX_FILES, default 60)."""
+    return _positive_env("UPLOAD_MAX_FILES", DEFAULT_MAX_FILES)
+
+
+def max_total_bytes() -> int:
+    """How many bytes one batch may hold in total (UPLOAD_MAX_TOTAL_MB, default 200)."""
+    return _positive_env("UPLOAD_MAX_TOTAL_MB", DEFAULT_MAX_TOTAL_MB) * _MIB
+
+
+def batch_refusal(sizes: Sequence[int]) -> str | None:
+    """The Chinese refusal of a whole batch over the file-count or total-size cap (sizes in bytes), else None."""
+    count, total, most_files, most_bytes = len(sizes), sum(sizes), max_files(), max_total_bytes()
+    if count > most_files:
+        return (
+            f"一次最多上传{most_files}个文件，本次选择了{count}个，本批文件均未处理。"
+            f"请分批上传（每批不超过{most_files}个）。"
+        )
+    if total > most_bytes:
+        return (
+            f"一批文件合计不能超过{most_bytes // _MIB} MB，本次选择的{count}个文件合计{_megabytes(total)}，"
+            "本批文件均未处理。请分成几批上传，或先删除报表中多余的工作表和图片后再上传。"
+        )
+    return None
 
 
 def default_raw_dir(warehouse: Path) -> Path:
@@ -98,6 +146,10 @@ def file_type_problem(name: str) -> Issue | None:
     )  # fmt: skip
 
 
+def _unit_name(code: str | None, registry: Registry) -> str:
+    return registry.get(code).name if code and code in registry else ""
+
+
 def _subject(result: FileResult, registry: Registry) -> str:
     """商洛市总工会 · R1 · 2025年度: what the file was recognised as (empty when nothing was)."""
     parts = []
@@ -123,6 +175,10 @@ def result_dict(result: FileResult, data: bytes, registry: Registry) -> dict[str
         "unit_code": result.unit_code,
         "return_code": result.return_code,
         "year": result.year,
+        "unit_name": _unit_name(result.unit_code, registry),
+        "submission_id": result.submission_id,
+        "superseded_id": result.superseded_id,
+        "superseded": None,  # filled by upload_batch: the replaced version's file name and time
         "errors": sum(1 for i in issues if i.is_error),
         "warnings": sum(1 for i in issues if not i.is_error),
         "issues": [_issue_dict(i) for i in issues],
@@ -137,7 +193,8 @@ def refused_result(issue: Issue) -> dict[str, Any]:
     return {
         "file": issue.file, "status": "rejected", "status_word": STATUS_WORDS["rejected"],
         "message": messages.get(issue.code, "不是 Excel 报表，未处理"), "subject": "", "unit_code": None,
-        "return_code": None, "year": None, "errors": 1, "warnings": 0, "issues": [_issue_dict(issue)],
+        "return_code": None, "year": None, "unit_name": "", "submission_id": None, "superseded_id": None,
+        "superseded": None, "errors": 1, "warnings": 0, "issues": [_issue_dict(issue)],
         "annotated": None, "annotated_name": None,
     }  # fmt: skip
 
@@ -158,30 +215,99 @@ def refusal(name: str, size: int) -> Issue | None:
     return oversized_issue(name, size) if size > MAX_FILE_BYTES else None
 
 
+def _ingest_accepts_permitted_units() -> bool:
+    return "permitted_units" in signature(ingest_uploads).parameters
+
+
+def _superseded(warehouse: Path, ids: Sequence[int]) -> dict[int, str]:
+    """submission id -> “文件名（收到时间）” of the versions a batch replaced."""
+    if not ids:
+        return {}
+    con = open_reader(warehouse)
+    try:
+        rows = con.execute(
+            "SELECT submission_id, file_name, received_at FROM submissions WHERE list_contains($ids, submission_id)",
+            {"ids": list(ids)},
+        ).fetchall()
+    finally:
+        con.close()
+    return {sid: f"{name}（{received:%Y-%m-%d %H:%M}收到）" for sid, name, received in rows}
+
+
 def upload_batch(
     files: Sequence[tuple[str, bytes]],
     expected_year: int | None,
     warehouse: Path | None = None,
     raw_dir: Path | None = None,
+    *,
+    permitted_units: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Check and load a batch in one writer cycle (each file in its own transaction), results in input order.
 
-    Raises ValueError (Chinese) when the batch holds more than MAX_FILES files; files with a bad name, of another
-    type or over the size limit come back as rejected without being archived, parsed or loaded.
+    Raises ValueError (Chinese) when the batch is over the file-count or total-size cap, before any file is
+    archived or read; files with a bad name, of another type or over the size limit come back as rejected
+    without being archived, parsed or loaded. With permitted_units (a 填报单位 account's own unit) a return of any
+    other unit is refused by ingest and nothing of it is loaded.
     """
-    refusal_text = too_many_files(len(files))
+    refusal_text = batch_refusal([len(data) for _, data in files])
     if refusal_text:
         raise ValueError(refusal_text)
+    scope: dict[str, Any] = {}
+    if permitted_units is not None:
+        if not _ingest_accepts_permitted_units():  # fail closed: never load a scoped batch unchecked
+            raise ValueError("上传功能正在维护，暂时无法按单位核对报表，本批文件均未处理。请稍后再试或联系省总工会。")
+        scope["permitted_units"] = frozenset(permitted_units)
     warehouse = Path(warehouse) if warehouse is not None else warehouse_path()
     raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir(warehouse)
     refused = [refusal(name, len(data)) for name, data in files]
     accepted = [pair for pair, problem in zip(files, refused, strict=True) if problem is None]
-    results = iter(ingest_uploads(accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year))
+    results = iter(ingest_uploads(accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, **scope))
     registry = load_registry()
-    return [
+    outcome = [
         result_dict(next(results), data, registry) if problem is None else refused_result(problem)
         for (name, data), problem in zip(files, refused, strict=True)
     ]
+    replaced = _superseded(warehouse, [r["superseded_id"] for r in outcome if r["superseded_id"] is not None])
+    for result in outcome:
+        if result["superseded_id"] is not None:
+            result["superseded"] = replaced.get(result["superseded_id"], f"报送编号{result['superseded_id']}")
+    return outcome
+
+
+def audit_outcome(result: dict[str, Any]) -> str:
+    """接收 / 接收（有提示） / 退回 / 未变化, with “，已替代旧版本” when the file replaced an earlier one."""
+    words = {"accepted": "接收", "accepted_with_warnings": "接收（有提示）", "rejected": "退回", "unchanged": "未变化"}
+    return words[result["status"]] + ("，已替代旧版本" if result.get("superseded_id") is not None else "")
+
+
+def audit_detail(result: dict[str, Any]) -> str:
+    """单位：商洛市总工会（C10）；年度：2025；报表：R1；报送编号：57 — what the file was, as far as it was read."""
+    parts = []
+    if result.get("unit_code"):
+        parts.append(f"单位：{result.get('unit_name') or result['unit_code']}（{result['unit_code']}）")
+    if result.get("year"):
+        parts.append(f"年度：{result['year']}")
+    if result.get("return_code"):
+        parts.append(f"报表：{result['return_code']}")
+    if result.get("submission_id") is not None:
+        parts.append(f"报送编号：{result['submission_id']}")
+    if result["status"] == "rejected" and result.get("issues"):
+        parts.append(f"问题：{result['errors']}个错误、{result['warnings']}个提示")
+    return "；".join(parts) or "未能识别单位和年度"
+
+
+def audit_entries(results: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """(action, fields) for each file of a batch: an "upload" row each, and a "supersede" row naming the version
+    replaced. The fields are audit.record's keyword arguments but actor and address, which the page adds."""
+    entries = []
+    for result in results:
+        entries.append(("upload", {"target": result["file"], "outcome": audit_outcome(result),
+                                   "detail": audit_detail(result)}))  # fmt: skip
+        if result.get("superseded_id") is not None:
+            replaced = result.get("superseded") or f"报送编号{result['superseded_id']}"
+            detail = f"{audit_detail(result)}；被替代的版本：报送编号{result['superseded_id']}，{replaced}"
+            entries.append(("supersede", {"target": result["file"], "outcome": "已替代旧版本", "detail": detail}))
+    return entries
 
 
 def batch_summary(results: Sequence[dict[str, Any]]) -> str:
@@ -211,6 +337,24 @@ def collecting_year(catalog: Catalog, today: date | None = None) -> int:
     """The year whose returns are being collected now: last year's until its deadline has passed, then this year's."""
     today = today or date.today()
     return today.year - 1 if today <= deadline(catalog, today.year - 1) else today.year
+
+
+def template_returns(catalog: Catalog, registry: Registry, unit_code: str | None = None) -> list[str]:
+    """The return types whose templates are offered: all of them, or only those a unit itself submits."""
+    if unit_code is None:
+        return list(catalog.returns)
+    kind = registry.get(unit_code).type
+    return [code for code, spec in catalog.returns.items() if spec.submitted_by == kind]
+
+
+def template_units(
+    catalog: Catalog, registry: Registry, return_code: str, unit_code: str | None = None
+) -> list[str | None]:
+    """Whom a template may be pre-filled for: None (the generic template) and every unit submitting the return,
+    or a 填报单位 account's own unit alone."""
+    if unit_code is not None:
+        return [unit_code]
+    return [None, *(u.code for u in registry.of_type(catalog.returns[return_code].submitted_by))]
 
 
 def filling_help(catalog: Catalog) -> str:

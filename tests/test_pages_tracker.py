@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.accounts import signed_in
+
 from pipeline import issue_codes
 from pipeline.catalog import load_catalog
 from pipeline.warehouse import WAREHOUSE_ENV
@@ -23,7 +25,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def open_page(monkeypatch, warehouse: Path, page: str, **state) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=90)
+    app = signed_in(APP, default_timeout=90)
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
@@ -225,11 +227,11 @@ def test_upload_batch_refuses_oversized_files_without_archiving_them(demo_wareho
     assert [p.read_bytes() for p in (demo_warehouse_copy.parent / "raw").rglob("*.*")] == [small]
 
 
-def test_upload_batch_refuses_more_than_fifty_files(demo_warehouse_copy):
-    files = [(f"{i}.xlsx", b"x") for i in range(51)]
-    with pytest.raises(ValueError, match="一次最多上传50个文件，本次选择了51个"):
+def test_upload_batch_refuses_more_than_sixty_files(demo_warehouse_copy):
+    files = [(f"{i}.xlsx", b"x") for i in range(61)]
+    with pytest.raises(ValueError, match="一次最多上传60个文件，本次选择了61个"):
         uploads.upload_batch(files, None, demo_warehouse_copy)
-    assert uploads.too_many_files(50) is None
+    assert uploads.batch_refusal([1] * 60) is None
     assert not (demo_warehouse_copy.parent / "raw").exists()
 
 
