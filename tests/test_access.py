@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -404,3 +405,88 @@ def test_demo_accounts_are_idempotent(store, registry):
 def test_audit_table_is_shared_with_the_store(store):
     add(store)
     assert audit.entries(store.path)["操作"].tolist() == ["新增账户"]
+
+
+# -- the command line (pipeline/access_cli.py) -------------------------------------------------------------------------
+
+
+def cli(argv: list[str], path) -> int | None:
+    import argparse
+
+    from pipeline import access_cli
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--warehouse", type=Path, default=None)
+    access_cli.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([argv[0], "--access-db", str(path), *argv[1:]])
+    return access_cli.run(args)
+
+
+def test_cli_users_add_list_reset_role_disable(tmp_path, capsys, monkeypatch):
+    from pipeline import access_cli
+
+    monkeypatch.setattr(access_cli, "cli_actor", lambda: "命令行:ops")
+    path = tmp_path / "access.sqlite"
+    assert cli(["users", "add", "xa", "--role", "unit", "--unit", "西安", "--display", "西安市填报"], path) == 0
+    out = capsys.readouterr().out
+    password = out.split("一次性密码：")[1].split("\n")[0]
+    assert "已新增账户：xa" in out and "只显示这一次" in out
+    store = AccessStore(path)
+    assert store.sign_in("xa", password).account.unit_code == "C01"
+    assert cli(["users", "add", "li", "--role", "领导", "--unit", "西安"], path) == 1
+    assert "未执行：只有“填报单位”账户属于某个单位" in capsys.readouterr().out
+    assert cli(["users", "add", "bj", "--role", "填报单位", "--unit", "北京"], path) == 1
+    assert "找不到单位“北京”" in capsys.readouterr().out
+
+    assert cli(["users", "list"], path) == 0
+    assert "xa\t西安市填报\t填报单位\t西安市总工会\t启用，待改密码" in capsys.readouterr().out
+
+    assert cli(["users", "role", "xa", "analyst"], path) == 0
+    assert "账户 xa 的角色现为 分析员。" in capsys.readouterr().out
+    assert cli(["users", "reset", "xa"], path) == 0
+    new_password = capsys.readouterr().out.split("一次性密码：")[1].split("\n")[0]
+    assert new_password != password and store.sign_in("xa", new_password).ok
+    assert cli(["users", "disable", "xa"], path) == 0
+    assert store.account("xa").disabled
+    assert cli(["users", "enable", "xa"], path) == 0
+    assert not store.account("xa").disabled
+    assert cli(["users", "disable", "nobody"], path) == 1
+    assert "没有用户名为“nobody”的账户" in capsys.readouterr().out
+
+    actors = audit.entries(path)[["用户", "操作"]].values.tolist()
+    assert actors[:5] == [
+        ["命令行:ops", "启用账户"],
+        ["命令行:ops", "停用账户"],
+        ["命令行:ops", "重置密码"],
+        ["命令行:ops", "变更角色或单位"],
+        ["命令行:ops", "新增账户"],
+    ]
+
+
+def test_cli_audit_filters_and_xlsx(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "access.sqlite"
+    audit.record("export", actor="li", target="情况通报", path=path, at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    audit.record("upload", actor="wang", target="=1+1", path=path, at=datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
+    assert cli(["audit", "--actor", "wang"], path) == 0
+    out = capsys.readouterr().out
+    assert "2026-03-03 09:00:00\twang\t上传报表\t=1+1" in out and "情况通报" not in out
+    assert cli(["audit", "--until", "2026-03-02"], path) == 0
+    assert "情况通报" in (out := capsys.readouterr().out) and "wang" not in out
+    assert cli(["audit", "--action", "改名"], path) == 2
+    out_file = tmp_path / "out" / "日志.xlsx"
+    assert cli(["audit", "--xlsx", str(out_file)], path) == 0
+    sheet = load_workbook(out_file).active
+    assert sheet["D2"].value == "'=1+1" and sheet["D3"].value == "情况通报"
+    newest = audit.entries(path, limit=1).iloc[0]
+    assert (newest["操作"], newest["对象"], newest["说明"]) == ("导出", "操作日志", "2 条，写入 日志.xlsx")
+    assert newest["用户"].startswith("命令行:")
+
+
+def test_cli_run_ignores_other_commands():
+    import argparse
+
+    from pipeline import access_cli
+
+    assert access_cli.run(argparse.Namespace(command="ingest")) is None
