@@ -12,8 +12,6 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.accounts import signed_in
-
 from pipeline import issue_codes
 from pipeline.catalog import load_catalog
 from pipeline.warehouse import WAREHOUSE_ENV
@@ -25,7 +23,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def open_page(monkeypatch, warehouse: Path, page: str, **state) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = signed_in(APP, default_timeout=90)
+    app = AppTest.from_file(APP, default_timeout=90)
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
