@@ -116,8 +116,13 @@ def insert(
     """Append one row inside the caller's transaction (account changes and their rows commit together)."""
     con.execute(
         "insert into audit_log (at, actor, action, target, outcome, detail, address) values (?, ?, ?, ?, ?, ?, ?)",
-        (utc_iso(at or datetime.now(UTC)), actor, action, target or "", outcome or "", detail or "", address or ""),
+        (utc_iso(at or datetime.now(UTC)), *(_text(v) for v in (actor, action, target, outcome, detail, address))),
     )
+
+
+def _text(value: object) -> str:
+    # Callers pass what a request reported (an address may be None, or not a string outside a real request).
+    return value if isinstance(value, str) else ""
 
 
 def record(
