@@ -8,6 +8,7 @@ from dashboard import filters, ui
 from exports import changes as changes_query
 from exports import meetings
 from pipeline.warehouse import version_token, warehouse_path
+from queries.uploads import markdown_safe
 from queries.warehouse import warehouse_summary
 
 EMPTY_WORD = "无"
@@ -68,7 +69,12 @@ def main() -> None:
     meeting = _pick_meeting(found)
     year = _pick_year(meeting, live.years)
     live_summary = warehouse_summary(ui.live_cursor())
-    st.caption(f"会议时：{meeting.label}，{meeting.version_text}　→　现在（实时数据）：{live_summary.version_text}")
+    # The meeting's name was typed by a user: shown literally.
+    st.caption(
+        markdown_safe(
+            f"会议时：{meeting.label}，{meeting.version_text}　→　现在（实时数据）：{live_summary.version_text}"
+        )
+    )
     live_version = (str(warehouse_path()), version_token(warehouse_path()))
     _, changes = _changes(meeting.name, meeting.created_at.isoformat(), live_version, year)
     _draw(changes_query.changes_tables(changes, live.catalog), changes)

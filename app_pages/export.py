@@ -1,7 +1,9 @@
 """导出: the briefing exports of the year shown — the PowerPoint deck, the Word 情况通报 (province-wide or one unit's),
 the 催报函, the data workbook and every chart as PNG/SVG — and the meeting versions (会议版) that freeze what a
 meeting saw. Each file is built on request (with a progress indicator) by exports/, from the same data version the
-other pages show (the live data or the chosen meeting version), and says which version it came from."""
+other pages show (the live data or the chosen meeting version), and says which version it came from. Every file
+built is written to the audit trail (which document, which data version, who). Meeting names are typed by users:
+they are shown through markdown_safe, literally."""
 
 from datetime import datetime
 from functools import partial
@@ -16,6 +18,13 @@ from exports.deck import build_deck
 from exports.letters import build_chase_letters, chase_letters_zip
 from exports.workbook import build_data_workbook
 from pipeline.warehouse import warehouse_path
+from queries.uploads import markdown_safe
+
+try:  # sign-in and the audit trail (issue 11); the page also runs where they are not installed yet
+    from dashboard import auth
+    from pipeline import audit
+except ImportError:
+    auth = audit = None
 
 BUILT = "_export_built"  # session_state: kind -> (file name, bytes, mime) of the last file built
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -32,16 +41,35 @@ def _prefix(demo: bool, meeting) -> str:
     return "_".join(parts) + ("_" if parts else "")
 
 
-def _offer(kind: str, label: str, build, name: str, mime: str) -> None:
-    """A 生成 button; once built, the file's download button stays until the year or version changes."""
+def data_version(meeting) -> str:
+    """The data a document is built from, as the audit trail names it."""
+    if meeting is not None:
+        return f"{meeting.label}，{meeting.version_text}"
+    return f"实时数据，{ui.warehouse_summary().version_text}"
+
+
+def record_export(label: str, name: str, meeting) -> None:
+    """An "export" audit row: the document, its file name and the data version, with who and from where."""
+    if audit is None:
+        return
+    audit.record(
+        "export", actor=auth.actor(), address=auth.client_address(), target=name, outcome="已生成",
+        detail=f"文件：{label}；数据版本：{data_version(meeting)}",
+    )  # fmt: skip
+
+
+def _offer(kind: str, label: str, build, name: str, mime: str, meeting=None) -> None:
+    """A 生成 button; once built (and audited), the file's download button stays until the year or version changes."""
     built = st.session_state.setdefault(BUILT, {})
-    if st.button(f"生成{label}", key=f"build_{kind}", icon=":material/build:"):
-        with st.spinner(f"正在生成{label}……"):
+    shown = markdown_safe(label)  # a unit's name is in the label; button labels are markdown
+    if st.button(f"生成{shown}", key=f"build_{kind}", icon=":material/build:"):
+        with st.spinner(f"正在生成{shown}……"):
             built[kind] = (name, build(), mime)
+        record_export(label, name, meeting)
     if kind in built and built[kind][0] == name:
         file_name, data, file_mime = built[kind]
         st.download_button(
-            f"下载{label}", data, file_name=file_name, mime=file_mime, key=f"download_{kind}", on_click="ignore",
+            f"下载{shown}", data, file_name=file_name, mime=file_mime, key=f"download_{kind}", on_click="ignore",
             icon=":material/download:", type="primary",
         )  # fmt: skip
 
@@ -79,16 +107,17 @@ def draw_documents(book, year: int, demo: bool, meeting) -> None:
     cols = st.columns(4)
     with cols[0]:
         _offer("deck", "汇报稿（PPT）", lambda: build_deck(con, book, year, demo=demo, **since()),
-               f"{prefix}{year}年度汇报稿{suffix}.pptx", PPTX)  # fmt: skip
+               f"{prefix}{year}年度汇报稿{suffix}.pptx", PPTX, meeting)  # fmt: skip
     with cols[1]:
         _offer("brief", "情况通报（Word）", lambda: build_brief(con, book, year, demo=demo, **since(), **_dated(meeting)),
-               f"{prefix}{year}年度情况通报{suffix}.docx", DOCX)  # fmt: skip
+               f"{prefix}{year}年度情况通报{suffix}.docx", DOCX, meeting)  # fmt: skip
     with cols[2]:
         _offer("data", "数据工作簿（Excel）", partial(build_data_workbook, con, book, year, demo=demo,
-               source_label=meeting.label if meeting else ""), f"{prefix}{year}年度十八条落实数据.xlsx", XLSX)  # fmt: skip
+               source_label=meeting.label if meeting else ""), f"{prefix}{year}年度十八条落实数据.xlsx", XLSX,
+               meeting)  # fmt: skip
     with cols[3]:
         _offer("charts", "全部图表（PNG、SVG）", partial(_charts_zip, con, book, year, demo),
-               f"{prefix}{year}年度图表.zip", ZIP)  # fmt: skip
+               f"{prefix}{year}年度图表.zip", ZIP, meeting)  # fmt: skip
 
 
 def draw_unit_brief(book, year: int, demo: bool, meeting) -> None:
@@ -97,7 +126,7 @@ def draw_unit_brief(book, year: int, demo: bool, meeting) -> None:
     unit = st.selectbox("单位", units, format_func=lambda c: book.registry.get(c).name, key="export_unit")
     name = book.registry.get(unit).short_name
     _offer("unit_brief", f"{name}单位情况通报", partial(build_unit_brief, ui.cursor(), book, unit, year, demo=demo, **_dated(meeting)),
-           f"{_prefix(demo, meeting)}{year}年度{name}单位情况通报.docx", DOCX)  # fmt: skip
+           f"{_prefix(demo, meeting)}{year}年度{name}单位情况通报.docx", DOCX, meeting)  # fmt: skip
 
 
 def draw_letters(book, year: int, demo: bool, meeting) -> None:
@@ -111,7 +140,7 @@ def draw_letters(book, year: int, demo: bool, meeting) -> None:
     label = "催报函（每单位一个文件）" if per_unit else "催报函（Word）"
     kind_name = f"{_prefix(demo, meeting)}{year}年度催报函{code}{'.zip' if per_unit else '.docx'}"
     _offer("letters", label, partial(build, ui.cursor(), book, year, code or None, demo=demo, **_dated(meeting)), kind_name,
-           ZIP if per_unit else DOCX)  # fmt: skip
+           ZIP if per_unit else DOCX, meeting)  # fmt: skip
 
 
 def draw_meetings(year: int, meeting) -> None:
@@ -121,7 +150,7 @@ def draw_meetings(year: int, meeting) -> None:
         "并在“会议以来变化”页看会后有什么变化。"
     )
     for version in meetings.list_meetings():
-        st.markdown(f"- {meetings.summary_line(version)}")
+        st.markdown(f"- {markdown_safe(meetings.summary_line(version))}")
     if meeting is not None:
         st.info("正在查看会议版：冻结新的会议版请先在侧栏切换到实时数据。", icon=":material/info:")
         return
@@ -130,9 +159,9 @@ def draw_meetings(year: int, meeting) -> None:
         try:
             frozen = meetings.freeze(name.strip(), warehouse=warehouse_path(), year=year)
         except meetings.MeetingError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(markdown_safe(str(exc)), icon=":material/error:")
             return
-        st.success(f"已冻结{frozen.label}（{datetime.now():%H:%M}）", icon=":material/check_circle:")
+        st.success(f"已冻结{markdown_safe(frozen.label)}（{datetime.now():%H:%M}）", icon=":material/check_circle:")
 
 
 st.header("导出", anchor=False)

@@ -15,6 +15,7 @@ from queries.board import (
     measure_unit_table,
     unit_metric,
 )
+from queries.uploads import markdown_safe
 
 UNIT_COLUMNS = {
     "unit_name": st.column_config.TextColumn("单位", width="medium"),
@@ -74,9 +75,9 @@ with left, ui.guarded("落实情况解读"):
             if part.field in IN_HEADLINE:
                 continue
             if part.field == "missing_units":
-                st.warning(f"**{part.label}**：{part.text}", icon=":material/warning:")
+                st.warning(f"**{part.label}**：{markdown_safe(part.text)}", icon=":material/warning:")
             else:
-                st.markdown(f"**{part.label}**：{part.text}")
+                st.markdown(f"**{part.label}**：{markdown_safe(part.text)}")
         if overall.explanation.laggards:
             st.markdown(f"**{EXPLANATION_LABELS['laggards']}**")
             st.html(tiles.laggards_html(overall.explanation.laggards))

@@ -29,6 +29,7 @@ from dashboard.theme import (
 from dashboard.theme_css import status_class
 from pipeline.status.model import NOT_DUE, Laggard, MeasureStatus
 from queries.board import Tile
+from queries.uploads import markdown_safe
 
 DETAIL_PAGE = "app_pages/measure_detail.py"
 EMPTY_WAREHOUSE = (
@@ -155,7 +156,7 @@ def board_tile(tile: Tile) -> None:
         st.html(tile_html(tile))
         with st.container(horizontal=True, gap="small"):
             with st.popover("摘要", icon=":material/notes:"):
-                st.markdown(tile.summary)
+                st.markdown(markdown_safe(tile.summary))  # names units from the registry: shown literally
             if st.button("查看解读", key=f"open_{number}", icon=":material/search:"):
                 open_measure(number)
 
