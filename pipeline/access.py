@@ -580,13 +580,18 @@ class AccessStore:
     # -- sessions -------------------------------------------------------------------------------------------------
 
     def open_session(self, username: str, *, address: str = "") -> str:
-        """A new session token for a signed-in account (only its hash is stored)."""
+        """A new session token for a signed-in account (only its hash is stored). Sessions past their lifetime
+        and failures out of the throttling window are dropped here, so neither table grows without bound."""
         token = secrets.token_urlsafe(32)
         now = audit.utc_iso(self._now())
         con = self._connect()
         try:
             with con:
                 account = self._existing(con, username)
+                con.execute(
+                    "delete from sessions where created_at < ?", (audit.utc_iso(self._now() - SESSION_LIFETIME),)
+                )
+                con.execute("delete from failed_sign_ins where at < ?", (audit.utc_iso(self._now() - THROTTLE_WINDOW),))
                 con.execute(
                     "insert into sessions (token_hash, username, created_at, last_seen, address) values (?, ?, ?, ?, ?)",
                     (_token_hash(token), account.username, now, now, address),

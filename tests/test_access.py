@@ -237,6 +237,19 @@ def test_session_absolute_lifetime(store, clock):
     assert store.session(token) is None
 
 
+def test_old_sessions_and_failures_are_dropped(store, clock):
+    add(store)
+    store.sign_in("wang", "wrong-password", address="10.0.0.1")
+    old = store.open_session("wang")
+    clock.advance(hours=12, minutes=1)
+    fresh = store.open_session("wang")
+    con = sqlite3.connect(store.path)
+    counts = [con.execute(f"select count(*) from {table}").fetchone()[0] for table in ("sessions", "failed_sign_ins")]
+    con.close()
+    assert counts == [1, 0]
+    assert store.session(old) is None and store.session(fresh).username == "wang"
+
+
 def test_token_is_stored_hashed(store):
     add(store)
     token = store.open_session("wang")
