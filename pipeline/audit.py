@@ -266,3 +266,13 @@ def entries_xlsx(frame: pd.DataFrame, *, title: str = "操作日志", now: Calla
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def export_workbook(frame: pd.DataFrame, *, actor: str, address: str = "", path: Path | None = None,
+                    file_name: str = "") -> bytes:  # fmt: skip
+    """The workbook of ``frame``, with the export itself written to the trail: the 操作日志 page hands this to its
+    download button, which builds the file only when it is clicked."""
+    data = entries_xlsx(frame)
+    record("export", actor=actor, target="操作日志", outcome="成功", detail=f"{len(frame)} 条，{file_name}".rstrip("，"),
+           address=address, path=path)  # fmt: skip
+    return data

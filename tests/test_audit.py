@@ -117,3 +117,11 @@ def test_xlsx_neutralises_every_cell_and_is_formatted(trail):
     )
     empty = load_workbook(io.BytesIO(audit.entries_xlsx(audit.entries(trail, actor="nobody")))).active
     assert [c.value for c in empty[1]][0] == "时间" and empty.max_row == 1
+
+
+def test_export_workbook_records_the_export(trail):
+    frame = audit.entries(trail, actor="wang")
+    data = audit.export_workbook(frame, actor="boss", address="10.0.0.8", path=trail, file_name="操作日志.xlsx")
+    assert load_workbook(io.BytesIO(data)).active.max_row == 1 + 3
+    newest = audit.entries(trail, limit=1).iloc[0].tolist()
+    assert newest[1:] == ["boss", "导出", "操作日志", "成功", "3 条，操作日志.xlsx", "10.0.0.8"]

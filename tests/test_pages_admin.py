@@ -156,6 +156,9 @@ def test_log_page_filters_and_offers_the_filtered_rows_as_excel(store):
     assert app.dataframe[0].value["对象"].tolist() == ['=HYPERLINK("http://x","y")']
     download = app.get("download_button")[0]
     assert download.proto.label == "下载 Excel（筛选后的全部记录）"
+    # The workbook is built (and the export audited, see test_audit) only when the button is clicked.
+    assert download.proto.HasField("deferred_file_id")
+    assert audit.entries(store.path, action="export")["用户"].tolist() == ["li"]
 
     app.selectbox(key="audit_action").select("")
     app.text_input(key="audit_text").input("西安")
