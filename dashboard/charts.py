@@ -6,12 +6,20 @@ year show the latest year in the frame (pages pass the selected year). Bars are 
 verdict on each unit or year, which the frame carries in its `status` column (queries.board.with_statuses), and
 the catalog's thresholds are drawn as dashed lines; the status word is printed on each bar so colour is never
 the only cue. An empty frame gives a figure saying 暂无数据, never an exception.
+
+Plotly reads a subset of HTML in every label, tick and hover text (<br>, <b>, <a href>, <span style>), so text from
+the frame (unit names from the registry or settings, words from returns) is escaped before a builder sees it
+(``inert_text``); the builders' own <br> and <b> stay markup. Plotly shows the escaped entities as the characters
+typed, on screen and in the PNG/SVG exports.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable, Sequence
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,6 +49,32 @@ CITY_AXIS, UNION_AXIS, YEAR_AXIS = "市级总工会", "省级产业工会", "年
 # --- shared pieces ---------------------------------------------------------------------------------------
 
 
+def plotly_text(value: object) -> object:
+    """Text shown literally by plotly (&, < and > as entities); anything that is not text unchanged."""
+    return escape(value, quote=False) if isinstance(value, str) else value
+
+
+def inert_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame with every text cell escaped for plotly; numbers, dates and missing values unchanged."""
+    text_columns = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+    if not text_columns:
+        return df
+    out = df.copy()
+    for column in text_columns:
+        out[column] = out[column].map(plotly_text, na_action="ignore")
+    return out
+
+
+def inert_text(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """A chart builder fed an escaped copy of its frame (and title): data never becomes plotly markup."""
+
+    @functools.wraps(builder)
+    def wrapped(df: pd.DataFrame, *args, title: str | None = None, **kwargs) -> go.Figure:
+        return builder(inert_frame(df), *args, title=plotly_text(title), **kwargs)
+
+    return wrapped
+
+
 def _thresholds(measure: int) -> dict[str, float]:
     return dict(load_catalog().measure(measure).rule.thresholds)
 
@@ -61,12 +95,19 @@ def _num(value: object, unit: str = "") -> str:
     return fmt.number(None if _missing(value) else float(value), unit)
 
 
+_ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
+
+
 def _wrap(name: str, width: int = 6) -> str:
-    """Break a long label over two lines (省财贸轻纺<br>烟草工会, 2023年<br>（3次）) so it needs no rotation."""
-    if len(name) <= width:
+    """Break a long label over two lines (省财贸轻纺<br>烟草工会, 2023年<br>（3次）) so it needs no rotation; an
+    escaped character (&lt;) counts as one and is never cut in two."""
+    if len(_ENTITY.sub("_", name)) <= width:
         return name
     cut = name.find("（")
     half = cut if cut > 0 else (len(name) + 1) // 2
+    for entity in _ENTITY.finditer(name):
+        if entity.start() < half < entity.end():
+            half = entity.end()
     return f"{name[:half]}<br>{name[half:]}"
 
 
@@ -307,6 +348,7 @@ def _lines_per_unit(df: pd.DataFrame, *, value: str, hover: Callable[[pd.Series]
 # --- 组织覆盖 (M3, M7, M8) ------------------------------------------------------------------------------
 
 
+@inert_text
 def m3_coverage_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per city: share of the city and county federations that held a special meeting."""
 
@@ -329,6 +371,7 @@ def m3_coverage_chart(df: pd.DataFrame, *, large: bool = False, title: str | Non
     )
 
 
+@inert_text
 def m7_membership_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Lines per industry union: members ÷ employees over the years."""
     default = "省级产业工会会员覆盖率（第7条）"
@@ -347,6 +390,7 @@ def m7_membership_chart(df: pd.DataFrame, *, large: bool = False, title: str | N
     return apply_theme(fig, large=large, legend="right")
 
 
+@inert_text
 def m8_county_union_share_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per city: share of its counties with a county-level industry union, beside last year's."""
     default = f"{_metric(8)}（第8条）"
@@ -409,6 +453,7 @@ M4_AMOUNTS = (
 )
 
 
+@inert_text
 def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Grouped bars per year: funds requested, approved and disbursed; the disbursement rate under each year."""
     default = "临时性重大活动经费申请、批准与拨付（第4条）"
@@ -438,6 +483,7 @@ def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str 
     return apply_theme(fig, large=large)
 
 
+@inert_text
 def m5_dues_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per industry union: dues collected ÷ dues due, with the 达标/预警 lines."""
 
@@ -464,6 +510,7 @@ M6_COLUMNS = 4  # small multiples: panels per row
 FIELD_LINE = "#9e9e9e"  # the grey of the panels of cities on track
 
 
+@inert_text
 def m6_budget_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Small multiples, one panel per city on the same axes: the city federation's budget for industry unions
     (key work + resident unions) over the years, each year's point in the colour of the engine's verdict, the
@@ -566,6 +613,7 @@ def _score_text(score: float, threshold: float) -> str:
     return f"<b>{BELOW_MARK}{score:.0f}</b>" if score < threshold else f"{score:.0f}"
 
 
+@inert_text
 def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Heatmap of one inspection round: judged units × the seven dimensions, the score in each cell; a judged unit
     that was not inspected is a grey row reading 未督查."""
@@ -628,6 +676,7 @@ def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | Non
     return apply_theme(fig, large=large)
 
 
+@inert_text
 def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Horizontal bars per inspected unit: problems rectified ÷ found in one round, with the 90% line."""
     limits = _thresholds(9)
@@ -653,6 +702,7 @@ def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str 
     )
 
 
+@inert_text
 def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per year: share of the problems found by random inspections that were rectified."""
 
@@ -686,6 +736,7 @@ def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title
 # --- 干部队伍 (M16, M17) --------------------------------------------------------------------------------
 
 
+@inert_text
 def m16_training_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per industry union: cadres trained this year ÷ cadres, with the 达标/预警 lines."""
 
@@ -708,6 +759,7 @@ def m16_training_chart(df: pd.DataFrame, *, large: bool = False, title: str | No
     )
 
 
+@inert_text
 def m17_parity_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
     """Bars per industry union: its promotion rate ÷ the provincial organ's, with the 1.0 / 0.8 lines."""
 

@@ -16,6 +16,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from dashboard import filters
+from dashboard.charts import inert_text
 from dashboard.theme import (
     EMPTY_TEXT,
     PERCENT_TICKFORMAT,
@@ -206,6 +207,7 @@ def laggards_html(laggards: Sequence[Laggard]) -> str:
     return f'<ul class="laggards">{"".join(items)}</ul>'
 
 
+@inert_text
 def unit_status_chart(
     df: pd.DataFrame, *, title: str, axis_title: str, percent: bool, large: bool = False
 ) -> go.Figure:
