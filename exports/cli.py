@@ -67,20 +67,20 @@ class _Source:
 def _source(args: argparse.Namespace) -> _Source | str:
     """The data to export from (live or a meeting version) and the year; a Chinese usage error as a str."""
     from exports import meetings
-    from pipeline.catalog import load_catalog
-    from pipeline.registry import load_registry
+    from pipeline.reference import load_reference
     from pipeline.warehouse import open_reader
     from queries.board import StatusBook
     from queries.warehouse import warehouse_summary
 
     try:
         meeting = meetings.find_meeting(args.meeting) if args.meeting else None
-        path, catalog = meetings.open_meeting(meeting.name) if meeting else (args.warehouse, load_catalog())
+        path = meetings.open_meeting(meeting.name)[0] if meeting else args.warehouse
     except meetings.MeetingError as exc:
         return str(exc)
     con = open_reader(path)
-    registry = meetings.meeting_registry(meeting) if meeting else load_registry()
-    book = StatusBook.from_warehouse(con, catalog=catalog, registry=registry)
+    # A meeting version keeps the catalog, registry and settings in force at its freeze; live data, those now.
+    reference = meetings.meeting_reference(meeting) if meeting else load_reference(con)
+    book = StatusBook.from_warehouse(con, catalog=reference.catalog, registry=reference.registry)
     chosen = args.year or (meeting.year if meeting and meeting.year else book.latest_year)
     if chosen is None or chosen not in book.years:
         return f"{chosen} 年度没有数据；可选年度：{'、'.join(map(str, book.years)) or '无'}"

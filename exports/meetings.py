@@ -5,6 +5,9 @@ A meeting version is a folder data/meetings/<safe name>/ holding
   warehouse.duckdb  a consistent copy of the warehouse (the figures, every submission, every cell's source);
   measures.yaml     the catalog in force (indicators, rules and thresholds), byte for byte;
   units.yaml        the unit registry in force (names and aliases);
+                    the settings saved in the warehouse (thresholds, deadline, unit changes) travel inside the
+                    frozen warehouse's settings_versions table, so a version keeps the overrides in force at the
+                    freeze: its reference is load_reference(frozen warehouse, frozen files);
   manifest.json     name, created_at, the year shown, the data version text, the source warehouse, and the
                     SHA-256 of each file, checked when the version is opened.
 Statuses are not stored: they are judged again from these three files, which gives the very statuses,
@@ -28,6 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from pipeline.reference import Reference, load_reference
 from pipeline.registry import DEFAULT_REGISTRY_PATH, Registry, load_registry
 from pipeline.warehouse import REPO_ROOT, open_reader, warehouse_path
 from queries.board import StatusBook
@@ -229,12 +233,23 @@ def verify(meeting: MeetingVersion) -> list[str]:
 
 
 def open_meeting(name: str, meetings_dir: Path | str | None = None) -> tuple[Path, Catalog]:
-    """The frozen warehouse file and the catalog in force at the freeze, after checking both are intact."""
+    """The frozen warehouse file and the catalog in force at the freeze (with the settings saved then), after
+    checking the frozen files are intact."""
     meeting = find_meeting(name, meetings_dir)
     problems = verify(meeting)
     if problems:
         raise MeetingError(f"会议版“{meeting.name}”的文件不完整：{'；'.join(problems)}。")
-    return meeting.warehouse_path, load_catalog(meeting.catalog_path)
+    return meeting.warehouse_path, meeting_reference(meeting).catalog
+
+
+def meeting_reference(meeting: MeetingVersion) -> Reference:
+    """The catalog and registry in force at the freeze: the frozen files plus the settings saved in the frozen
+    warehouse (none in a version frozen before settings existed)."""
+    con = open_reader(meeting.warehouse_path)
+    try:
+        return load_reference(con, catalog_path=meeting.catalog_path, registry_path=meeting.registry_path)
+    finally:
+        con.close()
 
 
 def summary_line(meeting: MeetingVersion) -> str:
@@ -267,16 +282,17 @@ def describe(meeting: MeetingVersion) -> list[str]:
 
 
 def meeting_registry(meeting: MeetingVersion) -> Registry:
-    return load_registry(meeting.registry_path)
+    return meeting_reference(meeting).registry
 
 
 def meeting_book(name: str, meetings_dir: Path | str | None = None) -> tuple[MeetingVersion, StatusBook]:
     """The meeting version and its statuses, judged from the frozen warehouse, catalog and registry."""
-    path, catalog = open_meeting(name, meetings_dir)
+    path, _ = open_meeting(name, meetings_dir)
     meeting = find_meeting(name, meetings_dir)
+    reference = meeting_reference(meeting)
     con = open_reader(path)
     try:
-        return meeting, StatusBook.from_warehouse(con, catalog=catalog, registry=meeting_registry(meeting))
+        return meeting, StatusBook.from_warehouse(con, catalog=reference.catalog, registry=reference.registry)
     finally:
         con.close()
 

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from exports import cli as export_cli
 from pipeline import cli_output
-from pipeline.catalog import load_catalog
 from pipeline.ingest import (
     DEFAULT_RAW_DIR,
     BatchInterrupted,
@@ -38,7 +37,7 @@ from pipeline.ingest import (
     collect_files,
     ingest_paths,
 )
-from pipeline.registry import load_registry
+from pipeline.reference import Reference, load_reference
 from pipeline.report import annotated_filename, issues_to_json
 from pipeline.sandbox import default_workers
 from pipeline.templates import template_filename, write_template
@@ -187,7 +186,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_submissions(args: argparse.Namespace) -> int:
     from pipeline.history import list_submissions
 
-    registry = load_registry()
+    con = open_reader(args.warehouse)
+    registry = load_reference(con).registry
     unit_code = None
     if args.unit:
         unit_code = args.unit if args.unit in registry else None
@@ -197,7 +197,6 @@ def cmd_submissions(args: argparse.Namespace) -> int:
                 print(resolution.message(), file=sys.stderr)
                 return EXIT_USAGE
             unit_code = resolution.unit.code
-    con = open_reader(args.warehouse)
     rows = list_submissions(
         con, year=args.year, unit_code=unit_code, return_code=args.return_type, current_only=args.current
     )
@@ -227,8 +226,20 @@ def cmd_errors(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if result.status == "rejected" else EXIT_OK
 
 
+def _live_reference(args: argparse.Namespace) -> Reference:
+    """The catalog and registry in force: catalog/ plus the settings saved in the warehouse (when there is one)."""
+    if not Path(args.warehouse).exists():
+        return load_reference()
+    con = open_reader(args.warehouse)
+    try:
+        return load_reference(con)
+    finally:
+        con.close()
+
+
 def cmd_template(args: argparse.Namespace) -> int:
-    catalog, registry = load_catalog(), load_registry()
+    reference = _live_reference(args)
+    catalog, registry = reference.catalog, reference.registry
     unit_code, unit_name = None, None
     if args.unit:
         resolution = registry.resolve(args.unit)
@@ -249,7 +260,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from queries.warehouse import warehouse_summary
 
     con = open_reader(args.warehouse)
-    book = StatusBook.from_warehouse(con)
+    reference = load_reference(con)
+    book = StatusBook.from_warehouse(con, catalog=reference.catalog, registry=reference.registry)
     if book.latest_year is None:
         print("数据仓库中还没有已接收的报表：请先运行 python -m pipeline ingest 装载报表。", file=sys.stderr)
         return EXIT_USAGE

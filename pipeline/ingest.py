@@ -12,6 +12,14 @@ there, so the CLI takes its modification time, but only when that is plausible: 
 the reporting year began, is not trusted; the time of ingest is used instead and the outcome says so.
 `--received` sets the time explicitly for a whole batch.
 
+Reference data. The catalog and registry in force (the files in catalog/ plus the settings saved in the warehouse,
+pipeline/reference.py) are loaded from the writer's connection, so an alias or former name saved a moment ago
+resolves at the next upload.
+
+Permitted units. An account of a 填报单位 may upload only its own returns: with ``permitted_units``, a file whose unit
+is another is refused (unit_not_permitted) before anything is loaded, recorded or kept: it is another unit's return,
+so it belongs in neither unit's submission history, and its bytes must not block that unit's own upload later.
+
 Interrupts. Ctrl-C during a CLI batch lets the file in flight finish (its transaction commits or rolls back whole)
 and stops before the next; the finished files are kept and the CLI says which were not processed
 (BatchInterrupted). A second Ctrl-C stops at once, rolling the file in flight back.
@@ -31,14 +39,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.jumps import year_over_year_jumps
 from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file, recorded_issues
 from pipeline.locate import locate_return
 from pipeline.raw_archive import keep_rejected_original, over_quota_issue, rejected_quota_bytes
 from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
-from pipeline.registry import Registry, load_registry
+from pipeline.reference import Reference, load_reference
+from pipeline.registry import Registry, unit_name
 from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
 from pipeline.validated import ValidatedReturn
@@ -147,6 +156,41 @@ def _rejected_by_reader(issues: Iterable[Issue]) -> bool:
     return any(issue.code in READ_REFUSAL_CODES for issue in issues)
 
 
+def not_permitted_issue(file_name: str, unit_code: str, permitted: frozenset[str], registry: Registry) -> Issue:
+    """The refusal of another unit's return, naming the file's unit and the account's."""
+    owner = unit_name(unit_code, registry)
+    own = "、".join(sorted(unit_name(code, registry) for code in permitted)) or "（未指定单位）"
+    return Issue(
+        ERROR,
+        "unit_not_permitted",
+        f"本文件是{owner}的报表，您的账号属于{own}，只能报送本单位的报表；本文件未装入、未保存",
+        f"请由{owner}用本单位的账号报送该报表，或请省总工会分析员代为上传；如本文件的填报单位填错了，请改正后重新上传",
+        file=file_name,
+    )
+
+
+def _refuse_other_unit(
+    file_name: str, sha256: str, unit_code: str, permitted: frozenset[str], registry: Registry
+) -> FileResult:
+    issue = not_permitted_issue(file_name, unit_code, permitted, registry)
+    return FileResult(file_name, sha256, "rejected", "不是本单位的报表，未装入", (issue,), readable=True)
+
+
+def _previous_unit(con: duckdb.DuckDBPyConnection, submission_id: int) -> str | None:
+    row = con.execute("SELECT unit_code FROM submissions WHERE submission_id = $id", {"id": submission_id}).fetchone()
+    return row[0] if row else None
+
+
+def _resolve_reference(
+    con: duckdb.DuckDBPyConnection, reference: Reference | None, catalog: Catalog | None, registry: Registry | None
+) -> tuple[Catalog, Registry]:
+    """The catalog and registry to check a file against: those given, else the ones in force in ``con``."""
+    if catalog is not None and registry is not None:
+        return catalog, registry
+    reference = reference or load_reference(con)
+    return catalog or reference.catalog, registry or reference.registry
+
+
 def ingest_bytes(
     con: duckdb.DuckDBPyConnection,
     data: bytes,
@@ -160,14 +204,20 @@ def ingest_bytes(
     today: date | None = None,
     workers: ParseWorkers | None = None,
     reading: ReadOutcome | None = None,
+    reference: Reference | None = None,
+    permitted_units: frozenset[str] | None = None,
 ) -> FileResult:
     """Archive, check and load one file into the open writer connection. `reading` is the file's read when the
-    caller has already had it read (a batch reads ahead); otherwise it is read here, in a worker."""
-    catalog = catalog or load_catalog()
-    registry = registry or load_registry()
+    caller has already had it read (a batch reads ahead); otherwise it is read here, in a worker. `reference`
+    defaults to the one in force in `con`; with `permitted_units`, another unit's return is refused unloaded."""
+    catalog, registry = _resolve_reference(con, reference, catalog, registry)
     received = received_at if isinstance(received_at, ReceivedTime) else ReceivedTime(received_at)
     sha256 = hashlib.sha256(data).hexdigest()
     previous = already_loaded(con, sha256, file_name)
+    if previous is not None and permitted_units is not None:
+        owner = _previous_unit(con, previous.submission_id)
+        if owner is not None and owner not in permitted_units:
+            return _refuse_other_unit(file_name, sha256, owner, permitted_units, registry)
     if previous is not None:
         status, issues = recorded_issues(con, previous.submission_id)
         # The same bytes again change nothing; a file rejected before is still rejected, with its errors,
@@ -190,6 +240,11 @@ def ingest_bytes(
     except RejectedFile as rejected:
         return _record_rejection(con, file_name, sha256, rejected.issues, received, raw_path, reading)
     validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
+    if permitted_units is not None and validated.unit_code is not None and validated.unit_code not in permitted_units:
+        path, newly = raw_path
+        if path is not None and newly:  # another unit's file is not kept on this account's behalf
+            path.unlink(missing_ok=True)
+        return _refuse_other_unit(file_name, sha256, validated.unit_code, permitted_units, registry)
     jumps = year_over_year_jumps(con, validated, catalog, registry)  # against last year's figures, before this loads
     validated = replace(validated, issues=(*validated.issues, *jumps))
     moment, time_hint = trusted_received_time(received, validated.year, file_name)
@@ -375,14 +430,16 @@ def _ingest_batch(
     today: date | None,
     workers: ParseWorkers | None,
     on_result: Callable[[FileResult], None] | None,
+    reference: Reference | None = None,
+    permitted_units: frozenset[str] | None = None,
 ) -> list[FileResult]:
     """One writer cycle; each file in its own transaction. Ctrl-C keeps the finished files (BatchInterrupted)."""
-    catalog, registry = load_catalog(), load_registry()
     workers = workers or default_workers()
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
     with writer(warehouse) as con, _InterruptRequest() as interrupt:
+        reference = reference or load_reference(con)  # the settings in force in the warehouse being written
         try:
             for item, data, reading in _read_ahead(pending, workers):
                 if data is None:
@@ -390,9 +447,9 @@ def _ingest_batch(
                 else:
                     try:
                         result = ingest_bytes(
-                            con, data, item.name, received_at=item.received, catalog=catalog,
-                            registry=registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
-                            workers=workers, reading=reading,
+                            con, data, item.name, received_at=item.received, reference=reference,
+                            raw_dir=raw_dir, expected_year=expected_year, today=today, workers=workers,
+                            reading=reading, permitted_units=permitted_units,
                         )  # fmt: skip
                     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                         if interrupt.forced:  # a second Ctrl-C inside DuckDB arrives as its own error
@@ -420,15 +477,18 @@ def ingest_paths(
     received_at: datetime | None = None,
     on_result: Callable[[FileResult], None] | None = None,
     workers: ParseWorkers | None = None,
+    reference: Reference | None = None,
+    permitted_units: frozenset[str] | None = None,
 ) -> list[FileResult]:
-    """Ingest files and folders in one writer cycle; each file still loads in its own transaction."""
+    """Ingest files and folders in one writer cycle; each file still loads in its own transaction. `reference`
+    defaults to the one in force in the warehouse; `permitted_units` limits whose returns may load."""
     items = [
         _Pending(path.name, path.stat().st_size, received_time(path, received_at), path.read_bytes)
         for path in collect_files(paths)
     ]
     return _ingest_batch(
         items, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, today=today, workers=workers,
-        on_result=on_result,
+        on_result=on_result, reference=reference, permitted_units=permitted_units,
     )  # fmt: skip
 
 
@@ -439,13 +499,16 @@ def ingest_uploads(
     raw_dir: Path = DEFAULT_RAW_DIR,
     expected_year: int | None = None,
     workers: ParseWorkers | None = None,
+    reference: Reference | None = None,
+    permitted_units: frozenset[str] | None = None,
 ) -> list[FileResult]:
-    """The upload page's entry point: (name, bytes) pairs received now; oversized ones are refused unread."""
+    """The upload page's entry point: (name, bytes) pairs received now; oversized ones are refused unread. A
+    填报单位's upload passes its unit as `permitted_units`: another unit's return is refused, nothing loaded."""
     now = ReceivedTime(_now())
     items = [_Pending(name, len(data), now, lambda data=data: data) for name, data in files]
     return _ingest_batch(
         items, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, today=None, workers=workers,
-        on_result=None,
+        on_result=None, reference=reference, permitted_units=permitted_units,
     )  # fmt: skip
 
 
@@ -502,10 +565,12 @@ def check_paths(
     workers: ParseWorkers | None = None,
     warehouse: Path | None = None,
 ) -> list[FileResult]:
-    """check_bytes for files and folders; with an existing warehouse, figures are compared with last year's."""
-    catalog, registry = load_catalog(), load_registry()
+    """check_bytes for files and folders; with an existing warehouse, figures are compared with last year's and
+    the settings saved in it apply."""
     workers = workers or default_workers()
     con = open_reader(warehouse) if warehouse is not None and Path(warehouse).exists() else None
+    reference = load_reference(con)
+    catalog, registry = reference.catalog, reference.registry
     now = ReceivedTime(_now())
     pending = [_Pending(path.name, path.stat().st_size, now, path.read_bytes) for path in collect_files(paths)]
     results = []

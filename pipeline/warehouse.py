@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog import Catalog
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
@@ -76,8 +76,9 @@ def version_token(path: Path | str | None = None) -> tuple[int, int]:
 
 
 def sql_files() -> list[Path]:
-    """schema.sql, then the views in file-name order (10_…, 20_…): later views build on earlier ones."""
-    return [SQL_DIR / "schema.sql", *sorted((SQL_DIR / "views").glob("*.sql"))]
+    """schema.sql, the saved settings' table, then the views in file-name order (10_…, 20_…): later views build on
+    earlier ones."""
+    return [SQL_DIR / "schema.sql", SQL_DIR / "settings.sql", *sorted((SQL_DIR / "views").glob("*.sql"))]
 
 
 @contextmanager
@@ -102,7 +103,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def sync_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """Rewrite catalog_measures and catalog_indicators from the catalog so views can join on them."""
+    """Rewrite catalog_measures and catalog_indicators from the catalog in force (the files plus saved settings) so
+    views can join on them."""
     measures = [(m.number, m.chapter, m.short_name) for m in catalog.measures]
     indicators = [
         (i.code, i.measure, i.name, i.unit, i.type, i.table, i.return_code, i.level)
@@ -154,6 +156,12 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _effective_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    from pipeline.reference import load_reference  # reference reads the settings this module's writer saves
+
+    return load_reference(con).catalog
+
+
 @contextmanager
 def _write_cycle(path: Path, catalog: Catalog | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Copy, write, swap. The caller holds the lock."""
@@ -164,7 +172,7 @@ def _write_cycle(path: Path, catalog: Catalog | None) -> Iterator[duckdb.DuckDBP
     con = duckdb.connect(str(copy))
     try:
         ensure_schema(con)
-        sync_catalog(con, catalog if catalog is not None else load_catalog())
+        sync_catalog(con, catalog if catalog is not None else _effective_catalog(con))
         yield con
         con.execute("CHECKPOINT")
     except BaseException:
@@ -182,7 +190,8 @@ def writer(path: Path | str | None = None, *, catalog: Catalog | None = None) ->
     """A read-write connection to a private copy of the warehouse, swapped in when the block ends.
 
     Blocks while another writer holds the lock. Not re-entrant: a nested writer on the same warehouse
-    in the same process would wait for itself. ``catalog`` defaults to catalog/measures.yaml.
+    in the same process would wait for itself. ``catalog`` defaults to the catalog in force (catalog/measures.yaml
+    with the settings saved in this warehouse).
     """
     target = _resolve(path)
     with _exclusive_lock(target), _write_cycle(target, catalog) as con:

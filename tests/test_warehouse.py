@@ -232,7 +232,7 @@ def test_ensure_schema_twice_is_a_no_op() -> None:
 def test_sql_files_run_in_name_order() -> None:
     names = [p.relative_to(warehouse.SQL_DIR).as_posix() for p in warehouse.sql_files()]
     assert names == [
-        "schema.sql", "views/10_submission_history.sql", "views/20_current_submissions.sql",
+        "schema.sql", "settings.sql", "views/10_submission_history.sql", "views/20_current_submissions.sql",
         "views/30_current_values.sql",
     ]  # fmt: skip
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from pipeline.catalog import Catalog, Measure, load_catalog
-from pipeline.registry import Registry, load_registry
+from pipeline.catalog import Catalog, Measure
+from pipeline.registry import Registry
 from pipeline.status.context import RuleContext
 from pipeline.status.model import MeasureResult
 
@@ -55,7 +55,14 @@ def evaluate_warehouse(
     registry: Registry | None = None,
     years: list[int] | None = None,
 ) -> dict[tuple[int, int], MeasureResult]:
-    ctx = RuleContext.from_warehouse(con, catalog or load_catalog(), registry or load_registry())
+    """Every measure for every year of the warehouse; the catalog and registry default to those in force there
+    (catalog/ plus the saved settings)."""
+    if catalog is None or registry is None:
+        from pipeline.reference import load_reference  # reference → settings → this module
+
+        reference = load_reference(con)
+        catalog, registry = catalog or reference.catalog, registry or reference.registry
+    ctx = RuleContext.from_warehouse(con, catalog, registry)
     return evaluate(ctx, years)
 
 
