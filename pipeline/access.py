@@ -735,3 +735,26 @@ def create_demo_accounts(store: AccessStore, registry: Registry) -> list[DemoAcc
                 password=demo.password, must_change_password=False, is_demo=True,
             )  # fmt: skip
     return wanted
+
+
+def retire_demo_accounts(store: AccessStore, *, actor: str = SYSTEM_ACTOR) -> list[str]:
+    """Disable every enabled demo account and end its sessions: their passwords are published, so a deployment
+    on real data must not keep them. The last-administrator rule does not hold them back (ensure_admin follows).
+    Returns the user names disabled."""
+    retired = [a.username for a in store.accounts() if a.is_demo and not a.disabled]
+    if not retired:
+        return []
+    con = store._connect()
+    try:
+        with con:
+            for username in retired:
+                con.execute(
+                    "update accounts set disabled = 1, changed_at = ? where username = ?",
+                    (audit.utc_iso(store._now()), username),
+                )
+                store._close_sessions(con, username)
+                store._audit(con, "account_disabled", actor=actor, target=username, outcome="成功",
+                             detail="正式数据不使用演示账户（其密码是公开的）")  # fmt: skip
+    finally:
+        con.close()
+    return retired

@@ -2,6 +2,7 @@
 
     python -m pipeline users add NAME --role 填报单位 --unit 西安 [--display 显示名] [--identity 邮箱]
     python -m pipeline users list
+    python -m pipeline users init [--demo]      first run: the administrator (and the demo's accounts)
     python -m pipeline users disable|enable|reset NAME
     python -m pipeline users role NAME 分析员 [--unit …]
     python -m pipeline audit [--actor NAME] [--action 导出] [--since 2026-03-01] [--until …] [--text …] [--xlsx 文件]
@@ -19,7 +20,17 @@ from datetime import date
 from pathlib import Path
 
 from pipeline import audit
-from pipeline.access import ROLE_UNIT, ROLES, UNIT_ACCOUNT_TYPES, AccessError, AccessStore, access_path
+from pipeline.access import (
+    ROLE_UNIT,
+    ROLES,
+    UNIT_ACCOUNT_TYPES,
+    AccessError,
+    AccessStore,
+    access_path,
+    create_demo_accounts,
+    ensure_admin,
+    retire_demo_accounts,
+)
 from pipeline.registry import Registry
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -58,6 +69,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--display", help="显示名（默认同用户名）")
     add.add_argument("--identity", help="统一身份认证的邮箱或标识（使用单点登录时）")
     actions.add_parser("list", help="列出全部账户")
+    init = actions.add_parser(
+        "init", help="首次运行：没有启用的管理员时创建 admin 并显示一次性密码（或取自 SHIBATIAO_ADMIN_PASSWORD）"
+    )
+    init.add_argument(
+        "--demo", action="store_true", help="演示数据：同时创建演示账户；不加此项时停用全部演示账户（其密码是公开的）"
+    )
     for name, help_text in (
         ("disable", "停用账户（立即结束其登录）"),
         ("enable", "重新启用账户"),
@@ -142,6 +159,8 @@ def _users(args: argparse.Namespace, store: AccessStore) -> int:
     actor, action = cli_actor(), args.users_action
     if action == "list":
         return _list(store, _reference_registry(getattr(args, "warehouse", None)))
+    if action == "init":
+        return _init(store, demo=args.demo, warehouse=getattr(args, "warehouse", None))
     if action == "add":
         registry = _reference_registry(getattr(args, "warehouse", None))
         unit_code = _unit_code(args.unit, registry) if args.role == ROLE_UNIT else args.unit
@@ -168,6 +187,19 @@ def _users(args: argparse.Namespace, store: AccessStore) -> int:
     store.set_role(args.username, args.role, unit_code, actor=actor, registry=registry)
     unit = f"（{registry.get(unit_code).name}）" if unit_code else ""
     print(f"账户 {args.username} 的角色现为 {args.role}{unit}。")
+    return EXIT_OK
+
+
+def _init(store: AccessStore, *, demo: bool, warehouse: Path | None) -> int:
+    if demo:
+        created = create_demo_accounts(store, _reference_registry(warehouse))
+        print("演示账户（仅用于演示数据，密码是公开的）：")
+        for account in created:
+            print(f"  {account.username}\t{account.password}\t{account.role}")
+    elif retired := retire_demo_accounts(store):
+        print(f"已停用演示账户：{'、'.join(retired)}（正式数据不使用演示账户）。")
+    if ensure_admin(store, os.environ, print) is None:
+        print("管理员账户已存在，无需创建。")
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from pipeline.access import (
     generate_password,
     idle_timeout,
     password_problem,
+    retire_demo_accounts,
 )
 from pipeline.registry import load_registry
 
@@ -503,3 +504,34 @@ def test_cli_run_ignores_other_commands():
     from pipeline import access_cli
 
     assert access_cli.run(argparse.Namespace(command="ingest")) is None
+
+
+def test_real_deployments_retire_the_demo_accounts(store, registry):
+    demos = create_demo_accounts(store, registry)
+    token = store.open_session("demo_admin")
+    assert retire_demo_accounts(store) == ["demo_leader", "demo_analyst", "demo_admin", "demo_xian"]
+    assert store.session(token) is None
+    assert all(store.account(d.username).disabled for d in demos)
+    assert retire_demo_accounts(store) == []
+    printed: list[str] = []
+    assert ensure_admin(store, {}, printed.append) == "admin"
+    newest = audit.entries(store.path, action="account_disabled")
+    assert newest["对象"].tolist()[0] == "demo_xian" and newest["用户"].tolist()[0] == "系统初始化"
+
+
+def test_cli_users_init_with_and_without_demo(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(ADMIN_PASSWORD_ENV, raising=False)
+    path = tmp_path / "access.sqlite"
+    assert cli(["users", "init", "--demo"], path) == 0
+    out = capsys.readouterr().out
+    assert "demo_xian\tdemo-xian-2025\t填报单位" in out and "管理员账户已存在，无需创建。" in out
+    assert cli(["users", "init"], path) == 0
+    out = capsys.readouterr().out
+    assert "已停用演示账户：demo_leader、demo_analyst、demo_admin、demo_xian" in out
+    password = out.split("一次性密码：")[1].split("\n")[0]
+    assert AccessStore(path).sign_in("admin", password).account.role == ROLE_ADMIN
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, "short")
+    assert cli(["users", "init"], path) == 0
+    assert "管理员账户已存在" in capsys.readouterr().out
+    assert cli(["users", "init"], tmp_path / "fresh.sqlite") == 1
+    assert "未执行：环境变量 SHIBATIAO_ADMIN_PASSWORD 中的管理员密码不符合要求" in capsys.readouterr().out
