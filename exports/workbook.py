@@ -2,9 +2,10 @@
 registry (one sheet each) and the submission tracker, as one .xlsx for staff who rework the numbers themselves.
 
 Cells are typed: numbers are numbers with a format (rates as percentages, amounts in 万元, counts, scores), times
-are dates, and text is always stored as text, so nothing can become a live formula. Text that submitters typed
-(file names, contact names, phone numbers) is also neutralised (pipeline.spreadsheet_text), since staff copy these
-cells into other sheets and CSV files. Every sheet says which data version it was built from, and demo data is
+are dates, and text is always stored as text, so nothing can become a live formula. Every text cell is also
+neutralised (pipeline.spreadsheet_text): file names, contact names and phone numbers come from submitters, unit
+names and meeting names from the people who keep the registry and the meetings, and staff copy these cells into
+other sheets and CSV files, where a leading = would come alive. Every sheet says which data version it was built from, and demo data is
 labelled 【演示数据】. This module does not import streamlit.
 """
 
@@ -53,7 +54,7 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 class Column:
     heading: str
     number_format: str | None = None  # None: general (text, or a number without a fixed format)
-    user_text: bool = False  # typed by a submitter: neutralised
+    user_text: bool = False  # typed by a submitter (every text cell is neutralised; this marks the typed columns)
     width: int = 14
 
 
@@ -66,10 +67,15 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def _text_cell(ws: Worksheet, row: int, col: int, text: str):
+    """A cell holding text as text, whatever it starts with."""
+    cell = ws.cell(row, col, neutralise_formula(text))
+    cell.data_type = "s"
+    return cell
+
+
 def _put(ws: Worksheet, row: int, col: int, value: object, column: Column) -> None:
-    value = _plain(value)
-    if column.user_text:
-        value = neutralise_formula(value)
+    value = neutralise_formula(_plain(value))
     cell = ws.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"  # text is text: openpyxl would store "=…" as a formula
@@ -81,10 +87,10 @@ def _put(ws: Worksheet, row: int, col: int, value: object, column: Column) -> No
 
 def write_table(ws: Worksheet, title: str, note: str, columns: list[Column], rows: Iterable[Iterable[object]]) -> None:
     """A titled table: the title, the data-version note, bold headings, typed rows; frozen headings, a filter."""
-    ws.cell(TITLE_ROW, 1, title).font = Font(bold=True, size=14)
-    ws.cell(NOTE_ROW, 1, note).font = Font(color="FF616161")
+    _text_cell(ws, TITLE_ROW, 1, title).font = Font(bold=True, size=14)
+    _text_cell(ws, NOTE_ROW, 1, note).font = Font(color="FF616161")
     for col, column in enumerate(columns, 1):
-        cell = ws.cell(HEADER_ROW, col, column.heading)
+        cell = _text_cell(ws, HEADER_ROW, col, column.heading)
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(col)].width = column.width
@@ -253,10 +259,10 @@ def tracker_rows(con: duckdb.DuckDBPyConnection, book: StatusBook, year: int) ->
 
 
 def _about(ws: Worksheet, heading: str, lines: list[tuple[str, str]]) -> None:
-    ws.cell(1, 1, heading).font = Font(bold=True, size=14)
+    _text_cell(ws, 1, 1, heading).font = Font(bold=True, size=14)
     for row, (label, text) in enumerate(lines, 3):
-        ws.cell(row, 1, label).font = Font(bold=True)
-        ws.cell(row, 2, text).data_type = "s"
+        _text_cell(ws, row, 1, label).font = Font(bold=True)
+        _text_cell(ws, row, 2, text)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 34, 90
     _print_wide(ws)
 
@@ -288,7 +294,10 @@ def build_data_workbook(
         ("数据", "演示数据（系统生成，非真实报表）" if demo else "各单位报送的报表"),
         ("数据版本", version),
         *([("版本", source_label)] if source_label else []),
-        ("文本单元格", "填报单位填写的文字如以 = + - @ 开头，前面加了英文单引号，以免被当作公式执行"),
+        (
+            "文本单元格",
+            "文字（单位名称、填报单位填写的内容等）如以 = + - @ 开头，前面加了英文单引号，以免被当作公式执行",
+        ),
         *sheets,
     ]
     _about(about, f"{heading}十八条落实看板数据", lines)
