@@ -310,6 +310,8 @@ class AccessStore:
                 )
                 self._audit(con, "account_added", actor=actor, target=username, outcome="成功", detail=detail,
                             address=address)  # fmt: skip
+        except sqlite3.IntegrityError:  # the same name or identity added at the same moment by someone else
+            raise AccessError(f"用户名“{username}”或其统一身份认证标识已被使用，请换一个。") from None
         finally:
             con.close()
         return password

@@ -112,6 +112,13 @@ def test_add_account_refuses_a_weak_password_and_a_taken_name(store):
         add(store, "WANG")
 
 
+def test_a_name_taken_at_the_same_moment_is_refused_in_chinese(store, monkeypatch):
+    add(store)
+    monkeypatch.setattr(store, "_row", lambda con, username: None)  # as if the other insert landed after our check
+    with pytest.raises(AccessError, match="已被使用"):
+        add(store, "Wang")
+
+
 def test_a_generated_one_time_password_signs_in_and_must_be_changed(store):
     password = store.add_account("li", "李", ROLE_LEADER, actor="admin")
     result = store.sign_in("li", password)
