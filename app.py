@@ -1,53 +1,100 @@
-"""十八条落实看板: declares the pages, draws what every page shares (year, demo banner, freshness), then runs
-the current page. Projector mode is one mode reached two ways, /present and ?mode=present on any page: both run
-the 放映模式 page with the sidebar hidden, the type enlarged, and the header reduced to one quiet line."""
+"""十八条落实看板: signs the user in, declares the pages the account's role may use, draws what every page shares
+(year, demo banner, freshness), then runs the current page.
+
+Every page is declared on every run so that a deep link resolves to its page; a page the role may not use is
+declared hidden (never listed) and, when reached by its URL, shows a refusal instead of running. Projector mode is
+one mode reached two ways, /present and ?mode=present on any page: both run the 放映模式 page with the sidebar
+hidden, the type enlarged, and the header reduced to one quiet line."""
 
 import streamlit as st
 
-from dashboard import filters, theme_css, ui
+from dashboard import auth, filters, theme_css, ui
+from dashboard.navigation import PAGE_TABLE, PASSWORD_PATH, PRESENT_PATH, UNIT_HOME, UNIT_TITLES
+from pipeline.access import ROLE_UNIT, Account
+from queries.uploads import markdown_safe
 
 st.set_page_config(page_title="十八条落实看板", page_icon=":material/fact_check:", layout="wide")
 
-PRESENT_PAGE = st.Page("app_pages/present.py", title="放映模式", icon=":material/slideshow:", url_path="present")
-PAGES = {
-    "看板": [
-        st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-        st.Page("app_pages/measure_detail.py", title="措施详情", icon=":material/search:", url_path="measure"),
-        PRESENT_PAGE,
-    ],
-    "专题图表": [
-        st.Page("app_pages/coverage.py", title="组织覆盖", icon=":material/account_tree:"),
-        st.Page("app_pages/funding.py", title="经费保障", icon=":material/payments:"),
-        st.Page("app_pages/inspections.py", title="督查结果", icon=":material/fact_check:"),
-        st.Page("app_pages/cadres.py", title="干部队伍", icon=":material/groups:"),
-    ],
-    "单位与报送": [
-        st.Page("app_pages/unit_profile.py", title="单位画像", icon=":material/apartment:", url_path="unit"),
-        st.Page("app_pages/tracker.py", title="报送情况", icon=":material/checklist:"),
-        st.Page("app_pages/changes.py", title="会议以来变化", icon=":material/difference:", url_path="changes"),
-        st.Page("app_pages/export.py", title="导出", icon=":material/ios_share:", url_path="export"),
-        st.Page("app_pages/upload.py", title="数据上传", icon=":material/upload_file:"),
-    ],
-    "参考": [
-        st.Page("app_pages/measures.py", title="十八条原文", icon=":material/menu_book:"),
-        st.Page("app_pages/filling_help.py", title="填报说明", icon=":material/help:", url_path="help"),
-    ],
-}
 
+def declare(account: Account | None) -> tuple[dict[str, list[st.Page]], dict[str, str], dict[str, st.Page]]:
+    """Every page, visible only where the role may use it: (sections, url_path -> file, file -> st.Page)."""
+    sections: dict[str, list[st.Page]] = {}
+    allowed: dict[str, str] = {}
+    by_file: dict[str, st.Page] = {}
+    for position, (section, file, title, icon, url_path, roles) in enumerate(PAGE_TABLE):
+        may_use = account is not None and account.role in roles
+        if account is not None and account.must_change_password:
+            may_use = file == PASSWORD_PATH
+        if account is not None and account.role == ROLE_UNIT:
+            title = UNIT_TITLES.get(file, title)
+        page = st.Page(
+            file, title=title, icon=icon, url_path=url_path, default=position == 0,
+            visibility="visible" if may_use else "hidden",
+        )  # fmt: skip
+        sections.setdefault(section, []).append(page)
+        by_file[file] = page
+        if may_use:
+            allowed[page.url_path] = file
+    return {name: pages for name, pages in sections.items()}, allowed, by_file
+
+
+def account_box(account: Account) -> None:
+    with st.sidebar.container(border=True):
+        registry = ui.live_reference().registry
+        st.markdown(
+            f"**{markdown_safe(account.display_name or account.username)}**　{auth.role_text(account, registry)}"
+        )
+        if account.is_demo:
+            st.caption("演示账户")
+        if st.button("退出登录", icon=":material/logout:", key="sign_out"):
+            auth.sign_out()
+            st.rerun()
+
+
+account = auth.restore()
+present = account is not None and account.role != ROLE_UNIT and filters.present_requested()
+sections, allowed, by_file = declare(account)
 # Declare the pages first, before anything slow, so a deep link resolves to its page at once.
 # expanded: every page is listed (Streamlit would fold all but the first ten under "View more").
-page = st.navigation(PAGES, position="hidden" if filters.present_requested() else "sidebar", expanded=True)
-if page.url_path == PRESENT_PAGE.url_path:
+page = st.navigation(sections, position="hidden" if account is None or present else "sidebar", expanded=True)
+ui.set_page_language()
+
+if account is None:
+    theme_css.inject(present=False)
+    with ui.guarded("登录"):
+        account = auth.sign_in_form(ui.demo_accounts())
+    if account is None:
+        st.stop()
+    st.rerun()  # signed in: draw the page the link asked for, with the role's menu
+
+if account.must_change_password and page.url_path != by_file[PASSWORD_PATH].url_path:
+    st.switch_page(by_file[PASSWORD_PATH])  # nothing else until the one-time password is replaced
+
+if page.url_path not in allowed:
+    if page.url_path == by_file[PAGE_TABLE[0][1]].url_path and account.role == ROLE_UNIT:
+        # A 填报单位's home is its own unit; the link's parameters travel along (a unit it names is checked there).
+        st.switch_page(
+            by_file[UNIT_HOME], query_params={k: v for k, v in st.query_params.items() if k in filters.PARAMS}
+        )
+    account_box(account)
+    auth.refuse(page.title, ui.live_reference().registry)
+
+if page.url_path == by_file[PRESENT_PATH].url_path:
     filters.set_present(True)  # opened from the menu or /present: the whole run is the projector's
-elif filters.present_requested():
+elif present:
     # ?mode=present on any page opens the projector, starting with its overview screen; the link's year and
     # meeting travel along (only the page that st.navigation returned may run, hence a switch, not a run).
-    st.switch_page(PRESENT_PAGE, query_params={k: v for k, v in st.query_params.items() if k in filters.PARAMS})
-ui.set_page_language()
+    st.switch_page(
+        by_file[PRESENT_PATH], query_params={k: v for k, v in st.query_params.items() if k in filters.PARAMS}
+    )
 with ui.guarded("看板"):
-    filters.version_selector(ui.meeting_choices())
-    book = ui.status_book()
-    selection = filters.year_selector(book.years, book.registry)
+    if not present:
+        account_box(account)
+    if account.must_change_password:
+        st.warning("首次登录或密码已被重置：请先设置新密码，然后才能使用看板。", icon=":material/password:")
+    if ui.scope().everything:
+        filters.version_selector(ui.meeting_choices())
+    selection = filters.year_selector(ui.years(), ui.reference().registry)
     theme_css.inject(present=selection.present)
     summary = ui.warehouse_summary()
     if selection.present:
@@ -59,4 +106,4 @@ with ui.guarded("看板"):
         ui.meeting_banner()
         ui.demo_banner(summary)
         ui.freshness(summary, selection.year)
-    page.run()
+page.run()

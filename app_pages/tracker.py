@@ -10,10 +10,8 @@ from dashboard import filters, ui
 from exports.letters import build_chase_letters
 from queries import chase_list as chase_xlsx
 from queries import submissions as queries
-from queries.board import ALL_UNITS
 from queries.uploads import markdown_safe
 
-SCOPE = ALL_UNITS.unit_codes  # every unit until accounts limited to their own unit exist
 # Colour AND word for each status: white on green/red/purple, black on amber (contrast ≥ 4.5:1).
 STATUS_STYLE = {
     queries.STATUS_WORDS[queries.ON_TIME]: "background-color: #2e7d32; color: #ffffff",
@@ -80,7 +78,7 @@ def draw_file(row) -> None:
 
 def draw_rejected(year: int, return_code: str) -> None:
     st.subheader("被退回的文件", anchor=False)
-    files = ui.cached_query(queries.rejected_files, year, return_code, SCOPE, identified=True)
+    files = ui.cached_query(queries.rejected_files, year, return_code, identified=True)
     if files.empty:
         st.caption(f"{year}年度 {return_code} 没有被退回的文件。")
     for row in files.itertuples():
@@ -89,7 +87,7 @@ def draw_rejected(year: int, return_code: str) -> None:
 
 def draw_unidentified(year: int) -> None:
     st.subheader("无法识别单位或年度的文件", anchor=False)
-    files = ui.cached_query(queries.unidentified_files, year, SCOPE)
+    files = ui.cached_query(queries.unidentified_files, year)
     st.caption(
         "这些文件被退回，且系统未能确定其填报单位、报表年度或报表类型（全部报表类型）。未能识别年度的文件按接收时间归入"
         f"上一年度（{year + 1}年收到的列在{year}年度）。请根据文件名和问题说明联系报送单位。"
@@ -102,7 +100,7 @@ def draw_unidentified(year: int) -> None:
 
 def draw_chase_list(year: int, demo: bool) -> None:
     st.subheader(f"{year}年度催报名单（全部报表）", anchor=False)
-    chase = ui.cached_query(queries.chase_list, year, unit_codes=SCOPE)
+    chase = ui.cached_query(queries.chase_list, year)
     if chase.empty:
         st.success(f"{year}年度各类报表均已报送，无需催报。", icon=":material/task_alt:")
         return
@@ -128,11 +126,13 @@ def draw_chase_list(year: int, demo: bool) -> None:
 
 
 def main() -> None:
-    book = ui.status_book()
-    selection = filters.current(book.years, book.registry)
-    st.header("报送情况", anchor=False)
+    # A 填报单位 sees its own row, its own rejected files and nothing else: the queries run in its scope, and the
+    # province-wide sections (催报名单, unidentified files) are for the federation's staff only.
+    whole = ui.scope().everything
+    selection = filters.current(ui.years(), ui.reference().registry)
+    st.header("报送情况" if whole else "本单位报送情况", anchor=False)
     if selection.year is None:
-        st.info("还没有任何年度的报表，无法统计报送情况。请先在“数据上传”页上传各单位报表。", icon=":material/info:")
+        st.info("还没有任何年度的报表，无法统计报送情况。请先在“数据上传”页上传报表。", icon=":material/info:")
         st.page_link("app_pages/upload.py", label="前往数据上传", icon=":material/upload_file:")
         return
     catalog, year = ui.catalog(), selection.year
@@ -141,15 +141,17 @@ def main() -> None:
         format_func=lambda code: queries.return_label(catalog, code),
     )  # fmt: skip
     with ui.guarded("报送情况表"):
-        table = ui.cached_query(queries.tracker_table, year, return_code, unit_codes=SCOPE)
+        table = ui.cached_query(queries.tracker_table, year, return_code)
         draw_summary(queries.tracker_summary(table, year, return_code), queries.deadline(catalog, year))
         draw_table(table)
-    with ui.guarded("催报名单"):
-        draw_chase_list(year, ui.warehouse_summary().is_demo)
+    if whole:
+        with ui.guarded("催报名单"):
+            draw_chase_list(year, ui.warehouse_summary().is_demo)
     with ui.guarded("被退回的文件"):
         draw_rejected(year, return_code)
-    with ui.guarded("无法识别的文件"):
-        draw_unidentified(year)
+    if whole:
+        with ui.guarded("无法识别的文件"):
+            draw_unidentified(year)
 
 
 main()

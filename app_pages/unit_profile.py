@@ -28,10 +28,16 @@ def paint(status: str) -> str:
     return f"background-color: {colour}; color: {STATUS_TEXT_COLOURS[status]}" if colour else ""
 
 
-book = ui.status_book()
-selection = filters.unit_selector(book.years, book.registry)
+reader = ui.scope()
+reference = ui.reference()
+if reader.everything:
+    selection = filters.unit_selector(ui.years(), reference.registry)
+    unit_code = selection.unit_code
+else:  # a 填报单位 sees its own unit, whatever a link names
+    unit_code = ui.own_unit_code()
+    selection = filters.current(ui.years(), reference.registry)
 tiles.inject_css()
-unit = book.registry.get(selection.unit_code)
+unit = reference.registry.get(unit_code)
 year = selection.year
 
 if year is None:
@@ -42,15 +48,17 @@ if year is None:
 st.subheader(f"单位画像：{unit.name}（{year}年度）")
 with ui.guarded("报送情况"):
     submissions = ui.cached_query(profile.unit_submissions, unit.code)
-    for message in profile.missing_return_messages(submissions, book.catalog, unit, year):
+    for message in profile.missing_return_messages(submissions, reference.catalog, unit, year):
         st.warning(message, icon=":material/assignment_late:")
 
-unit_view = unit_profile(book, unit.code, year)
+unit_view = ui.book_query(unit_profile, unit.code, year)
 with ui.guarded("落实情况"):
-    unit_tiles = profile.unit_tiles(book, unit_view)
+    unit_tiles = ui.book_query(profile.unit_tiles, unit_view)
     st.markdown(f"##### {year}年度落实情况（按单位评价的{len(unit_tiles)}条措施）")
     if not selection.present:
-        st.caption("其余措施按全省整体评价，见“总览”。")
+        st.caption(
+            "其余措施按全省整体评价，见“总览”。" if reader.everything else "其余措施按全省整体评价，不按单位评价。"
+        )
     # Tiles of a fixed width in a wrapping row: four across a wide screen, two on a laptop's.
     with st.container(horizontal=True, gap="small"):
         for tile in unit_tiles:
@@ -59,7 +67,7 @@ with ui.guarded("落实情况"):
 
 with ui.guarded("历年状态"):
     st.markdown("##### 历年状态")
-    history = profile.unit_history_table(book, unit_view)
+    history = ui.book_query(profile.unit_history_table, unit_view)
     years = [c for c in history.columns if c != "措施"]
     st.dataframe(
         history.style.map(paint, subset=years),
@@ -70,7 +78,7 @@ with ui.guarded("历年状态"):
 
 with ui.guarded("异常波动提示"):
     st.markdown(f"##### 异常波动提示（{year}年度）")
-    flags = profile.unit_anomaly_table(book, unit_view)
+    flags = ui.book_query(profile.unit_anomaly_table, unit_view)
     if flags.empty:
         st.caption(f"{unit.short_name}{year}年度没有需要核实的异常波动。")
     else:
@@ -81,7 +89,7 @@ if unit.type == "city":
     with ui.guarded("所辖县（区）情况"):
         st.markdown(f"##### 所辖县（区）情况（{year}年度）")
         counties = ui.cached_query(profile.county_breakdown, unit.code, year)
-        if not book.registry.counties_of(unit.code):
+        if not reference.registry.counties_of(unit.code):
             st.caption(f"{unit.name}不辖县（区），没有县（区）明细。")
         elif counties.empty:
             st.info(f"{unit.name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")

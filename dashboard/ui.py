@@ -22,15 +22,19 @@ from pathlib import Path
 import streamlit as st
 
 import queries.warehouse as warehouse_queries
-from dashboard import filters
+from dashboard import auth, filters
 from exports import meetings
-from pipeline.catalog import Catalog, load_catalog
-from pipeline.registry import Registry, load_registry
+from pipeline import access
+from pipeline.access import ROLE_UNIT
+from pipeline.catalog import Catalog
+from pipeline.reference import Reference, load_reference
+from pipeline.registry import Registry
 from pipeline.warehouse import ReaderCache, version_token, warehouse_path
 from queries.board import StatusBook
+from queries.scope import ALL_UNITS, OutOfScope, Scope, call_in_scope
 
 log = logging.getLogger(__name__)
-Version = tuple[str, tuple[int, int]]
+Version = tuple[str, tuple]  # (warehouse path, (inode, mtime, reference version))
 
 
 @st.cache_resource
@@ -54,11 +58,14 @@ def active_meeting() -> meetings.MeetingVersion | None:
 
 
 @st.cache_resource(max_entries=8)
-def _frozen_reference(folder: str, created_at: str) -> tuple[Catalog, Registry]:
-    # Checked once per meeting version (keyed by its folder and freeze time): the frozen files must be intact.
-    meeting = meetings.find_meeting(Path(folder).name, Path(folder).parent)
-    _, frozen_catalog = meetings.open_meeting(meeting.name, meeting.folder.parent)
-    return frozen_catalog, meetings.meeting_registry(meeting)
+def _reference(path: str, version: tuple[int, int], catalog_path: str | None, registry_path: str | None) -> Reference:
+    # One Reference per data version: the catalog and registry files (a meeting version's frozen copies) plus the
+    # settings saved in that warehouse. A settings change is a warehouse write, so its version token changes too.
+    return load_reference(
+        _reader(path).cursor(),
+        catalog_path=Path(catalog_path) if catalog_path else None,
+        registry_path=Path(registry_path) if registry_path else None,
+    )
 
 
 def _active_path() -> Path:
@@ -66,40 +73,101 @@ def _active_path() -> Path:
     return meeting.warehouse_path if meeting else warehouse_path()
 
 
+def reference() -> Reference:
+    """The reference data of the data shown: a meeting version keeps the catalog, registry and settings in force
+    when it was frozen; the live data has today's."""
+    meeting = active_meeting()
+    if meeting is None:
+        return live_reference()
+    path = meeting.warehouse_path
+    return _reference(str(path), version_token(path), str(meeting.catalog_path), str(meeting.registry_path))
+
+
+def live_reference() -> Reference:
+    """The reference data in force now, whatever version is shown: uploads, templates and settings use it."""
+    path = warehouse_path()
+    return _reference(str(path), version_token(path), None, None)
+
+
+def catalog() -> Catalog:
+    return reference().catalog
+
+
+def registry() -> Registry:
+    return reference().registry
+
+
+def live_catalog() -> Catalog:
+    return live_reference().catalog
+
+
+def live_registry() -> Registry:
+    return live_reference().registry
+
+
+# --- who is reading: the scope every query call runs in -------------------------------------------------------
+
+
+def scope() -> Scope:
+    """The signed-in reader's scope: every unit for the federation's staff, its own unit for a 填报单位, nothing
+    when nobody is signed in (fail closed)."""
+    account = auth.current_account()
+    if account is None:
+        return Scope(frozenset())
+    if account.role == ROLE_UNIT:
+        registry = live_reference().registry
+        if account.unit_code not in registry:
+            return Scope(frozenset(), account.unit_code or "")
+        return Scope.of_unit(registry, account.unit_code)
+    return ALL_UNITS
+
+
+def own_unit_code() -> str:
+    """A 填报单位's own unit, kept in the shared selection (so links and the URL show it). A link that names another
+    unit is refused in words and audited, never followed."""
+    account = auth.current_account()
+    code = account.unit_code if account is not None else None
+    if code is None:
+        raise OutOfScope(scope().refusal())
+    wanted = (st.query_params.get("unit") or "").strip()
+    if wanted and wanted != code:
+        known = registry().resolve(wanted).unit
+        if known is None or known.code != code:
+            st.warning(scope().refusal(f"链接中的单位“{wanted}”"), icon=":material/block:")
+            auth.record("access_denied", target=f"unit={wanted[:80]}", outcome="拒绝", detail="链接参数")
+    st.session_state.setdefault(filters.STATE, {})["unit"] = code
+    st.query_params["unit"] = code
+    return code
+
+
+def _whole_scope_only(what: str) -> None:
+    reader = scope()
+    if not reader.everything:
+        raise OutOfScope(reader.refusal(what))
+
+
 def cursor():
-    """A cursor on the data shown (the live warehouse or the chosen meeting version), for one query."""
+    """A cursor on the data shown (the live warehouse or the chosen meeting version), for a reader who may see every
+    unit; a scoped reader reaches data only through cached_query and book_query."""
+    _whole_scope_only("全部单位的数据")
+    return _cursor()
+
+
+def _cursor():
     return _reader(str(_active_path())).cursor()
 
 
 def live_cursor():
-    """A cursor on the live warehouse whatever version is shown."""
+    """A cursor on the live warehouse whatever version is shown (every unit's data: whole-scope readers only)."""
+    _whole_scope_only("全部单位的数据")
     return _reader(str(warehouse_path())).cursor()
 
 
-def catalog() -> Catalog:
-    """The catalog of the data shown: a meeting version keeps the thresholds in force when it was frozen."""
-    meeting = active_meeting()
-    return _frozen_reference(str(meeting.folder), meeting.created_at.isoformat())[0] if meeting else load_catalog()
-
-
-def registry() -> Registry:
-    meeting = active_meeting()
-    return _frozen_reference(str(meeting.folder), meeting.created_at.isoformat())[1] if meeting else load_registry()
-
-
-def live_catalog() -> Catalog:
-    """The catalog in force now, whatever version is shown: uploads and templates are always for the live data."""
-    return load_catalog()
-
-
-def live_registry() -> Registry:
-    return load_registry()
-
-
 def warehouse_version() -> Version:
-    """Cache key of the data shown: its path and (inode, mtime); a write changes it, a meeting version never."""
+    """Cache key of the data shown: its path, (inode, mtime) and the reference version; a write changes it, a
+    meeting version never."""
     path = _active_path()
-    return str(path), version_token(path)
+    return str(path), (*version_token(path), reference().version)
 
 
 def meeting_banner() -> None:
@@ -113,8 +181,8 @@ def meeting_banner() -> None:
 
 
 @st.cache_data(max_entries=16, ttl=600)
-def _summary(path: str, version: tuple[int, int]) -> warehouse_queries.WarehouseSummary:
-    return warehouse_queries.warehouse_summary(cursor())
+def _summary(path: str, version: tuple) -> warehouse_queries.WarehouseSummary:
+    return warehouse_queries.warehouse_summary(_cursor())
 
 
 def warehouse_summary() -> warehouse_queries.WarehouseSummary:
@@ -122,38 +190,69 @@ def warehouse_summary() -> warehouse_queries.WarehouseSummary:
 
 
 @st.cache_resource(max_entries=4)
-def _book(path: str, version: tuple[int, int]) -> StatusBook:
-    # The path says which data (live or a meeting version); cursor(), catalog() and registry() follow the same choice.
-    return StatusBook.from_warehouse(cursor(), catalog=catalog(), registry=registry())
+def _book(path: str, version: tuple) -> StatusBook:
+    # The path says which data (live or a meeting version); _cursor() and reference() follow the same choice.
+    current = reference()
+    return StatusBook.from_warehouse(_cursor(), catalog=current.catalog, registry=current.registry)
 
 
 @st.cache_resource(max_entries=2)
-def _live_book(path: str, version: tuple[int, int]) -> StatusBook:
-    return StatusBook.from_warehouse(live_cursor(), catalog=load_catalog(), registry=load_registry())
+def _live_book(path: str, version: tuple) -> StatusBook:
+    current = live_reference()
+    return StatusBook.from_warehouse(_reader(path).cursor(), catalog=current.catalog, registry=current.registry)
 
 
-def status_book() -> StatusBook:
-    """Every measure judged for every year, once per warehouse version (shared; never mutate it)."""
+def _shown_book() -> StatusBook:
     return _book(*warehouse_version())
 
 
+def status_book() -> StatusBook:
+    """Every measure judged for every year and unit, once per data version (shared; never mutate it). Whole-scope
+    readers only: a scoped reader asks book_query for what it may see."""
+    _whole_scope_only("全省各单位的落实情况")
+    return _shown_book()
+
+
 def live_status_book() -> StatusBook:
-    """Today's statuses from the live warehouse, whatever version the sidebar shows."""
+    """Today's statuses from the live warehouse, whatever version the sidebar shows (whole-scope readers only)."""
+    _whole_scope_only("全省各单位的落实情况")
     path = warehouse_path()
-    return _live_book(str(path), version_token(path))
+    return _live_book(str(path), (*version_token(path), live_reference().version))
+
+
+def years() -> list[int]:
+    """The reporting years with data (the sidebar's choices); no unit's figures, so every reader may have them."""
+    return _shown_book().years
+
+
+def book_query(function: Callable, *args, **kwargs):
+    """A query-layer function of the status book, run within the reader's scope (queries/scope.py)."""
+    return call_in_scope(function, _shown_book(), *args, scope=scope(), reference=reference(), **kwargs)
 
 
 def cached_query(function: Callable, *args, **kwargs):
-    """Run a query-layer function on a cursor, cached by warehouse version and arguments."""
-    return _cached(function.__module__, function.__name__, warehouse_version(), args, tuple(sorted(kwargs.items())))
+    """Run a query-layer function on a cursor within the reader's scope, cached by data version, reference version,
+    scope and arguments."""
+    reader = scope()
+    key = (function.__module__, function.__name__, warehouse_version(), reader, args, tuple(sorted(kwargs.items())))
+    return _cached(*key)
 
 
 @st.cache_data(max_entries=128, ttl=600, show_spinner=False)
-def _cached(module: str, name: str, version: Version, args: tuple, kwargs: tuple):
+def _cached(module: str, name: str, version: Version, reader: Scope, args: tuple, kwargs: tuple):
     import importlib
 
     function = getattr(importlib.import_module(module), name)
-    return function(cursor(), *args, **dict(kwargs))
+    return call_in_scope(function, _cursor(), *args, scope=reader, reference=reference(), **dict(kwargs))
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """The demo accounts (user, password, role) to list on the sign-in page, only while the demo warehouse is shown
+    and only those the store marks as demo."""
+    if not warehouse_summary().is_demo:
+        return []
+    existing = {a.username for a in auth.store().accounts() if a.is_demo and not a.disabled}
+    return [(user, password, role) for user, password, role in access.DEMO_ACCOUNTS if user in existing]
 
 
 def demo_banner(summary: warehouse_queries.WarehouseSummary) -> None:
@@ -169,6 +268,10 @@ def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None) -> 
         )
         return
     shown = f"报表年度：{year}年度　" if year else ""
+    if not scope().everything:  # when other units last reported is not a 填报单位's business
+        if shown:
+            st.caption(shown.strip())
+        return
     st.caption(f"{shown}数据截至 {summary.latest_accepted_at:%Y年%m月%d日 %H:%M}（最近一次接收报表的时间）")
 
 
@@ -249,6 +352,8 @@ def guarded(what: str) -> Iterator[None]:
     """No traceback ever reaches the screen: log it, say in Chinese what could not be shown."""
     try:
         yield
+    except OutOfScope as refusal:  # a scoped reader asked for more than its unit: say so, nothing else
+        st.warning(str(refusal), icon=":material/block:")
     except Exception:  # noqa: BLE001 - the log gets the traceback, the user a sentence
         log.exception("页面出错：%s", what)
         st.error(f"{what}暂时无法显示。请刷新页面；如持续出现，请联系系统管理员（详细信息已记入服务器日志）。")

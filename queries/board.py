@@ -31,20 +31,7 @@ from pipeline.status.model import (
 )
 from pipeline.status.rules_common import plain_pct
 from pipeline.validate import reading_of
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which units a reader may see. None means all (the federation's own staff); a 填报单位 account later
-    gets only its own unit, applied here in the query layer rather than in widgets."""
-
-    unit_codes: frozenset[str] | None = None
-
-    def allows(self, unit_code: str) -> bool:
-        return self.unit_codes is None or unit_code in self.unit_codes or unit_code == PROVINCE_SCOPE
-
-
-ALL_UNITS = Scope()
+from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 
 @dataclass
@@ -196,17 +183,24 @@ def _worst_first(statuses: tuple[MeasureStatus, ...]) -> tuple[MeasureStatus, ..
 
 
 def measure_detail(book: StatusBook, measure: int, year: int, *, scope: Scope = ALL_UNITS) -> MeasureDetail:
+    """The measure this year. For a scoped reader (a 填报单位) the province-wide verdict and its history are left out,
+    since their explanations name other units: `overall` is None and `history` is the reader's own statuses."""
     result = book.result(measure, year)
     units = tuple(s for s in result.units if scope.allows(s.unit_code)) if result else ()
-    history = tuple(book.results[(measure, y)].overall for y in book.years if (measure, y) in book.results)
+    if scope.everything:
+        history = tuple(book.results[(measure, y)].overall for y in book.years if (measure, y) in book.results)
+    else:
+        history = tuple(
+            s for y in book.years if (measure, y) in book.results for s in book.results[(measure, y)].units
+            if scope.allows(s.unit_code)
+        )  # fmt: skip
     anomalies = tuple(
         a
         for a in book.anomalies
         if a.year == year and book.catalog.indicator(a.indicator).measure == measure and scope.allows(a.unit_code)
     )
-    return MeasureDetail(
-        book.catalog.measure(measure), year, result.overall if result else None, _worst_first(units), history, anomalies
-    )
+    overall = result.overall if result and scope.everything else None
+    return MeasureDetail(book.catalog.measure(measure), year, overall, _worst_first(units), history, anomalies)
 
 
 @dataclass(frozen=True)
@@ -220,8 +214,11 @@ class UnitProfile:
 
 
 def unit_profile(book: StatusBook, unit_code: str, year: int, *, scope: Scope = ALL_UNITS) -> UnitProfile | None:
-    """One unit across all measures and years; None when the scope does not allow it."""
-    if not scope.allows(unit_code) or unit_code not in book.registry:
+    """One unit across all measures and years; None for a code the registry does not know, OutOfScope for a unit
+    outside the reader's scope."""
+    if not scope.allows(unit_code):
+        raise OutOfScope(scope.refusal("其他单位的落实情况"))
+    if unit_code not in book.registry:
         return None
     unit = book.registry.get(unit_code)
 
@@ -247,6 +244,7 @@ LEVEL_NAMES = {"unit": "本级", "county": "县（区）明细", "inspected_unit
 _FIGURE = re.compile(r"^-?[\d,]+(?:\.\d+)?(?:/[\d,]+)?(?P<unit>[^\d\s/:：]*)$")
 
 
+@scope_free
 def measure_labels(catalog: Catalog) -> dict[int, str]:
     """Selector labels: 第5条　经费收支管理与会费收缴."""
     return {m.number: f"第{m.number}条　{m.short_name}" for m in catalog.measures}
@@ -307,6 +305,7 @@ def unit_metric(book: StatusBook, measure: int, year: int) -> UnitMetric | None:
     return UnitMetric(figures[0].explanation.metric_name, units.pop())
 
 
+@scope_free
 def measure_indicators(catalog: Catalog, measure: int) -> pd.DataFrame:
     """The measure's indicators: name, unit, return (the return and its name), level (填报层级)."""
     rows = [

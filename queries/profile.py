@@ -20,6 +20,7 @@ from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.spreadsheet_text import neutralise_formula
 from queries.board import MISSING_COLUMN, NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile
+from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 NOT_JUDGED = "—"  # a history cell for a year in which the unit was not judged on the measure
@@ -189,10 +190,12 @@ def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
 # --- 单位画像: statuses --------------------------------------------------------------------------------------
 
 
+@scope_free
 def measure_label(book: StatusBook, number: int) -> str:
     return f"第{number}条　{book.catalog.measure(number).short_name}"
 
 
+@scope_free
 def unit_tiles(book: StatusBook, profile: UnitProfile) -> tuple[Tile, ...]:
     """The unit's own status on each measure judged per unit, as tiles (status, key figure, summary)."""
     return tuple(
@@ -210,6 +213,7 @@ def unit_tiles(book: StatusBook, profile: UnitProfile) -> tuple[Tile, ...]:
     )
 
 
+@scope_free
 def unit_history_table(book: StatusBook, profile: UnitProfile) -> pd.DataFrame:
     """措施 and one column per reporting year (2021年 …) holding the unit's status word, NOT_JUDGED when none."""
     columns = [f"{y}年" for y in book.years]
@@ -224,6 +228,7 @@ def _name(registry: Registry, code: str) -> str:
     return registry.get(code).short_name if code in registry else code
 
 
+@scope_free
 def unit_anomaly_table(book: StatusBook, profile: UnitProfile) -> pd.DataFrame:
     """The unit's flagged figures this year with its 说明: 措施, 涉及单位或县（区）, 指标, 变化, 填报说明, 来源单元格."""
     rows = [
@@ -243,11 +248,15 @@ def unit_anomaly_table(book: StatusBook, profile: UnitProfile) -> pd.DataFrame:
 # --- 单位画像: submissions -----------------------------------------------------------------------------------
 
 
-def unit_submissions(con: duckdb.DuckDBPyConnection, unit_code: str) -> pd.DataFrame:
+def unit_submissions(
+    con: duckdb.DuckDBPyConnection, unit_code: str, *, catalog: Catalog | None = None, scope: Scope = ALL_UNITS
+) -> pd.DataFrame:
     """Every file received from the unit, newest year first: submission_id, year, return_code, return_name,
     return_label (R1 市（区）总工会年度报表), file_name, received_at, filled_on, submitter, phone, state (current|superseded|rejected), state_word,
-    error_count."""
-    returns = [{"code": r.code, "name": r.name} for r in load_catalog().returns.values()]
+    error_count. OutOfScope for a unit outside the reader's scope."""
+    if not scope.allows(unit_code):
+        raise OutOfScope(scope.refusal("其他单位的报送记录"))
+    returns = [{"code": r.code, "name": r.name} for r in (catalog or load_catalog()).returns.values()]
     df = con.execute(_sql("profile_submissions"), {"unit_code": unit_code, "returns": returns}).df()
     label = (df["return_code"] + " " + df["return_name"]).fillna("（未能识别报表类型）")
     df.insert(df.columns.get_loc("return_name") + 1, "return_label", label)
@@ -257,11 +266,13 @@ def unit_submissions(con: duckdb.DuckDBPyConnection, unit_code: str) -> pd.DataF
     return df
 
 
+@scope_free
 def expected_returns(catalog: Catalog, unit: Unit) -> list[str]:
     """The return types a unit of this type owes each year (R1 for a city, R2 for an industry union)."""
     return [r.code for r in catalog.returns.values() if r.submitted_by == unit.type]
 
 
+@scope_free
 def missing_return_messages(submissions: pd.DataFrame, catalog: Catalog, unit: Unit, year: int) -> list[str]:
     """One sentence per return the unit owes for the year but has no current version of, e.g.
     商洛市总工会2025年度尚未报送《市（区）总工会年度报表》."""
@@ -297,12 +308,20 @@ def _cell(indicator: Indicator, row: Any) -> object:
 
 
 def county_breakdown(
-    con: duckdb.DuckDBPyConnection, city_code: str, year: int, registry: Registry | None = None
+    con: duckdb.DuckDBPyConnection,
+    city_code: str,
+    year: int,
+    registry: Registry | None = None,
+    *,
+    catalog: Catalog | None = None,
+    scope: Scope = ALL_UNITS,
 ) -> pd.DataFrame:
     """One row per registry county of the city: 县（区）, one column per county indicator (its catalog name
     and unit; 是/否 for yes/no, numbers otherwise), and 备注 (LEFT_OUT when the return did not list the county).
-    No rows when the city has no current return for the year."""
-    registry, catalog = registry or load_registry(), load_catalog()
+    No rows when the city has no current return for the year. OutOfScope for a city outside the reader's scope."""
+    if not scope.allows(city_code):
+        raise OutOfScope(scope.refusal("其他单位的县（区）明细"))
+    registry, catalog = registry or load_registry(), catalog or load_catalog()
     return_code, indicators = county_indicators(catalog)
     headings = {i.code: i.label_with_unit for i in indicators}
     columns = [COUNTY_COLUMN, *headings.values(), REMARK_COLUMN]

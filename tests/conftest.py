@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 # The shared parse workers run with low limits in tests, so hostile files (tests/adversarial.py) stay cheap.
 os.environ.setdefault("PARSE_WORKER_MEMORY_MB", "400")
 os.environ.setdefault("PARSE_WORKER_SECONDS", "30")
+# Accounts, sessions and the audit trail of the whole test session live in a throwaway database, never in data/.
+os.environ.setdefault("SHIBATIAO_ACCESS_DB", str(Path(tempfile.mkdtemp(prefix="shibatiao-access-")) / "access.sqlite"))
 
 from pipeline.demo.generate import generate  # noqa: E402
 from pipeline.ingest import ingest_paths  # noqa: E402

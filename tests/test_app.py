@@ -9,13 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline.catalog import load_catalog
 from pipeline.warehouse import WAREHOUSE_ENV
+from tests.accounts import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def run_app(monkeypatch, warehouse: Path) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = signed_in(APP, default_timeout=60)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.figures import BY_KEY
 from exports import changes as changes_query
@@ -14,6 +13,7 @@ from exports import meetings
 from pipeline.catalog import DEFAULT_CATALOG_PATH
 from pipeline.warehouse import WAREHOUSE_ENV, open_reader
 from queries.board import measure_board
+from tests.accounts import signed_in
 from tests.test_meetings import book_of, raise_m5_threshold, resubmit_dues
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -99,7 +99,7 @@ def test_the_changes_page_shows_them(after_meeting, monkeypatch):
     root, live, _ = after_meeting
     monkeypatch.setenv(WAREHOUSE_ENV, str(live))
     monkeypatch.setenv(meetings.MEETINGS_ENV, str(root / "meetings"))
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = signed_in(APP, default_timeout=60)
     app.run()
     app.switch_page("app_pages/changes.py")
     app.run()
@@ -119,7 +119,7 @@ def test_the_sidebar_shows_a_meeting_version_with_a_banner_on_every_page(after_m
     root, live, meeting = after_meeting
     monkeypatch.setenv(WAREHOUSE_ENV, str(live))
     monkeypatch.setenv(meetings.MEETINGS_ENV, str(root / "meetings"))
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = signed_in(APP, default_timeout=60)
     app.run()
     assert not [w for w in app.warning if "正在查看会议版" in w.value]  # live data by default
     assert app.sidebar.selectbox(key="_w_meeting").value is None
@@ -141,7 +141,7 @@ def test_the_sidebar_shows_a_meeting_version_with_a_banner_on_every_page(after_m
 def test_the_changes_page_without_meeting_versions_says_how_to_make_one(demo_warehouse, monkeypatch, tmp_path):
     monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
     monkeypatch.setenv(meetings.MEETINGS_ENV, str(tmp_path / "none"))
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = signed_in(APP, default_timeout=60)
     app.run()
     assert not [s for s in app.sidebar.selectbox if s.label == "数据版本"]  # no choice until a version exists
     app.switch_page("app_pages/changes.py")

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.warehouse import WAREHOUSE_ENV
+from tests.accounts import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 UNIT_PAGE, DETAIL_PAGE = "app_pages/unit_profile.py", "app_pages/measure_detail.py"
@@ -16,7 +17,7 @@ UNIT_PAGE, DETAIL_PAGE = "app_pages/unit_profile.py", "app_pages/measure_detail.
 
 def open_link(monkeypatch, warehouse: Path, page: str | None = None, **params: str) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=90)
+    app = signed_in(APP, default_timeout=90)
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

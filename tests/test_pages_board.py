@@ -31,6 +31,7 @@ from queries.board import (
     number_runs,
     unit_metric,
 )
+from tests.accounts import signed_in
 from tests.status_fixtures import context, fact
 
 APP = str(Path(__file__).parent.parent / "app.py")
@@ -45,7 +46,7 @@ def book(demo_warehouse) -> StatusBook:
 
 def open_page(monkeypatch, warehouse: Path, page: str, **params: str) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=90)
+    app = signed_in(APP, default_timeout=90)
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

@@ -20,6 +20,7 @@ from pipeline.registry import load_registry
 from pipeline.warehouse import WAREHOUSE_ENV
 from queries import profile, series
 from queries.board import StatusBook, unit_profile, unit_statuses
+from tests.accounts import signed_in
 
 APP = str(Path(__file__).parent.parent / "app.py")
 COVERAGE, FUNDING, INSPECTIONS, CADRES, UNIT = (
@@ -52,7 +53,7 @@ def con(demo_warehouse):
 
 def open_page(monkeypatch, warehouse: Path, page: str, **params: str) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=90)
+    app = signed_in(APP, default_timeout=90)
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

@@ -9,13 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline.issue_codes import ANALYST, BY_CODE, ISSUE_CODES, UNIT
 from pipeline.warehouse import WAREHOUSE_ENV
+from tests.accounts import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def open_help(monkeypatch, tmp_path: Path) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "empty.duckdb"))  # the page needs no data
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = signed_in(APP, default_timeout=60)
     app.run()
     app.switch_page("app_pages/filling_help.py")
     app.run()

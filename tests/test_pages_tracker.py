@@ -16,6 +16,7 @@ from pipeline import issue_codes
 from pipeline.catalog import load_catalog
 from pipeline.warehouse import WAREHOUSE_ENV
 from queries import uploads
+from tests.accounts import signed_in
 from tests.test_tracker_queries import count_cell, r1_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -23,7 +24,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def open_page(monkeypatch, warehouse: Path, page: str, **state) -> AppTest:
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = AppTest.from_file(APP, default_timeout=90)
+    app = signed_in(APP, default_timeout=90)
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
@@ -107,7 +108,7 @@ def test_upload_page_runs_on_an_empty_and_a_demo_warehouse(monkeypatch, tmp_path
     warehouse = tmp_path / "empty.duckdb" if which == "empty" else demo_warehouse_copy
     app = open_page(monkeypatch, warehouse, "app_pages/upload.py")
     assert [s.value for s in app.subheader] == ["下载空白模板"]
-    assert [b.label for b in app.button] == ["校验并装入"]
+    assert [b.label for b in app.main.button] == ["校验并装入"]
     assert app.button[0].disabled  # nothing chosen yet
     assert app.selectbox(key="upload_expected_year").value == uploads.ANY_YEAR
     assert app.selectbox(key="upload_expected_year").options[:2] == [

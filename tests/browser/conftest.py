@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from dashboard.auth import SESSION_COOKIE
+from tests.accounts import ROLE_ADMIN, session_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
@@ -77,14 +80,38 @@ def start_dashboard(warehouse: Path, log_path: Path) -> tuple[subprocess.Popen, 
     return process, url
 
 
+class SignedInBrowser:
+    """Debian's Chromium whose new pages carry a signed-in session cookie for the test servers (cookies are shared
+    by every port of 127.0.0.1), as a browser that signed in once would. `as_role` picks the account; `anonymous`
+    is a page with no session at all."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.raw = browser
+
+    def new_page(self, *, role: str = ROLE_ADMIN, **options) -> Page:
+        context = self.raw.new_context(**options)
+        context.add_cookies(
+            [{"name": SESSION_COOKIE, "value": session_token(role), "domain": "127.0.0.1", "path": "/"}]
+        )
+        page = context.new_page()
+        page.on("close", lambda _: context.close())
+        return page
+
+    def anonymous(self, **options) -> Page:
+        return self.raw.new_context(**options).new_page()
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser() -> Iterator[SignedInBrowser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("缺少 /usr/bin/chromium：请运行 scripts/system_deps.sh（make test 会自动运行）")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield SignedInBrowser(chromium)
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

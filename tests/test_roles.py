@@ -1,0 +1,169 @@
+"""Sign-in, roles and a 填报单位's scope on the real app (AppTest): what each role may open, what a unit account sees
+of its own unit and is refused of others, and the sign-in form's answers (wrong password, throttling, expiry)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import allowed_files
+from pipeline import audit
+from pipeline.access import ROLE_ADMIN, ROLE_ANALYST, ROLE_LEADER, ROLE_UNIT, AccessStore, access_path
+from pipeline.registry import load_registry
+from pipeline.warehouse import WAREHOUSE_ENV
+from tests.accounts import APP, PASSWORD, USERS, ensure_accounts, signed_in
+
+
+def run(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def texts(app: AppTest) -> str:
+    parts = [*app.markdown, *app.subheader, *app.header, *app.caption, *app.error, *app.warning, *app.info]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def audit_rows(action: str, actor: str) -> list[dict]:
+    frame = audit.entries(actor=actor, action=action)
+    return frame.to_dict("records")
+
+
+def test_each_role_may_use_its_pages_and_no_more():
+    unit = set(allowed_files(ROLE_UNIT))
+    assert unit == {
+        "app_pages/unit_profile.py", "app_pages/tracker.py", "app_pages/upload.py", "app_pages/measures.py",
+        "app_pages/filling_help.py", "app_pages/password.py",
+    }  # fmt: skip
+    leader, analyst, admin = (set(allowed_files(r)) for r in (ROLE_LEADER, ROLE_ANALYST, ROLE_ADMIN))
+    assert "app_pages/upload.py" not in leader and "app_pages/upload.py" in analyst
+    assert analyst - leader == {"app_pages/upload.py"}
+    assert admin - analyst >= {"app_pages/accounts.py", "app_pages/audit_log.py"}
+    assert "app_pages/overview.py" in leader and "app_pages/overview.py" not in unit
+
+
+@pytest.fixture
+def unit_app(monkeypatch, demo_warehouse):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
+    return signed_in(APP, role=ROLE_UNIT, default_timeout=120)
+
+
+def test_a_unit_account_opens_on_its_own_unit(unit_app):
+    app = run(unit_app)
+    assert [h.value for h in app.subheader][0].startswith("单位画像：西安市总工会")
+    shown = texts(app)
+    for other in ("宝鸡", "咸阳", "渭南", "商洛", "韩城"):
+        assert other not in shown
+    assert "数据截至" not in shown  # when other units last reported is not the unit's business
+
+
+def test_a_unit_account_is_refused_a_staff_page_by_its_link_and_the_refusal_is_audited(unit_app):
+    app = run(unit_app)
+    app.switch_page("app_pages/measure_detail.py")
+    run(app)
+    assert any("无权使用“措施详情”页面" in e.value for e in app.error)
+    assert not app.subheader  # the page did not run
+    rows = audit_rows("access_denied", USERS[ROLE_UNIT])
+    assert any(r["对象"] == "措施详情" for r in rows)
+
+
+def test_a_link_naming_another_unit_shows_the_own_unit_and_says_so(unit_app):
+    unit_app.query_params["unit"] = "C02"
+    app = run(unit_app)
+    assert any("只能查看西安市总工会的数据" in w.value and "C02" in w.value for w in app.warning)
+    assert [h.value for h in app.subheader][0].startswith("单位画像：西安市总工会")
+    assert "宝鸡" not in texts(app)
+    assert any(r["对象"] == "unit=C02" for r in audit_rows("access_denied", USERS[ROLE_UNIT]))
+
+
+def test_a_unit_account_sees_only_its_own_row_on_the_tracker(unit_app):
+    app = run(unit_app)
+    app.switch_page("app_pages/tracker.py")
+    run(app)
+    assert [h.value for h in app.header] == ["本单位报送情况"]
+    table = app.dataframe[0].value
+    assert list(table["unit_name"]) == ["西安市总工会"]
+    shown = texts(app)
+    assert "催报名单" not in shown and "无法识别单位或年度的文件" not in shown
+    assert "应报1个" in shown
+
+
+def sign_in_page(monkeypatch, warehouse) -> AppTest:
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    return run(AppTest.from_file(APP, default_timeout=120))
+
+
+def submit(app: AppTest, username: str, password: str) -> AppTest:
+    app.text_input[0].set_value(username)
+    app.text_input[1].set_value(password)
+    app.button[0].click()
+    return run(app)
+
+
+def test_the_sign_in_form_refuses_a_wrong_password_and_admits_the_right_one(monkeypatch, demo_warehouse):
+    ensure_accounts()
+    app = sign_in_page(monkeypatch, demo_warehouse)
+    assert [t.value for t in app.title] == ["十八条落实看板"]
+    assert "总览" not in texts(app)
+    submit(app, USERS[ROLE_LEADER], "not-the-password")
+    assert [e.value for e in app.error] == ["用户名或密码不正确。"]
+    failures = audit_rows("sign_in_failed", USERS[ROLE_LEADER])
+    assert failures and failures[0]["说明"] == "密码错误"
+    submit(app, USERS[ROLE_LEADER], PASSWORD)
+    assert [h.value for h in app.subheader][0].startswith("十八条措施落实总览")
+    assert app.session_state["auth_account"].role == ROLE_LEADER
+    assert audit_rows("sign_in", USERS[ROLE_LEADER])[0]["结果"] == "成功"
+
+
+def test_repeated_failures_throttle_the_account_even_for_the_right_password(monkeypatch, demo_warehouse):
+    store = ensure_accounts()
+    store.add_account(
+        "t_throttled", "限流测试", ROLE_LEADER, actor="测试", password=PASSWORD, must_change_password=False
+    )
+    app = sign_in_page(monkeypatch, demo_warehouse)
+    for _ in range(5):
+        submit(app, "t_throttled", "wrong-password-1")
+    submit(app, "t_throttled", PASSWORD)
+    assert any("登录失败次数过多" in e.value and "分钟后再试" in e.value for e in app.error)
+    assert "auth_account" not in app.session_state
+
+
+def test_the_demo_accounts_are_listed_only_for_the_demo_warehouse(monkeypatch, demo_warehouse, tmp_path):
+    from pipeline.access import create_demo_accounts
+
+    create_demo_accounts(AccessStore(access_path()), load_registry())
+    app = sign_in_page(monkeypatch, demo_warehouse)
+    listed = app.dataframe[0].value
+    assert set(listed["角色"]) == {ROLE_LEADER, ROLE_ANALYST, ROLE_ADMIN, ROLE_UNIT}
+    assert "演示账户" in texts(app)
+    empty = sign_in_page(monkeypatch, tmp_path / "empty.duckdb")
+    assert not empty.dataframe and "演示账户" not in texts(empty)
+
+
+def test_an_idle_session_ends_at_the_next_click(monkeypatch, demo_warehouse):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
+    app = run(signed_in(APP, role=ROLE_ANALYST, default_timeout=120))
+    assert app.session_state["auth_account"].role == ROLE_ANALYST
+    long_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    with sqlite3.connect(access_path()) as con:  # the session was last seen an hour ago
+        con.execute("update sessions set last_seen = ? where username = ?", (long_ago, USERS[ROLE_ANALYST]))
+    run(app)
+    assert [t.value for t in app.title] == ["十八条落实看板"]
+    assert any("长时间未操作" in i.value for i in app.info)
+    assert "auth_account" not in app.session_state
+
+
+def test_a_required_password_change_comes_before_any_page(monkeypatch, demo_warehouse):
+    store = ensure_accounts()
+    store.add_account("t_fresh", "新账户", ROLE_LEADER, actor="测试", password=PASSWORD)  # must change by default
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["auth_token"] = store.open_session("t_fresh")
+    run(app)
+    assert any("请先设置新密码" in w.value for w in app.warning)
+    assert [h.value for h in app.header] == ["修改密码"]
+    assert "十八条措施落实总览" not in texts(app)
