@@ -28,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from exports import cli as export_cli
-from pipeline import cli_output
+from pipeline import access_cli, cli_output
 from pipeline.ingest import (
     DEFAULT_RAW_DIR,
     BatchInterrupted,
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--older-than", type=int, required=True, metavar="天数", help="只删除接收时间早于这么多天的")
     prune.add_argument("--dry-run", action="store_true", help="只列出将删除的文件，不删除")
     export_cli.add_commands(commands, _year)
+    access_cli.add_commands(commands)
     return parser
 
 
@@ -306,6 +307,8 @@ COMMANDS = {
     "prune-rejected": cmd_prune_rejected,
     "meeting": export_cli.cmd_meeting,
     "export": export_cli.cmd_export,
+    "users": access_cli.run,
+    "audit": access_cli.run,
 }
 
 
