@@ -595,3 +595,78 @@ def restore(
             raise SettingsError("版本号", f"第{version_id}版与现在的默认文件不再相容，无法恢复：{exc}") from exc
         return _insert(con, author=author, reason=reason, kind="restore", summary=summary, overrides=overrides,
                        restored_from=version_id, now=now)  # fmt: skip
+
+
+# --- tables for the settings page and the CLI (plain rows, Chinese headings) ----------------------------------------
+
+
+def status_rows(changes: list[StatusChange]) -> list[dict[str, str]]:
+    """措施, 年度, 原状态, 新状态 for every measure × year whose status would change."""
+    return [
+        {"措施": f"第{c.measure}条", "年度": f"{c.year}年度", "原状态": c.before, "新状态": c.after}
+        for c in changes
+        if c.measure is not None
+    ]
+
+
+def judged_unit_rows(changes: list[StatusChange]) -> list[dict[str, str]]:
+    """单位, 原来, 修改后 for every unit added to or dropped from judgement."""
+    return [{"单位": c.unit, "原来": c.before, "修改后": c.after} for c in changes if c.measure is None]
+
+
+def version_rows(saved: list[SettingsVersion]) -> list[dict[str, str]]:
+    """版本记录: who, when, why, what; the newest (first) is the one in force."""
+    return [
+        {
+            "版本": f"第{v.id}版" + ("（现行）" if i == 0 else ""),
+            "保存时间": f"{v.saved_at:%Y-%m-%d %H:%M}",
+            "保存人": v.author,
+            "类别": v.kind_label,
+            "修改内容": v.summary,
+            "修改原因": v.reason,
+        }
+        for i, v in enumerate(saved)
+    ]
+
+
+def threshold_rows(reference: Reference, number: int) -> list[dict[str, str]]:
+    """项目, 现行, 默认 for a measure's thresholds and editable parameters."""
+    rule, default = reference.catalog.measure(number).rule, defaults().catalog.measure(number).rule
+    rows = [
+        {
+            "项目": THRESHOLDS.get(n, (n,))[0],
+            "现行": threshold_text(n, v),
+            "默认": threshold_text(n, default.thresholds[n]),
+        }
+        for n, v in rule.thresholds.items()
+    ]
+    rows += [
+        {"项目": PARAMS[n][0], "现行": str(rule.params[n]), "默认": str(default.params[n])}
+        for n in PARAMS
+        if n in rule.params
+    ]
+    return rows
+
+
+def unit_rows(reference: Reference, code: str) -> list[dict[str, str]]:
+    """项目, 现行, 默认 for one unit: names, aliases, former names, its city and whether it still reports."""
+    base = defaults().registry
+
+    def fields(registry, unit: Unit | None) -> list[str]:
+        if unit is None:
+            return ["（默认名录中没有）"] + [""] * 5
+        parent = registry.get(unit.parent).name if unit.parent and unit.parent in registry else "—"
+        retired = retired_units(registry).get(unit.code)
+        return [
+            unit.name,
+            unit.short_name,
+            "、".join(unit.aliases) or "—",
+            "、".join(f"{f.name}（{f.until}年更名）" for f in unit.former_names) or "—",
+            parent,
+            f"{retired}起不再报送" if retired else "在册",
+        ]
+
+    current = fields(reference.registry, reference.registry.get(code))
+    default = fields(base, base.get(code) if code in base else None)
+    labels = ["名称", "简称", "别名", "曾用名", "上级单位", "状态"]
+    return [{"项目": label, "现行": c, "默认": d} for label, c, d in zip(labels, current, default, strict=True)]
