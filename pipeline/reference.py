@@ -56,11 +56,15 @@ class EffectiveRegistry(Registry):
                 raise self._fail("省总工会不能设为不再报送")
         self.retired: dict[str, str] = dict(retired)  # code -> the date it was retired (YYYY-MM-DD)
 
+    def reports(self, unit: Unit) -> bool:
+        """False for a retired unit and for a county of a retired city."""
+        return unit.code not in self.retired and unit.parent not in self.retired
+
     def of_type(self, unit_type: str) -> tuple[Unit, ...]:
-        return tuple(unit for unit in super().of_type(unit_type) if unit.code not in self.retired)
+        return tuple(unit for unit in super().of_type(unit_type) if self.reports(unit))
 
     def children(self, code: str) -> tuple[Unit, ...]:
-        return tuple(unit for unit in super().children(code) if unit.code not in self.retired)
+        return tuple(unit for unit in super().children(code) if self.reports(unit))
 
 
 def retired_units(registry: Registry) -> dict[str, str]:

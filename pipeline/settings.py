@@ -465,7 +465,9 @@ class UnitRetire(Change):
         if unit.code in retired:
             raise SettingsError("单位", f"{unit.name}已于{retired[unit.code]}设为不再报送")
         on = (self.on or date.today()).isoformat()
-        summary = f"单位不再报送：{unit.name}（{on}起不再要求报送、不再参与判定；已报送的数据保留）"
+        with_counties = unit.type == "city" and reference.registry.counties_of(unit.code)
+        who = f"{unit.name}及所辖县（区）总工会" if with_counties else unit.name
+        summary = f"单位不再报送：{who}（{on}起不再要求报送、不再参与判定；已报送的数据保留）"
         return {**overrides, "retired": {**overrides.get("retired", {}), unit.code: on}}, summary
 
 
@@ -670,3 +672,27 @@ def unit_rows(reference: Reference, code: str) -> list[dict[str, str]]:
     default = fields(base, base.get(code) if code in base else None)
     labels = ["名称", "简称", "别名", "曾用名", "上级单位", "状态"]
     return [{"项目": label, "现行": c, "默认": d} for label, c, d in zip(labels, current, default, strict=True)]
+
+
+def describe_overrides(overrides: Mapping[str, Any]) -> list[str]:
+    """A saved override set in Chinese, one line per setting that differs from the defaults (for `settings show`)."""
+    base = defaults()
+    reference = build_reference(overrides, None)
+    lines = []
+    for number in sorted(int(n) for n in overrides.get("measures") or {}):
+        rows = [r for r in threshold_rows(reference, number) if r["现行"] != r["默认"]]
+        parts = [f"{r['项目']} {r['现行']}（默认 {r['默认']}）" for r in rows]
+        if reference.catalog.measure(number).rule.reading != base.catalog.measure(number).rule.reading:
+            parts.append(f"判定说明：{reference.catalog.measure(number).rule.reading}")
+        lines.append(f"第{number}条 {reference.catalog.measure(number).rule.metric_name}：" + "；".join(parts))
+    deadline = reference.catalog.reporting.deadline_month_day
+    if deadline != base.catalog.reporting.deadline_month_day:
+        default = base.catalog.reporting.deadline_month_day
+        lines.append(f"报送截止日期：{deadline_text(deadline)}（默认 {deadline_text(default)}）")
+    for code in overrides.get("units") or {}:
+        rows = [r for r in unit_rows(reference, code) if r["现行"] != r["默认"] and r["项目"] != "状态"]
+        shown = "；".join(f"{r['项目']} {r['现行']}（默认 {r['默认'] or '—'}）" for r in rows)
+        lines.append(f"单位 {reference.registry.get(code).name}（{code}）：{shown}")
+    for code, since in (overrides.get("retired") or {}).items():
+        lines.append(f"不再报送：{reference.registry.get(code).name}（{code}，{since}起）")
+    return lines or ["各项均为默认值（catalog/ 中的文件）"]

@@ -85,6 +85,9 @@ def test_a_retired_unit_resolves_and_keeps_its_name_but_is_not_expected():
     assert registry.resolve("商洛市总工会").unit.code == "C10" and registry.get("C10").name == "商洛市总工会"
     assert "C10" in {u.code for u in registry.units}  # kept for history: names, old returns, lists of the past
     assert registry.children("P00") == tuple(u for u in load_registry().children("P00") if u.code != "C10")
+    counties = {u.code for u in registry.of_type("county")}
+    assert not any(code.startswith("C10-") for code in counties) and "C09-10" in counties  # 商洛's counties go with it
+    assert registry.counties_of("C09") == load_registry().counties_of("C09")
 
 
 def test_evaluate_warehouse_defaults_to_the_settings_in_force(demo_warehouse_copy):
