@@ -13,6 +13,8 @@ import streamlit as st
 from dashboard import auth, ui
 from pipeline import settings
 from pipeline.access import ROLE_ADMIN
+from pipeline.catalog import CatalogError
+from pipeline.registry import RegistryError
 from queries.uploads import markdown_safe
 
 NOTICE = "settings_notice"  # session_state: the last save's message, shown once after the rerun
@@ -28,7 +30,10 @@ st.caption(
 if notice := st.session_state.pop(NOTICE, None):
     st.success(markdown_safe(notice), icon=":material/check_circle:")
 
-reference = ui.live_reference()
+try:
+    reference, broken = ui.live_reference(), None
+except (CatalogError, RegistryError) as refused:  # saved against catalog files edited since: let a restore fix it
+    reference, broken = settings.defaults(), refused
 
 
 def show_preview(changes: list[settings.StatusChange]) -> None:
@@ -211,6 +216,14 @@ def versions_section() -> None:
 
 
 with ui.guarded("系统设置"):
+    if broken is not None:
+        st.error(
+            markdown_safe(f"已保存的设置与 catalog/ 中的默认文件不再相容：{broken}。")
+            + "请在下方“版本记录”中恢复到默认设置或一个相容的版本；恢复之前，其他页面可能无法显示。",
+            icon=":material/error:",
+        )
+        versions_section()
+        st.stop()
     tab_measures, tab_deadline, tab_units = st.tabs(["指标阈值与参数", "报送截止日期", "单位名录"])
     with tab_measures:
         measure_form()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import logging
 import os
 import shutil
 import threading
@@ -39,8 +40,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.catalog import Catalog
+from pipeline.catalog import Catalog, CatalogError, load_catalog
 
+log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
 WAREHOUSE_ENV = "SHIBATIAO_WAREHOUSE"
@@ -157,9 +159,16 @@ def _fsync(path: Path) -> None:
 
 
 def _effective_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    """The catalog in force; the default one when the saved settings no longer fit the files in catalog/ (edited
+    since), so that a writer can still run, and restore settings that fit."""
     from pipeline.reference import load_reference  # reference reads the settings this module's writer saves
+    from pipeline.registry import RegistryError
 
-    return load_reference(con).catalog
+    try:
+        return load_reference(con).catalog
+    except (CatalogError, RegistryError):
+        log.exception("已保存的设置与 catalog/ 中的文件不再相容，本次写入按默认指标目录同步")
+        return load_catalog()
 
 
 @contextmanager

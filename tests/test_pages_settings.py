@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline import audit, settings
 from pipeline.access import ROLE_ADMIN, ROLE_ANALYST, Account
 from pipeline.reference import load_reference
-from pipeline.warehouse import open_reader
+from pipeline.warehouse import open_reader, writer
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "settings.py")
 
@@ -127,3 +127,22 @@ def test_a_unit_alias_and_the_deadline_through_the_page(live):
         assert load_reference(con).registry.resolve("西安市总工会机关").unit.code == "C01"
     finally:
         con.close()
+
+
+def test_settings_that_no_longer_fit_the_files_can_be_restored_on_the_page(live):
+    with writer(live) as con:
+        con.execute(
+            "INSERT INTO settings_versions (saved_at, author, reason, kind, summary, payload) "
+            "VALUES (now(), 'admin', '旧版本', 'measure', '第5条', $payload)",
+            {"payload": '{"measures": {"5": {"thresholds": {"amber": 0.99}}}}'},
+        )
+    at = _page()
+    assert not at.exception and not at.tabs
+    assert at.error[0].value.startswith(
+        "已保存的设置与 catalog/ 中的默认文件不再相容：指标目录 第5条措施：黄色阈值 0.99 高于绿色阈值 0.95"
+    )
+    at.selectbox(key="settings_restore_to").set_value(0).run()
+    at.button(key="restore_preview").click().run()
+    at.text_input(key="restore_reason").input("默认文件已更新").run()
+    at.button(key="restore_save").click().run()
+    assert at.success[0].value.startswith("已保存为第2版：恢复为默认设置") and len(at.tabs) == 3

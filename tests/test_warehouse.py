@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import warehouse
-from pipeline.catalog import load_catalog
+from pipeline import settings, warehouse
+from pipeline.catalog import CatalogError, load_catalog
 from pipeline.load import load_validated
+from pipeline.reference import load_reference
 from pipeline.validated import ValidatedReturn, ValueRow
 from pipeline.warehouse import (
     DEFAULT_WAREHOUSE,
@@ -410,3 +411,26 @@ def test_filled_on_and_demo_flag_survive_the_swap(path: Path) -> None:
     ]
     assert con.execute("SELECT is_demo FROM current_values").fetchall() == [(True,)]
     con.close()
+
+
+def test_a_writer_still_runs_when_saved_settings_no_longer_fit_the_catalog_files(tmp_path):
+    """Settings saved against catalog files edited since (here: a 预警线 above the 达标线) must not lock the
+    warehouse: the writer syncs the default catalog, and restoring the defaults makes the settings fit again."""
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.writer(path) as con:
+        con.execute(
+            "INSERT INTO settings_versions (saved_at, author, reason, kind, summary, payload) "
+            "VALUES (now(), 'admin', '旧版本', 'measure', '第5条', $payload)",
+            {"payload": '{"measures": {"5": {"thresholds": {"amber": 0.99}}}}'},
+        )
+    reader = warehouse.open_reader(path)
+    with pytest.raises(CatalogError, match="黄色阈值 0.99 高于绿色阈值 0.95"):
+        load_reference(reader)
+    reader.close()
+    restored = settings.restore(0, author="admin", reason="默认文件已更新", warehouse=path)
+    reader = warehouse.open_reader(path)
+    try:
+        assert restored.id == 2 and load_reference(reader).catalog.measure(5).rule.thresholds["amber"] == 0.85
+        assert reader.execute("SELECT count(*) FROM catalog_measures").fetchone() == (18,)
+    finally:
+        reader.close()
