@@ -28,7 +28,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,8 @@ from pipeline.catalog import Catalog
 from pipeline.ingest import EXCEL_SUFFIXES, STATUS_WORDS, FileResult, ingest_uploads
 from pipeline.issues import ERROR, Issue
 from pipeline.read import MAX_FILE_BYTES
-from pipeline.registry import Registry, load_registry
+from pipeline.reference import load_reference
+from pipeline.registry import Registry
 from pipeline.report import annotated_filename, sort_issues
 from pipeline.sandbox import default_workers
 from pipeline.warehouse import open_reader, warehouse_path
@@ -215,22 +215,14 @@ def refusal(name: str, size: int) -> Issue | None:
     return oversized_issue(name, size) if size > MAX_FILE_BYTES else None
 
 
-def _ingest_accepts_permitted_units() -> bool:
-    return "permitted_units" in signature(ingest_uploads).parameters
-
-
-def _superseded(warehouse: Path, ids: Sequence[int]) -> dict[int, str]:
+def _superseded(con, ids: Sequence[int]) -> dict[int, str]:
     """submission id -> “文件名（收到时间）” of the versions a batch replaced."""
     if not ids:
         return {}
-    con = open_reader(warehouse)
-    try:
-        rows = con.execute(
-            "SELECT submission_id, file_name, received_at FROM submissions WHERE list_contains($ids, submission_id)",
-            {"ids": list(ids)},
-        ).fetchall()
-    finally:
-        con.close()
+    rows = con.execute(
+        "SELECT submission_id, file_name, received_at FROM submissions WHERE list_contains($ids, submission_id)",
+        {"ids": list(ids)},
+    ).fetchall()
     return {sid: f"{name}（{received:%Y-%m-%d %H:%M}收到）" for sid, name, received in rows}
 
 
@@ -252,22 +244,26 @@ def upload_batch(
     refusal_text = batch_refusal([len(data) for _, data in files])
     if refusal_text:
         raise ValueError(refusal_text)
-    scope: dict[str, Any] = {}
-    if permitted_units is not None:
-        if not _ingest_accepts_permitted_units():  # fail closed: never load a scoped batch unchecked
-            raise ValueError("上传功能正在维护，暂时无法按单位核对报表，本批文件均未处理。请稍后再试或联系省总工会。")
-        scope["permitted_units"] = frozenset(permitted_units)
     warehouse = Path(warehouse) if warehouse is not None else warehouse_path()
     raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir(warehouse)
     refused = [refusal(name, len(data)) for name, data in files]
     accepted = [pair for pair, problem in zip(files, refused, strict=True) if problem is None]
-    results = iter(ingest_uploads(accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, **scope))
-    registry = load_registry()
-    outcome = [
-        result_dict(next(results), data, registry) if problem is None else refused_result(problem)
-        for (name, data), problem in zip(files, refused, strict=True)
-    ]
-    replaced = _superseded(warehouse, [r["superseded_id"] for r in outcome if r["superseded_id"] is not None])
+    scope = frozenset(permitted_units) if permitted_units is not None else None
+    results = iter(
+        ingest_uploads(
+            accepted, warehouse=warehouse, raw_dir=raw_dir, expected_year=expected_year, permitted_units=scope
+        )
+    )
+    con = open_reader(warehouse)  # the version just written: its registry (with saved settings) names the units
+    try:
+        registry = load_reference(con).registry
+        outcome = [
+            result_dict(next(results), data, registry) if problem is None else refused_result(problem)
+            for (name, data), problem in zip(files, refused, strict=True)
+        ]
+        replaced = _superseded(con, [r["superseded_id"] for r in outcome if r["superseded_id"] is not None])
+    finally:
+        con.close()
     for result in outcome:
         if result["superseded_id"] is not None:
             result["superseded"] = replaced.get(result["superseded_id"], f"报送编号{result['superseded_id']}")
