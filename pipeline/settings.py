@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -182,13 +183,13 @@ def _with_unit(overrides: dict[str, Any], unit: Unit) -> dict[str, Any]:
     return {**overrides, "units": {**overrides.get("units", {}), unit.code: unit_entry(unit)}}
 
 
-class Change:
+class Change(ABC):
     """One kind of change; ``apply`` validates it and returns (the override set after it, what it changes)."""
 
     kind: ClassVar[str]
 
-    def apply(self, reference: Reference, overrides: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        raise NotImplementedError
+    @abstractmethod
+    def apply(self, reference: Reference, overrides: dict[str, Any]) -> tuple[dict[str, Any], str]: ...
 
     def target(self) -> str:
         """What the audit row names: 第5条, 报送截止日期, a unit code."""

@@ -146,3 +146,38 @@ def test_settings_that_no_longer_fit_the_files_can_be_restored_on_the_page(live)
     at.text_input(key="restore_reason").input("默认文件已更新").run()
     at.button(key="restore_save").click().run()
     assert at.success[0].value.startswith("已保存为第2版：恢复为默认设置") and len(at.tabs) == 3
+
+
+def test_adding_a_county_and_renaming_one_through_the_page(live):
+    at = _page()
+    at.radio(key="settings_unit_action").set_value("新增单位").run()
+    at.selectbox(key="settings_add_type").set_value("county").run()
+    at.text_input(key="settings_add_code").input("C01-99")
+    at.selectbox(key="settings_add_parent").set_value("C01")
+    at.text_input(key="settings_add_name").input("西咸新区")
+    at.text_input(key="settings_add_short").input("西咸新区")
+    at.text_input(key="settings_add_aliases").input("西咸、西咸新区总工会").run()
+    at.button(key="units_preview").click().run()
+    assert at.text[0].value == "新增县（区）总工会：西咸新区（C01-99，上级单位西安市总工会）"
+    assert at.dataframe[-1].value.to_dict("records") == [
+        {"单位": "西咸新区（西安市）", "原来": "不参与判定", "修改后": "参与判定"}
+    ]
+    at.text_input(key="units_reason").input("新设立").run()
+    at.button(key="units_save").click().run()
+    assert at.success[0].value.startswith("已保存为第1版：新增县（区）总工会：西咸新区")
+
+    at.radio(key="settings_unit_action").set_value("单位更名").run()
+    at.selectbox(key="settings_unit_code").set_value("C09-10").run()
+    at.text_input(key="settings_rename_name").input("旬阳新区")
+    at.number_input(key="settings_rename_year").set_value(2026).run()
+    at.button(key="units_preview").click().run()
+    assert at.text[0].value == "单位更名：旬阳市 → 旬阳新区（2026年起；原名称作为曾用名，使用原名称的报表仍能识别）"
+    at.text_input(key="units_reason").input("国务院批复").run()
+    at.button(key="units_save").click().run()
+    assert at.success[0].value.startswith("已保存为第2版：单位更名")
+    con = open_reader(live)
+    try:
+        registry = load_reference(con).registry
+    finally:
+        con.close()
+    assert registry.resolve("西咸").unit.code == "C01-99" and registry.resolve("旬阳市").unit.name == "旬阳新区"
