@@ -202,9 +202,7 @@ def sign_in_form(demo_accounts: list[tuple[str, str, str]] | None = None) -> Acc
     if demo_accounts:
         with st.container(border=True, width=560):
             st.markdown("**演示账户**（仅用于演示数据，正式部署不会创建）")
-            st.dataframe(
-                [{"用户名": u, "密码": p, "角色": r} for u, p, r in demo_accounts], hide_index=True, width="stretch"
-            )
+            st.table([{"用户名": u, "密码": p, "角色": r} for u, p, r in demo_accounts], hide_index=True)
     st.caption("忘记密码或需要开通账户，请联系省总工会系统管理员。")
     if not submitted:
         return None

@@ -131,9 +131,10 @@ def own_unit_code() -> str:
         raise OutOfScope(scope().refusal())
     wanted = (st.query_params.get("unit") or "").strip()
     if wanted and wanted != code:
-        known = registry().resolve(wanted).unit
+        known = registry().get(wanted) if wanted in registry() else registry().resolve(wanted).unit
         if known is None or known.code != code:
-            st.warning(scope().refusal(f"链接中的单位“{wanted}”"), icon=":material/block:")
+            named = known.name if known is not None else wanted
+            st.warning(scope().refusal(f"链接中指定的单位（{named}）"), icon=":material/block:")
             auth.record("access_denied", target=f"unit={wanted[:80]}", outcome="拒绝", detail="链接参数")
     st.session_state.setdefault(filters.STATE, {})["unit"] = code
     st.query_params["unit"] = code

@@ -50,8 +50,10 @@ class Scope:
 
     def refusal(self, what: str = "") -> str:
         """The sentence a scoped reader sees when asking for something outside the scope."""
-        thing = f"“{what}”" if what else "该内容"
-        return f"您的账户只能查看{self.unit_name or '本单位'}的数据，无权查看{thing}。如需其他单位的情况，请联系省总工会分析员。"
+        return (
+            f"您的账户只能查看{self.unit_name or '本单位'}的数据，无权查看{what or '该内容'}。"
+            "如需其他单位的情况，请联系省总工会分析员。"
+        )
 
 
 ALL_UNITS = Scope()

@@ -72,12 +72,12 @@ def test_a_unit_account_is_refused_a_staff_page_by_its_link_and_the_refusal_is_a
 
 
 def test_a_link_naming_another_unit_shows_the_own_unit_and_says_so(unit_app):
-    unit_app.query_params["unit"] = "C02"
+    unit_app.query_params["unit"] = "宝鸡"
     app = run(unit_app)
-    assert any("只能查看西安市总工会的数据" in w.value and "C02" in w.value for w in app.warning)
+    assert any("只能查看西安市总工会的数据" in w.value and "（宝鸡市总工会）" in w.value for w in app.warning)
     assert [h.value for h in app.subheader][0].startswith("单位画像：西安市总工会")
-    assert "宝鸡" not in texts(app)
-    assert any(r["对象"] == "unit=C02" for r in audit_rows("access_denied", USERS[ROLE_UNIT]))
+    assert texts(app).count("宝鸡") == 1  # only in the refusal
+    assert any(r["对象"] == "unit=C03" for r in audit_rows("access_denied", USERS[ROLE_UNIT]))
 
 
 def test_a_unit_account_sees_only_its_own_row_on_the_tracker(unit_app):
@@ -137,11 +137,12 @@ def test_the_demo_accounts_are_listed_only_for_the_demo_warehouse(monkeypatch, d
 
     create_demo_accounts(AccessStore(access_path()), load_registry())
     app = sign_in_page(monkeypatch, demo_warehouse)
-    listed = app.dataframe[0].value
+    listed = app.table[0].value
     assert set(listed["角色"]) == {ROLE_LEADER, ROLE_ANALYST, ROLE_ADMIN, ROLE_UNIT}
+    assert "demo-admin-2025" in set(listed["密码"])
     assert "演示账户" in texts(app)
     empty = sign_in_page(monkeypatch, tmp_path / "empty.duckdb")
-    assert not empty.dataframe and "演示账户" not in texts(empty)
+    assert not empty.table and "演示账户" not in texts(empty)
 
 
 def test_an_idle_session_ends_at_the_next_click(monkeypatch, demo_warehouse):
