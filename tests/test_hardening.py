@@ -35,6 +35,7 @@ from pipeline.templates import build_template, fill_return
 from pipeline.warehouse import WAREHOUSE_ENV, open_reader
 from queries import uploads
 from queries.board import StatusBook
+from queries.warehouse import warehouse_summary
 from tests.test_tracker_queries import r1_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -339,4 +340,33 @@ def test_brief_letters_and_deck_carry_hostile_names_as_plain_text(hostile_wareho
             if shape.has_table:
                 shown.extend(cell.text for row in shape.table.rows for cell in row.cells)
         assert not [r for r in slide.part.rels.values() if r.reltype.endswith("/hyperlink")]
-    assert any(HOSTILE_NAME in text or "HYPERLINK" in text for text in shown)
+    assert HOSTILE_NAME in shown  # a table cell of the submission slide, exactly as typed
+    assert any(f"未报送1个：{HOSTILE_NAME}。" in text for text in shown)
+
+
+# --- the export page ----------------------------------------------------------------------------------------------
+
+
+def test_each_export_built_is_audited_with_its_document_and_data_version(monkeypatch, demo_warehouse, access_db):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse))
+    store = AccessStore(access_db)
+    store.add_account(
+        "t_leader", "测试领导", "领导", actor="测试", password="test-pass-2025!", must_change_password=False
+    )
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.session_state["auth_token"] = store.open_session("t_leader", address="127.0.0.1")
+    app.session_state["auth_account"] = store.account("t_leader")
+    app.run()
+    app.switch_page("app_pages/export.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.button(key="build_data").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    [row] = audit_rows(access_db, "export")
+    with closing(open_reader(demo_warehouse)) as con:
+        version = warehouse_summary(con).version_text
+    assert (row["actor"], row["target"], row["outcome"]) == (
+        "t_leader",
+        "演示数据_2025年度十八条落实数据.xlsx",
+        "已生成",
+    )
+    assert row["detail"] == f"文件：数据工作簿（Excel）；数据版本：实时数据，{version}"
