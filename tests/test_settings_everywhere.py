@@ -1,0 +1,72 @@
+"""A saved setting is in force for every reader at their next click, with no restart: the overview of a leader who
+already had it open, a 填报单位's own statuses, and the chart's threshold line; restoring the earlier version
+restores them. The settings page itself (preview, confirm, audit) is tested in test_pages_settings.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline import settings
+from pipeline.access import ROLE_LEADER, ROLE_UNIT
+from pipeline.warehouse import WAREHOUSE_ENV
+from tests.accounts import APP, signed_in
+
+
+def tile_statuses(app: AppTest) -> dict[int, str]:
+    """measure number -> the status word on its tile."""
+    found = {}
+    for element in app.html:
+        number = re.search(r'<span class="tile-no">第(\d+)条</span>', element.value)
+        status = re.search(r'class="status-badge status-\d">([^<]+)</span>', element.value)
+        if number and status:
+            found[int(number.group(1))] = status.group(1)
+    return found
+
+
+def run(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture
+def live(monkeypatch, demo_warehouse_copy):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(demo_warehouse_copy))
+    return demo_warehouse_copy
+
+
+def test_a_saved_threshold_changes_every_readers_overview_and_a_restore_undoes_it(live):
+    leader = run(signed_in(APP, role=ROLE_LEADER, default_timeout=120))
+    assert tile_statuses(leader)[12] == "预警"  # 2025: 人员配备率 between 75% and 90%
+    other_leader = run(signed_in(APP, role=ROLE_LEADER, default_timeout=120))
+    metrics_before = {m.label: m.value for m in leader.metric}
+
+    saved = settings.save(
+        settings.MeasureChange(12, thresholds={"green": 0.89}), author="t_admin", reason="测试", warehouse=live
+    )
+    run(leader)  # the same session's next click, same process: no restart, no cache to clear by hand
+    run(other_leader)
+    assert tile_statuses(leader)[12] == "达标" and tile_statuses(other_leader)[12] == "达标"
+    metrics_after = {m.label: m.value for m in leader.metric}
+    assert metrics_after["达标"] == f"{int(metrics_before['达标'].removesuffix('条')) + 1}条"
+    assert metrics_after["预警"] == f"{int(metrics_before['预警'].removesuffix('条')) - 1}条"
+
+    settings.restore(0, author="t_admin", reason="恢复", warehouse=live)
+    run(leader)
+    assert tile_statuses(leader)[12] == "预警"
+    assert {m.label: m.value for m in leader.metric} == metrics_before
+    assert saved.id == 1
+
+
+def test_a_renamed_unit_shows_its_new_name_to_its_own_account_at_the_next_click(live):
+    unit = run(signed_in(APP, role=ROLE_UNIT, default_timeout=120))
+    assert unit.subheader[0].value.startswith("单位画像：西安市总工会")
+    settings.save(
+        settings.UnitRename("C01", new_name="西安市总工会（新）", year=2026, new_short_name="西安新区"),
+        author="t_admin", reason="测试改名", warehouse=live,
+    )  # fmt: skip
+    run(unit)
+    assert unit.subheader[0].value.startswith("单位画像：西安市总工会（新）")
