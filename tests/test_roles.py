@@ -168,3 +168,22 @@ def test_a_required_password_change_comes_before_any_page(monkeypatch, demo_ware
     assert any("请先设置新密码" in w.value for w in app.warning)
     assert [h.value for h in app.header] == ["修改密码"]
     assert "十八条措施落实总览" not in texts(app)
+
+
+def test_every_page_a_unit_may_not_use_refuses_it_without_running(unit_app):
+    from dashboard.navigation import PAGE_TABLE
+
+    app = run(unit_app)
+    forbidden = [(file, title) for _, file, title, _, _, roles in PAGE_TABLE if ROLE_UNIT not in roles]
+    assert len(forbidden) == 12
+    for file, title in forbidden:
+        app.switch_page(file)
+        run(app)
+        if file == "app_pages/overview.py":  # the home page: a unit is taken to its own unit instead
+            assert app.subheader[0].value.startswith("单位画像：西安市总工会")
+            continue
+        assert [e.value for e in app.error][0].startswith(
+            f"您的账户（填报单位（西安市总工会））无权使用“{title}”页面"
+        ), file
+        assert not app.subheader and not app.header and not app.get("plotly_chart") and not app.dataframe, file
+        assert not app.download_button, file
