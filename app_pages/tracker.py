@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import filters, ui
+from dashboard import auth, filters, ui
 from exports.letters import build_chase_letters
 from queries import chase_list as chase_xlsx
 from queries import submissions as queries
@@ -109,17 +109,25 @@ def draw_chase_list(year: int, demo: bool) -> None:
         chase, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
     )
     left, right = st.columns(2)
+    version, list_name = ui.data_version_text(), chase_xlsx.chase_list_filename(year, demo=demo)
+    letters_name = f"{'演示数据_' if demo else ''}{year}年度催报函.docx"
     left.download_button(
         "下载催报名单（Excel）",
-        data=chase_xlsx.chase_list_xlsx(chase, year, demo=demo, generated_at=datetime.now()),
-        file_name=chase_xlsx.chase_list_filename(year, demo=demo),
+        data=auth.audited_download(
+            partial(chase_xlsx.chase_list_xlsx, chase, year, demo=demo, generated_at=datetime.now()),
+            document=f"{year}年度催报名单", file_name=list_name, version=version,
+        ),
+        file_name=list_name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:", on_click="ignore", type="primary",
     )  # fmt: skip
     right.download_button(  # the letters are built only when asked for (a callable)
         "下载催报函（Word，每单位一封）",
-        data=partial(build_chase_letters, ui.cursor(), ui.status_book(), year, demo=demo),
-        file_name=f"{'演示数据_' if demo else ''}{year}年度催报函.docx",
+        data=auth.audited_download(
+            partial(build_chase_letters, ui.cursor(), ui.status_book(), year, demo=demo),
+            document=f"{year}年度催报函", file_name=letters_name, version=version,
+        ),
+        file_name=letters_name,
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         icon=":material/mail:", on_click="ignore",
     )  # fmt: skip

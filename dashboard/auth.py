@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -70,6 +71,21 @@ def role_text(account: Account, registry: Registry | None = None) -> str:
         known = registry is not None and account.unit_code in registry
         return f"{account.role}（{registry.get(account.unit_code).name if known else account.unit_code}）"
     return account.role
+
+
+def audited_download(build: Callable[[], bytes], *, document: str, file_name: str, version: str) -> Callable[[], bytes]:
+    """A download's data, built when the button is clicked and written to the audit trail as an export (which
+    document, which file, which data version). Streamlit builds deferred downloads outside the page's run, so who
+    and from where are taken now."""
+    who, where = actor(), client_address()
+
+    def build_and_record() -> bytes:
+        data = build()
+        audit.record("export", actor=who, address=where, target=file_name, outcome="已生成",
+                     detail=f"文件：{document}；数据版本：{version}")  # fmt: skip
+        return data
+
+    return build_and_record
 
 
 # --- the session ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import duckdb
 import streamlit as st
 
-from dashboard import filters, tiles, ui
+from dashboard import auth, filters, tiles, ui
 from dashboard.figures import Figure
 from exports import images
 from queries import profile
@@ -54,9 +54,13 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
         if large:
             return  # the projector shows the chart only
         with st.container(horizontal=True):
+            version = ui.data_version_text()
+            csv = profile.chart_csv(df, figure)
             st.download_button(
                 "下载图表数据（CSV）",
-                profile.chart_csv(df, figure),
+                auth.audited_download(
+                    lambda: csv, document=f"{figure.title}（CSV）", file_name=f"{name}.csv", version=version
+                ),  # fmt: skip
                 file_name=f"{name}.csv",
                 mime="text/csv",
                 on_click="ignore",
@@ -66,7 +70,12 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
             for fmt, label, mime in IMAGE_DOWNLOADS:
                 st.download_button(
                     label,
-                    image_data(figure, ui.cursor(), book, selected_year or year, fmt, demo=demo),
+                    auth.audited_download(
+                        image_data(figure, ui.cursor(), book, selected_year or year, fmt, demo=demo),
+                        document=f"{figure.title}（{fmt.upper()}）",
+                        file_name=f"{name}.{fmt}",
+                        version=version,
+                    ),
                     file_name=f"{name}.{fmt}",
                     mime=mime,
                     on_click="ignore",

@@ -171,6 +171,14 @@ def warehouse_version() -> Version:
     return str(path), (*version_token(path), reference().version)
 
 
+def data_version_text() -> str:
+    """Which data a download is built from, as exports and the audit trail name it."""
+    meeting = active_meeting()
+    if meeting is not None:
+        return f"{meeting.label}，{meeting.version_text}"
+    return f"实时数据，{warehouse_summary().version_text}"
+
+
 def meeting_banner() -> None:
     """On every page while a meeting version is shown: which one, and that it is not the live data."""
     meeting = active_meeting()

@@ -187,3 +187,20 @@ def test_every_page_a_unit_may_not_use_refuses_it_without_running(unit_app):
         ), file
         assert not app.subheader and not app.header and not app.get("plotly_chart") and not app.dataframe, file
         assert not app.download_button, file
+
+
+def test_a_download_is_audited_when_it_is_built_with_who_asked_for_it(monkeypatch):
+    from dashboard import auth
+
+    monkeypatch.setattr(auth, "actor", lambda: "t_download")
+    monkeypatch.setattr(auth, "client_address", lambda: "10.0.0.8")
+    build = auth.audited_download(lambda: b"data", document="2025年度催报名单", file_name="催报名单.xlsx",
+                                  version="实时数据，第12批")  # fmt: skip
+    assert audit_rows("export", "t_download") == []  # nothing is recorded until the file is built
+    assert build() == b"data"
+    [row] = audit_rows("export", "t_download")
+    assert (row["对象"], row["地址"], row["说明"]) == (
+        "催报名单.xlsx",
+        "10.0.0.8",
+        "文件：2025年度催报名单；数据版本：实时数据，第12批",
+    )
