@@ -143,8 +143,10 @@ def draw_results(unit: str | None) -> None:
     st.subheader("本批处理结果", anchor=False)
     results = batch["results"]
     st.markdown(f"**{uploads.batch_summary(results)}**（本批报表年度：{_year_word(batch['expected_year'])}）")
-    if unit is None and any(r["status"] in ("accepted", "accepted_with_warnings") for r in results):
-        st.page_link("app_pages/tracker.py", label="到“报送情况”页查看各单位报送进度", icon=":material/checklist:")
+    if any(r["status"] in ("accepted", "accepted_with_warnings") for r in results):
+        # A 填报单位 sees the tracker as its own submission history (本单位报送), never other units' progress.
+        label = "到“本单位报送”页查看本单位的报送记录" if unit else "到“报送情况”页查看各单位报送进度"
+        st.page_link("app_pages/tracker.py", label=label, icon=":material/checklist:")
     for index, result in enumerate(results):
         draw_result(index, result)
     if st.button("清除处理结果", icon=":material/clear_all:"):

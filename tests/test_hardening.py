@@ -192,7 +192,12 @@ def test_a_unit_account_uploads_for_its_own_unit_only(monkeypatch, demo_warehous
     assert accepted == 0
     [row] = audit_rows(access_db, "upload")
     assert (row["actor"], row["target"], row["outcome"]) == ("t_unit", "商洛.xlsx", "退回")
-    assert not [p for p in app.get("page_link")]  # the tracker link is for the analysts
+    assert not app.get("page_link")  # nothing was accepted: no link to the submission history
+    upload(app, [("西安.xlsx", r1_bytes("C01"))])
+    [own] = app.session_state["upload_results"]["results"]
+    assert (own["status"] in ("accepted", "accepted_with_warnings"), own["unit_code"]) == (True, "C01")
+    assert [link.label for link in app.get("page_link")] == ["到“本单位报送”页查看本单位的报送记录"]
+    assert [r["target"] for r in audit_rows(access_db, "upload")] == ["商洛.xlsx", "西安.xlsx"]
 
 
 def _submission_count(warehouse: Path) -> int:
