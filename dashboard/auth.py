@@ -127,6 +127,8 @@ def restore() -> Account | None:
             _set_cookie(None)
         else:
             _forget()
+        if sso_identity() is not None:
+            st.logout()  # an ended session ends the single sign-on too: the provider must be asked again
     return _single_sign_on()
 
 
@@ -157,7 +159,7 @@ def sign_out() -> None:
         store().close_session(token)
     _forget("您已退出登录。")
     st.session_state[COOKIE_PENDING_KEY] = ""
-    if sso_configured() and _user_is_logged_in():
+    if sso_identity() is not None:
         st.logout()
 
 
@@ -172,21 +174,28 @@ def sso_configured() -> bool:
         return False
 
 
-def _user_is_logged_in() -> bool:
+def sso_identity() -> str | None:
+    """The identity st.login has proved (its e-mail, else its subject), None when single sign-on is not configured or
+    nobody has signed in with it."""
+    if not sso_configured():
+        return None
     try:
-        return bool(st.user.is_logged_in)
-    except Exception:  # noqa: BLE001
-        return False
+        if not st.user.is_logged_in:
+            return None
+        return str(st.user.get("email") or st.user.get("sub") or "")
+    except Exception:  # noqa: BLE001 - no user info in this context
+        return None
 
 
 def _single_sign_on() -> Account | None:
     # st.login proves who the person is; whether they may use the dashboard, and as what, is our account table's.
-    if not (sso_configured() and _user_is_logged_in()):
+    identity = sso_identity()
+    if identity is None:
         return None
-    identity = str(st.user.get("email") or st.user.get("sub") or "")
     account = store().account_for_identity(identity) if identity else None
     if account is None or account.disabled:
-        record("sign_in_failed", target=identity, outcome="未开通账户", detail="统一身份认证")
+        audit.record("sign_in_failed", actor=identity[:64] or "统一身份认证", target=identity[:64],
+                     outcome="失败", detail="统一身份未开通账户或账户已停用", address=client_address())  # fmt: skip
         st.error(
             f"您的统一身份（{identity or '未提供邮箱'}）尚未开通本看板的账户，或账户已停用。"
             "请联系省总工会系统管理员开通后再登录。",

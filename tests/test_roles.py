@@ -204,3 +204,22 @@ def test_a_download_is_audited_when_it_is_built_with_who_asked_for_it(monkeypatc
         "10.0.0.8",
         "文件：2025年度催报名单；数据版本：实时数据，第12批",
     )
+
+
+def test_single_sign_on_maps_a_known_identity_to_its_account_and_refuses_an_unknown_one(monkeypatch, demo_warehouse):
+    from dashboard import auth
+
+    store = ensure_accounts()
+    store.set_identity(USERS[ROLE_UNIT], "xian.union@example.cn", actor="测试")
+    monkeypatch.setattr(auth, "sso_configured", lambda: True)
+    monkeypatch.setattr(auth, "sso_identity", lambda: "xian.union@example.cn")
+    app = sign_in_page(monkeypatch, demo_warehouse)  # no password: st.login has proved who this is
+    assert app.session_state["auth_account"].username == USERS[ROLE_UNIT]
+    assert app.subheader[0].value.startswith("单位画像：西安市总工会")
+    assert audit_rows("sign_in", USERS[ROLE_UNIT])[0]["说明"] == "统一身份认证"
+
+    monkeypatch.setattr(auth, "sso_identity", lambda: "stranger@example.cn")
+    stranger = sign_in_page(monkeypatch, demo_warehouse)
+    assert "尚未开通本看板的账户" in stranger.error[0].value
+    assert "auth_account" not in stranger.session_state and not stranger.subheader
+    assert [b.label for b in stranger.button] == ["退出统一身份认证"]
