@@ -10,21 +10,16 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import filters, ui
+from dashboard import auth, filters, ui
 from exports import images, meetings
 from exports.brief import build_brief, build_unit_brief
 from exports.changes import since_meeting
 from exports.deck import build_deck
 from exports.letters import build_chase_letters, chase_letters_zip
 from exports.workbook import build_data_workbook
+from pipeline import audit
 from pipeline.warehouse import warehouse_path
 from queries.uploads import markdown_safe
-
-try:  # sign-in and the audit trail (issue 11); the page also runs where they are not installed yet
-    from dashboard import auth
-    from pipeline import audit
-except ImportError:
-    auth = audit = None
 
 BUILT = "_export_built"  # session_state: kind -> (file name, bytes, mime) of the last file built
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -50,8 +45,6 @@ def data_version(meeting) -> str:
 
 def record_export(label: str, name: str, meeting) -> None:
     """An "export" audit row: the document, its file name and the data version, with who and from where."""
-    if audit is None:
-        return
     audit.record(
         "export", actor=auth.actor(), address=auth.client_address(), target=name, outcome="已生成",
         detail=f"文件：{label}；数据版本：{data_version(meeting)}",

@@ -12,13 +12,8 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import theme_css, ui
-
-try:  # sign-in and the audit trail (issue 11); the page also runs where they are not installed yet
-    from dashboard import auth
-    from pipeline import access, audit
-except ImportError:
-    auth = access = audit = None
+from dashboard import auth, theme_css, ui
+from pipeline import access, audit
 from pipeline.templates import template_bytes, template_filename
 from pipeline.warehouse import warehouse_path
 from queries import uploads
@@ -40,7 +35,7 @@ def _year_word(year: int | None) -> str:
 def own_unit() -> str | None:
     """The unit a 填报单位 account uploads for; None for the analysts (any unit). Stops the page for a unit
     account that has no unit (a misconfigured account must not fall back to uploading for everyone)."""
-    account = auth.current_account() if auth else None
+    account = auth.current_account()
     if account is None or account.role != access.ROLE_UNIT:
         return None
     if not account.unit_code:
@@ -51,8 +46,6 @@ def own_unit() -> str | None:
 
 def record_batch(results: list[dict]) -> None:
     """One audit row per file (and per supersede), with who uploaded it and from where."""
-    if audit is None:
-        return
     actor, address = auth.actor(), auth.client_address()
     for action, fields in uploads.audit_entries(results):
         audit.record(action, actor=actor, address=address, **fields)
@@ -193,8 +186,7 @@ st.header("数据上传", anchor=False)
 st.caption(
     "上传各单位报送的 Excel 报表：系统逐个校验，通过的装入数据仓库，未通过的退回并指出问题所在的工作表和单元格。"
 )
-if auth:
-    auth.require(access.ROLE_ANALYST, access.ROLE_ADMIN, access.ROLE_UNIT, page="数据上传")
+auth.require(access.ROLE_ANALYST, access.ROLE_ADMIN, access.ROLE_UNIT, page="数据上传")
 own = own_unit()
 with ui.guarded("上传表单"):
     draw_form(own)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import sys
-import types
 import zipfile
 from contextlib import closing
 from pathlib import Path
@@ -16,7 +14,6 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-import streamlit as st
 from docx import Document
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
@@ -83,36 +80,13 @@ def _texts(app: AppTest) -> list[str]:
     return [str(element.value) for kind in kinds for element in app.get(kind)]
 
 
-# --- signing in: the real account store; dashboard/auth.py's contract faked where it is not installed yet ------
-
-
-def _fake_auth() -> types.ModuleType:
-    fake = types.ModuleType("dashboard.auth")
-    fake.current_account = lambda: st.session_state.get("auth_account")
-    fake.actor = lambda: getattr(st.session_state.get("auth_account"), "username", "未登录")
-    fake.client_address = lambda: ""
-
-    def require(*roles: str, page: str = ""):
-        account = st.session_state.get("auth_account")
-        if account is None or account.role not in roles:
-            st.error(f"您的账户无权使用“{page}”页面。")
-            st.stop()
-        return account
-
-    fake.require = require
-    return fake
+# --- signing in: real accounts and sessions in a private account store -----------------------------------------
 
 
 @pytest.fixture
 def access_db(monkeypatch, tmp_path) -> Path:
     path = tmp_path / "access.sqlite"
     monkeypatch.setenv("SHIBATIAO_ACCESS_DB", str(path))
-    try:
-        import dashboard.auth  # noqa: F401
-    except ImportError:
-        fake = _fake_auth()
-        monkeypatch.setitem(sys.modules, "dashboard.auth", fake)
-        monkeypatch.setattr(dashboard, "auth", fake, raising=False)
     return path
 
 
