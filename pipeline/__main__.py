@@ -9,6 +9,7 @@
     python -m pipeline prune-rejected --older-than 180   delete archived originals of old rejected files
     python -m pipeline meeting freeze NAME --year 2025  freeze a meeting version (also: meeting list, meeting show NAME)
     python -m pipeline export deck|brief|letters|charts|data --year 2025 --out DIR   briefing exports (exports/cli.py)
+    python -m pipeline settings list|show N|restore N --reason WHY   saved settings: versions, one version, restore
 
 Exit codes:
     0  every file accepted (possibly with warnings) or unchanged; other commands succeeded
@@ -26,6 +27,7 @@ import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from exports import cli as export_cli
 from pipeline import access_cli, cli_output
@@ -123,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--dry-run", action="store_true", help="只列出将删除的文件，不删除")
     export_cli.add_commands(commands, _year)
     access_cli.add_commands(commands)
+
+    saved = commands.add_parser("settings", help="已保存的设置（阈值、截止日期、单位名录）：版本列表、查看、恢复")
+    actions = saved.add_subparsers(dest="settings_command", required=True, metavar="操作")
+    actions.add_parser("list", help="列出全部设置版本（最新的为现行）")
+    show = actions.add_parser("show", help="查看某个版本与默认值不同的各项设置")
+    show.add_argument("version", type=int, metavar="版本号")
+    restore = actions.add_parser("restore", help="恢复到某个版本（0 为默认设置），保存为一个新版本")
+    restore.add_argument("version", type=int, metavar="版本号")
+    restore.add_argument("--reason", required=True, metavar="原因", help="恢复的原因（记入版本记录和操作日志）")
+    restore.add_argument("--dry-run", action="store_true", help="只列出将改变的状态，不恢复")
     return parser
 
 
@@ -297,6 +309,70 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from pipeline import settings
+
+    con = open_reader(args.warehouse)
+    try:
+        if args.settings_command == "list":
+            return _settings_list(settings.versions(con))
+        if args.settings_command == "show":
+            return _settings_show(settings, con, args.version)
+        changes = settings.preview_restore(con, load_reference(con), args.version)
+    except settings.SettingsError as refused:
+        print(str(refused), file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        con.close()
+    print("\n".join(c.text for c in changes) if changes else "不改变任何状态。")
+    if args.dry_run:
+        return EXIT_OK
+    return _settings_restore(settings, args)
+
+
+def _settings_list(saved: list) -> int:
+    if not saved:
+        print("尚未保存过任何设置：各项均为默认值（catalog/ 中的文件）。")
+        return EXIT_OK
+    for i, version in enumerate(saved):
+        current = "（现行）" if i == 0 else ""
+        print(f"第{version.id}版{current}　{version.saved_at:%Y-%m-%d %H:%M}　{version.author}　{version.kind_label}")
+        print(f"    {version.summary}")
+        print(f"    原因：{version.reason}")
+    return EXIT_OK
+
+
+def _settings_show(settings: Any, con: Any, version_id: int) -> int:
+    version = settings.version(con, version_id)
+    print(f"第{version.id}版　{version.saved_at:%Y-%m-%d %H:%M}　{version.author}　{version.kind_label}")
+    print(f"修改内容：{version.summary}")
+    print(f"修改原因：{version.reason}")
+    print("该版本与默认值不同的设置：")
+    for line in settings.describe_overrides(version.payload):
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def _settings_restore(settings: Any, args: argparse.Namespace) -> int:
+    """Restore as the server's OS user, audited like a restore on the page (pipeline.audit per the contract)."""
+    import getpass
+
+    from pipeline import audit
+
+    actor = f"命令行:{getpass.getuser()}"
+    target = f"第{args.version}版" if args.version else "默认设置"
+    try:
+        restored = settings.restore(args.version, author=actor, reason=args.reason, warehouse=args.warehouse)
+    except settings.SettingsError as refused:
+        audit.record("settings_restored", actor=actor, target=target, outcome="失败", detail=str(refused))
+        print(str(refused), file=sys.stderr)
+        return EXIT_USAGE
+    audit.record("settings_restored", actor=actor, target=target, outcome="成功",
+                 detail=f"第{restored.id}版：{restored.summary}；原因：{restored.reason}")  # fmt: skip
+    print(f"已恢复，保存为第{restored.id}版：{restored.summary}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "check": cmd_check,
@@ -309,6 +385,7 @@ COMMANDS = {
     "export": export_cli.cmd_export,
     "users": access_cli.run,
     "audit": access_cli.run,
+    "settings": cmd_settings,
 }
 
 

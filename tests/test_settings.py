@@ -3,12 +3,14 @@ a saved alias resolves at the next ingest; permitted_units refuses another unit'
 
 from __future__ import annotations
 
+import getpass
 from datetime import date, datetime
 
 import duckdb
 import pytest
 
-from pipeline import settings
+from pipeline import audit, settings
+from pipeline.__main__ import main
 from pipeline.ingest import ingest_bytes, ingest_uploads
 from pipeline.reference import build_reference, load_reference
 from pipeline.settings import (
@@ -337,3 +339,46 @@ def test_permitted_units_refuse_another_units_return_and_leave_the_warehouse_unc
                               permitted_units=frozenset({"C01"}))  # fmt: skip
     assert repeat.status == "rejected" and [i.code for i in repeat.issues] == ["unit_not_permitted"]
     assert repeat.submission_id is None and "号报送" not in repeat.message
+
+
+# --- the CLI: python -m pipeline settings list|show|restore ---------------------------------------------------------
+
+
+def test_the_settings_cli_lists_shows_and_restores_with_an_audit_row(tmp_path, capsys):
+    warehouse = tmp_path / "warehouse.duckdb"
+    base = ["--warehouse", str(warehouse), "settings"]
+    assert main([*base, "list"]) == 0
+    assert capsys.readouterr().out == "尚未保存过任何设置：各项均为默认值（catalog/ 中的文件）。\n"
+    settings.save(MeasureChange(5, {"green": 0.9}), author="admin", reason="第一次", warehouse=warehouse, now=NOW)
+    settings.save(UnitRetire("C10", on=date(2026, 3, 2)), author="li", reason="机构调整", warehouse=warehouse,
+                  now=NOW.replace(hour=10))  # fmt: skip
+    assert main([*base, "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "第2版（现行）　2026-03-02 10:30　li　单位不再报送",
+        "    单位不再报送：商洛市总工会及所辖县（区）总工会（2026-03-02起不再要求报送、不再参与判定；已报送的数据保留）",
+        "    原因：机构调整",
+        "第1版　2026-03-02 09:30　admin　指标阈值与参数",
+        "    第5条 会费收缴率：达标线 95% → 90%",
+        "    原因：第一次",
+    ]
+    assert main([*base, "show", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "  第5条 会费收缴率：达标线 90%（默认 95%）",
+        "  不再报送：商洛市总工会（C10，2026-03-02起）",
+    ]
+    assert main([*base, "restore", "1", "--reason", "撤销机构调整", "--dry-run"]) == 0
+    restored = capsys.readouterr().out.splitlines()
+    assert restored[:2] == ["商洛市总工会：不参与判定 → 参与判定", "商州区（商洛市）：不参与判定 → 参与判定"]
+    assert len(restored) == 8  # the city and its 7 counties
+    assert _reference(warehouse).settings_version == 2
+    assert main([*base, "restore", "1", "--reason", "撤销机构调整"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .startswith("已恢复，保存为第3版：恢复为第1版（2026-03-02 09:30 admin保存")
+    )
+    assert "C10" in {unit.code for unit in _reference(warehouse).registry.cities()}
+    row = audit.entries(actor=f"命令行:{getpass.getuser()}", action="settings_restored").iloc[0]
+    assert (row["对象"], row["结果"]) == ("第1版", "成功") and row["说明"].endswith("原因：撤销机构调整")
+    assert main([*base, "show", "9"]) == 2
+    assert capsys.readouterr().err == "版本号：没有第9版设置；可用 python -m pipeline settings list 查看\n"
