@@ -193,8 +193,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / name
     out.write_bytes(data)
+    _audit_export(args.export_kind, name, source)
     print(f"已生成：{out}（{source.label or '实时数据'}）")
     return EXIT_OK
+
+
+def _audit_export(kind: str, name: str, source: _Source) -> None:
+    """An export from the command line is audited like one from the 导出 page: which document, which data version."""
+    from pipeline import audit
+    from pipeline.access_cli import cli_actor
+    from queries.warehouse import warehouse_summary
+
+    version = source.label or f"实时数据，{warehouse_summary(source.con).version_text}"
+    audit.record("export", actor=cli_actor(), target=name, outcome="已生成",
+                 detail=f"文件：{EXPORT_KINDS[kind].split('（')[0]}；数据版本：{version}")  # fmt: skip
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

@@ -159,6 +159,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except BatchInterrupted as interrupted:
         progress.close()
+        _audit_ingest(interrupted.results)
         _print_ingest_results(args, interrupted.results)
         print(cli_output.interrupted_line(interrupted.results, interrupted.remaining), file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -167,8 +168,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("已中断：本批文件均未装入，数据仓库保持不变。请重新运行该命令。", file=sys.stderr)
         return EXIT_INTERRUPTED
     progress.close()
+    _audit_ingest(results)
     _print_ingest_results(args, results)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def _audit_ingest(results: list[FileResult]) -> None:
+    """The same audit rows as an upload on the page (one per file, one per supersede), by 命令行:<OS user>."""
+    from pipeline import audit
+    from queries.uploads import audit_entries
+
+    rows = [
+        {**r.as_dict(), "errors": sum(i.is_error for i in r.issues),
+         "warnings": sum(not i.is_error for i in r.issues)}
+        for r in results
+    ]  # fmt: skip
+    actor = access_cli.cli_actor()
+    for action, fields in audit_entries(rows):
+        audit.record(action, actor=actor, **fields)
 
 
 def _print_ingest_results(args: argparse.Namespace, results: list[FileResult]) -> None:

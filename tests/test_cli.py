@@ -199,3 +199,29 @@ def test_status_detail_of_an_open_window_says_when_it_closes(capsys, demo_wareho
     assert code == 0
     assert "状态：未到期" in out
     assert "说明：窗口期2025–2026，2026年底届满，本窗口期内尚未开展专项督查" in out
+
+
+def test_an_ingest_and_an_export_from_the_command_line_are_audited(
+    capsys, monkeypatch, demo_returns, warehouse, tmp_path
+):
+    from pipeline import audit
+    from pipeline.access_cli import cli_actor
+
+    monkeypatch.setenv("SHIBATIAO_ACCESS_DB", str(tmp_path / "access.sqlite"))
+    files = [
+        demo_returns / "2024" / "演示_2024_R2_陕西省金融工会.xlsx",
+        demo_returns / "2024" / "演示_2024_R1_北京市总工会.xlsx",
+    ]
+    code, _, _ = _run(
+        capsys, "--warehouse", str(warehouse), "ingest", *map(str, files), "--raw-dir", str(tmp_path / "raw")
+    )
+    assert code == 1
+    rows = audit.entries(actor=cli_actor(), action="upload").sort_values("对象").to_dict("records")
+    assert [(r["对象"], r["结果"]) for r in rows] == [
+        ("演示_2024_R1_北京市总工会.xlsx", "退回"), ("演示_2024_R2_陕西省金融工会.xlsx", "接收"),
+    ]  # fmt: skip
+    assert rows[1]["说明"].startswith("单位：") and "年度：2024；报表：R2" in rows[1]["说明"]
+    code, _, _ = _run(capsys, "--warehouse", str(warehouse), "export", "data", "--year", "2024", "--out", str(tmp_path))
+    assert code == 0
+    [export] = audit.entries(actor=cli_actor(), action="export").to_dict("records")
+    assert export["对象"] == "演示数据_2024年度十八条落实数据.xlsx" and "数据版本：实时数据" in export["说明"]
