@@ -42,7 +42,7 @@ def account_box(account: Account) -> None:
     with st.sidebar.container(border=True):
         registry = ui.live_reference().registry
         st.markdown(
-            f"**{markdown_safe(account.display_name or account.username)}**　{auth.role_text(account, registry)}"
+            f"**{markdown_safe(account.display_name or account.username)}**　{markdown_safe(auth.role_text(account, registry))}"
         )
         if account.is_demo:
             st.caption("演示账户")

@@ -55,7 +55,7 @@ def draw_table(table) -> None:
 
 
 def draw_summary(summary: queries.TrackerSummary, due: date) -> None:
-    st.markdown(f"**{summary.text}**")
+    st.markdown(f"**{markdown_safe(summary.text)}**")
     cols = st.columns(5)
     cols[0].metric("应报", summary.expected)
     cols[1].metric("已报送", summary.submitted)

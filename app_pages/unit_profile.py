@@ -8,6 +8,7 @@ from dashboard import filters, tiles, ui
 from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
 from queries import profile
 from queries.board import unit_profile
+from queries.uploads import markdown_safe
 
 TILE_WIDTH = {False: 340, True: 460}  # pixels, by projector mode
 SUBMISSION_COLUMNS = {
@@ -38,18 +39,19 @@ else:  # a 填报单位 sees its own unit, whatever a link names
     selection = filters.current(ui.years(), reference.registry)
 tiles.inject_css()
 unit = reference.registry.get(unit_code)
+name, short = markdown_safe(unit.name), markdown_safe(unit.short_name)  # registry text, shown in markdown
 year = selection.year
 
 if year is None:
-    st.subheader(f"单位画像：{unit.name}")
-    st.info(f"{unit.name}还没有已接收的报表。{tiles.EMPTY_WAREHOUSE}", icon=":material/database:")
+    st.subheader(f"单位画像：{name}")
+    st.info(f"{name}还没有已接收的报表。{tiles.EMPTY_WAREHOUSE}", icon=":material/database:")
     st.stop()
 
-st.subheader(f"单位画像：{unit.name}（{year}年度）")
+st.subheader(f"单位画像：{name}（{year}年度）")
 with ui.guarded("报送情况"):
     submissions = ui.cached_query(profile.unit_submissions, unit.code)
     for message in profile.missing_return_messages(submissions, reference.catalog, unit, year):
-        st.warning(message, icon=":material/assignment_late:")
+        st.warning(markdown_safe(message), icon=":material/assignment_late:")
 
 unit_view = ui.book_query(unit_profile, unit.code, year)
 with ui.guarded("落实情况"):
@@ -80,7 +82,7 @@ with ui.guarded("异常波动提示"):
     st.markdown(f"##### 异常波动提示（{year}年度）")
     flags = ui.book_query(profile.unit_anomaly_table, unit_view)
     if flags.empty:
-        st.caption(f"{unit.short_name}{year}年度没有需要核实的异常波动。")
+        st.caption(f"{short}{year}年度没有需要核实的异常波动。")
     else:
         st.caption("与上年相比变化异常大的数字，请核实；填报单位的说明列在旁边。")
         st.dataframe(flags, hide_index=True, height=tiles.table_height(len(flags)))
@@ -90,18 +92,18 @@ if unit.type == "city":
         st.markdown(f"##### 所辖县（区）情况（{year}年度）")
         counties = ui.cached_query(profile.county_breakdown, unit.code, year)
         if not reference.registry.counties_of(unit.code):
-            st.caption(f"{unit.name}不辖县（区），没有县（区）明细。")
+            st.caption(f"{name}不辖县（区），没有县（区）明细。")
         elif counties.empty:
-            st.info(f"{unit.name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")
+            st.info(f"{name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")
         else:
-            st.caption(f"来自{unit.short_name}{year}年度报表的县（区）明细，共{len(counties)}个县（区）。")
+            st.caption(f"来自{short}{year}年度报表的县（区）明细，共{len(counties)}个县（区）。")
             st.dataframe(counties, hide_index=True, height=tiles.table_height(len(counties)), placeholder="—")
 
 with ui.guarded("报送记录"):
     st.markdown("##### 报送记录")
     submissions = ui.cached_query(profile.unit_submissions, unit.code)
     if submissions.empty:
-        st.caption(f"尚未收到{unit.name}的任何报表文件。")
+        st.caption(f"尚未收到{name}的任何报表文件。")
     else:
         st.dataframe(
             submissions,

@@ -19,6 +19,7 @@ import streamlit as st
 from pipeline import audit
 from pipeline.access import ROLE_UNIT, AccessStore, Account, access_path
 from pipeline.registry import Registry
+from queries.uploads import markdown_safe
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,20 @@ def actor() -> str:
 
 
 def client_address() -> str:
-    """The browser's address as the server sees it (behind a reverse proxy: the proxy's, see README)."""
+    """The browser's address: as the server sees it, or as the reverse proxy on this machine reports it."""
     try:
-        address = st.context.ip_address
+        return address_of(st.context.ip_address, st.context.headers.get("X-Forwarded-For", ""))
     except Exception:  # noqa: BLE001 - bare scripts have no request
         return ""
-    return address if isinstance(address, str) else ""  # AppTest's request context is a mock
+
+
+def address_of(peer: object, forwarded: object) -> str:
+    """The client's address from the connection's peer and its X-Forwarded-For header. Streamlit gives no peer for
+    a connection from this machine, which is how the reverse proxy connects (README: Streamlit listens on 127.0.0.1
+    only), and the proxy overwrites X-Forwarded-For with the client's address; a remote peer's header is ignored."""
+    if peer is None and isinstance(forwarded, str) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return peer if isinstance(peer, str) else ""  # AppTest's request context is a mock
 
 
 def record(action: str, **fields: str) -> None:
@@ -197,7 +206,7 @@ def _single_sign_on() -> Account | None:
         audit.record("sign_in_failed", actor=identity[:64] or "统一身份认证", target=identity[:64],
                      outcome="失败", detail="统一身份未开通账户或账户已停用", address=client_address())  # fmt: skip
         st.error(
-            f"您的统一身份（{identity or '未提供邮箱'}）尚未开通本看板的账户，或账户已停用。"
+            f"您的统一身份（{markdown_safe(identity) or '未提供邮箱'}）尚未开通本看板的账户，或账户已停用。"
             "请联系省总工会系统管理员开通后再登录。",
             icon=":material/person_off:",
         )
@@ -255,7 +264,7 @@ def refuse(page_title: str = "", registry: Registry | None = None) -> None:
     if page_title not in denied:
         denied.add(page_title)
         record("access_denied", target=page_title, outcome="拒绝", detail=account.role if account else "")
-    who = role_text(account, registry) if account else "未登录"
+    who = markdown_safe(role_text(account, registry)) if account else "未登录"
     page = f"“{page_title}”" if page_title else "该"
     st.error(
         f"您的账户（{who}）无权使用{page}页面。请从左侧菜单选择可用的页面；如确需使用，请联系系统管理员。",

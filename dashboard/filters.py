@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from pipeline.registry import Registry
+from queries.uploads import markdown_safe
 
 UNIT_TYPES = {"city": "市级总工会", "industry": "省级产业工会"}
 STATE = "filters"  # session_state key holding the persistent selection (a plain dict)
@@ -83,8 +84,8 @@ def _state(years: list[int], registry: Registry) -> dict:
     if state is None or not state.get(PARSED):
         values, warnings = _from_query(years, registry)
         st.session_state[STATE] = state = {**values, **(state or {}), PARSED: True}
-        for warning in warnings:
-            st.warning(warning, icon=":material/link_off:")
+        for warning in warnings:  # they quote the link's own text: shown literally, never as markdown
+            st.warning(markdown_safe(warning), icon=":material/link_off:")
     if state.get("year") not in years:
         state["year"] = years[-1] if years else None
     return state

@@ -32,6 +32,7 @@ from pipeline.registry import Registry
 from pipeline.warehouse import ReaderCache, version_token, warehouse_path
 from queries.board import StatusBook
 from queries.scope import ALL_UNITS, OutOfScope, Scope, call_in_scope
+from queries.uploads import markdown_safe
 
 log = logging.getLogger(__name__)
 Version = tuple[str, tuple]  # (warehouse path, (inode, mtime, reference version))
@@ -134,7 +135,7 @@ def own_unit_code() -> str:
         known = registry().get(wanted) if wanted in registry() else registry().resolve(wanted).unit
         if known is None or known.code != code:
             named = known.name if known is not None else wanted
-            st.warning(scope().refusal(f"链接中指定的单位（{named}）"), icon=":material/block:")
+            st.warning(markdown_safe(scope().refusal(f"链接中指定的单位（{named}）")), icon=":material/block:")
             auth.record("access_denied", target=f"unit={wanted[:80]}", outcome="拒绝", detail="链接参数")
     st.session_state.setdefault(filters.STATE, {})["unit"] = code
     st.query_params["unit"] = code
@@ -184,7 +185,7 @@ def meeting_banner() -> None:
     meeting = active_meeting()
     if meeting is None:
         return
-    text = f"正在查看会议版“{meeting.name}”（冻结于 {meeting.created_at:%Y-%m-%d %H:%M}），不是实时数据"
+    text = f"正在查看会议版“{markdown_safe(meeting.name)}”（冻结于 {meeting.created_at:%Y-%m-%d %H:%M}），不是实时数据"
     st.warning(f"**{text}**。{meeting.version_text}。要看最新数据，请在侧栏“数据版本”中选择“实时数据”。",
                icon=":material/history:")  # fmt: skip
 
@@ -362,7 +363,7 @@ def guarded(what: str) -> Iterator[None]:
     try:
         yield
     except OutOfScope as refusal:  # a scoped reader asked for more than its unit: say so, nothing else
-        st.warning(str(refusal), icon=":material/block:")
+        st.warning(markdown_safe(str(refusal)), icon=":material/block:")
     except Exception:  # noqa: BLE001 - the log gets the traceback, the user a sentence
         log.exception("页面出错：%s", what)
         st.error(f"{what}暂时无法显示。请刷新页面；如持续出现，请联系系统管理员（详细信息已记入服务器日志）。")

@@ -223,3 +223,12 @@ def test_single_sign_on_maps_a_known_identity_to_its_account_and_refuses_an_unkn
     assert "尚未开通本看板的账户" in stranger.error[0].value
     assert "auth_account" not in stranger.session_state and not stranger.subheader
     assert [b.label for b in stranger.button] == ["退出统一身份认证"]
+
+
+def test_the_client_address_comes_from_the_local_proxys_header_only():
+    from dashboard.auth import address_of
+
+    assert address_of(None, "203.0.113.9") == "203.0.113.9"  # through the reverse proxy on this machine
+    assert address_of(None, "10.1.1.1, 203.0.113.9") == "203.0.113.9"  # the proxy's own (last) entry
+    assert address_of("198.51.100.7", "203.0.113.9") == "198.51.100.7"  # a direct client cannot choose its address
+    assert address_of(None, "") == "" and address_of(object(), "x") == ""
