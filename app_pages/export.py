@@ -36,29 +36,22 @@ def _prefix(demo: bool, meeting) -> str:
     return "_".join(parts) + ("_" if parts else "")
 
 
-def data_version(meeting) -> str:
-    """The data a document is built from, as the audit trail names it."""
-    if meeting is not None:
-        return f"{meeting.label}，{meeting.version_text}"
-    return f"实时数据，{ui.warehouse_summary().version_text}"
-
-
-def record_export(label: str, name: str, meeting) -> None:
+def record_export(label: str, name: str) -> None:
     """An "export" audit row: the document, its file name and the data version, with who and from where."""
     audit.record(
         "export", actor=auth.actor(), address=auth.client_address(), target=name, outcome="已生成",
-        detail=f"文件：{label}；数据版本：{data_version(meeting)}",
+        detail=f"文件：{label}；数据版本：{ui.data_version_text()}",
     )  # fmt: skip
 
 
-def _offer(kind: str, label: str, build, name: str, mime: str, meeting=None) -> None:
+def _offer(kind: str, label: str, build, name: str, mime: str) -> None:
     """A 生成 button; once built (and audited), the file's download button stays until the year or version changes."""
     built = st.session_state.setdefault(BUILT, {})
     shown = markdown_safe(label)  # a unit's name is in the label; button labels are markdown
     if st.button(f"生成{shown}", key=f"build_{kind}", icon=":material/build:"):
         with st.spinner(f"正在生成{shown}……"):
             built[kind] = (name, build(), mime)
-        record_export(label, name, meeting)
+        record_export(label, name)
     if kind in built and built[kind][0] == name:
         file_name, data, file_mime = built[kind]
         st.download_button(
@@ -100,17 +93,16 @@ def draw_documents(book, year: int, demo: bool, meeting) -> None:
     cols = st.columns(4)
     with cols[0]:
         _offer("deck", "汇报稿（PPT）", lambda: build_deck(con, book, year, demo=demo, **since()),
-               f"{prefix}{year}年度汇报稿{suffix}.pptx", PPTX, meeting)  # fmt: skip
+               f"{prefix}{year}年度汇报稿{suffix}.pptx", PPTX)  # fmt: skip
     with cols[1]:
         _offer("brief", "情况通报（Word）", lambda: build_brief(con, book, year, demo=demo, **since(), **_dated(meeting)),
-               f"{prefix}{year}年度情况通报{suffix}.docx", DOCX, meeting)  # fmt: skip
+               f"{prefix}{year}年度情况通报{suffix}.docx", DOCX)  # fmt: skip
     with cols[2]:
         _offer("data", "数据工作簿（Excel）", partial(build_data_workbook, con, book, year, demo=demo,
-               source_label=meeting.label if meeting else ""), f"{prefix}{year}年度十八条落实数据.xlsx", XLSX,
-               meeting)  # fmt: skip
+               source_label=meeting.label if meeting else ""), f"{prefix}{year}年度十八条落实数据.xlsx", XLSX)  # fmt: skip
     with cols[3]:
         _offer("charts", "全部图表（PNG、SVG）", partial(_charts_zip, con, book, year, demo),
-               f"{prefix}{year}年度图表.zip", ZIP, meeting)  # fmt: skip
+               f"{prefix}{year}年度图表.zip", ZIP)  # fmt: skip
 
 
 def draw_unit_brief(book, year: int, demo: bool, meeting) -> None:
@@ -119,7 +111,7 @@ def draw_unit_brief(book, year: int, demo: bool, meeting) -> None:
     unit = st.selectbox("单位", units, format_func=lambda c: book.registry.get(c).name, key="export_unit")
     name = book.registry.get(unit).short_name
     _offer("unit_brief", f"{name}单位情况通报", partial(build_unit_brief, ui.cursor(), book, unit, year, demo=demo, **_dated(meeting)),
-           f"{_prefix(demo, meeting)}{year}年度{name}单位情况通报.docx", DOCX, meeting)  # fmt: skip
+           f"{_prefix(demo, meeting)}{year}年度{name}单位情况通报.docx", DOCX)  # fmt: skip
 
 
 def draw_letters(book, year: int, demo: bool, meeting) -> None:
@@ -133,7 +125,7 @@ def draw_letters(book, year: int, demo: bool, meeting) -> None:
     label = "催报函（每单位一个文件）" if per_unit else "催报函（Word）"
     kind_name = f"{_prefix(demo, meeting)}{year}年度催报函{code}{'.zip' if per_unit else '.docx'}"
     _offer("letters", label, partial(build, ui.cursor(), book, year, code or None, demo=demo, **_dated(meeting)), kind_name,
-           ZIP if per_unit else DOCX, meeting)  # fmt: skip
+           ZIP if per_unit else DOCX)  # fmt: skip
 
 
 def draw_meetings(year: int, meeting) -> None:
