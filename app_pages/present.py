@@ -91,7 +91,7 @@ def _chart(figure: Figure, book: StatusBook, year: int) -> None:
     # Up to the selected year: a chart of one year shows the latest in the frame, so an inspection round
     # held the year before (the window is two years) still shows, titled with its own year.
     frame = ui.cached_query(figure.series, years=[y for y in book.years if y <= year])
-    fig = figure.builder(figure.with_statuses(book, frame), large=True)
+    fig = figure.builder(figure.with_statuses(book, frame), large=True, catalog=book.catalog)
     fig.update_layout(height=None, autosize=True)  # the container's height: whatever the screen has left
     with st.container(key="present_chart", height="stretch"):
         st.plotly_chart(

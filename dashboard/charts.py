@@ -37,7 +37,7 @@ from dashboard.theme import (
     STATUS_TEXT_COLOURS,
     apply_theme,
 )
-from pipeline.catalog import load_catalog
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.status import format as fmt
 from pipeline.status.model import AT_RISK, NO_DATA, OFF_TRACK
 from queries.board import MISSING_COLUMN, STATUS_COLUMN
@@ -75,12 +75,13 @@ def inert_text(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     return wrapped
 
 
-def _thresholds(measure: int) -> dict[str, float]:
-    return dict(load_catalog().measure(measure).rule.thresholds)
+def _thresholds(measure: int, catalog: Catalog | None) -> dict[str, float]:
+    """The measure's thresholds in force (the settings saved by the 管理员 included, through the catalog passed)."""
+    return dict((catalog or load_catalog()).measure(measure).rule.thresholds)
 
 
-def _metric(measure: int) -> str:
-    return load_catalog().measure(measure).rule.metric_name
+def _metric(measure: int, catalog: Catalog | None) -> str:
+    return (catalog or load_catalog()).measure(measure).rule.metric_name
 
 
 def _missing(value: object) -> bool:
@@ -273,6 +274,7 @@ def _rate_bars(
     large: bool,
     title: str | None,
     limits: tuple[float, float | None] | None = None,
+    catalog: Catalog | None = None,
     text: Callable[[float], str] = _pct_label,
     tickformat: str = PERCENT_TICKFORMAT,
     horizontal: bool = False,
@@ -293,7 +295,7 @@ def _rate_bars(
     else:
         frame = df
     if limits is None:
-        catalog_limits = _thresholds(measure)
+        catalog_limits = _thresholds(measure, catalog)
         limits = (catalog_limits["green"], catalog_limits.get("amber"))
     green, amber = limits
     statuses, words = _statuses(frame), _missing_words(frame)
@@ -349,19 +351,22 @@ def _lines_per_unit(df: pd.DataFrame, *, value: str, hover: Callable[[pd.Series]
 
 
 @inert_text
-def m3_coverage_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m3_coverage_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per city: share of the city and county federations that held a special meeting."""
 
     def hover(r: pd.Series, status: str) -> str:
         return (
-            f"{r.unit_name}（{r.year}年）<br>{_metric(3)} {_pct(r.rate)}<br>"
+            f"{r.unit_name}（{r.year}年）<br>{_metric(3, catalog)} {_pct(r.rate)}<br>"
             f"召开专题会议的市县总工会 {r.covered}个 / 共 {r.total}个<br>状态：{status}"
         )
 
     return _rate_bars(
         df,
+        catalog=catalog,
         measure=3,
-        subject=f"市县总工会{_metric(3)}",
+        subject=f"市县总工会{_metric(3, catalog)}",
         value="rate",
         axis_title="覆盖率（%）",
         category_title=CITY_AXIS,
@@ -372,7 +377,9 @@ def m3_coverage_chart(df: pd.DataFrame, *, large: bool = False, title: str | Non
 
 
 @inert_text
-def m7_membership_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m7_membership_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Lines per industry union: members ÷ employees over the years."""
     default = "省级产业工会会员覆盖率（第7条）"
     if df.empty:
@@ -391,9 +398,11 @@ def m7_membership_chart(df: pd.DataFrame, *, large: bool = False, title: str | N
 
 
 @inert_text
-def m8_county_union_share_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m8_county_union_share_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per city: share of its counties with a county-level industry union, beside last year's."""
-    default = f"{_metric(8)}（第8条）"
+    default = f"{_metric(8, catalog)}（第8条）"
     if df.empty:
         return _empty(title or default, large)
     year, frame = _latest(df)
@@ -403,7 +412,7 @@ def m8_county_union_share_chart(df: pd.DataFrame, *, large: bool = False, title:
 
     def tip(r: pd.Series) -> str:
         return (
-            f"{r.unit_name}（{r.year}年）<br>{_metric(8)} {_pct(r.share)}<br>"
+            f"{r.unit_name}（{r.year}年）<br>{_metric(8, catalog)} {_pct(r.share)}<br>"
             f"已建产业工会的县（区）{r.counties_with_union}个 / 共 {r.counties_total}个"
         )
 
@@ -454,13 +463,15 @@ M4_AMOUNTS = (
 
 
 @inert_text
-def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m4_special_funds_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Grouped bars per year: funds requested, approved and disbursed; the disbursement rate under each year."""
     default = "临时性重大活动经费申请、批准与拨付（第4条）"
     if df.empty:
         return _empty(title or default, large)
-    catalog, frame = load_catalog(), df.sort_values("year")
-    green = _thresholds(4)["green"]
+    catalog, frame = catalog or load_catalog(), df.sort_values("year")
+    green = _thresholds(4, catalog)["green"]
     years = [int(y) for y in frame["year"]]
     fig = go.Figure()
     for i, (column, code) in enumerate(M4_AMOUNTS):
@@ -474,29 +485,32 @@ def m4_special_funds_chart(df: pd.DataFrame, *, large: bool = False, title: str 
         )
     ticks = []
     for year, rate, status in zip(years, frame["disbursed_rate"], _statuses(frame), strict=True):
-        figure = "无批准经费" if _missing(rate) else f"{_metric(4)} {_pct(rate)}"
+        figure = "无批准经费" if _missing(rate) else f"{_metric(4, catalog)} {_pct(rate)}"
         ticks.append(f"{year}年<br><span style='color:{STATUS_COLOURS[status]}'>{figure}<br>{status}</span>")
     fig.update_layout(title=title or default, barmode="group", yaxis={"title": "金额（万元）"})
     fig.update_xaxes(
-        title=f"年度（{_metric(4)}≥{_pct(green, 0)}为达标）", tickmode="array", tickvals=years, ticktext=ticks
+        title=f"年度（{_metric(4, catalog)}≥{_pct(green, 0)}为达标）", tickmode="array", tickvals=years, ticktext=ticks
     )
     return apply_theme(fig, large=large)
 
 
 @inert_text
-def m5_dues_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m5_dues_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per industry union: dues collected ÷ dues due, with the 达标/预警 lines."""
 
     def hover(r: pd.Series, status: str) -> str:
         return (
-            f"{r.unit_name}（{r.year}年）<br>{_metric(5)} {_pct(r.rate)}<br>"
+            f"{r.unit_name}（{r.year}年）<br>{_metric(5, catalog)} {_pct(r.rate)}<br>"
             f"实收 {_num(r.collected, '万元')} / 应收 {_num(r.due, '万元')}<br>状态：{status}"
         )
 
     return _rate_bars(
         df,
+        catalog=catalog,
         measure=5,
-        subject=f"省级产业工会{_metric(5)}",
+        subject=f"省级产业工会{_metric(5, catalog)}",
         value="rate",
         axis_title="收缴率（%）",
         category_title=UNION_AXIS,
@@ -511,14 +525,16 @@ FIELD_LINE = "#9e9e9e"  # the grey of the panels of cities on track
 
 
 @inert_text
-def m6_budget_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m6_budget_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Small multiples, one panel per city on the same axes: the city federation's budget for industry unions
     (key work + resident unions) over the years, each year's point in the colour of the engine's verdict, the
     panel named with its latest verdict, and a year the city did not report marked 未报送 in its panel."""
     default = "市本级产业工会经费预算安排（第6条）"
     if df.empty:
         return _empty(title or default, large)
-    catalog = load_catalog()
+    catalog = catalog or load_catalog()
     key_name = catalog.indicator("m6_budget_key_work").name
     office_name = catalog.indicator("m6_resident_office_funds").name
 
@@ -614,7 +630,9 @@ def _score_text(score: float, threshold: float) -> str:
 
 
 @inert_text
-def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m9_scores_heatmap(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Heatmap of one inspection round: judged units × the seven dimensions, the score in each cell; a judged unit
     that was not inspected is a grey row reading 未督查."""
     default = "专项督查各单位分项得分（第9条）"
@@ -630,7 +648,7 @@ def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | Non
     names = dict(zip(frame["unit_code"], frame["unit_name"], strict=True))
     codes = sorted(names)
     units = [names[code] for code in codes]
-    threshold = _thresholds(9)["mean_score"]
+    threshold = _thresholds(9, catalog)["mean_score"]
     low = min(60.0, float(scored["score"].min())) if not scored.empty else 60.0
     z = grid.reindex([(c, names[c]) for c in codes]).to_numpy()
     text = [["" if _missing(v) else _score_text(float(v), threshold) for v in row] for row in z]
@@ -677,9 +695,11 @@ def m9_scores_heatmap(df: pd.DataFrame, *, large: bool = False, title: str | Non
 
 
 @inert_text
-def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m9_rectification_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Horizontal bars per inspected unit: problems rectified ÷ found in one round, with the 90% line."""
-    limits = _thresholds(9)
+    limits = _thresholds(9, catalog)
 
     def hover(r: pd.Series, status: str) -> str:
         return (
@@ -689,6 +709,7 @@ def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str 
 
     return _rate_bars(
         df,
+        catalog=catalog,
         measure=9,
         subject="专项督查问题整改率",
         value="rate",
@@ -703,13 +724,15 @@ def m9_rectification_chart(df: pd.DataFrame, *, large: bool = False, title: str 
 
 
 @inert_text
-def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m10_random_inspections_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per year: share of the problems found by random inspections that were rectified."""
 
     def hover(r: pd.Series, status: str) -> str:
         return (
             f"{r.year}年<br>随机督查 {r.inspections}次<br>已整改 {r.rectified}个 / 发现问题 {r.found}个<br>"
-            f"{_metric(10)} {_pct(r.rate)}<br>状态：{status}"
+            f"{_metric(10, catalog)} {_pct(r.rate)}<br>状态：{status}"
         )
 
     frame = df
@@ -721,8 +744,9 @@ def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title
         )
     return _rate_bars(
         frame,
+        catalog=catalog,
         measure=10,
-        subject=f"随机督查{_metric(10)}",
+        subject=f"随机督查{_metric(10, catalog)}",
         value="rate",
         axis_title="整改率（%）",
         category_title="年度（括号内为随机督查次数）",
@@ -737,19 +761,22 @@ def m10_random_inspections_chart(df: pd.DataFrame, *, large: bool = False, title
 
 
 @inert_text
-def m16_training_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m16_training_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per industry union: cadres trained this year ÷ cadres, with the 达标/预警 lines."""
 
     def hover(r: pd.Series, status: str) -> str:
         return (
-            f"{r.unit_name}（{r.year}年）<br>{_metric(16)} {_pct(r.rate)}<br>"
+            f"{r.unit_name}（{r.year}年）<br>{_metric(16, catalog)} {_pct(r.rate)}<br>"
             f"参加培训 {r.trained}人 / 干部 {r.cadres}人<br>状态：{status}"
         )
 
     return _rate_bars(
         df,
+        catalog=catalog,
         measure=16,
-        subject=f"省级产业工会{_metric(16)}",
+        subject=f"省级产业工会{_metric(16, catalog)}",
         value="rate",
         axis_title="培训率（%）",
         category_title=UNION_AXIS,
@@ -760,22 +787,25 @@ def m16_training_chart(df: pd.DataFrame, *, large: bool = False, title: str | No
 
 
 @inert_text
-def m17_parity_chart(df: pd.DataFrame, *, large: bool = False, title: str | None = None) -> go.Figure:
+def m17_parity_chart(
+    df: pd.DataFrame, *, large: bool = False, title: str | None = None, catalog: Catalog | None = None
+) -> go.Figure:
     """Bars per industry union: its promotion rate ÷ the provincial organ's, with the 1.0 / 0.8 lines."""
 
     def hover(r: pd.Series, status: str) -> str:
         return (
-            f"{r.unit_name}（{r.year}年）<br>{_metric(17)} {_ratio(r.parity_index)}<br>"
+            f"{r.unit_name}（{r.year}年）<br>{_metric(17, catalog)} {_ratio(r.parity_index)}<br>"
             f"本单位提拔率 {_pct(r.rate)}（{r.promoted}人 / {r.eligible}人）<br>"
             f"省总机关提拔率 {_pct(r.organ_rate)}<br>状态：{status}"
         )
 
     return _rate_bars(
         df,
+        catalog=catalog,
         measure=17,
         subject="省级产业工会干部提拔率与机关之比",
         value="parity_index",
-        axis_title=f"{_metric(17)}（倍）",
+        axis_title=f"{_metric(17, catalog)}（倍）",
         category_title=UNION_AXIS,
         hover=hover,
         large=large,

@@ -47,7 +47,7 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
         demo = ui.warehouse_summary().is_demo
         name = f"{DEMO_PREFIX if demo else ''}{figure.file_stem(year)}"  # every export of demo data says so
         config = ui.plotly_config(displaylogo=False, toImageButtonOptions={"filename": name, "scale": 2})
-        fig = figure.builder(df, large=large)
+        fig = figure.builder(df, large=large, catalog=book.catalog)
         # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
         fig.update_layout(height=round(figure.height * (LARGE_SCALE if large else 1)))
         st.plotly_chart(fig, theme=None, width="stretch", config=config)

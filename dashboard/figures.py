@@ -32,8 +32,8 @@ class Figure:
     measures: tuple[int, ...]  # the measure(s) it serves
     family: str  # the chart family (catalog chart_families)
     title: str  # what it shows, in Chinese: "专题会议覆盖率"
-    series: Callable[..., pd.DataFrame]  # (con, *, years=…, unit_codes=…) -> the figure's data
-    builder: Callable[..., go.Figure]  # (df, *, large=…, title=…) -> plotly figure (pure)
+    series: Callable[..., pd.DataFrame]  # (con, *, years=…, unit_codes=…, catalog=…, registry=…) -> its data
+    builder: Callable[..., go.Figure]  # (df, *, large=…, title=…, catalog=…) -> plotly figure (pure)
     span: str  # ONE_YEAR, WITH_LAST_YEAR or TREND: which years the figure shows
     height: int = DEFAULT_HEIGHT
     native: str | None = BAR  # the native PowerPoint chart kind, or None to place an image

@@ -123,11 +123,11 @@ class FigureFrame:
 
 def figure_frame(figure: Figure, con: duckdb.DuckDBPyConnection, book: StatusBook, year: int) -> FigureFrame:
     """The figure's series for the year, as the family page draws it (the same years, the same verdicts)."""
-    shown_year = year
+    shown_year, reference = year, {"catalog": book.catalog, "registry": book.registry}  # the book's, settings included
     if figure.section == SPECIAL_INSPECTIONS:  # a round every two years: the latest one held up to the year
-        rounds = figure.series(con, years=years_up_to(book.years, year))
+        rounds = figure.series(con, years=years_up_to(book.years, year), **reference)
         shown_year = latest_round_year(rounds) or year
-    series = figure.series(con, years=chart_years(figure.span, book.years, shown_year))
+    series = figure.series(con, years=chart_years(figure.span, book.years, shown_year), **reference)
     present = has_data(series, figure.span, shown_year)
     return FigureFrame(figure.with_statuses(book, series) if present else series, shown_year, present)
 
@@ -219,7 +219,9 @@ def document_figure(
 ) -> go.Figure:
     """The figure drawn by its builder over what it shows for the year (figure_frame) and laid out for a document;
     a placeholder saying so when it has no data."""
-    fig = figure.builder(shown.frame) if shown.has_data else _placeholder(figure, shown.shown_year)
+    fig = (
+        figure.builder(shown.frame, catalog=book.catalog) if shown.has_data else _placeholder(figure, shown.shown_year)
+    )
     title = fig.layout.title.text or figure.title
     if figure.measures_text not in title:
         title = f"{title}（{figure.measures_text}）"

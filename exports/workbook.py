@@ -196,9 +196,10 @@ def figure_frame(
 ) -> tuple[pd.DataFrame, str]:
     """The figure's series for the years it shows, and a remark for the title. Special inspections are held every
     two years: as on the 督查结果 page, their figures are the latest round held up to the year."""
+    reference = {"catalog": book.catalog, "registry": book.registry}  # the book's, saved settings included
     if figure.section != SPECIAL_INSPECTIONS:
-        return figure.series(con, years=chart_years(figure.span, book.years, year)), ""
-    rounds = figure.series(con, years=years_up_to(book.years, year))
+        return figure.series(con, years=chart_years(figure.span, book.years, year), **reference), ""
+    rounds = figure.series(con, years=years_up_to(book.years, year), **reference)
     round_year = latest_round_year(rounds)
     if round_year is None:
         return rounds, f"截至{year}年度尚未开展专项督查"

@@ -70,3 +70,29 @@ def test_a_renamed_unit_shows_its_new_name_to_its_own_account_at_the_next_click(
     )  # fmt: skip
     run(unit)
     assert unit.subheader[0].value.startswith("单位画像：西安市总工会（新）")
+
+
+def test_a_chart_draws_the_threshold_in_force_on_screen_and_in_its_exported_image(live):
+    from dashboard import charts
+    from dashboard.figures import FIGURES
+    from exports.images import document_figure, figure_frame
+    from pipeline.reference import load_reference
+    from pipeline.warehouse import open_reader
+    from queries.board import StatusBook
+
+    settings.save(settings.MeasureChange(5, thresholds={"green": 0.97, "amber": 0.9}), author="t_admin",
+                  reason="测试", warehouse=live)  # fmt: skip
+    con = open_reader(live)
+    reference = load_reference(con)
+    book = StatusBook.from_warehouse(con, catalog=reference.catalog, registry=reference.registry)
+    figure = next(f for f in FIGURES if f.key == "m5_dues_by_union")
+    shown = figure_frame(figure, con, book, 2024)
+
+    def dashed(fig) -> list[float]:
+        return sorted(shape.y0 for shape in fig.layout.shapes if shape.line.dash == "dash")
+
+    assert dashed(charts.m5_dues_chart(shown.frame, catalog=reference.catalog)) == [0.9, 0.97]
+    assert dashed(charts.m5_dues_chart(shown.frame)) == [0.85, 0.95]  # the files' defaults, for comparison
+    image = document_figure(figure, shown, book, 2024, demo=True, data_date=None, version="v")
+    assert dashed(image) == [0.9, 0.97]
+    con.close()
