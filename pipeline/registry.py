@@ -20,7 +20,7 @@ This module must stay free of Streamlit so the pipeline and tests can use it.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -213,6 +213,17 @@ class Registry:
         self._former_codes = {key: code for key, (code, _) in self._by_former_key.items()}
         self._by_name = {unit.name: unit.code for unit in self.units}
         self._by_alias = {alias: unit.code for unit in self.units for alias in (unit.short_name, *unit.aliases)}
+        # Children and units by type, in file order, built once: the status rules ask for them per unit and year.
+        self._children: dict[str, tuple[Unit, ...]] = self._group_by(lambda unit: unit.parent)
+        self._of_type: dict[str, tuple[Unit, ...]] = self._group_by(lambda unit: unit.type)
+
+    def _group_by(self, key: Callable[[Unit], str | None]) -> dict[str, tuple[Unit, ...]]:
+        groups: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            value = key(unit)
+            if value is not None:
+                groups.setdefault(value, []).append(unit)
+        return {value: tuple(units) for value, units in groups.items()}
 
     # -- validation ------------------------------------------------------------
 
@@ -303,12 +314,12 @@ class Registry:
 
     def children(self, code: str) -> tuple[Unit, ...]:
         self.get(code)
-        return tuple(unit for unit in self.units if unit.parent == code)
+        return self._children.get(code, ())
 
     def of_type(self, unit_type: str) -> tuple[Unit, ...]:
         if unit_type not in _PARENT_TYPE:
             raise ValueError(f"单位类型 {unit_type} 无法识别，应为 {'、'.join(UNIT_TYPES)} 之一")
-        return tuple(unit for unit in self.units if unit.type == unit_type)
+        return self._of_type.get(unit_type, ())
 
     def province(self) -> Unit:
         return self.of_type("province")[0]

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline.catalog import Catalog
@@ -22,6 +23,39 @@ MARTS_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 def read_mart(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
     sql = (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
     return con.execute(sql, params or {}).df() if params else con.execute(sql).df()
+
+
+class FirstRows:
+    """The first current row of each (indicator, year, entity), looked up by those three and returned as a dict.
+
+    Each column is held as small integer codes into its distinct values (file names, sheets, indicators repeat
+    thousands of times), and a row's dict is made only when a rule asks for it: at 100× the demo there are about
+    half a million figures, far too many to keep as one Python dict each."""
+
+    def __init__(self, facts: pd.DataFrame) -> None:
+        first = facts.drop_duplicates(["indicator", "year", "entity_code"], keep="first")
+        self._names = list(first.columns)
+        self._codes: list[np.ndarray] = []
+        self._values: list[list] = []
+        for name in self._names:
+            codes, uniques = pd.factorize(first[name], use_na_sentinel=True)
+            self._codes.append(codes.astype(np.int32))
+            self._values.append([*pd.Index(uniques).tolist(), None])  # code -1 (a null) reads the trailing None
+        self._columns = list(zip(self._names, self._codes, self._values, strict=True))
+        column = {name: (codes, values) for name, codes, values in self._columns}
+        indicators, years, entities = (
+            [values[code] for code in codes]
+            for codes, values in (column[c] for c in ("indicator", "year", "entity_code"))
+        )
+        self._positions: dict[tuple[str, int], dict[str, int]] = {}
+        for position, (indicator, year, entity) in enumerate(zip(indicators, years, entities, strict=True)):
+            self._positions.setdefault((indicator, int(year)), {})[entity] = position
+
+    def get(self, indicator: str, year: int, entity_code: str) -> dict | None:
+        position = self._positions.get((indicator, year), {}).get(entity_code)
+        if position is None:
+            return None
+        return {name: values[codes[position]] for name, codes, values in self._columns}
 
 
 @dataclass
@@ -55,9 +89,8 @@ class RuleContext:
         }
 
     @cached_property
-    def _first_rows(self) -> dict[tuple[str, int, str], dict]:
-        first = self.facts.drop_duplicates(["indicator", "year", "entity_code"], keep="first")
-        return {(r["indicator"], int(r["year"]), r["entity_code"]): r for r in first.to_dict("records")}
+    def _first_rows(self) -> FirstRows:
+        return FirstRows(self.facts)
 
     @cached_property
     def _reporters(self) -> dict[tuple[str, int], set[str]]:
@@ -76,7 +109,7 @@ class RuleContext:
 
     def first_row(self, indicator: str, year: int, entity_code: str) -> dict | None:
         """The current figure's whole row (value columns, provenance) for a unit or county, or None."""
-        return self._first_rows.get((indicator, int(year), entity_code))
+        return self._first_rows.get(indicator, int(year), entity_code)
 
     def value(self, indicator: str, year: int, entity_code: str) -> object | None:
         """The single current value of an indicator for a unit (or county) in a year, or None."""

@@ -192,6 +192,9 @@ class Evidence:
 
     sources: list[SourceRef] = field(default_factory=list)
     remarks: list[Remark] = field(default_factory=list)
+    # (entity, text) of every remark held: add_remark shows a 说明 once per entity without scanning the list.
+    _remarked: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)  # remarks already in _remarked
 
     @classmethod
     def of(cls, figures: Iterable[Figure | None]) -> Evidence:
@@ -206,7 +209,7 @@ class Evidence:
             self.sources.append(source)
             self.add_remark(entity, indicator, ctx.remark(indicator, year, entity))
 
-    def add_row(self, ctx: RuleContext, row: pd.Series) -> None:
+    def add_row(self, ctx: RuleContext, row: Mapping) -> None:
         """One row of a records table (several rows may describe the same entity)."""
         shown = ctx.fmt_indicator(row["indicator"], as_number(row["value_num"]))
         self.sources.append(source_of_row(ctx, row, shown))
@@ -214,18 +217,32 @@ class Evidence:
 
     def add_remark(self, entity: str, indicator: str, text: object) -> None:
         # A records row's 说明 is stored beside each of its figures: show it once per entity.
-        if isinstance(text, str) and text and all((r.unit_code, r.text) != (entity, text) for r in self.remarks):
+        if not isinstance(text, str) or not text:
+            return
+        self._remarked.update((r.unit_code, r.text) for r in self.remarks[self._indexed :])
+        if (entity, text) not in self._remarked:
+            self._remarked.add((entity, text))
             self.remarks.append(Remark(entity, indicator, text))
+        self._indexed = len(self.remarks)
 
     def merge(self, other: Evidence) -> Evidence:
-        self.sources += [s for s in other.sources if s not in self.sources]
-        self.remarks += [r for r in other.remarks if r not in self.remarks]
-        return self
+        return self._absorb([(other.sources, other.remarks)])
 
     def extend(self, statuses: Iterable[MeasureStatus]) -> Evidence:
         # Dedupe: a figure shared by every unit (the organ's own rate in M17) is listed once.
-        for status in statuses:
-            self.merge(Evidence(list(status.explanation.sources), list(status.explanation.remarks)))
+        return self._absorb((s.explanation.sources, s.explanation.remarks) for s in statuses)
+
+    def _absorb(self, parts: Iterable[tuple[Sequence[SourceRef], Sequence[Remark]]]) -> Evidence:
+        """Append each part's sources and remarks not already held before that part (a set lookup, not a scan of
+        the list: the province-wide row of a per-unit measure gathers every unit's cells)."""
+        sources, remarks = set(self.sources), set(self.remarks)
+        for part_sources, part_remarks in parts:
+            new_sources = [s for s in part_sources if s not in sources]
+            new_remarks = [r for r in part_remarks if r not in remarks]
+            self.sources += new_sources
+            self.remarks += new_remarks
+            sources.update(new_sources)
+            remarks.update(new_remarks)
         return self
 
 

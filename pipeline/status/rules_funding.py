@@ -114,7 +114,7 @@ def _ratio_of_records(j: Judging, spec: RatioSpec) -> MeasureResult:
         note = f"当年未开展{table.sheet}" if filed else f"{ctx.catalog.returns[table.return_code].name}{NOT_REPORTED}"
         return MeasureResult(j.no_data(PROVINCE_SCOPE, note, j.said(None, note.removeprefix("当年"))))
     evidence = Evidence()
-    for _, row in pd.concat([numerators, denominators]).iterrows():
+    for row in pd.concat([numerators, denominators]).to_dict("records"):
         evidence.add_row(ctx, row)
     # A blank figure in an inspection row counts as 0 (the validator has already flagged it).
     rows["num"], rows["den"] = rows["value_num_num"].fillna(0.0), rows["value_num_den"].fillna(0.0)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import pandas as pd
+
 from pipeline.catalog import Measure
 from pipeline.registry import Unit
 from pipeline.status import format as fmt
@@ -359,15 +361,21 @@ def _inspections(ctx: RuleContext, params: dict, start: int, year: int) -> dict[
         & facts["indicator"].isin(codes)
         & facts["year"].between(start, year)
     ]
-    latest: dict[str, tuple[int, int]] = {}
-    for entity, y, row_no in rows[["entity_code", "year", "row_no"]].itertuples(index=False):
-        latest[entity] = max(latest.get(entity, (int(y), int(row_no))), (int(y), int(row_no)))
+    # Each entity's latest inspection row (the greatest year, then row number), picked for all entities at once.
+    keys = ["entity_code", "year", "row_no"]
+    latest = rows[keys].sort_values(["year", "row_no"], kind="stable").drop_duplicates("entity_code", keep="last")
+    chosen = rows[pd.MultiIndex.from_frame(rows[keys]).isin(pd.MultiIndex.from_frame(latest))]
+    found: dict[str, dict[str, Figure]] = {}
+    years: dict[str, int] = {}
+    for r in chosen.to_dict("records"):
+        years[r["entity_code"]] = int(r["year"])
+        if (f := figure_of_row(ctx, r)) is not None:
+            found.setdefault(r["entity_code"], {})[f.indicator] = f
     result = {}
-    for entity, (y, row_no) in latest.items():
-        chosen = rows[(rows["entity_code"] == entity) & (rows["year"] == y) & (rows["row_no"] == row_no)]
-        found = {f.indicator: f for _, r in chosen.iterrows() if (f := figure_of_row(ctx, r)) is not None}
-        scores = tuple(found[c] for c in params["scores"] if c in found)
-        result[entity] = Inspection(entity, y, scores, found.get(params["found"]), found.get(params["rectified"]))
+    for entity, y in years.items():
+        figures = found.get(entity, {})
+        scores = tuple(figures[c] for c in params["scores"] if c in figures)
+        result[entity] = Inspection(entity, y, scores, figures.get(params["found"]), figures.get(params["rectified"]))
     return result
 
 
