@@ -1,5 +1,11 @@
-"""Ingest one file or a batch: archive → read (in a bounded worker) → locate → validate → load, one transaction
-per file.
+"""Ingest one file or a batch: archive → read (in a bounded worker) → locate → validate every file, then load all
+the accepted and rejected records of the batch in one transaction with one bulk insert per table.
+
+A file is still all or nothing in effect (its submission, issues and values are written together or not at all),
+and a failure before the commit writes nothing of the batch. Each file is decided against what the warehouse held
+when the batch began plus the files decided before it (load.BatchLedger): duplicates, the current version of each
+unit's return and last year's figures for the jump check are read once per batch, not once per file. A batch that
+records nothing new (every file unchanged) leaves the warehouse file in place, so no reader cache is dropped.
 
 This is the function the CLI and the upload page both call. It never raises for bad content: every outcome,
 including an unreadable or hostile file, comes back as a FileResult carrying Chinese issues. A file is archived
@@ -20,9 +26,10 @@ Permitted units. An account of a 填报单位 may upload only its own returns: w
 is another is refused (unit_not_permitted) before anything is loaded, recorded or kept: it is another unit's return,
 so it belongs in neither unit's submission history, and its bytes must not block that unit's own upload later.
 
-Interrupts. Ctrl-C during a CLI batch lets the file in flight finish (its transaction commits or rolls back whole)
-and stops before the next; the finished files are kept and the CLI says which were not processed
-(BatchInterrupted). A second Ctrl-C stops at once, rolling the file in flight back.
+Interrupts. Ctrl-C during a CLI batch lets the file in flight finish and stops before the next; the files finished
+are written (as one transaction) and kept, and the CLI says which were not processed (BatchInterrupted). A second
+Ctrl-C while the files are being decided stops at once, the file in flight left out; while they are being written
+(a fraction of a second), it rolls the whole write back (KeyboardInterrupt: the CLI says nothing was kept).
 """
 
 from __future__ import annotations
@@ -38,13 +45,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.jumps import year_over_year_jumps
-from pipeline.load import already_loaded, archive_raw, load_validated, record_rejected_file, recorded_issues
+from pipeline.load import BatchLedger, LoadOutcome, archive_raw, sync_archived, write_batch
 from pipeline.locate import locate_return
-from pipeline.raw_archive import keep_rejected_original, over_quota_issue, rejected_quota_bytes
+from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejected_quota_bytes
 from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
 from pipeline.reference import Reference, load_reference
 from pipeline.registry import Registry, unit_name
@@ -176,11 +184,6 @@ def _refuse_other_unit(
     return FileResult(file_name, sha256, "rejected", "不是本单位的报表，未装入", (issue,), readable=True)
 
 
-def _previous_unit(con: duckdb.DuckDBPyConnection, submission_id: int) -> str | None:
-    row = con.execute("SELECT unit_code FROM submissions WHERE submission_id = $id", {"id": submission_id}).fetchone()
-    return row[0] if row else None
-
-
 def _resolve_reference(
     con: duckdb.DuckDBPyConnection, reference: Reference | None, catalog: Catalog | None, registry: Registry | None
 ) -> tuple[Catalog, Registry]:
@@ -207,19 +210,173 @@ def ingest_bytes(
     reference: Reference | None = None,
     permitted_units: frozenset[str] | None = None,
 ) -> FileResult:
-    """Archive, check and load one file into the open writer connection. `reading` is the file's read when the
-    caller has already had it read (a batch reads ahead); otherwise it is read here, in a worker. `reference`
-    defaults to the one in force in `con`; with `permitted_units`, another unit's return is refused unloaded."""
+    """Archive, check and load one file into the open writer connection (a batch of one). `reading` is the file's
+    read when the caller has already had it read; otherwise it is read here, in a worker. `reference` defaults to
+    the one in force in `con`; with `permitted_units`, another unit's return is refused unloaded."""
     catalog, registry = _resolve_reference(con, reference, catalog, registry)
+    batch = _Batch(
+        con, catalog, registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
+        permitted_units=permitted_units,
+    )  # fmt: skip
     received = received_at if isinstance(received_at, ReceivedTime) else ReceivedTime(received_at)
-    sha256 = hashlib.sha256(data).hexdigest()
-    previous = already_loaded(con, sha256, file_name)
-    if previous is not None and permitted_units is not None:
-        owner = _previous_unit(con, previous.submission_id)
-        if owner is not None and owner not in permitted_units:
-            return _refuse_other_unit(file_name, sha256, owner, permitted_units, registry)
-    if previous is not None:
-        status, issues = recorded_issues(con, previous.submission_id)
+    result = batch.decide(data, file_name, received, reading or (workers or default_workers()).read(data, file_name))
+    batch.write()
+    return result
+
+
+class _LastYearFigures:
+    """The current figures of a year before, as the warehouse would hold them after the files decided so far: the
+    warehouse's current submissions read once per (year, return type), the batch's own planned ones laid over
+    them. year_over_year_jumps asks its usual question of a small in-memory ``current_values``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ledger: BatchLedger) -> None:
+        self._con, self._ledger = con, ledger
+        self._stored: dict[int, list[tuple[str, str, float, int]]] = {}  # warehouse submission -> its figures
+        self._memory: duckdb.DuckDBPyConnection | None = None
+        self._loaded: dict[tuple[int, str], list[int]] = {}  # (year, return type) -> the submissions in the table
+
+    def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
+        if self._memory is None:
+            self._memory = duckdb.connect(":memory:")
+            self._memory.execute(
+                "CREATE TABLE current_values (year INTEGER, return_code VARCHAR, indicator VARCHAR, "
+                "entity_code VARCHAR, value_num DOUBLE, row_no INTEGER)"
+            )
+        ids = sorted(sid for (_, y, rc), (_, sid) in self._ledger.current.items() if y == year and rc == return_code)
+        if self._loaded.get((year, return_code)) != ids:  # a file of the batch became current since
+            self._refresh(year, return_code, ids)
+        return self._memory
+
+    def _refresh(self, year: int, return_code: str, ids: list[int]) -> None:
+        unread = [sid for sid in ids if sid not in self._stored and self._ledger.planned_values(sid) is None]
+        if unread:
+            self._stored.update({sid: [] for sid in unread})
+            for sid, indicator, entity, value, row_no in self._con.execute(
+                "SELECT submission_id, indicator, entity_code, value_num, row_no FROM raw_values "
+                "WHERE list_contains($ids, submission_id) AND value_num IS NOT NULL",
+                {"ids": unread},
+            ).fetchall():
+                self._stored[sid].append((indicator, entity, value, row_no))
+        rows = []
+        for sid in ids:
+            planned = self._ledger.planned_values(sid)
+            if planned is None:
+                rows.extend(self._stored[sid])
+            else:
+                rows.extend(
+                    (v.indicator, v.entity_code, v.value_num, v.row_no) for v in planned if v.value_num is not None
+                )
+        figures = pa.table({  # noqa: F841 - read by name below
+            "year": pa.array([year] * len(rows), pa.int32()),
+            "return_code": pa.array([return_code] * len(rows), pa.string()),
+            "indicator": pa.array([r[0] for r in rows], pa.string()),
+            "entity_code": pa.array([r[1] for r in rows], pa.string()),
+            "value_num": pa.array([r[2] for r in rows], pa.float64()),
+            "row_no": pa.array([r[3] for r in rows], pa.int32()),
+        })  # fmt: skip
+        assert self._memory is not None
+        params = {"year": year, "return_code": return_code}
+        self._memory.execute("DELETE FROM current_values WHERE year = $year AND return_code = $return_code", params)
+        self._memory.execute("INSERT INTO current_values SELECT * FROM figures")
+        self._loaded[(year, return_code)] = ids
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+
+
+class _Batch:
+    """A batch in two steps: each file decided (archived, read, located, validated, compared with last year) against
+    a BatchLedger, nothing written; then every decided file written in one transaction (write). A file is whole
+    or absent, and a failure before the commit writes nothing of the batch."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        catalog: Catalog,
+        registry: Registry,
+        *,
+        raw_dir: Path,
+        expected_year: int | None,
+        today: date | None,
+        permitted_units: frozenset[str] | None,
+    ) -> None:
+        self.con, self.catalog, self.registry = con, catalog, registry
+        self.raw_dir, self.expected_year, self.today, self.permitted_units = (
+            raw_dir,
+            expected_year,
+            today,
+            permitted_units,
+        )
+        self.ledger = BatchLedger(con)
+        self._last_year = _LastYearFigures(con, self.ledger)
+        self._archived: list[Path] = []  # originals written by this batch, fsynced before the commit
+        self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.ledger.planned)
+
+    def decide(self, data: bytes, file_name: str, received: ReceivedTime, reading: ReadOutcome) -> FileResult:
+        sha256 = hashlib.sha256(data).hexdigest()
+        previous = self.ledger.unchanged(sha256, file_name)
+        if previous is not None:
+            return self._repeat(previous, sha256, file_name)
+        raw_path = self._archive(data, sha256, file_name)
+        try:
+            if reading.workbook is None:
+                raise RejectedFile(list(reading.issues))
+            located = locate_return(reading.workbook, self.catalog)
+        except RejectedFile as rejected:
+            return self._rejection(file_name, sha256, rejected.issues, received, raw_path, reading)
+        validated = validate_return(
+            reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year, today=self.today
+        )
+        permitted = self.permitted_units
+        if permitted is not None and validated.unit_code is not None and validated.unit_code not in permitted:
+            path, newly = raw_path
+            if path is not None and newly:  # another unit's file is not kept on this account's behalf
+                path.unlink(missing_ok=True)
+                self._archived.remove(path)
+            return _refuse_other_unit(file_name, sha256, validated.unit_code, permitted, self.registry)
+        validated = replace(validated, issues=(*validated.issues, *self._jumps(validated)))
+        moment, time_hint = trusted_received_time(received, validated.year, file_name)
+        if validated.status == "rejected":
+            return self._rejection(
+                file_name, sha256, validated.issues, ReceivedTime(moment), raw_path, reading, validated=validated
+            )
+        outcome = self.ledger.plan_validated(validated, received_at=moment, raw_path=str(raw_path[0]))
+        extra = tuple(i for i in (time_hint, None if outcome.is_current else _not_current_issue(file_name)) if i)
+        return FileResult(
+            file_name,
+            sha256,
+            "accepted_with_warnings" if extra else outcome.status,
+            outcome.message,
+            (*validated.issues, *extra),
+            validated.unit_code,
+            validated.return_code,
+            validated.year,
+            outcome.submission_id,
+            outcome.superseded_id,
+            readable=True,
+        )
+
+    def write(self, reported: set[int | None] | None = None) -> None:
+        """Write the decided files in one transaction, their originals made durable first. With `reported` (the
+        submission ids of the results handed out), a file decided but never reported (a failure or an interrupt
+        after its decision) is left out."""
+        if reported is not None:
+            self.ledger.keep_only(reported)
+        self._last_year.close()
+        sync_archived(self._archived)
+        write_batch(self.con, self.ledger.planned)
+
+    def _repeat(self, previous: LoadOutcome, sha256: str, file_name: str) -> FileResult:
+        """Bytes recorded before (or earlier in this batch)."""
+        owner, permitted = self.ledger.recorded[sha256].unit_code, self.permitted_units
+        if permitted is not None and owner is not None and owner not in permitted:
+            return _refuse_other_unit(file_name, sha256, owner, permitted, self.registry)
+        status, issues = self.ledger.recorded_issues(previous.submission_id)
         # The same bytes again change nothing; a file rejected before is still rejected, with its errors,
         # so a submitter who resends an unfixed file is not told "unchanged" and left guessing.
         return FileResult(
@@ -231,84 +388,71 @@ def ingest_bytes(
             submission_id=previous.submission_id,
             readable=not _rejected_by_reader(issues),
         )
-    raw_path = _archive(data, sha256, raw_dir, file_name)
-    reading = reading or (workers or default_workers()).read(data, file_name)
-    try:
-        if reading.workbook is None:
-            raise RejectedFile(list(reading.issues))
-        located = locate_return(reading.workbook, catalog)
-    except RejectedFile as rejected:
-        return _record_rejection(con, file_name, sha256, rejected.issues, received, raw_path, reading)
-    validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
-    if permitted_units is not None and validated.unit_code is not None and validated.unit_code not in permitted_units:
+
+    def _jumps(self, validated: ValidatedReturn) -> list[Issue]:
+        """Against last year's figures as they stand after the files before this one, before this one loads."""
+        if not validated.accepted or validated.year is None or validated.return_code is None:
+            return []
+        figures = self._last_year.connection(validated.year - 1, validated.return_code)
+        return year_over_year_jumps(figures, validated, self.catalog, self.registry)
+
+    def _archive(self, data: bytes, sha256: str, file_name: str) -> tuple[Path | None, bool]:
+        """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
+        if not data:
+            return None, False
+        folder = Path(self.raw_dir) / sha256[:2]
+        existed = folder.is_dir() and any(folder.glob(f"{sha256}*"))
+        path = archive_raw(data, self.raw_dir, file_name, durable=False)
+        if not existed:
+            self._archived.append(path)
+        return path, not existed
+
+    def _keep_rejected_original(self, path: Path | None, newly: bool) -> bool:
+        """keep_rejected_original, counting the originals this batch has kept so far."""
+        if path is None or not newly or not path.is_file():
+            return path is not None
+        if self._rejected_bytes is None:
+            self._rejected_bytes = rejected_archive_bytes(self.con)
+        size = path.stat().st_size
+        if self._rejected_bytes + size <= rejected_quota_bytes():
+            self._rejected_bytes += size
+            return True
+        path.unlink(missing_ok=True)
+        self._archived.remove(path)
+        return False
+
+    def _rejection(
+        self,
+        file_name: str,
+        sha256: str,
+        issues: Iterable[Issue],
+        received: ReceivedTime,
+        raw_path: tuple[Path | None, bool],
+        reading: ReadOutcome,
+        validated: ValidatedReturn | None = None,
+    ) -> FileResult:
+        """A rejected file: recorded with its issues; its original kept while the rejected-files quota allows."""
+        issues = tuple(issues)
         path, newly = raw_path
-        if path is not None and newly:  # another unit's file is not kept on this account's behalf
-            path.unlink(missing_ok=True)
-        return _refuse_other_unit(file_name, sha256, validated.unit_code, permitted_units, registry)
-    jumps = year_over_year_jumps(con, validated, catalog, registry)  # against last year's figures, before this loads
-    validated = replace(validated, issues=(*validated.issues, *jumps))
-    moment, time_hint = trusted_received_time(received, validated.year, file_name)
-    if validated.status == "rejected":
-        return _record_rejection(
-            con, file_name, sha256, validated.issues, ReceivedTime(moment), raw_path, reading, validated=validated
+        kept = self._keep_rejected_original(path, newly)
+        if path is not None and not kept:
+            issues = (*issues, over_quota_issue(file_name, rejected_quota_bytes()))
+        moment = received.moment if not received.from_file else trusted_received_time(received, None, file_name)[0]
+        kept_path = str(path) if kept else ""
+        if validated is not None:
+            validated = replace(validated, issues=issues)
+            outcome = self.ledger.plan_validated(validated, received_at=moment, raw_path=kept_path)
+            return FileResult(
+                file_name, sha256, "rejected", outcome.message, issues, validated.unit_code, validated.return_code,
+                validated.year, outcome.submission_id, readable=True,
+            )  # fmt: skip
+        outcome = self.ledger.plan_rejected_file(
+            file_name=file_name, sha256=sha256, issues=issues, received_at=moment, raw_path=kept_path
         )
-    outcome = load_validated(con, validated, received_at=moment, raw_path=str(raw_path[0]))
-    extra = tuple(i for i in (time_hint, None if outcome.is_current else _not_current_issue(file_name)) if i)
-    return FileResult(
-        file_name,
-        sha256,
-        "accepted_with_warnings" if extra else outcome.status,
-        outcome.message,
-        (*validated.issues, *extra),
-        validated.unit_code,
-        validated.return_code,
-        validated.year,
-        outcome.submission_id,
-        outcome.superseded_id,
-        readable=True,
-    )
-
-
-def _archive(data: bytes, sha256: str, raw_dir: Path, file_name: str) -> tuple[Path | None, bool]:
-    """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
-    if not data:
-        return None, False
-    folder = Path(raw_dir) / sha256[:2]
-    existed = folder.is_dir() and any(folder.glob(f"{sha256}*"))
-    return archive_raw(data, raw_dir, file_name), not existed
-
-
-def _record_rejection(
-    con: duckdb.DuckDBPyConnection,
-    file_name: str,
-    sha256: str,
-    issues: Iterable[Issue],
-    received: ReceivedTime,
-    raw_path: tuple[Path | None, bool],
-    reading: ReadOutcome,
-    validated: ValidatedReturn | None = None,
-) -> FileResult:
-    """A rejected file: recorded with its issues; its original kept while the rejected-files quota allows."""
-    issues = tuple(issues)
-    path, newly = raw_path
-    kept = keep_rejected_original(con, path, newly_archived=newly)
-    if path is not None and not kept:
-        issues = (*issues, over_quota_issue(file_name, rejected_quota_bytes()))
-    moment = received.moment if not received.from_file else trusted_received_time(received, None, file_name)[0]
-    if validated is not None:
-        validated = replace(validated, issues=issues)
-        outcome = load_validated(con, validated, received_at=moment, raw_path=str(path) if kept else "")
         return FileResult(
-            file_name, sha256, "rejected", outcome.message, issues, validated.unit_code, validated.return_code,
-            validated.year, outcome.submission_id, readable=True,
+            file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
+            readable=reading.workbook is not None,
         )  # fmt: skip
-    outcome = record_rejected_file(
-        con, file_name=file_name, sha256=sha256, issues=issues, received_at=moment, raw_path=str(path) if kept else ""
-    )
-    return FileResult(
-        file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
-        readable=reading.workbook is not None,
-    )  # fmt: skip
 
 
 def oversized_result(file_name: str, size: int) -> FileResult:
@@ -433,24 +577,27 @@ def _ingest_batch(
     reference: Reference | None = None,
     permitted_units: frozenset[str] | None = None,
 ) -> list[FileResult]:
-    """One writer cycle; each file in its own transaction. Ctrl-C keeps the finished files (BatchInterrupted)."""
+    """One writer cycle: every file decided, then all written in one transaction. Ctrl-C while files are being
+    decided keeps the ones finished (written as usual) and stops (BatchInterrupted); a second Ctrl-C while they
+    are written keeps nothing of the batch (KeyboardInterrupt). A batch that changes nothing leaves the warehouse
+    file as it was."""
     workers = workers or default_workers()
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
-    with writer(warehouse) as con, _InterruptRequest() as interrupt:
+    with writer(warehouse, swap_unchanged=False) as con, _InterruptRequest() as interrupt:
         reference = reference or load_reference(con)  # the settings in force in the warehouse being written
+        batch = _Batch(
+            con, reference.catalog, reference.registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
+            permitted_units=permitted_units,
+        )  # fmt: skip
         try:
             for item, data, reading in _read_ahead(pending, workers):
                 if data is None:
                     result = oversized_result(item.name, item.size)
                 else:
                     try:
-                        result = ingest_bytes(
-                            con, data, item.name, received_at=item.received, reference=reference,
-                            raw_dir=raw_dir, expected_year=expected_year, today=today, workers=workers,
-                            reading=reading, permitted_units=permitted_units,
-                        )  # fmt: skip
+                        result = batch.decide(data, item.name, item.received, reading)
                     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                         if interrupt.forced:  # a second Ctrl-C inside DuckDB arrives as its own error
                             raise KeyboardInterrupt from exc
@@ -461,7 +608,8 @@ def _ingest_batch(
                 if interrupt.requested:
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
-            interrupted = True  # the writer still swaps in what was finished; a transaction in flight rolled back
+            interrupted = True  # the files finished are written; the one in flight is not
+        batch.write(reported={r.submission_id for r in results})
     if interrupted:
         raise BatchInterrupted(results, [item.name for item in pending[len(results) :]])
     return results

@@ -1,4 +1,5 @@
-"""Archive a submitted file and load one validated return into the warehouse, in one transaction.
+"""Archive a submitted file and load validated returns into the warehouse: one file (load_validated) or a whole
+batch (BatchLedger decides each file, write_batch writes them all), each in one transaction.
 
 Nothing is updated or deleted: a resubmission is a new submission row, and the views in
 pipeline/sql/views decide which submission is current. The same bytes are loaded once; loading them
@@ -15,7 +16,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,10 +75,11 @@ class _Submission:
 # --- archive ----------------------------------------------------------------------------------------
 
 
-def archive_raw(data: bytes, raw_dir: Path, original_name: str) -> Path:
+def archive_raw(data: bytes, raw_dir: Path, original_name: str, *, durable: bool = True) -> Path:
     """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent.
 
-    Called before anything else, so every outcome (even a crash while loading) has its original on disk.
+    Called before anything else, so every outcome (even a crash while loading) has its original on disk. A batch
+    passes durable=False and fsyncs its new originals together before it commits (sync_archived).
     """
     sha = hashlib.sha256(data).hexdigest()
     extension = Path(original_name).suffix.lower()
@@ -92,11 +94,23 @@ def archive_raw(data: bytes, raw_dir: Path, original_name: str) -> Path:
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def sync_archived(paths: Sequence[Path]) -> None:
+    """fsync originals archived with durable=False, before the rows naming them are committed."""
+    for path in paths:
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 # --- load -------------------------------------------------------------------------------------------
@@ -106,14 +120,7 @@ def load_validated(
     con: duckdb.DuckDBPyConnection, validated: ValidatedReturn, *, received_at: datetime, raw_path: str
 ) -> LoadOutcome:
     """Submission row, its issues and (unless rejected) its values, in one transaction."""
-    errors, warnings = _count(validated.issues)
-    row = _Submission(
-        sha256=validated.sha256, file_name=validated.file_name, unit_code=validated.unit_code,
-        return_code=validated.return_code, year=validated.year, submitter=validated.submitter,
-        phone=validated.phone, filled_on=validated.filled_on, received_at=_naive(received_at),
-        raw_path=raw_path, status=validated.status, error_count=errors, warning_count=warnings,
-        is_demo=bool(validated.is_demo),
-    )  # fmt: skip
+    row = _submission_row(validated, received_at=received_at, raw_path=raw_path)
     return _load(con, row, validated.issues, validated.values)
 
 
@@ -127,13 +134,29 @@ def record_rejected_file(
     raw_path: str,
 ) -> LoadOutcome:
     """A file that could not even be read or identified: a rejected submission row and its issues."""
+    return _load(con, _rejected_row(file_name, sha256, issues, received_at=received_at, raw_path=raw_path), issues, ())
+
+
+def _submission_row(validated: ValidatedReturn, *, received_at: datetime, raw_path: str) -> _Submission:
+    errors, warnings = _count(validated.issues)
+    return _Submission(
+        sha256=validated.sha256, file_name=validated.file_name, unit_code=validated.unit_code,
+        return_code=validated.return_code, year=validated.year, submitter=validated.submitter,
+        phone=validated.phone, filled_on=validated.filled_on, received_at=_naive(received_at),
+        raw_path=raw_path, status=validated.status, error_count=errors, warning_count=warnings,
+        is_demo=bool(validated.is_demo),
+    )  # fmt: skip
+
+
+def _rejected_row(
+    file_name: str, sha256: str, issues: Sequence[Issue], *, received_at: datetime, raw_path: str
+) -> _Submission:
     errors, warnings = _count(issues)
-    row = _Submission(
+    return _Submission(
         sha256=sha256, file_name=file_name, unit_code=None, return_code=None, year=None, submitter=None,
         phone=None, filled_on=None, received_at=_naive(received_at), raw_path=raw_path, status=REJECTED,
         error_count=errors, warning_count=warnings, is_demo=False,
     )  # fmt: skip
-    return _load(con, row, issues, ())
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, file_name: str | None = None) -> LoadOutcome | None:
@@ -146,13 +169,16 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, file_name: str |
     ).fetchone()
     if earlier is None:
         return None
-    submission_id, status, earlier_name = earlier
+    recorded = RecordedFile(earlier[0], earlier[1], earlier[2], None)
+    return LoadOutcome(UNCHANGED, recorded.submission_id, None, _unchanged_message(recorded, file_name))
+
+
+def _unchanged_message(earlier: RecordedFile, file_name: str | None) -> str:
     subject = f"“{file_name}”" if file_name else "该文件"
-    message = (
-        f"{subject}与此前第{submission_id}号报送（“{earlier_name}”）完全相同"
-        f"（当时结果：{STATUS_LABELS.get(status, status)}），未重复入库。"
+    return (
+        f"{subject}与此前第{earlier.submission_id}号报送（“{earlier.file_name}”）完全相同"
+        f"（当时结果：{STATUS_LABELS.get(earlier.status, earlier.status)}），未重复入库。"
     )
-    return LoadOutcome(UNCHANGED, submission_id, None, message)
 
 
 def _load(
@@ -233,14 +259,32 @@ VALUE_SCHEMA = pa.schema([
 ])  # fmt: skip
 
 
-def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, values: Sequence[ValueRow]) -> None:
-    if not values:
-        return
-    columns = [[submission_id] * len(values)] + [[getattr(v, c) for v in values] for c in VALUE_COLUMNS]
-    incoming_values = pa.table(  # noqa: F841 - read by name through DuckDB's replacement scan below
+ISSUE_SCHEMA = pa.schema([
+    ("submission_id", pa.int32()), ("seq", pa.int32()), ("severity", pa.string()), ("code", pa.string()),
+    ("message", pa.string()), ("fix", pa.string()), ("sheet", pa.string()), ("cell", pa.string()),
+    ("value", pa.string()),
+])  # fmt: skip
+_SUBMISSION_TYPES = {
+    "sha256": pa.string(), "file_name": pa.string(), "unit_code": pa.string(), "return_code": pa.string(),
+    "year": pa.int32(), "submitter": pa.string(), "phone": pa.string(), "filled_on": pa.date32(),
+    "received_at": pa.timestamp("us"), "raw_path": pa.string(), "status": pa.string(), "error_count": pa.int32(),
+    "warning_count": pa.int32(), "is_demo": pa.bool_(),
+}  # fmt: skip
+
+
+def _value_table(rows: Sequence[tuple[int, ValueRow]]) -> pa.Table:
+    """(submission id, value) pairs as an Arrow table in raw_values' column order."""
+    columns = [[sid for sid, _ in rows]] + [[getattr(v, c) for _, v in rows] for c in VALUE_COLUMNS]
+    return pa.table(
         [pa.array(column, type=field.type) for column, field in zip(columns, VALUE_SCHEMA, strict=True)],
         schema=VALUE_SCHEMA,
     )
+
+
+def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, values: Sequence[ValueRow]) -> None:
+    if not values:
+        return
+    incoming_values = _value_table([(submission_id, v) for v in values])  # noqa: F841 - read by name below
     con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
 
 
@@ -295,3 +339,165 @@ def recorded_issues(con: duckdb.DuckDBPyConnection, submission_id: int) -> tuple
         for severity, code, message, fix, sheet, cell, value in rows
     )
     return status, issues
+
+
+# --- batches ----------------------------------------------------------------------------------------
+#
+# A batch is decided file by file against what the warehouse held when the batch began plus the files decided
+# before it (BatchLedger), then written in one transaction with one bulk insert per table (write_batch). Each
+# file's rows are whole or absent, and a failure writes nothing of the batch.
+
+
+@dataclass(frozen=True)
+class PlannedSubmission:
+    """A file's rows as they will be written: the submission (its id reserved), its issues and values."""
+
+    submission_id: int
+    row: _Submission
+    issues: tuple[Issue, ...]
+    values: tuple[ValueRow, ...]
+
+
+@dataclass(frozen=True)
+class RecordedFile:
+    """What the warehouse (or this batch) already holds for some bytes."""
+
+    submission_id: int
+    status: str
+    file_name: str
+    unit_code: str | None
+
+
+_SEQUENCE_SQL = (
+    "SELECT last_value, start_value FROM duckdb_sequences() "
+    "WHERE sequence_name = 'submission_id_seq' AND database_name = current_database()"
+)
+
+
+class BatchLedger:
+    """The writer's knowledge during a batch, read once: the bytes recorded, the current submission of each
+    (unit, year, return type), and the rows this batch will add. Lookups never go back to the warehouse."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.recorded: dict[str, RecordedFile] = {
+            sha: RecordedFile(sid, status, name, unit)
+            for sha, sid, status, name, unit in con.execute(
+                "SELECT sha256, submission_id, status, file_name, unit_code FROM submissions"
+            ).fetchall()
+        }
+        # The same choice as views/10_submission_history.sql: latest accepted by received_at, then id.
+        self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {
+            (unit, year, rc): (received, sid)
+            for unit, year, rc, received, sid in con.execute(
+                "SELECT unit_code, year, return_code, max(received_at), arg_max(submission_id, (received_at, submission_id)) "
+                "FROM submissions WHERE status IN ('accepted', 'accepted_with_warnings') AND unit_code IS NOT NULL "
+                "AND year IS NOT NULL AND return_code IS NOT NULL GROUP BY ALL"
+            ).fetchall()
+        }
+        self.planned: list[PlannedSubmission] = []
+        self._planned_by_id: dict[int, PlannedSubmission] = {}
+        # Ids are handed out here, as the sequence would, and the sequence is moved past them by write_batch: a
+        # query per file costs more than the rest of its planning (the writer alone uses the sequence).
+        last, start = con.execute(_SEQUENCE_SQL).fetchone()
+        self._next_id = (last + 1) if last is not None else start
+
+    def unchanged(self, sha256: str, file_name: str | None = None) -> LoadOutcome | None:
+        """already_loaded's answer, from the ledger."""
+        earlier = self.recorded.get(sha256)
+        if earlier is None:
+            return None
+        return LoadOutcome(UNCHANGED, earlier.submission_id, None, _unchanged_message(earlier, file_name))
+
+    def recorded_issues(self, submission_id: int) -> tuple[str, tuple[Issue, ...]]:
+        planned = self._planned_by_id.get(submission_id)
+        if planned is not None:
+            issues = tuple(replace(i, file=planned.row.file_name) for i in planned.issues)
+            return planned.row.status, issues
+        return recorded_issues(self.con, submission_id)
+
+    def current_id(self, unit_code: str, year: int, return_code: str) -> int | None:
+        found = self.current.get((unit_code, year, return_code))
+        return found[1] if found else None
+
+    def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
+        planned = self._planned_by_id.get(submission_id)
+        return planned.values if planned is not None else None
+
+    def plan_validated(self, validated: ValidatedReturn, *, received_at: datetime, raw_path: str) -> LoadOutcome:
+        """load_validated's outcome, decided now and written by write_batch."""
+        row = _submission_row(validated, received_at=received_at, raw_path=raw_path)
+        return self._plan(row, tuple(validated.issues), tuple(validated.values))
+
+    def plan_rejected_file(
+        self, *, file_name: str, sha256: str, issues: Sequence[Issue], received_at: datetime, raw_path: str
+    ) -> LoadOutcome:
+        """record_rejected_file's outcome, decided now and written by write_batch."""
+        row = _rejected_row(file_name, sha256, issues, received_at=received_at, raw_path=raw_path)
+        return self._plan(row, tuple(issues), ())
+
+    def _plan(self, row: _Submission, issues: tuple[Issue, ...], values: tuple[ValueRow, ...]) -> LoadOutcome:
+        earlier = self.unchanged(row.sha256, row.file_name)
+        if earlier is not None:
+            return earlier
+        submission_id, self._next_id = self._next_id, self._next_id + 1
+        key = (row.unit_code, row.year, row.return_code)
+        previous = self.current_id(*key) if None not in key else None
+        if row.status != REJECTED and None not in key:
+            held = self.current.get(key)
+            if held is None or (row.received_at, submission_id) > held:
+                self.current[key] = (row.received_at, submission_id)
+        planned = PlannedSubmission(submission_id, row, issues, values if row.status != REJECTED else ())
+        self.planned.append(planned)
+        self._planned_by_id[submission_id] = planned
+        self.recorded[row.sha256] = RecordedFile(submission_id, row.status, row.file_name, row.unit_code)
+        if row.status == REJECTED:
+            return LoadOutcome(REJECTED, submission_id, None, _rejected_message(row, submission_id))
+        current = self.current_id(*key) if None not in key else None
+        superseded = previous if current == submission_id else None
+        message = _accepted_message(row, submission_id, len(values), superseded, current)
+        return LoadOutcome(row.status, submission_id, superseded, message, is_current=current == submission_id)
+
+    def keep_only(self, submission_ids: set[int | None]) -> None:
+        """Drop the planned files whose ids are not given (decided, but never reported to anyone)."""
+        for planned in self.planned:
+            if planned.submission_id not in submission_ids:
+                self._planned_by_id.pop(planned.submission_id, None)
+                self.recorded.pop(planned.row.sha256, None)
+        self.planned = [p for p in self.planned if p.submission_id in submission_ids]
+
+
+def write_batch(con: duckdb.DuckDBPyConnection, planned: Sequence[PlannedSubmission]) -> None:
+    """Every planned file's rows in one transaction: one bulk insert per table."""
+    if not planned:
+        return
+    loaded_at = datetime.now()
+    incoming_submissions = pa.table(  # noqa: F841 - read by name through DuckDB's replacement scan below
+        {
+            "submission_id": pa.array([p.submission_id for p in planned], pa.int32()),
+            **{
+                name: pa.array([getattr(p.row, name) for p in planned], type=kind)
+                for name, kind in _SUBMISSION_TYPES.items()
+            },
+            "loaded_at": pa.array([loaded_at] * len(planned), pa.timestamp("us")),
+        }
+    )
+    issue_rows = [
+        (p.submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value)
+        for p in planned
+        for seq, i in enumerate(p.issues, start=1)
+    ]
+    incoming_issues = pa.table(  # noqa: F841 - read by name below
+        [pa.array([r[n] for r in issue_rows], type=f.type) for n, f in enumerate(ISSUE_SCHEMA)], schema=ISSUE_SCHEMA
+    )
+    incoming_values = _value_table([(p.submission_id, v) for p in planned for v in p.values])  # noqa: F841
+    columns = ", ".join(["submission_id", *_SUBMISSION_TYPES, "loaded_at"])
+    with transaction(con):
+        last = con.execute(_SEQUENCE_SQL).fetchone()[0] or 0
+        con.execute(
+            "SELECT max(nextval('submission_id_seq')) FROM range($count)",
+            {"count": max(0, max(p.submission_id for p in planned) - last)},
+        )
+        con.execute(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM incoming_submissions")
+        con.execute("INSERT INTO submission_issues SELECT * FROM incoming_issues")
+        con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")

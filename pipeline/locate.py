@@ -31,9 +31,11 @@ header cell.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -108,10 +110,19 @@ def _key(value: object) -> str:
     """Comparable form of a cell text; "" for anything that is not text."""
     if not isinstance(value, str):
         return ""
-    text = "".join(_CONTROL_CHARACTERS.sub("", unicodedata.normalize("NFKC", value)).translate(_BRACKETS).split())
+    return _text_key(value)
+
+
+# The same labels recur in every return of a batch: each distinct text is keyed once.
+@functools.lru_cache(maxsize=65536)
+def _text_key(value: str) -> str:
+    if not unicodedata.is_normalized("NFKC", value):  # a C check; most cells are already normal
+        value = unicodedata.normalize("NFKC", value)
+    text = "".join(_CONTROL_CHARACTERS.sub("", value).translate(_BRACKETS).split())
     return text.strip("*※").rstrip(":")
 
 
+@functools.lru_cache(maxsize=65536)
 def _loose(key: str) -> str:
     return _TRAILING_UNIT.sub("", _LEADING_NUMBER.sub("", key).removeprefix("其中:"))
 
@@ -160,7 +171,23 @@ class _Index:
     titles: set[str]
 
 
+# One index per catalog object: a Reference (and so its catalog) is built once per settings version, so a batch
+# and every later batch under the same settings share the index instead of rebuilding it for each file.
+_INDEXES: dict[int, tuple[weakref.ref[Catalog], _Index]] = {}
+
+
 def _index(catalog: Catalog) -> _Index:
+    cached = _INDEXES.get(id(catalog))
+    if cached is not None and cached[0]() is catalog:
+        return cached[1]
+    index = _build_index(catalog)
+    for key in [k for k, (ref, _) in _INDEXES.items() if ref() is None]:  # catalogs since dropped
+        del _INDEXES[key]
+    _INDEXES[id(catalog)] = (weakref.ref(catalog), index)
+    return index
+
+
+def _build_index(catalog: Catalog) -> _Index:
     list_columns = _Names((role, (spec.name, *spec.aliases)) for role, spec in catalog.indicator_list_columns.items())
     labels, columns, distinct = {}, {}, {}
     remark = catalog.records_columns["remark"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import hashlib
 import logging
 import os
 import shutil
@@ -66,12 +67,64 @@ def _resolve(path: Path | str | None) -> Path:
 
 
 def version_token(path: Path | str | None = None) -> tuple[int, int]:
-    """(st_ino, st_mtime_ns) of the warehouse, (0, 0) when it does not exist; a cache key for pages."""
+    """(st_ino, st_mtime_ns) of the warehouse, (0, 0) when it does not exist: which file is there now. Readers
+    reopen on it; caches of what the data says should key on content_token, which a swap that changed nothing
+    leaves alone."""
     try:
         stat = os.stat(_resolve(path))
     except FileNotFoundError:
         return (0, 0)
     return (stat.st_ino, stat.st_mtime_ns)
+
+
+# The content a reader's results depend on: the submissions (every write of a return adds one, and rows are never
+# updated or deleted), the saved settings version in force and the schema (views) in the file. DuckDB-specific
+# only in its SQL; a server database would answer the same question from the same tables.
+_CONTENT_SQL = """
+SELECT
+    (SELECT count(*) FROM submissions) AS submissions,
+    (SELECT coalesce(max(submission_id), 0) FROM submissions) AS latest_submission,
+    (SELECT coalesce(max(id), 0) FROM settings_versions) AS settings_version,
+    (SELECT coalesce(max(value), '') FROM warehouse_meta WHERE key = 'schema') AS schema
+"""
+
+
+def content_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A short token of the warehouse's content behind ``con`` (see _CONTENT_SQL); "empty" before any schema."""
+    try:
+        submissions, latest, settings, schema = con.execute(_CONTENT_SQL).fetchone()
+    except duckdb.CatalogException:  # no schema yet (or one from before warehouse_meta): nothing cacheable to tell
+        return "empty"
+    return f"s{submissions}-{latest}-v{settings}-{schema[:8]}"
+
+
+_CONTENT_TOKENS: dict[tuple[str, tuple[int, int]], str] = {}
+_CONTENT_LOCK = threading.Lock()
+
+
+def content_token(path: Path | str | None = None) -> str:
+    """content_version of the warehouse file now, as a cache key: one os.stat while the file is the same, one
+    read-only query after it was swapped. An ingest that changed nothing does not swap; a swap that changed
+    nothing (a schema refresh) yields the same token, so caches keyed on it survive both."""
+    target = _resolve(path)
+    stat = version_token(target)
+    if stat == (0, 0):
+        return "empty"
+    key = (str(target), stat)
+    with _CONTENT_LOCK:
+        known = _CONTENT_TOKENS.get(key)
+    if known is not None:
+        return known
+    con = _attach_read_only(target)
+    try:
+        token = content_version(con)
+    finally:
+        con.close()
+    with _CONTENT_LOCK:
+        for stale in [k for k in _CONTENT_TOKENS if k[0] == key[0]]:
+            del _CONTENT_TOKENS[stale]
+        _CONTENT_TOKENS[key] = token
+    return token
 
 
 # --- schema -----------------------------------------------------------------------------------------
@@ -97,26 +150,55 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+# What the schema files and the catalog copy were when last applied, so a write cycle skips re-running them when
+# nothing changed (about 0.1 s of every cycle).
+_META_SQL = "CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    con.execute(_META_SQL)
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key = $key", {"key": key}).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ($key, $value)", {"key": key, "value": value})
+
+
+def _schema_texts() -> tuple[list[str], str]:
+    texts = [path.read_text(encoding="utf-8") for path in sql_files()]
+    return texts, hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and (re)create the views; idempotent, all or nothing."""
+    """Create the tables and (re)create the views; idempotent, all or nothing; nothing to do when the schema files
+    are the ones last applied to this warehouse."""
+    texts, digest = _schema_texts()
+    if _meta(con, "schema") == digest:
+        return
     with transaction(con):
-        for path in sql_files():
-            con.execute(path.read_text(encoding="utf-8"))
+        for text in texts:
+            con.execute(text)
+        _set_meta(con, "schema", digest)
 
 
 def sync_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     """Rewrite catalog_measures and catalog_indicators from the catalog in force (the files plus saved settings) so
-    views can join on them."""
+    views can join on them; nothing to do when they already hold exactly these rows."""
     measures = [(m.number, m.chapter, m.short_name) for m in catalog.measures]
     indicators = [
         (i.code, i.measure, i.name, i.unit, i.type, i.table, i.return_code, i.level)
         for i in catalog.indicators.values()
     ]
+    digest = hashlib.sha256(repr((measures, indicators)).encode()).hexdigest()
+    if _meta(con, "catalog") == digest:
+        return
     with transaction(con):
         con.execute("DELETE FROM catalog_indicators")
         con.execute("DELETE FROM catalog_measures")
         con.executemany("INSERT INTO catalog_measures VALUES (?, ?, ?)", measures)
         con.executemany("INSERT INTO catalog_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", indicators)
+        _set_meta(con, "catalog", digest)
 
 
 # --- writer -----------------------------------------------------------------------------------------
@@ -172,17 +254,26 @@ def _effective_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
 
 
 @contextmanager
-def _write_cycle(path: Path, catalog: Catalog | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Copy, write, swap. The caller holds the lock."""
+def _write_cycle(
+    path: Path, catalog: Catalog | None, swap_unchanged: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Copy, write, swap. The caller holds the lock. With swap_unchanged False, a block that added no submission
+    and saved no settings discards its copy: the warehouse file, and every cache keyed on it, stay as they were."""
     _remove_stale_copies(path)
     copy = _copy_path(path)
-    if path.exists():
+    existed = path.exists()
+    if existed:
         shutil.copyfile(path, copy)
     con = duckdb.connect(str(copy))
     try:
         ensure_schema(con)
         sync_catalog(con, catalog if catalog is not None else _effective_catalog(con))
+        before = content_version(con)
         yield con
+        if not swap_unchanged and existed and content_version(con) == before:
+            con.close()
+            _discard(copy)
+            return
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -195,15 +286,19 @@ def _write_cycle(path: Path, catalog: Catalog | None) -> Iterator[duckdb.DuckDBP
 
 
 @contextmanager
-def writer(path: Path | str | None = None, *, catalog: Catalog | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(
+    path: Path | str | None = None, *, catalog: Catalog | None = None, swap_unchanged: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a private copy of the warehouse, swapped in when the block ends.
 
     Blocks while another writer holds the lock. Not re-entrant: a nested writer on the same warehouse
     in the same process would wait for itself. ``catalog`` defaults to the catalog in force (catalog/measures.yaml
-    with the settings saved in this warehouse).
+    with the settings saved in this warehouse). ``swap_unchanged=False`` (ingest) keeps the old file when the block
+    added no submission and saved no settings (content_version unchanged); only a writer that writes nothing else
+    may pass it.
     """
     target = _resolve(path)
-    with _exclusive_lock(target), _write_cycle(target, catalog) as con:
+    with _exclusive_lock(target), _write_cycle(target, catalog, swap_unchanged) as con:
         yield con
 
 
