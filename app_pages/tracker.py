@@ -19,26 +19,31 @@ STATUS_STYLE = {
     queries.STATUS_WORDS[queries.MISSING]: "background-color: #c62828; color: #ffffff",
     queries.STATUS_WORDS[queries.REJECTED_ONLY]: "background-color: #6a1b9a; color: #ffffff",
 }
-# Unit and status first; who and when come before the (long) file names.
+# Unit and status first; who and when come before the current file. Widths add up to 800 px, the content width at
+# 1280×720 (the sidebar is 360 px), so the table never scrolls sideways; the other files (superseded, rejected) and
+# the date on the form move to 文件明细 below it.
 TABLE_COLUMNS = {
-    "unit_name": st.column_config.TextColumn("单位", width=150),
-    "status_word": st.column_config.TextColumn("状态", width=130),
-    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm", width=140),
+    "unit_name": st.column_config.TextColumn("单位", width=140),
+    "status_word": st.column_config.TextColumn("状态", width=120),
+    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm", width=135),
+    "submitter": st.column_config.TextColumn("填报人", width=70),
+    "phone": st.column_config.TextColumn("联系电话", width=115),
+    "file_name": st.column_config.TextColumn("当前版本文件", width=220),
+}
+FILE_COLUMNS = {
+    "unit_name": st.column_config.TextColumn("单位", width=140),
     "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD", width=100),
-    "submitter": st.column_config.TextColumn("填报人", width=80),
-    "phone": st.column_config.TextColumn("联系电话", width=120),
-    "file_name": st.column_config.TextColumn("当前版本文件", width=260),
-    "superseded_text": st.column_config.TextColumn("被替代的早先版本", width=260),
-    "rejected_text": st.column_config.TextColumn("被退回的文件", width=260),
+    "superseded_text": st.column_config.TextColumn("被替代的早先版本", width=280),
+    "rejected_text": st.column_config.TextColumn("被退回的文件", width=280),
 }
 CHASE_COLUMNS = {
-    "单位": st.column_config.TextColumn(width=150),
-    "报表": st.column_config.TextColumn(width=190),
-    "情况": st.column_config.TextColumn(width=130),
-    "最近一次报送的填报人": st.column_config.TextColumn(width=150),
-    "联系电话": st.column_config.TextColumn(width=120),
-    "最近报送时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width=140),
-    "备注": st.column_config.TextColumn(width=360),
+    "单位": st.column_config.TextColumn(width=130),
+    "报表": st.column_config.TextColumn(width=165),
+    "情况": st.column_config.TextColumn(width=95),
+    "最近一次报送的填报人": st.column_config.TextColumn("填报人", help="最近一次报送的填报人", width=75),
+    "联系电话": st.column_config.TextColumn(width=110),
+    "最近报送时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD", width=95),
+    "备注": st.column_config.TextColumn(width=130),
 }
 
 
@@ -52,6 +57,11 @@ def draw_table(table) -> None:
         column_order=list(TABLE_COLUMNS), column_config=TABLE_COLUMNS, hide_index=True, width="stretch",
         height="content", placeholder="—",
     )  # fmt: skip
+    with st.expander("文件明细：填报日期、被替代的早先版本、被退回的文件"):
+        st.dataframe(
+            table, column_order=list(FILE_COLUMNS), column_config=FILE_COLUMNS, hide_index=True, width="stretch",
+            height="content", placeholder="—",
+        )  # fmt: skip
 
 
 def draw_summary(summary: queries.TrackerSummary, due: date) -> None:
@@ -71,7 +81,7 @@ def draw_summary(summary: queries.TrackerSummary, due: date) -> None:
 def draw_file(row) -> None:
     """One rejected file: what it was recognised as, when it came, and every problem found in it."""
     with st.container(border=True):
-        st.markdown(f"**{markdown_safe(row.file_name)}**　{markdown_safe(row.recognised) or '未能识别单位和年度'}")
+        st.markdown(f"**{markdown_safe(row.file_name)}**　{markdown_safe(row.recognised) or '未能识别单位和报表类型'}")
         st.caption(f"接收时间：{row.received_at:%Y-%m-%d %H:%M}")
         st.markdown("\n".join(f"- {markdown_safe(line)}" for line in row.issue_lines) or "（无问题记录）")
 
@@ -86,11 +96,12 @@ def draw_rejected(year: int, return_code: str) -> None:
 
 
 def draw_unidentified(year: int) -> None:
-    st.subheader("无法识别单位或年度的文件", anchor=False)
+    st.subheader("无法识别单位或报表类型的文件", anchor=False)
     files = ui.cached_query(queries.unidentified_files, year)
     st.caption(
-        "这些文件被退回，且系统未能确定其填报单位、报表年度或报表类型（全部报表类型）。未能识别年度的文件按接收时间归入"
-        f"上一年度（{year + 1}年收到的列在{year}年度）。请根据文件名和问题说明联系报送单位。"
+        "这些文件被退回，且系统未能确定其填报单位或报表类型（全部报表类型）。没有可用年度的文件按接收时间归入"
+        f"上一年度（{year + 1}年收到的列在{year}年度）；能识别单位的文件（包括报表年度不对的）列在上面该单位名下。"
+        "请根据文件名和问题说明联系报送单位。"
     )
     if files.empty:
         st.caption("没有此类文件。")

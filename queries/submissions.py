@@ -179,16 +179,20 @@ def _rejected(
     df["issues"] = df["issues"].map(lambda issues: [dict(i) for i in issues])
     df["issue_lines"] = df["issues"].map(lambda issues: [issue_line(i) for i in issues])
     df["reasons"] = df["issues"].map(lambda issues: "；".join(i["message"] for i in issues if i["severity"] == "error"))
-    df["recognised"] = [_recognised(*row) for row in zip(df["unit_name"], df["return_code"], df["year"], strict=True)]
+    df["recognised"] = [
+        _recognised(*row) for row in zip(df["unit_name"], df["return_code"], df["year"], df["file_year"], strict=True)
+    ]
     return df
 
 
-def _recognised(unit_name: object, return_code: object, year: object) -> str:
-    """咸阳市总工会 · R1 · 2024年度: what a rejected file was recognised as (parts unknown are left out)."""
+def _recognised(unit_name: object, return_code: object, year: object, file_year: object = None) -> str:
+    """咸阳市总工会 · R1 · 2024年度: what a rejected file was recognised as (parts unknown are left out); a year
+    refused as wrong is named as the file states it (咸阳市总工会 · R1 · 文件中的报表年度为2023)."""
     parts = [
         unit_name if not pd.isna(unit_name) else None,
         return_code if not pd.isna(return_code) else None,
         f"{int(year)}年度" if not pd.isna(year) else None,
+        f"文件中的报表年度为{file_year}" if pd.isna(year) and not pd.isna(file_year) else None,
     ]
     return " · ".join(p for p in parts if p)
 
@@ -203,7 +207,7 @@ def rejected_files(
     identified: bool | None = None,
 ) -> pd.DataFrame:
     """The year's rejected files: submission_id, file_name, unit_code, unit_name, return_code, year, received_at,
-    submitter, phone, identified (unit, year and type known), issues (dicts: severity code message fix sheet
+    submitter, phone, identified (unit and type known), file_year (the year a file refused as wrong_year states), issues (dicts: severity code message fix sheet
     cell value), issue_lines, reasons (the error messages joined), recognised (e.g. "咸阳市总工会 · R1"). ``identified`` None = all, True/False = only
     those files; a file without a year is counted in the year before it was received."""
     return _rejected(
@@ -217,7 +221,7 @@ def unidentified_files(
     unit_codes: frozenset[str] | None = None,
     registry: Registry | None = None,
 ) -> pd.DataFrame:
-    """Rejected files whose unit, year or type could not be read, every type (columns of rejected_files)."""
+    """Rejected files whose unit or type could not be read, every type (columns of rejected_files)."""
     return _rejected(con, year, identified=False, return_code=None, unit_codes=unit_codes, registry=registry)
 
 

@@ -55,15 +55,19 @@ def test_tracker_shows_the_2025_r1_summary_naming_shangluo(monkeypatch, demo_war
     ]  # fmt: skip
     table = app.dataframe[0].value
     assert dict(zip(table["unit_name"], table["status_word"], strict=True))["商洛市总工会"] == "未报送"
-    chase = app.dataframe[1].value
+    files = app.dataframe[1].value  # 文件明细: the same rows, the other files' columns
+    assert dict(zip(files["unit_name"], files["superseded_text"], strict=True))["咸阳市总工会"] == (
+        "1份已被替代：演示_2025_R1_咸阳市总工会.xls"
+    )
+    chase = app.dataframe[2].value
     assert list(chase["单位"]) == ["商洛市总工会", "陕西省海员建设工会"]
     assert [b.label for b in app.download_button] == ["下载催报名单（Excel）", "下载催报函（Word，每单位一封）"]
     assert [s.value for s in app.subheader] == [
         "2025年度催报名单（全部报表）",
         "被退回的文件",
-        "无法识别单位或年度的文件",
+        "无法识别单位或报表类型的文件",
     ]
-    assert "**演示\\_2025\\_R2\\_陕西省农林水利气象工会(1).xlsx**　未能识别单位和年度" in _markdown(app)
+    assert "**演示\\_2025\\_R2\\_陕西省农林水利气象工会(1).xlsx**　未能识别单位和报表类型" in _markdown(app)
 
 
 def test_tracker_switches_return_type_and_year(monkeypatch, demo_warehouse):
@@ -77,7 +81,14 @@ def test_tracker_switches_return_type_and_year(monkeypatch, demo_warehouse):
     table = app.dataframe[0].value
     assert dict(zip(table["unit_name"], table["status_word"], strict=True))["铜川市总工会"] == "已报送（逾期）"
     assert [s.value for s in app.success] == ["2024年度各类报表均已报送，无需催报。"]
-    assert "2024年度 R1 没有被退回的文件。" in [c.value for c in app.caption]
+    # 咸阳's 2024 draft, refused for the year written in it (2023), is listed under 咸阳, not as unidentified.
+    assert "**演示\\_2024\\_R1\\_咸阳市总工会\\_初稿.xlsx**　咸阳市总工会 · R1 · 文件中的报表年度为2023" in _markdown(
+        app
+    )
+    assert "演示\\_2024\\_R1\\_北京市总工会.xlsx" in "\n".join(_markdown(app))  # unknown unit: the last section
+    assert dict(zip(table["unit_name"], table["rejected_text"], strict=True))["咸阳市总工会"] == (
+        "1份被退回：演示_2024_R1_咸阳市总工会_初稿.xlsx"
+    )
     app.radio(key="tracker_return").set_value("R2").run()
     assert "**2024年度 R2：应报8个，已报送8个（逾期0个），未报送0个**" in _markdown(app)
 

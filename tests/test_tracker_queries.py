@@ -166,10 +166,29 @@ def test_unidentified_files_are_counted_in_the_year_before_they_arrived(con):
         2021: ["演示_2021_R1_陕西省教科文卫体工会.xlsx"],  # the year was read; the unit may not file R1
         2022: ["演示_2022_R1_延安市总工会_扫描件.xlsx"],  # a PDF received 2023-01-04
         2023: ["演示_2023_R2_陕西省能源化学地质工会_初稿.xlsx"],
-        2024: ["演示_2024_R1_北京市总工会.xlsx", "演示_2024_R1_咸阳市总工会_初稿.xlsx"],
+        2024: ["演示_2024_R1_北京市总工会.xlsx"],  # 咸阳's wrong-year draft is under 咸阳 (next test)
         2025: ["演示_2025_R2_陕西省农林水利气象工会(1).xlsx"],
     }
-    assert q.rejected_files(con, 2024, identified=True).empty
+
+
+def test_a_wrong_year_file_from_a_known_unit_is_listed_under_the_unit_with_the_year_it_states(con):
+    # 演示_2024_R1_咸阳市总工会_初稿.xlsx says 2023 in 报表年度 (its name and arrival say 2024): refused, no year kept.
+    files = q.rejected_files(con, 2024, "R1", identified=True)
+    assert list(files["file_name"]) == ["演示_2024_R1_咸阳市总工会_初稿.xlsx"]
+    row = files.iloc[0]
+    assert (row["unit_code"], row["file_year"], row["recognised"]) == (
+        "C04",
+        "2023",
+        "咸阳市总工会 · R1 · 文件中的报表年度为2023",
+    )
+    assert [i["code"] for i in row["issues"]] == ["wrong_year"]
+    assert q.rejected_files(con, 2023, "R1", identified=True)["file_name"].tolist() == [
+        "演示_2023_R1_渭南市总工会(1).xlsx"
+    ]  # counted in the year it was sent for (received 2025-01-11), not the year it states
+    xianyang = q.tracker_table(con, 2024, "R1").set_index("unit_code").loc["C04"]
+    assert xianyang["status"] == q.ON_TIME  # its corrected return was accepted
+    assert xianyang["rejected_text"] == "1份被退回：演示_2024_R1_咸阳市总工会_初稿.xlsx"
+    assert pd.isna(q.rejected_files(con, 2023, "R1", identified=True).iloc[0]["file_year"])
 
 
 # --- the 催报名单 ---------------------------------------------------------------------------------------------
@@ -234,7 +253,8 @@ def test_unit_scope_restricts_every_answer(con):
     assert list(q.chase_list(con, 2025, unit_codes=scope, today=date(2026, 3, 1))["单位"]) == ["商洛市总工会"]
     assert q.chase_list(con, 2025, unit_codes=frozenset({"C01"})).empty
     assert q.rejected_files(con, 2024, unit_codes=scope).empty  # the unknown 北京 file belongs to no unit
-    assert list(q.unidentified_files(con, 2024, unit_codes=frozenset({"C04"}))["file_name"]) == [
+    assert q.unidentified_files(con, 2024, unit_codes=frozenset({"C04"})).empty
+    assert list(q.rejected_files(con, 2024, unit_codes=frozenset({"C04"}), identified=True)["file_name"]) == [
         "演示_2024_R1_咸阳市总工会_初稿.xlsx"
     ]
     assert q.tracker_table(con, 2025, "R1", unit_codes=frozenset())["unit_code"].tolist() == []

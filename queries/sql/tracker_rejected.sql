@@ -1,8 +1,9 @@
 -- Question (报送情况): which rejected files belong to a reporting year, and why were they rejected?
--- $identified = true: files whose unit, year and return type are all known (listed under their unit);
--- $identified = false: files whose unit, year or type could not be read; NULL: both.
--- A file without a year is counted in the year before the one it was received in, because returns for
--- year Y are collected in January of Y+1. Files of unknown unit never pass a unit scope ($scope): an
+-- $identified = true: files whose unit and return type are known (listed under their unit);
+-- $identified = false: files whose unit or type could not be read; NULL: both.
+-- A file without a year (none written, or a wrong one: validation keeps no year it refused) is counted in the
+-- year before the one it was received in, because returns for year Y are collected in January of Y+1; the year
+-- the file itself states, when it was refused as wrong (issue wrong_year), is file_year. Files of unknown unit never pass a unit scope ($scope): an
 -- account limited to some units sees only their files.
 WITH
 units AS (
@@ -19,7 +20,7 @@ rejected AS (
         received_at,
         submitter,
         phone,
-        (unit_code IS NOT NULL AND year IS NOT NULL AND return_code IS NOT NULL) AS identified
+        (unit_code IS NOT NULL AND return_code IS NOT NULL) AS identified
     FROM submissions
     WHERE status = 'rejected'
 ),
@@ -46,6 +47,14 @@ issues AS (
     GROUP BY submission_id
 ),
 
+file_years AS (
+    SELECT submission_id, min(value) AS file_year
+    FROM submission_issues
+    WHERE code = 'wrong_year' AND value IS NOT NULL AND value <> ''
+      AND submission_id IN (SELECT submission_id FROM in_year)
+    GROUP BY submission_id
+),
+
 final AS (
     SELECT
         r.submission_id,
@@ -58,10 +67,12 @@ final AS (
         r.submitter,
         r.phone,
         r.identified,
+        y.file_year,
         coalesce(i.issues, []) AS issues
     FROM in_year AS r
     LEFT JOIN units AS u ON u.code = r.unit_code
     LEFT JOIN issues AS i USING (submission_id)
+    LEFT JOIN file_years AS y USING (submission_id)
 )
 
 SELECT * FROM final

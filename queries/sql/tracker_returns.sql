@@ -1,6 +1,7 @@
 -- Question (报送情况): for one reporting year and return type, what has each expected unit submitted?
 -- One row per unit of $units (in the registry's order): its current accepted version, the accepted versions
--- that version replaced, and the files of this unit, year and type that were rejected.
+-- that version replaced, and the files of this unit, year and type that were rejected (one refused for its year is
+-- counted in the year it was sent for, as in tracker_rejected.sql).
 -- Timeliness: a unit is on time when its FIRST accepted version was received on or before $deadline (a later
 -- correction does not make an on-time unit late); only the received date counts, not the time of day.
 WITH
@@ -11,7 +12,7 @@ expected AS (
 history AS (
     SELECT submission_id, unit_code, file_name, received_at, filled_on, submitter, phone, status, is_current
     FROM submission_history
-    WHERE year = $year
+    WHERE coalesce(year, year(received_at) - 1) = $year  -- a rejected file without a year: as tracker_rejected
       AND return_code = $return_code
       AND unit_code IS NOT NULL
 ),

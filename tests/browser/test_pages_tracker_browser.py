@@ -107,7 +107,7 @@ def test_upload_a_broken_and_a_valid_return_then_see_them_tracked(browser, uploa
 
     page = _open(browser, f"{upload_server}/tracker", viewport)
     page.get_by_text("2025年度 R1：应报12个，已报送12个（逾期1个），未报送0个").wait_for(timeout=30_000)
-    page.get_by_text("无法识别单位或年度的文件").wait_for(timeout=30_000)  # the last section
+    page.get_by_text("无法识别单位或报表类型的文件").wait_for(timeout=30_000)  # the last section
     body = page.inner_text("body")
     assert "商洛_2025_R1_初稿.xlsx" in body  # listed under 被退回的文件 with its reason
     assert "【不是数字】“若干”不是数字" in body and "not_a_number" not in body
@@ -124,7 +124,7 @@ def test_tracker_on_the_demo_data(browser, demo_server, viewport):
     _warm_up(browser, demo_server)
     page = _open(browser, f"{demo_server}/tracker", viewport)
     page.get_by_text("2025年度 R1：应报12个，已报送11个（逾期0个），未报送1个：商洛市总工会").wait_for(timeout=30_000)
-    page.get_by_text("无法识别单位或年度的文件").wait_for(timeout=30_000)
+    page.get_by_text("无法识别单位或报表类型的文件").wait_for(timeout=30_000)
     page.get_by_role("button", name="下载催报名单（Excel）").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, f"tracker_demo_{viewport}")
