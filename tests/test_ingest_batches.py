@@ -226,3 +226,75 @@ def test_check_tells_year_over_year_jumps_against_the_warehouse(
     code, out, _ = _run(capsys, "--warehouse", str(tmp_path / "无.duckdb"), "check", str(source))
     assert code == 0 and "与上年（" not in out
     assert not (tmp_path / "无.duckdb").exists()  # a check never creates a warehouse
+
+
+# -- one transaction per batch --------------------------------------------------------------------------------------
+
+
+def test_a_batch_that_changes_nothing_leaves_the_warehouse_file_and_its_token(tmp_path, demo_manifest, demo_returns):
+    from pipeline.warehouse import content_token, version_token
+
+    batch = _copy(_accepted_files(demo_manifest, demo_returns, 3), tmp_path / "batch")
+    warehouse, raw = tmp_path / "w.duckdb", tmp_path / "raw"
+    ingest_paths([batch], warehouse=warehouse, raw_dir=raw)
+    file_before, content_before = version_token(warehouse), content_token(warehouse)
+    again = ingest_paths([batch], warehouse=warehouse, raw_dir=raw)
+    assert [r.status for r in again] == ["unchanged"] * 3
+    assert version_token(warehouse) == file_before  # not swapped: readers keep their connection and caches
+    assert content_token(warehouse) == content_before
+    assert not list(tmp_path.glob("w.duckdb.writing-*"))
+    (tmp_path / "more").mkdir()
+    shutil.copy2(_accepted_files(demo_manifest, demo_returns, 4)[3], tmp_path / "more")
+    assert [r.status for r in ingest_paths([tmp_path / "more"], warehouse=warehouse, raw_dir=raw)] == ["accepted"]
+    assert content_token(warehouse) != content_before
+
+
+def test_a_failure_while_writing_the_batch_loads_none_of_it(monkeypatch, tmp_path, demo_manifest, demo_returns):
+    import pipeline.ingest
+
+    batch = _copy(_accepted_files(demo_manifest, demo_returns, 3), tmp_path / "batch")
+    warehouse, raw = tmp_path / "w.duckdb", tmp_path / "raw"
+    ingest_paths([_copy(_accepted_files(demo_manifest, demo_returns, 1, year=2023), tmp_path / "first")],
+                 warehouse=warehouse, raw_dir=raw)  # fmt: skip
+    real_write = pipeline.ingest.write_batch
+
+    def write_then_fail(con, planned):
+        real_write(con, planned)
+        assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4  # all three were written …
+        raise OSError("disk full")  # … and then the process fails before the swap
+
+    monkeypatch.setattr(pipeline.ingest, "write_batch", write_then_fail)
+    with pytest.raises(OSError):
+        ingest_paths([batch], warehouse=warehouse, raw_dir=raw)
+    assert _rows(warehouse, "SELECT count(*) FROM submissions") == [(1,)]
+    assert _rows(warehouse, "SELECT count(DISTINCT submission_id) FROM raw_values") == [(1,)]
+    monkeypatch.undo()
+    assert [r.status for r in ingest_paths([batch], warehouse=warehouse, raw_dir=raw)] == ["accepted"] * 3
+
+
+def test_within_a_batch_the_same_bytes_are_unchanged_and_a_later_version_supersedes(
+    tmp_path, demo_manifest, demo_returns
+):
+    entry = next(f for f in demo_manifest["files"] if f["version"] == 2)  # 宝鸡's correction and its first version
+    correction, first = demo_returns / entry["file"], demo_returns / entry["supersedes"]
+    data = first.read_bytes()
+    results = ingest_uploads_in_order(
+        tmp_path, [("第1版.xlsx", data), ("第1版再传.xlsx", data), ("更正.xlsx", correction.read_bytes())]
+    )
+    assert [r.status for r in results][1:] == ["unchanged", "accepted"]
+    assert results[1].submission_id == results[0].submission_id
+    assert results[1].message.startswith("“第1版再传.xlsx”与此前第1号报送（“第1版.xlsx”）完全相同")
+    assert results[2].superseded_id == results[0].submission_id == 1 and results[2].submission_id == 2
+    assert "替代此前第1号报送" in results[2].message
+    rows = _rows(
+        tmp_path / "w.duckdb", "SELECT submission_id, file_name, is_current FROM submission_history ORDER BY 1"
+    )
+    assert rows == [(1, "第1版.xlsx", False), (2, "更正.xlsx", True)]
+    sequence = "SELECT last_value FROM duckdb_sequences() WHERE sequence_name = 'submission_id_seq'"
+    assert _rows(tmp_path / "w.duckdb", sequence) == [(2,)]  # the next submission is number 3
+
+
+def ingest_uploads_in_order(tmp_path: Path, files: list[tuple[str, bytes]]):
+    from pipeline.ingest import ingest_uploads
+
+    return ingest_uploads(files, warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw")

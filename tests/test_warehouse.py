@@ -434,3 +434,48 @@ def test_a_writer_still_runs_when_saved_settings_no_longer_fit_the_catalog_files
         assert reader.execute("SELECT count(*) FROM catalog_measures").fetchone() == (18,)
     finally:
         reader.close()
+
+
+# -- content token and quiet write cycles ---------------------------------------------------------------------------
+
+
+def test_content_token_follows_the_content_not_the_file(loaded: Path, tmp_path: Path) -> None:
+    assert warehouse.content_token(tmp_path / "none.duckdb") == "empty"
+    first = warehouse.content_token(loaded)
+    assert first.startswith("s1-1-v0-")  # one submission, the latest is number 1, default settings
+    with writer(loaded):
+        pass  # a swap that adds nothing
+    assert warehouse.content_token(loaded) == first
+    with writer(loaded) as con:
+        load_validated(con, one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
+    assert warehouse.content_token(loaded).startswith("s2-2-v0-")
+
+
+def test_a_writer_that_may_skip_the_swap_keeps_the_file_when_nothing_was_added(loaded: Path) -> None:
+    before, digest = version_token(loaded), file_hash(loaded)
+    with writer(loaded, swap_unchanged=False) as con:
+        con.execute("SELECT count(*) FROM submissions").fetchone()
+    assert version_token(loaded) == before and file_hash(loaded) == digest
+    assert leftovers(loaded) == []
+    with writer(loaded, swap_unchanged=False) as con:
+        load_validated(con, one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
+    assert version_token(loaded) != before
+    assert table_counts(loaded) == (2, 0, 2)
+
+
+def test_schema_and_catalog_are_applied_again_only_when_they_changed(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    sync_catalog(con, load_catalog())
+    con.execute("DROP VIEW current_values")  # stands in for a view the files would recreate
+    con.execute("DELETE FROM catalog_measures WHERE number = 18")
+    ensure_schema(con)  # same files: not re-run
+    sync_catalog(con, load_catalog())  # same catalog rows: not rewritten
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'current_values'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM catalog_measures").fetchone() == (17,)
+    con.execute("DELETE FROM warehouse_meta")  # as a warehouse written before the files changed
+    ensure_schema(con)
+    sync_catalog(con, load_catalog())
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'current_values'").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM catalog_measures").fetchone() == (18,)
+    con.close()
