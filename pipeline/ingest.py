@@ -313,16 +313,18 @@ class _Batch:
         self._archived: list[Path] = []  # originals written by this batch, fsynced before the commit
         self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
 
-    @property
-    def changes(self) -> bool:
-        return bool(self.ledger.planned)
+    def knows(self, data: bytes) -> bool:
+        """Whether these bytes were recorded before (or earlier in this batch): they need no reading."""
+        return hashlib.sha256(data).hexdigest() in self.ledger.recorded
 
-    def decide(self, data: bytes, file_name: str, received: ReceivedTime, reading: ReadOutcome) -> FileResult:
+    def decide(self, data: bytes, file_name: str, received: ReceivedTime, reading: ReadOutcome | None) -> FileResult:
+        """One file's result, its rows planned in the ledger; `reading` may be None only for bytes it knows."""
         sha256 = hashlib.sha256(data).hexdigest()
         previous = self.ledger.unchanged(sha256, file_name)
         if previous is not None:
             return self._repeat(previous, sha256, file_name)
         raw_path = self._archive(data, sha256, file_name)
+        assert reading is not None  # new bytes are always read first
         try:
             if reading.workbook is None:
                 raise RejectedFile(list(reading.issues))
@@ -518,22 +520,26 @@ class _Pending:
 
 
 def _read_ahead(
-    items: list[_Pending], workers: ParseWorkers
+    items: list[_Pending], workers: ParseWorkers, known: Callable[[bytes], bool] | None = None
 ) -> Iterator[tuple[_Pending, bytes | None, ReadOutcome | None]]:
     """Each item with its bytes and its read, in order; files are read up to the pool's size at once, and only
-    a few are held in memory ahead of the consumer. Oversized files are neither loaded nor read."""
+    a few are held in memory ahead of the consumer. Oversized files are neither loaded nor read, and files whose
+    bytes `known` says were recorded before are not read either (their read is None)."""
+    skipped = {n for n, item in enumerate(items) if not item.oversized and known is not None and known(item.load())}
     loaded: deque[bytes] = deque()
 
     def feed() -> Iterator[tuple[str, bytes]]:
-        for item in items:
-            if not item.oversized:
+        for n, item in enumerate(items):
+            if not item.oversized and n not in skipped:
                 loaded.append(item.load())
                 yield item.name, loaded[-1]
 
     reads = workers.read_in_order(feed())
-    for item in items:
+    for n, item in enumerate(items):
         if item.oversized:
             yield item, None, None
+        elif n in skipped:
+            yield item, item.load(), None
         else:
             reading = next(reads)
             yield item, loaded.popleft(), reading
@@ -592,11 +598,13 @@ def _ingest_batch(
             permitted_units=permitted_units,
         )  # fmt: skip
         try:
-            for item, data, reading in _read_ahead(pending, workers):
+            for item, data, reading in _read_ahead(pending, workers, batch.knows):
                 if data is None:
                     result = oversized_result(item.name, item.size)
                 else:
                     try:
+                        if reading is None and not batch.knows(data):  # only recorded bytes go unread
+                            reading = workers.read(data, item.name)
                         result = batch.decide(data, item.name, item.received, reading)
                     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                         if interrupt.forced:  # a second Ctrl-C inside DuckDB arrives as its own error
