@@ -47,6 +47,7 @@ IDLE_ENV = "SHIBATIAO_SESSION_IDLE_MINUTES"
 ADMIN_PASSWORD_ENV = "SHIBATIAO_ADMIN_PASSWORD"
 DEFAULT_IDLE_MINUTES = 30
 SESSION_LIFETIME = timedelta(hours=12)
+TOUCH_INTERVAL = timedelta(minutes=1)  # how stale last_seen may be: far below the idle limit
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -627,9 +628,11 @@ class AccessStore:
                 account = self._row(con, username)
                 if account is None or account.disabled:
                     return None
-                con.execute(
-                    "update sessions set last_seen = ? where token_hash = ?", (audit.utc_iso(now), _token_hash(token))
-                )
+                if now - last_seen >= TOUCH_INTERVAL:  # every click checks the session; a write once a minute is enough
+                    con.execute(
+                        "update sessions set last_seen = ? where token_hash = ?",
+                        (audit.utc_iso(now), _token_hash(token)),
+                    )
                 return account
         finally:
             con.close()
