@@ -8,7 +8,9 @@ judge anything twice.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -34,14 +36,53 @@ from pipeline.validate import reading_of
 from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 
+class Results(Mapping[tuple[int, int], MeasureResult]):
+    """{(measure number, year): MeasureResult} for every measure and year, judged a whole year at a time the first
+    time anything of that year is asked for. A board shows a year and the one before it; at 100× the demo (ten times
+    the years) judging every year up front made the first visitor after an upload wait for years nobody opened.
+    Shared by every session of a cached book: a year is judged once, under a lock."""
+
+    def __init__(self, ctx: RuleContext, years: list[int]) -> None:
+        self._ctx = ctx
+        self._years = tuple(years)
+        self._numbers = tuple(m.number for m in ctx.catalog.measures)
+        self._judged: dict[int, dict[tuple[int, int], MeasureResult]] = {}
+        self._lock = threading.Lock()
+
+    def of_year(self, year: int) -> dict[tuple[int, int], MeasureResult]:
+        judged = self._judged.get(year)
+        if judged is None:
+            with self._lock:
+                judged = self._judged.get(year)
+                if judged is None:
+                    judged = evaluate(self._ctx, [year])
+                    self._judged[year] = judged
+        return judged
+
+    def __getitem__(self, key: tuple[int, int]) -> MeasureResult:
+        if key not in self:
+            raise KeyError(key)
+        return self.of_year(key[1])[key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 2 and key[1] in self._years and key[0] in self._numbers
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for year in self._years:
+            yield from self.of_year(year)
+
+    def __len__(self) -> int:
+        return len(self._years) * len(self._numbers)
+
+
 @dataclass
 class StatusBook:
     catalog: Catalog
     registry: Registry
     context: RuleContext
-    results: dict[tuple[int, int], MeasureResult]
+    results: Mapping[tuple[int, int], MeasureResult]
     years: list[int]
-    anomalies: list[Anomaly] = field(default_factory=list)
+    _anomalies: list[Anomaly] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_warehouse(
@@ -54,7 +95,14 @@ class StatusBook:
     @classmethod
     def from_context(cls, ctx: RuleContext) -> StatusBook:
         years = ctx.years
-        return cls(ctx.catalog, ctx.registry, ctx, evaluate(ctx, years), years, find_anomalies(ctx))
+        return cls(ctx.catalog, ctx.registry, ctx, Results(ctx, years), years)
+
+    @property
+    def anomalies(self) -> list[Anomaly]:
+        """Every flagged figure of every year, found the first time a page asks (the board does not)."""
+        if self._anomalies is None:
+            self._anomalies = find_anomalies(self.context)  # found twice at worst when two sessions ask at once
+        return self._anomalies
 
     def result(self, measure: int, year: int) -> MeasureResult | None:
         return self.results.get((measure, year))
