@@ -49,7 +49,7 @@ import pyarrow as pa
 
 from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
-from pipeline.jumps import year_over_year_jumps
+from pipeline.jumps import jumped, year_over_year_jumps
 from pipeline.load import BatchLedger, LoadOutcome, archive_raw, sync_archived, write_batch
 from pipeline.locate import locate_return
 from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejected_quota_bytes
@@ -227,37 +227,31 @@ def ingest_bytes(
 class _LastYearFigures:
     """The current figures of a year before, as the warehouse would hold them after the files decided so far: the
     warehouse's current submissions read once per (year, return type), the batch's own planned ones laid over
-    them. year_over_year_jumps asks its usual question of a small in-memory ``current_values``."""
+    them. Most returns have no jump: jumps.jumped answers that from these figures in Python, and only a return
+    that has one asks year_over_year_jumps (for its messages) of a small in-memory ``current_values``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ledger: BatchLedger) -> None:
         self._con, self._ledger = con, ledger
-        self._stored: dict[int, list[tuple[str, str, float, int]]] = {}  # warehouse submission -> its figures
+        self._stored: dict[int, list[Figure]] = {}  # warehouse submission -> its figures
+        self._rows: dict[tuple[int, str], tuple[list[int], list[Figure]]] = {}  # (year, return) -> ids, figures
         self._memory: duckdb.DuckDBPyConnection | None = None
-        self._loaded: dict[tuple[int, str], list[int]] = {}  # (year, return type) -> the submissions in the table
 
-    def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
-        if self._memory is None:
-            self._memory = duckdb.connect(":memory:")
-            self._memory.execute(
-                "CREATE TABLE current_values (year INTEGER, return_code VARCHAR, indicator VARCHAR, "
-                "entity_code VARCHAR, value_num DOUBLE, row_no INTEGER)"
-            )
+    def rows(self, year: int, return_code: str) -> list[Figure]:
+        """(indicator, entity, value, row_no) of the current submissions of that year and return type."""
         ids = sorted(sid for (_, y, rc), (_, sid) in self._ledger.current.items() if y == year and rc == return_code)
-        if self._loaded.get((year, return_code)) != ids:  # a file of the batch became current since
-            self._refresh(year, return_code, ids)
-        return self._memory
-
-    def _refresh(self, year: int, return_code: str, ids: list[int]) -> None:
+        cached = self._rows.get((year, return_code))
+        if cached is not None and cached[0] == ids:
+            return cached[1]
         unread = [sid for sid in ids if sid not in self._stored and self._ledger.planned_values(sid) is None]
         if unread:
             self._stored.update({sid: [] for sid in unread})
-            for sid, indicator, entity, value, row_no in self._con.execute(
+            for sid, *figure in self._con.execute(
                 "SELECT submission_id, indicator, entity_code, value_num, row_no FROM raw_values "
                 "WHERE list_contains($ids, submission_id) AND value_num IS NOT NULL",
                 {"ids": unread},
             ).fetchall():
-                self._stored[sid].append((indicator, entity, value, row_no))
-        rows = []
+                self._stored[sid].append(tuple(figure))
+        rows: list[Figure] = []
         for sid in ids:
             planned = self._ledger.planned_values(sid)
             if planned is None:
@@ -266,6 +260,25 @@ class _LastYearFigures:
                 rows.extend(
                     (v.indicator, v.entity_code, v.value_num, v.row_no) for v in planned if v.value_num is not None
                 )
+        self._rows[(year, return_code)] = (ids, rows)
+        return rows
+
+    def may_jump(self, validated: ValidatedReturn, catalog: Catalog) -> bool:
+        """Whether any figure of the return jumped since last year, by the scan's own rule (jumps.jumped)."""
+        assert validated.year is not None and validated.return_code is not None
+        current: dict[tuple[str, str], float] = {}
+        for row in sorted(validated.values, key=lambda v: v.row_no):
+            if row.value_num is not None:
+                current.setdefault((row.indicator, row.entity_code), float(row.value_num))
+        entities = {entity for _, entity in current}
+        previous: dict[tuple[str, str], float] = {}
+        for indicator, entity, value, _ in sorted(self.rows(validated.year - 1, validated.return_code), key=_row_no):
+            if entity in entities:
+                previous.setdefault((indicator, entity), float(value))
+        return bool(previous) and bool(jumped(current, previous, catalog))
+
+    def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
+        rows = self.rows(year, return_code)
         figures = pa.table({  # noqa: F841 - read by name below
             "year": pa.array([year] * len(rows), pa.int32()),
             "return_code": pa.array([return_code] * len(rows), pa.string()),
@@ -274,15 +287,21 @@ class _LastYearFigures:
             "value_num": pa.array([r[2] for r in rows], pa.float64()),
             "row_no": pa.array([r[3] for r in rows], pa.int32()),
         })  # fmt: skip
-        assert self._memory is not None
-        params = {"year": year, "return_code": return_code}
-        self._memory.execute("DELETE FROM current_values WHERE year = $year AND return_code = $return_code", params)
-        self._memory.execute("INSERT INTO current_values SELECT * FROM figures")
-        self._loaded[(year, return_code)] = ids
+        if self._memory is None:
+            self._memory = duckdb.connect(":memory:")
+        self._memory.execute("CREATE OR REPLACE TABLE current_values AS SELECT * FROM figures")
+        return self._memory
 
     def close(self) -> None:
         if self._memory is not None:
             self._memory.close()
+
+
+Figure = tuple[str, str, float, int]  # indicator, entity, value, row_no
+
+
+def _row_no(figure: Figure) -> int:
+    return figure[3]
 
 
 class _Batch:
@@ -394,6 +413,8 @@ class _Batch:
     def _jumps(self, validated: ValidatedReturn) -> list[Issue]:
         """Against last year's figures as they stand after the files before this one, before this one loads."""
         if not validated.accepted or validated.year is None or validated.return_code is None:
+            return []
+        if not self._last_year.may_jump(validated, self.catalog):
             return []
         figures = self._last_year.connection(validated.year - 1, validated.return_code)
         return year_over_year_jumps(figures, validated, self.catalog, self.registry)
