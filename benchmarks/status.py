@@ -1,55 +1,151 @@
-"""Status benchmark: judge every measure for every year on the demo warehouse and on synthetic warehouses
-up to 100× larger (more units and more years), to show how the cost grows."""
+"""Status benchmark: the leaders' board (every measure for the latest year, as the overview shows it) on the demo
+warehouse and on synthetic warehouses 10× and 100× larger, and every measure for every year beside it.
+
+Each measurement runs in a fresh process (`python -m benchmarks.status WAREHOUSE UNIT_COPIES`), so that peak memory
+is the status engine's own and nothing is cached from an earlier run; the scales are interleaved round by round and
+each round's ratios are taken against that round's 1× run, so a busy machine slows numerator and denominator alike.
+
+Returned (and written to artifacts/bench.json under "status"): status_scale_ratio_10x and status_scale_ratio_100x
+(board time ÷ the 1× board time, as {median, min, max} over the rounds), status_peak_rss_mb_100x (the peak RSS of
+the process that built the 100× board), and per scale the times, CPU times and peaks of the board and of all years.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
-from benchmarks.common import best_of, record
+from benchmarks.common import REPO_ROOT, record
 from benchmarks.synthetic import build_synthetic_warehouse, synthetic_registry
-from pipeline.demo.generate import generate
-from pipeline.ingest import ingest_paths
-from pipeline.warehouse import open_reader
-from queries.board import StatusBook
 
-SCALES = [(1, 1), (10, 1), (1, 10), (10, 10)]  # (unit copies, year spans)
+# name -> (unit copies, year spans): 10× has ten times the units, 100× ten times the units and ten times the years.
+SCALES = {"1x": (1, 1), "10x": (10, 1), "100x": (10, 10)}
+ROUNDS = int(os.environ.get("STATUS_BENCH_ROUNDS", "3"))
 
 
-def _time_book(warehouse: Path, unit_copies: int) -> tuple[float, int, int]:
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def measure(warehouse: Path, unit_copies: int) -> dict:
+    """In this process: open the warehouse, build the status book and the latest year's board, then judge every
+    year and find every anomaly. Times in seconds (wall and CPU), peaks in MB."""
+    from pipeline.warehouse import open_reader
+    from queries.board import StatusBook, measure_board
+
     registry = synthetic_registry(unit_copies)
     con = open_reader(warehouse)
     values = con.execute("select count(*) from raw_values").fetchone()[0]
-    book_holder: list[StatusBook] = []
-    seconds, _ = best_of(
-        lambda: book_holder.append(StatusBook.from_warehouse(con, registry=registry)),
-        repeat=3 if values < 100_000 else 1,
-    )
-    rows = sum(1 + len(r.units) for r in book_holder[-1].results.values())
+    wall, cpu = time.perf_counter(), time.process_time()
+    book = StatusBook.from_warehouse(con, registry=registry)
+    board = measure_board(book, book.latest_year)
+    board_wall, board_cpu, board_rss = time.perf_counter() - wall, time.process_time() - cpu, _peak_rss_mb()
+    rows = sum(1 + len(result.units) for result in book.results.values())
+    anomalies = len(book.anomalies)
     con.close()
-    return seconds, values, rows
+    return {
+        "values": values,
+        "board_tiles": len(board.tiles),
+        "board_seconds": board_wall,
+        "board_cpu_seconds": board_cpu,
+        "board_peak_rss_mb": board_rss,
+        "all_years_seconds": time.perf_counter() - wall,
+        "all_years_cpu_seconds": time.process_time() - cpu,
+        "all_years_peak_rss_mb": _peak_rss_mb(),
+        "status_rows": rows,
+        "anomalies": anomalies,
+    }
+
+
+def _measure_in_child(warehouse: Path, unit_copies: int) -> dict:
+    command = [sys.executable, "-m", "benchmarks.status", str(warehouse), str(unit_copies)]
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _spread(values: list[float], digits: int = 2) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+def _build(root: Path) -> dict[str, Path]:
+    from pipeline.demo.generate import generate
+    from pipeline.ingest import ingest_paths
+
+    generate(root / "returns")
+    demo = root / "demo.duckdb"
+    ingest_paths([root / "returns"], warehouse=demo, raw_dir=root / "raw")
+    paths = {}
+    for name, (unit_copies, year_copies) in SCALES.items():
+        paths[name] = root / f"synthetic_{name}.duckdb"
+        build_synthetic_warehouse(demo, paths[name], unit_copies=unit_copies, year_copies=year_copies)
+    return paths
+
+
+def summarise(runs: dict[str, list[dict]]) -> dict:
+    """The report from every round's measurements: ratios per round against that round's 1× run."""
+    base = runs["1x"]
+    figures: dict = {}
+    for name, measured in runs.items():
+        ratio = [m["board_seconds"] / b["board_seconds"] for m, b in zip(measured, base, strict=True)]
+        cpu_ratio = [m["board_cpu_seconds"] / b["board_cpu_seconds"] for m, b in zip(measured, base, strict=True)]
+        all_ratio = [m["all_years_seconds"] / b["all_years_seconds"] for m, b in zip(measured, base, strict=True)]
+        figures[name] = {
+            "values": measured[0]["values"],
+            "status_rows": measured[0]["status_rows"],
+            "board_seconds": _spread([m["board_seconds"] for m in measured]),
+            "board_cpu_seconds": _spread([m["board_cpu_seconds"] for m in measured]),
+            "board_peak_rss_mb": _spread([m["board_peak_rss_mb"] for m in measured], 0),
+            "all_years_seconds": _spread([m["all_years_seconds"] for m in measured]),
+            "all_years_peak_rss_mb": _spread([m["all_years_peak_rss_mb"] for m in measured], 0),
+            "board_ratio_vs_1x": _spread(ratio),
+            "board_cpu_ratio_vs_1x": _spread(cpu_ratio),
+            "all_years_ratio_vs_1x": _spread(all_ratio),
+        }
+    return {
+        "status_scale_ratio_10x": figures["10x"]["board_ratio_vs_1x"],
+        "status_scale_ratio_100x": figures["100x"]["board_ratio_vs_1x"],
+        "status_peak_rss_mb_100x": figures["100x"]["board_peak_rss_mb"],
+        "status_peak_rss_mb_100x_all_years": figures["100x"]["all_years_peak_rss_mb"],
+        "rounds": len(base),
+        "scales": figures,
+    }
+
+
+def _print(report: dict) -> None:
+    print(f"状态基准（{report['rounds']}轮交替运行，取中位数；倍数为同一轮内与1×之比）")
+    print("规模   数值个数    总览用时   倍数     全部年份用时  倍数     总览峰值内存  全部年份峰值内存")
+    for name, item in report["scales"].items():
+        print(
+            f"{name:<6} {item['values']:>9,}  {item['board_seconds']['median']:>6.2f}秒  "
+            f"{item['board_ratio_vs_1x']['median']:>5.1f}×  {item['all_years_seconds']['median']:>9.2f}秒  "
+            f"{item['all_years_ratio_vs_1x']['median']:>6.1f}×  {item['board_peak_rss_mb']['median']:>8.0f} MB  "
+            f"{item['all_years_peak_rss_mb']['median']:>10.0f} MB"
+        )
 
 
 def run() -> dict:
-    figures = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        generate(root / "returns")
-        demo = root / "demo.duckdb"
-        ingest_paths([root / "returns"], warehouse=demo, raw_dir=root / "raw")
-        for unit_copies, year_copies in SCALES:
-            warehouse = root / f"synthetic_{unit_copies}x{year_copies}.duckdb"
-            build_synthetic_warehouse(demo, warehouse, unit_copies=unit_copies, year_copies=year_copies)
-            seconds, values, rows = _time_book(warehouse, unit_copies)
-            key = f"{unit_copies}x{year_copies}"
-            figures[key] = {"values": values, "status_rows": rows, "seconds": round(seconds, 2)}
-            print(
-                f"状态基准：单位×{unit_copies}、年份×{year_copies}：{values:,} 个数值，"
-                f"{rows:,} 条状态，全部评判用时 {seconds:.2f} 秒"
-            )
-    base = figures["1x1"]
-    for item in figures.values():
-        item["time_ratio_vs_demo"] = round(item["seconds"] / base["seconds"], 1)
-        item["size_ratio_vs_demo"] = round(item["values"] / base["values"], 1)
-    record("status", figures)
-    return figures
+        paths = _build(Path(tmp))
+        runs: dict[str, list[dict]] = {name: [] for name in SCALES}
+        for _ in range(ROUNDS):
+            for name, (unit_copies, _years) in SCALES.items():
+                runs[name].append(_measure_in_child(paths[name], unit_copies))
+    report = summarise(runs)
+    _print(report)
+    record("status", report)
+    return report
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))

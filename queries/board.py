@@ -59,6 +59,11 @@ class Results(Mapping[tuple[int, int], MeasureResult]):
                     self._judged[year] = judged
         return judged
 
+    @property
+    def judged_years(self) -> tuple[int, ...]:
+        """The years judged so far, in order."""
+        return tuple(sorted(self._judged))
+
     def __getitem__(self, key: tuple[int, int]) -> MeasureResult:
         if key not in self:
             raise KeyError(key)
