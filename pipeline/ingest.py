@@ -425,7 +425,7 @@ class _Batch:
             return None, False
         folder = Path(self.raw_dir) / sha256[:2]
         existed = folder.is_dir() and any(folder.glob(f"{sha256}*"))
-        path = archive_raw(data, self.raw_dir, file_name, durable=False)
+        path = archive_raw(data, self.raw_dir, file_name, durable=False, sha256=sha256)
         if not existed:
             self._archived.append(path)
         return path, not existed
@@ -619,7 +619,8 @@ def _ingest_batch(
             permitted_units=permitted_units,
         )  # fmt: skip
         try:
-            for item, data, reading in _read_ahead(pending, workers, batch.knows):
+            known = batch.knows if batch.ledger.recorded else None  # an empty warehouse knows no bytes
+            for item, data, reading in _read_ahead(pending, workers, known):
                 if data is None:
                     result = oversized_result(item.name, item.size)
                 else:

@@ -76,13 +76,15 @@ class _Submission:
 # --- archive ----------------------------------------------------------------------------------------
 
 
-def archive_raw(data: bytes, raw_dir: Path, original_name: str, *, durable: bool = True) -> Path:
+def archive_raw(
+    data: bytes, raw_dir: Path, original_name: str, *, durable: bool = True, sha256: str | None = None
+) -> Path:
     """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent.
 
     Called before anything else, so every outcome (even a crash while loading) has its original on disk. A batch
     passes durable=False and fsyncs its new originals together before it commits (sync_archived).
     """
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256 or hashlib.sha256(data).hexdigest()  # a caller that has hashed the bytes passes the digest
     extension = Path(original_name).suffix.lower()
     if not _SAFE_EXTENSION.fullmatch(extension):  # the name comes from the submitter
         extension = ""

@@ -150,6 +150,8 @@ class _Names:
                 loose.setdefault(_loose(key), set()).add(code)
         self._exact = {k: next(iter(c)) for k, c in exact.items() if k and len(c) == 1}
         self._loose = {k: next(iter(c)) for k, c in loose.items() if k and len(c) == 1}
+        # Header and label rows repeat from one return to the next: each distinct row is matched once.
+        self.rows: dict[tuple[str, ...], dict[str, int]] = {}
 
     def match(self, key: str) -> str | None:
         if not key:
@@ -297,14 +299,22 @@ def _own_title(key: str, table: Table) -> bool:
     return bool(bare) and _SECTION.sub("", bare) == _SECTION.sub("", _key(table.title))
 
 
+_MATCHED_ROWS_KEPT = 20_000  # per set of names; a batch of returns has a few thousand distinct rows
+
+
 def _match_row(keys: tuple[str, ...], names: _Names) -> dict[str, int]:
-    """code -> 1-based column of its first matching cell."""
-    found: dict[str, int] = {}
-    for col, key in enumerate(keys, 1):
-        code = names.match(key)
-        if code is not None and code not in found:
-            found[code] = col
-    return found
+    """code -> 1-based column of its first matching cell (a new dict: callers add to it)."""
+    found = names.rows.get(keys)
+    if found is None:
+        found = {}
+        for col, key in enumerate(keys, 1):
+            code = names.match(key)
+            if code is not None and code not in found:
+                found[code] = col
+        if len(names.rows) >= _MATCHED_ROWS_KEPT:
+            names.rows.clear()
+        names.rows[keys] = found
+    return dict(found)
 
 
 def _list_roles(keys: tuple[str, ...], index: _Index) -> dict[str, int]:
