@@ -99,6 +99,7 @@ class RuleContext:
     coverage: pd.DataFrame  # return_coverage mart
     _by_indicator: dict = field(default_factory=dict, repr=False)
     _by_year: dict = field(default_factory=dict, repr=False)
+    _remarks_by_year: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection, catalog: Catalog, registry: Registry) -> RuleContext:
@@ -194,12 +195,23 @@ class RuleContext:
         return self.registry.get(code).short_name
 
     @cached_property
-    def _remarks(self) -> dict[tuple[str, int, str], str]:
-        rows = self.facts[self.facts["remark"].notna()].drop_duplicates(["indicator", "year", "entity_code"])
-        return {(r.indicator, int(r.year), r.entity_code): str(r.remark) for r in rows.itertuples(index=False)}
+    def _remarked(self) -> pd.DataFrame:
+        return self.facts.loc[self.facts["remark"].notna(), ["indicator", "year", "entity_code", "remark"]]
+
+    def _remarks(self, year: int) -> dict[tuple[str, str], str]:
+        """(indicator, entity) -> the first 说明 given for it in a year, gathered the first time a rule asks."""
+        remarks = self._remarks_by_year.get(year)
+        if remarks is None:
+            rows = self._remarked[self._remarked["year"] == year].drop_duplicates(["indicator", "entity_code"])
+            remarks = {
+                (indicator, entity): str(text)
+                for indicator, entity, text in zip(rows["indicator"], rows["entity_code"], rows["remark"], strict=True)
+            }
+            self._remarks_by_year[year] = remarks
+        return remarks
 
     def remark(self, indicator: str, year: int, entity_code: str) -> str | None:
-        return self._remarks.get((indicator, int(year), entity_code))
+        return self._remarks(int(year)).get((indicator, entity_code))
 
     def fmt_indicator(self, indicator: str, value: float | None) -> str:
         return fmt.number(value, self.catalog.indicator(indicator).unit)
