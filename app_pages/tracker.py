@@ -20,7 +20,7 @@ STATUS_STYLE = {
     queries.STATUS_WORDS[queries.REJECTED_ONLY]: "background-color: #6a1b9a; color: #ffffff",
 }
 # Unit and status first; who and when come before the current file. Widths add up to 800 px, the content width at
-# 1280×720 (the sidebar is 360 px), so the table never scrolls sideways; the other files (superseded, rejected) and
+# 1280×720 (the sidebar is 376 px), so the table never scrolls sideways; the other files (superseded, rejected) and
 # the date on the form move to 文件明细 below it.
 TABLE_COLUMNS = {
     "unit_name": st.column_config.TextColumn("单位", width=140),
@@ -30,11 +30,11 @@ TABLE_COLUMNS = {
     "phone": st.column_config.TextColumn("联系电话", width=115),
     "file_name": st.column_config.TextColumn("当前版本文件", width=220),
 }
-FILE_COLUMNS = {
-    "unit_name": st.column_config.TextColumn("单位", width=140),
+FILE_COLUMNS = {  # 760 px: an expander's border and padding take some of the 800
+    "unit_name": st.column_config.TextColumn("单位", width=130),
     "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD", width=100),
-    "superseded_text": st.column_config.TextColumn("被替代的早先版本", width=280),
-    "rejected_text": st.column_config.TextColumn("被退回的文件", width=280),
+    "superseded_text": st.column_config.TextColumn("被替代的早先版本", width=265),
+    "rejected_text": st.column_config.TextColumn("被退回的文件", width=265),
 }
 CHASE_COLUMNS = {
     "单位": st.column_config.TextColumn(width=130),

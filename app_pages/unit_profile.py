@@ -11,16 +11,35 @@ from queries.board import unit_profile
 from queries.uploads import markdown_safe
 
 TILE_WIDTH = {False: 340, True: 460}  # pixels, by projector mode
+# Widths add up to 800 px, the content width at 1280×720, so no table scrolls sideways; the date on the form stays
+# in 报送情况's 文件明细.
 SUBMISSION_COLUMNS = {
-    "year": st.column_config.NumberColumn("年度", format="%d"),
-    "return_label": "报表",
-    "file_name": st.column_config.TextColumn("文件", width="medium"),
-    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm"),
-    "filled_on": st.column_config.DateColumn("填报日期", format="YYYY-MM-DD"),
-    "submitter": "填报人",
-    "phone": "联系电话",
-    "state_word": "状态",
+    "year": st.column_config.NumberColumn("年度", format="%d", width=55),
+    "return_label": st.column_config.TextColumn("报表", width=150),
+    "file_name": st.column_config.TextColumn("文件", width=205),
+    "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm", width=135),
+    "submitter": st.column_config.TextColumn("填报人", width=70),
+    "phone": st.column_config.TextColumn("联系电话", width=110),
+    "state_word": st.column_config.TextColumn("状态", width=75),
 }
+ANOMALY_COLUMNS = {
+    "措施": st.column_config.TextColumn(width=60),
+    "涉及单位或县（区）": st.column_config.TextColumn("涉及单位", help="涉及单位或县（区）", width=110),
+    "指标": st.column_config.TextColumn(width=190),
+    "变化": st.column_config.TextColumn(width=150),
+    "填报说明": st.column_config.TextColumn(width=170),
+    "来源单元格": st.column_config.TextColumn(width=120),
+}
+TABLE_WIDTH_PX, FIRST_COLUMN_PX = 800, 110
+
+
+def fitted_columns(columns: list[str]) -> dict:
+    """The county table's columns (catalog names, some long) sharing 800 px: the full name on hover."""
+    share = (TABLE_WIDTH_PX - FIRST_COLUMN_PX) // max(len(columns) - 1, 1)
+    return {
+        name: st.column_config.Column(name, help=name, width=FIRST_COLUMN_PX if i == 0 else share)
+        for i, name in enumerate(columns)
+    }
 
 
 def paint(status: str) -> str:
@@ -85,7 +104,7 @@ with ui.guarded("异常波动提示"):
         st.caption(f"{short}{year}年度没有需要核实的异常波动。")
     else:
         st.caption("与上年相比变化异常大的数字，请核实；填报单位的说明列在旁边。")
-        st.dataframe(flags, hide_index=True, height=tiles.table_height(len(flags)))
+        st.dataframe(flags, hide_index=True, column_config=ANOMALY_COLUMNS, height=tiles.table_height(len(flags)))
 
 if unit.type == "city":
     with ui.guarded("所辖县（区）情况"):
@@ -97,7 +116,10 @@ if unit.type == "city":
             st.info(f"{name}{year}年度尚未报送，暂无所辖县（区）明细。", icon=":material/info:")
         else:
             st.caption(f"来自{short}{year}年度报表的县（区）明细，共{len(counties)}个县（区）。")
-            st.dataframe(counties, hide_index=True, height=tiles.table_height(len(counties)), placeholder="—")
+            st.dataframe(
+                counties, hide_index=True, column_config=fitted_columns(list(counties.columns)),
+                height=tiles.table_height(len(counties)), placeholder="—",
+            )  # fmt: skip
 
 with ui.guarded("报送记录"):
     st.markdown("##### 报送记录")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
@@ -10,6 +12,8 @@ BASE_CSS = (
     """
 <style>
 .status-badge { display: inline-block; padding: 0.1rem 0.6rem; border-radius: 0.4rem; font-weight: 700; }
+/* a block holding only a script (the page language, the toolbar labels) draws nothing: no gap for it either */
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) { display: none; }
 """
     + "".join(
         f".status-{i} {{ background: {colour}; color: {STATUS_TEXT_COLOURS[status]}; }}\n"
@@ -66,5 +70,70 @@ def status_class(status: str) -> str:
     return f"status-{list(STATUS_COLOURS).index(status)}"
 
 
+# A desk at 1280×720: Streamlit leaves 6rem of blank space above the first line (and 5rem at the sides); its header
+# is an empty transparent strip (the toolbar is minimal), so 2rem is enough. Alerts (the 演示数据 banner first) keep
+# their colour, icon and words but lose half their padding. The sidebar is wide enough for the longest measure name
+# in the 措施 selector (第1条、第8条, drawn in an <input> that cannot wrap). Its width is set in CSS because
+# st.set_page_config's width applies only to a sidebar not drawn yet; dragging its edge then no longer resizes it.
+# Options in an open list wrap rather than being cut.
+SIDEBAR_WIDTH_PX = 376
+DESK_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding: 2rem 3rem 6rem 3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stAlertContainer"] { padding: 0.4rem 0.8rem; }
+section[data-testid="stSidebar"][data-collapsed="false"] { width: SIDEBAR_WIDTHpx !important; }
+[data-testid="stSidebarContent"] { padding-left: 0; padding-right: 0; }
+[data-testid="stSidebarUserContent"] { padding-left: 1rem; padding-right: 1rem; }
+[data-testid="stSidebarNav"] { padding-left: 0.75rem; padding-right: 0.75rem; }
+[role="listbox"] [role="option"] { white-space: normal; height: auto; min-height: 2.5rem; }
+</style>
+""".replace("SIDEBAR_WIDTH", str(SIDEBAR_WIDTH_PX))
+
+# Streamlit names the buttons of its element toolbars (tables and charts: 全屏, 下载 CSV, 搜索) and a few landmarks
+# in English, as aria-labels and as the tooltips drawn from them, with no setting for another language. This script
+# gives them Chinese names as they appear (and again if Streamlit redraws them): screen readers and hover tooltips
+# then read Chinese. One observer per browser tab, however often the page reruns.
+TOOLBAR_LABELS = {
+    "Fullscreen": "全屏",
+    "Close fullscreen": "退出全屏",
+    "Exit fullscreen": "退出全屏",
+    "Download as CSV": "下载 CSV",
+    "Search": "搜索",
+    "Show/hide columns": "显示/隐藏列",
+    "Collapse sidebar": "收起侧栏",
+    "Expand sidebar": "展开侧栏",
+    "Open": "展开",
+    "Clear all": "全部清除",
+    "Clear": "清除",
+    "Choose an option": "请选择",
+    "Sidebar": "侧栏",
+    "App pages": "页面导航",
+    "Link to heading": "本节链接",
+}
+TOOLBAR_SCRIPT = (
+    "<script>(() => {\n"
+    "  if (window.__zhToolbarLabels) return;\n"
+    f"  const names = {json.dumps(TOOLBAR_LABELS, ensure_ascii=False)};\n"
+    """  const relabel = (root) => {
+    for (const el of root.querySelectorAll('[aria-label], [placeholder]')) {
+      for (const attr of ['aria-label', 'placeholder']) {
+        const value = el.getAttribute(attr);
+        if (value && names[value]) el.setAttribute(attr, names[value]);
+      }
+    }
+    for (const tip of root.querySelectorAll('[data-testid="stTooltipContent"] p')) {
+      const text = tip.firstChild;  // the text node itself, which React keeps a reference to
+      if (text && text.nodeType === 3 && names[text.nodeValue]) text.nodeValue = names[text.nodeValue];
+    }
+  };
+  window.__zhToolbarLabels = new MutationObserver(() => relabel(document));
+  window.__zhToolbarLabels.observe(document.body, {subtree: true, childList: true, attributes: true,
+    attributeFilter: ['aria-label', 'placeholder']});
+  relabel(document);
+})();</script>"""
+)
+
+
 def inject(*, present: bool) -> None:
-    st.html(BASE_CSS + (PRESENT_CSS if present else ""))
+    st.html(BASE_CSS + (PRESENT_CSS if present else DESK_CSS))
+    st.html(TOOLBAR_SCRIPT, unsafe_allow_javascript=True)
