@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DEMO_DIR := data/demo/returns
 WAREHOUSE := data/warehouse.duckdb
 
-.PHONY: run test bench lint format system-deps demo warehouse clean-demo
+.PHONY: run test bench load lint format system-deps demo warehouse clean-demo
 
 # The virtualenv is rebuilt only when the pinned requirement files change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -43,6 +43,12 @@ test: $(VENV)/.installed system-deps
 
 bench: $(VENV)/.installed system-deps
 	@$(PY) -m benchmarks
+
+# Not part of make test: 20 signed-in Chromium sessions page through the dashboard while two command-line batches
+# and one upload land (a few minutes); figures in artifacts/load.json, exit 1 if a session saw an error or a batch
+# did not land whole.
+load: $(VENV)/.installed system-deps
+	@$(PY) -m benchmarks.load
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
