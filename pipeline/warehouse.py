@@ -120,6 +120,8 @@ def content_token(path: Path | str | None = None) -> str:
         token = content_version(con)
     finally:
         con.close()
+    if token == "empty":  # a file no writer of this version has touched yet: only its identity can tell versions
+        token = f"file-{stat[0]}-{stat[1]}"
     with _CONTENT_LOCK:
         for stale in [k for k in _CONTENT_TOKENS if k[0] == key[0]]:
             del _CONTENT_TOKENS[stale]
