@@ -40,7 +40,8 @@ def read_mart(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = N
     """A mart as a DataFrame with the dtypes DuckDB's own .df() gives (nullable booleans, dates as datetime64[us]),
     taken through Arrow: several times faster for half a million rows of text, which .df() converts one by one."""
     sql = (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    table = _arrow(con, sql, params)
+    # One chunk per column: pandas filters a chunked Arrow column chunk by chunk, about ten times slower.
+    table = _arrow(con, sql, params).combine_chunks()
     frame = table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     dates = {field.name: "datetime64[us]" for field in table.schema if pa.types.is_date(field.type)}
     return frame.astype(dates) if dates else frame
