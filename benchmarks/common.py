@@ -66,6 +66,14 @@ def peak_rss_mb(pid: int | None = None) -> float:
     raise ValueError(f"no VmHWM for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a live process has used so far (/proc/<pid>/stat), in seconds."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
 def record(section: str, figures: dict) -> None:
     """Keep a section's figures for this run's report (benchmarks/report.py writes artifacts/bench.json once)."""
     _RECORDED[section] = figures
