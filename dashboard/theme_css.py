@@ -90,7 +90,7 @@ section[data-testid="stSidebar"][data-collapsed="false"] { width: SIDEBAR_WIDTHp
 """.replace("SIDEBAR_WIDTH", str(SIDEBAR_WIDTH_PX))
 
 # Streamlit names the buttons of its element toolbars (tables and charts: 全屏, 下载 CSV, 搜索) and a few landmarks
-# in English, as aria-labels and as the tooltips drawn from them, with no setting for another language. This script
+# in English, as aria-labels, tooltips and a table's search hint, with no setting for another language. This script
 # gives them Chinese names as they appear (and again if Streamlit redraws them): screen readers and hover tooltips
 # then read Chinese. One observer per browser tab, however often the page reruns.
 TOOLBAR_LABELS = {
@@ -109,6 +109,8 @@ TOOLBAR_LABELS = {
     "Sidebar": "侧栏",
     "App pages": "页面导航",
     "Link to heading": "本节链接",
+    "Type to search": "输入文字搜索",
+    "Skip to main content": "跳到正文",
 }
 TOOLBAR_SCRIPT = (
     "<script>(() => {\n"
@@ -121,8 +123,9 @@ TOOLBAR_SCRIPT = (
         if (value && names[value]) el.setAttribute(attr, names[value]);
       }
     }
-    for (const tip of root.querySelectorAll('[data-testid="stTooltipContent"] p')) {
-      const text = tip.firstChild;  // the text node itself, which React keeps a reference to
+    const texts = '[data-testid="stTooltipContent"] p, .gdg-search-status label, [data-testid="stSkipToContent"]';
+    for (const el of root.querySelectorAll(texts)) {
+      const text = el.firstChild;  // the text node itself, which React keeps a reference to
       if (text && text.nodeType === 3 && names[text.nodeValue]) text.nodeValue = names[text.nodeValue];
     }
   };
