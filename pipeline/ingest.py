@@ -59,7 +59,7 @@ from pipeline.registry import Registry, unit_name
 from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
 from pipeline.validated import ValidatedReturn
-from pipeline.warehouse import REPO_ROOT, open_reader, writer
+from pipeline.warehouse import REPO_ROOT, open_reader, write_session
 
 log = logging.getLogger(__name__)
 
@@ -382,15 +382,22 @@ class _Batch:
             readable=True,
         )
 
-    def write(self, reported: set[int | None] | None = None) -> None:
-        """Write the decided files in one transaction, their originals made durable first. With `reported` (the
-        submission ids of the results handed out), a file decided but never reported (a failure or an interrupt
-        after its decision) is left out."""
+    def write(
+        self,
+        reported: set[int | None] | None = None,
+        target: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+    ) -> None:
+        """Write the decided files in one transaction, their originals made durable first, to `target()` (opened
+        only when there is something to write; by default the connection the files were decided on). With
+        `reported` (the submission ids of the results handed out), a file decided but never reported (a failure
+        or an interrupt after its decision) is left out."""
         if reported is not None:
             self.ledger.keep_only(reported)
         self._last_year.close()
+        if not self.ledger.planned:
+            return
         sync_archived(self._archived)
-        write_batch(self.con, self.ledger.planned)
+        write_batch(target() if target is not None else self.con, self.ledger.planned)
 
     def _repeat(self, previous: LoadOutcome, sha256: str, file_name: str) -> FileResult:
         """Bytes recorded before (or earlier in this batch)."""
@@ -612,11 +619,12 @@ def _ingest_batch(
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
-    with writer(warehouse, swap_unchanged=False) as con, _InterruptRequest() as interrupt:
-        reference = reference or load_reference(con)  # the settings in force in the warehouse being written
+    # Files are decided reading the warehouse in place; it is copied (and swapped) only when rows are written.
+    with write_session(warehouse) as session, _InterruptRequest() as interrupt:
+        reference = reference or load_reference(session.reader)  # the settings in force in the warehouse written
         batch = _Batch(
-            con, reference.catalog, reference.registry, raw_dir=raw_dir, expected_year=expected_year, today=today,
-            permitted_units=permitted_units,
+            session.reader, reference.catalog, reference.registry, raw_dir=raw_dir, expected_year=expected_year,
+            today=today, permitted_units=permitted_units,
         )  # fmt: skip
         try:
             known = batch.knows if batch.ledger.recorded else None  # an empty warehouse knows no bytes
@@ -639,7 +647,7 @@ def _ingest_batch(
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             interrupted = True  # the files finished are written; the one in flight is not
-        batch.write(reported={r.submission_id for r in results})
+        batch.write(reported={r.submission_id for r in results}, target=session.connection)
     if interrupted:
         raise BatchInterrupted(results, [item.name for item in pending[len(results) :]])
     return results
@@ -658,7 +666,7 @@ def ingest_paths(
     reference: Reference | None = None,
     permitted_units: frozenset[str] | None = None,
 ) -> list[FileResult]:
-    """Ingest files and folders in one writer cycle; each file still loads in its own transaction. `reference`
+    """Ingest files and folders in one writer cycle, all their rows in one transaction. `reference`
     defaults to the one in force in the warehouse; `permitted_units` limits whose returns may load."""
     items = [
         _Pending(path.name, path.stat().st_size, received_time(path, received_at), path.read_bytes)

@@ -304,6 +304,63 @@ def writer(
         yield con
 
 
+class WriteSession:
+    """A writer that reads the warehouse in place and copies it only when there is something to write.
+
+    ``reader`` reads the warehouse as it is (read-only, under the writers' lock, so nothing changes it meanwhile);
+    ``connection()`` opens the private copy on first call (copy, schema, catalog: the usual write cycle) and
+    returns it. When the session ends, a copy that was opened is swapped in; when none was, the warehouse file was
+    never copied or touched. A warehouse that does not exist yet, or whose schema is older than the files, is
+    copied at once and read through the copy.
+    """
+
+    def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
+        self.path, self._stack = path, stack
+        self._copy: duckdb.DuckDBPyConnection | None = None
+        self._in_place: duckdb.DuckDBPyConnection | None = None
+        if path.exists():
+            self._in_place = _attach_read_only(path)
+            if _stored_meta(self._in_place, "schema") != _schema_texts()[1]:
+                self._in_place.close()
+                self._in_place = None
+        self.reader = self._in_place if self._in_place is not None else self.connection()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._copy is None:
+            if self._in_place is not None:
+                self._in_place.close()  # its reads are done; the copy takes over (and the file will be replaced)
+                self._in_place = None
+            self._copy = self._stack.enter_context(_write_cycle(self.path, None))
+            self.reader = self._copy
+        return self._copy
+
+    def close_reader(self) -> None:
+        if self._in_place is not None:
+            self._in_place.close()
+            self._in_place = None
+
+
+def _stored_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """warehouse_meta's value on a read-only connection (None before the table exists)."""
+    try:
+        row = con.execute("SELECT value FROM warehouse_meta WHERE key = $key", {"key": key}).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+@contextmanager
+def write_session(path: Path | str | None = None) -> Iterator[WriteSession]:
+    """Lock, read in place, copy only to write (WriteSession). An exception discards any copy, as writer() does."""
+    target = _resolve(path)
+    with _exclusive_lock(target), contextlib.ExitStack() as stack:
+        session = WriteSession(target, stack)
+        try:
+            yield session
+        finally:
+            session.close_reader()
+
+
 # --- readers ----------------------------------------------------------------------------------------
 
 

@@ -479,3 +479,23 @@ def test_schema_and_catalog_are_applied_again_only_when_they_changed(tmp_path: P
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'current_values'").fetchone() == (1,)
     assert con.execute("SELECT count(*) FROM catalog_measures").fetchone() == (18,)
     con.close()
+
+
+def test_a_write_session_reads_in_place_and_copies_only_to_write(loaded: Path, monkeypatch) -> None:
+    import shutil
+
+    copies = []
+    real_copy = shutil.copyfile
+    monkeypatch.setattr(shutil, "copyfile", lambda a, b: copies.append(b) or real_copy(a, b))
+    before = version_token(loaded)
+    with warehouse.write_session(loaded) as session:
+        assert session.reader.execute("SELECT count(*) FROM submissions").fetchone() == (1,)
+    assert copies == [] and version_token(loaded) == before  # read only: never copied, never swapped
+    with warehouse.write_session(loaded) as session:
+        load_validated(session.connection(), one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
+    assert len(copies) == 1 and version_token(loaded) != before
+    assert table_counts(loaded) == (2, 0, 2)
+    with pytest.raises(ValueError, match="boom"), warehouse.write_session(loaded) as session:
+        load_validated(session.connection(), one_return("c", unit="C03"), received_at=RECEIVED, raw_path="r")
+        raise ValueError("boom")
+    assert table_counts(loaded) == (2, 0, 2) and leftovers(loaded) == []
