@@ -50,46 +50,42 @@ def read_mart(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = N
 class FirstRows:
     """The first current row of each (indicator, year, entity), looked up by those three and returned as a dict.
 
-    Each column is held as small integer codes into its distinct values (file names, sheets, indicators repeat
-    thousands of times), a year's lookup table is made the first time a rule asks about that year, and a row's dict
-    only when a rule asks for it: at 100× the demo there are about half a million figures, far too many to keep as
-    one Python dict each, and a board of one year needs few of them."""
+    A year is indexed the first time a rule asks about it: its rows' columns are held as small integer codes into
+    their distinct values (file names, sheets, indicators repeat thousands of times), and a row's dict is made only
+    when a rule asks for it. At 100× the demo there are about half a million figures, far too many to keep as one
+    Python dict each, and the board of one year needs two years of them."""
 
     def __init__(self, facts: pd.DataFrame) -> None:
-        self._columns: list[tuple[str, np.ndarray, list]] = []
-        for name in facts.columns:
-            codes, uniques = pd.factorize(facts[name], use_na_sentinel=True)
-            # code -1 (a null) reads the trailing None
-            self._columns.append((name, codes.astype(np.int32), [*pd.Index(uniques).tolist(), None]))
-        column = {name: (codes, values) for name, codes, values in self._columns}
-        self._indicators, self._entities = column["indicator"], column["entity_code"]
+        self._facts = facts
         # Later rows of the same (indicator, year, entity) are never looked up: the first one answers.
         first = ~facts.duplicated(["indicator", "year", "entity_code"], keep="first").to_numpy()
         self._years = np.where(first, facts["year"].to_numpy(dtype=np.int64), -1)
-        self._by_year: dict[int, dict[tuple[str, str], int]] = {}
+        self._by_year: dict[int, tuple[dict[tuple[str, str], int], list[tuple[str, np.ndarray, list]]]] = {}
 
-    def _year(self, year: int) -> dict[tuple[str, str], int]:
-        index = self._by_year.get(year)
-        if index is None:
-            positions = np.flatnonzero(self._years == year)
-            (indicator_codes, indicators), (entity_codes, entities) = self._indicators, self._entities
+    def _year(self, year: int) -> tuple[dict[tuple[str, str], int], list[tuple[str, np.ndarray, list]]]:
+        indexed = self._by_year.get(year)
+        if indexed is None:
+            rows = self._facts.iloc[np.flatnonzero(self._years == year)]
+            columns = []
+            for name in rows.columns:
+                codes, uniques = pd.factorize(rows[name], use_na_sentinel=True)
+                columns.append((name, codes, [*pd.Index(uniques).tolist(), None]))  # code -1 (a null) reads None
+            by_name = {name: (codes, values) for name, codes, values in columns}
+            (indicator_codes, indicators), (entity_codes, entities) = by_name["indicator"], by_name["entity_code"]
             index = {
-                (indicators[i], entities[e]): p
-                for p, i, e in zip(
-                    positions.tolist(),
-                    indicator_codes[positions].tolist(),
-                    entity_codes[positions].tolist(),
-                    strict=True,
-                )
+                (indicators[i], entities[e]): position
+                for position, (i, e) in enumerate(zip(indicator_codes.tolist(), entity_codes.tolist(), strict=True))
             }
-            self._by_year[year] = index  # built twice at worst when two sessions ask at once: the same table
-        return index
+            indexed = (index, columns)
+            self._by_year[year] = indexed  # made twice at worst when two sessions ask at once: the same index
+        return indexed
 
     def get(self, indicator: str, year: int, entity_code: str) -> dict | None:
-        position = self._year(year).get((indicator, entity_code))
+        index, columns = self._year(year)
+        position = index.get((indicator, entity_code))
         if position is None:
             return None
-        return {name: values[codes[position]] for name, codes, values in self._columns}
+        return {name: values[codes[position]] for name, codes, values in columns}
 
 
 @dataclass
@@ -134,8 +130,9 @@ class RuleContext:
     @cached_property
     def _reporters(self) -> dict[tuple[str, int], set[str]]:
         index: dict[tuple[str, int], set[str]] = {}
-        for row in self.coverage.itertuples(index=False):
-            index.setdefault((row.return_code, int(row.year)), set()).add(row.unit_code)
+        columns = (self.coverage[name].tolist() for name in ("return_code", "year", "unit_code"))
+        for return_code, year, unit_code in zip(*columns, strict=True):
+            index.setdefault((return_code, int(year)), set()).add(unit_code)
         return index
 
     def figures(self, indicator: str, year: int | None = None) -> pd.DataFrame:
