@@ -167,3 +167,29 @@ def test_the_registry_indexes_give_the_units_in_file_order():
     assert registry.children("C01-01") == ()
     with pytest.raises(KeyError):
         registry.children("X99")
+
+
+def test_the_benchmark_takes_each_rounds_ratio_against_that_rounds_1x_run():
+    from benchmarks.status import summarise
+
+    def run(wall: float, cpu: float, rss: float) -> dict:
+        figures = {"board_seconds": wall, "board_cpu_seconds": cpu, "board_peak_rss_mb": rss}
+        return {
+            "values": 10,
+            "status_rows": 5,
+            "all_years_seconds": 2 * wall,
+            "all_years_peak_rss_mb": 2 * rss,
+        } | figures
+
+    report = summarise(
+        {
+            "1x": [run(1.0, 0.5, 200), run(2.0, 0.5, 210)],  # the second round ran on a busier machine
+            "10x": [run(2.0, 1.0, 250), run(5.0, 1.5, 260)],
+            "100x": [run(3.0, 2.0, 600), run(4.0, 3.0, 640)],
+        }
+    )
+    assert report["status_scale_ratio_10x"] == {"median": 2.25, "min": 2.0, "max": 2.5}
+    assert report["status_scale_ratio_100x"] == {"median": 2.5, "min": 2.0, "max": 3.0}
+    assert report["status_scale_cpu_ratio_100x"] == {"median": 5.0, "min": 4.0, "max": 6.0}
+    assert report["status_peak_rss_mb_100x"] == {"median": 620.0, "min": 600.0, "max": 640.0}
+    assert report["status_peak_rss_mb_100x_all_years"]["max"] == 1280.0
