@@ -100,10 +100,7 @@ with ui.guarded("看板"):
     if selection.present:
         ui.projector_line(summary, selection.year)  # the product, demo, meeting and freshness notes in one line
     else:
-        st.caption(
-            "**十八条落实看板**　陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
-        )
+        ui.freshness(summary, selection.year)  # the product, the year and the data's date in one quiet line
         ui.meeting_banner()
         ui.demo_banner(summary)
-        ui.freshness(summary, selection.year)
-page.run()
+    page.run()

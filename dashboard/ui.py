@@ -271,18 +271,22 @@ def demo_banner(summary: warehouse_queries.WarehouseSummary) -> None:
 
 
 def freshness(summary: warehouse_queries.WarehouseSummary, year: int | None) -> None:
-    """Every page says which reporting year it shows and how fresh the data is."""
+    """Every page's one header line: the product, the reporting year shown and how fresh the data is (the source
+    document on hover)."""
+    product = "**十八条落实看板**　"
+    source = "陕西省总工会《关于进一步加强产业工会工作的十八条措施》（陕工发〔2021〕24号）落实情况"
     if summary.latest_accepted_at is None:
+        st.caption(product, help=source)
         st.info(
             "数据仓库中还没有已接收的报表。请在“数据上传”页上传各单位报表；本机演示可运行 make run 自动生成演示数据。"
         )
         return
     shown = f"报表年度：{year}年度　" if year else ""
     if not scope().everything:  # when other units last reported is not a 填报单位's business
-        if shown:
-            st.caption(shown.strip())
+        st.caption(f"{product}{shown.strip()}", help=source)
         return
-    st.caption(f"{shown}数据截至 {summary.latest_accepted_at:%Y年%m月%d日 %H:%M}（最近一次接收报表的时间）")
+    fresh = f"数据截至 {summary.latest_accepted_at:%Y年%m月%d日 %H:%M}（最近一次接收报表的时间）"
+    st.caption(f"{product}{shown}{fresh}", help=source)
 
 
 def projector_line(summary: warehouse_queries.WarehouseSummary, year: int | None) -> None:

@@ -88,7 +88,7 @@ def test_a_unit_account_sees_only_its_own_row_on_the_tracker(unit_app):
     table = app.dataframe[0].value
     assert list(table["unit_name"]) == ["西安市总工会"]
     shown = texts(app)
-    assert "催报名单" not in shown and "无法识别单位或年度的文件" not in shown
+    assert "催报名单" not in shown and "无法识别单位或报表类型的文件" not in shown
     assert "应报1个" in shown
 
 
