@@ -20,7 +20,7 @@ from pipeline.catalog import CANNOT_JUDGE, Catalog, Chapter, Measure, load_catal
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.status.anomalies import Anomaly, find_anomalies
 from pipeline.status.context import RuleContext
-from pipeline.status.engine import evaluate
+from pipeline.status.engine import judge
 from pipeline.status.model import (
     EXPLANATION_LABELS,
     NO_DATA,
@@ -37,47 +37,50 @@ from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 
 class Results(Mapping[tuple[int, int], MeasureResult]):
-    """{(measure number, year): MeasureResult} for every measure and year, judged a whole year at a time the first
-    time anything of that year is asked for. A board shows a year and the one before it; at 100× the demo (ten times
-    the years) judging every year up front made the first visitor after an upload wait for years nobody opened.
-    Shared by every session of a cached book: a year is judged once, under a lock."""
+    """{(measure number, year): MeasureResult} for every measure and year, each judged the first time it is asked
+    for. The board shows a year and the one before it, a measure's page that measure's history; at 100× the demo
+    (ten times the units and the years) judging everything up front made the first visitor after an upload wait
+    about a minute for statuses nobody opened. Shared by every session of a cached book: each is judged once, under
+    a lock."""
 
     def __init__(self, ctx: RuleContext, years: list[int]) -> None:
         self._ctx = ctx
         self._years = tuple(years)
-        self._numbers = tuple(m.number for m in ctx.catalog.measures)
-        self._judged: dict[int, dict[tuple[int, int], MeasureResult]] = {}
+        self._measures = {m.number: m for m in ctx.catalog.measures}
+        self._judged: dict[tuple[int, int], MeasureResult] = {}
         self._lock = threading.Lock()
-
-    def of_year(self, year: int) -> dict[tuple[int, int], MeasureResult]:
-        judged = self._judged.get(year)
-        if judged is None:
-            with self._lock:
-                judged = self._judged.get(year)
-                if judged is None:
-                    judged = evaluate(self._ctx, [year])
-                    self._judged[year] = judged
-        return judged
 
     @property
     def judged_years(self) -> tuple[int, ...]:
-        """The years judged so far, in order."""
-        return tuple(sorted(self._judged))
+        """The years with any measure judged so far, in order."""
+        return tuple(sorted({year for _, year in self._judged}))
+
+    def judged_measures(self, year: int) -> tuple[int, ...]:
+        """The measures judged so far for a year, in catalog order."""
+        return tuple(number for number in self._measures if (number, year) in self._judged)
 
     def __getitem__(self, key: tuple[int, int]) -> MeasureResult:
+        result = self._judged.get(key)
+        if result is not None:
+            return result
         if key not in self:
             raise KeyError(key)
-        return self.of_year(key[1])[key]
+        with self._lock:
+            result = self._judged.get(key)
+            if result is None:
+                result = judge(self._ctx, self._measures[key[0]], key[1])
+                self._judged[key] = result
+        return result
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, tuple) and len(key) == 2 and key[1] in self._years and key[0] in self._numbers
+        return isinstance(key, tuple) and len(key) == 2 and key[1] in self._years and key[0] in self._measures
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
-        for year in self._years:
-            yield from self.of_year(year)
+        # The order judging every year up front gave: year by year, each year's measures in catalog order.
+        return ((number, year) for year in self._years for number in self._measures)
 
     def __len__(self) -> int:
-        return len(self._years) * len(self._numbers)
+        return len(self._years) * len(self._measures)
 
 
 @dataclass

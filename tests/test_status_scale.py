@@ -18,7 +18,7 @@ from pipeline.status.engine import evaluate
 from pipeline.status.model import Remark, SourceRef
 from pipeline.status.rules_common import Evidence
 from pipeline.warehouse import open_reader
-from queries.board import StatusBook, measure_board
+from queries.board import StatusBook, measure_board, measure_detail
 from tests.status_fixtures import context, fact
 
 
@@ -39,6 +39,15 @@ def test_the_board_judges_only_its_year_and_the_one_before(demo_context):
     assert len(board.tiles) == 18
     assert (5, 2021) in book.results and (19, 2021) not in book.results and (5, 2030) not in book.results
     assert book.results.judged_years == (2024, 2025)  # asking what is there judges nothing
+    assert book.results.judged_measures(2025) == tuple(range(1, 19))
+
+
+def test_a_measures_page_judges_that_measures_history_and_nothing_else(demo_context):
+    book = StatusBook.from_context(demo_context)
+    detail = measure_detail(book, 5, 2025)
+    assert [s.year for s in detail.history] == demo_context.years
+    assert book.results.judged_years == tuple(demo_context.years)
+    assert all(book.results.judged_measures(year) == (5,) for year in demo_context.years)
 
 
 def test_the_year_at_a_time_book_equals_judging_every_year_up_front(demo_context):
