@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import filters, ui
 from exports import changes as changes_query
 from exports import meetings
-from pipeline.warehouse import version_token, warehouse_path
+from pipeline.warehouse import content_token, warehouse_path
 from queries.uploads import markdown_safe
 from queries.warehouse import warehouse_summary
 
@@ -75,7 +75,7 @@ def main() -> None:
             f"会议时：{meeting.label}，{meeting.version_text}　→　现在（实时数据）：{live_summary.version_text}"
         )
     )
-    live_version = (str(warehouse_path()), version_token(warehouse_path()))
+    live_version = (str(warehouse_path()), content_token(warehouse_path()))
     _, changes = _changes(meeting.name, meeting.created_at.isoformat(), live_version, year)
     _draw(changes_query.changes_tables(changes, live.catalog), changes)
 

@@ -29,13 +29,13 @@ from pipeline.access import ROLE_UNIT
 from pipeline.catalog import Catalog
 from pipeline.reference import Reference, load_reference
 from pipeline.registry import Registry
-from pipeline.warehouse import ReaderCache, version_token, warehouse_path
+from pipeline.warehouse import ReaderCache, content_token, warehouse_path
 from queries.board import StatusBook
 from queries.scope import ALL_UNITS, OutOfScope, Scope, call_in_scope
 from queries.uploads import markdown_safe
 
 log = logging.getLogger(__name__)
-Version = tuple[str, tuple]  # (warehouse path, (inode, mtime, reference version))
+Version = tuple[str, tuple[str, str]]  # (warehouse path, (content token, reference version))
 
 
 @st.cache_resource
@@ -59,7 +59,7 @@ def active_meeting() -> meetings.MeetingVersion | None:
 
 
 @st.cache_resource(max_entries=8)
-def _reference(path: str, version: tuple[int, int], catalog_path: str | None, registry_path: str | None) -> Reference:
+def _reference(path: str, version: str, catalog_path: str | None, registry_path: str | None) -> Reference:
     # One Reference per data version: the catalog and registry files (a meeting version's frozen copies) plus the
     # settings saved in that warehouse. A settings change is a warehouse write, so its version token changes too.
     return load_reference(
@@ -81,13 +81,13 @@ def reference() -> Reference:
     if meeting is None:
         return live_reference()
     path = meeting.warehouse_path
-    return _reference(str(path), version_token(path), str(meeting.catalog_path), str(meeting.registry_path))
+    return _reference(str(path), content_token(path), str(meeting.catalog_path), str(meeting.registry_path))
 
 
 def live_reference() -> Reference:
     """The reference data in force now, whatever version is shown: uploads, templates and settings use it."""
     path = warehouse_path()
-    return _reference(str(path), version_token(path), None, None)
+    return _reference(str(path), content_token(path), None, None)
 
 
 def catalog() -> Catalog:
@@ -166,10 +166,10 @@ def live_cursor():
 
 
 def warehouse_version() -> Version:
-    """Cache key of the data shown: its path, (inode, mtime) and the reference version; a write changes it, a
-    meeting version never."""
+    """Cache key of the data shown: its path, its content token and the reference version. A batch that changes
+    nothing keeps the token (and every cache); a meeting version never changes."""
     path = _active_path()
-    return str(path), (*version_token(path), reference().version)
+    return str(path), (content_token(path), reference().version)
 
 
 def data_version_text() -> str:
@@ -227,7 +227,7 @@ def live_status_book() -> StatusBook:
     """Today's statuses from the live warehouse, whatever version the sidebar shows (whole-scope readers only)."""
     _whole_scope_only("全省各单位的落实情况")
     path = warehouse_path()
-    return _live_book(str(path), (*version_token(path), live_reference().version))
+    return _live_book(str(path), (content_token(path), live_reference().version))
 
 
 def years() -> list[int]:
