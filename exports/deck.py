@@ -112,7 +112,7 @@ def board_table(slide, board: Board, left, top, width, height) -> None:
             Cell(chapter.number, align=PP_ALIGN.CENTER),
             Cell(f"第{tile.measure.number}条　{tile.measure.short_name}"),
             status_cell(tile.status),
-            Cell(tile.metric_text, align=PP_ALIGN.CENTER),
+            Cell(tile.key_figure or tile.metric_text, align=PP_ALIGN.CENTER),
             Cell(tile.trend or "—", align=PP_ALIGN.CENTER),
             Cell(tile.incomplete or "齐全"),
         ]
@@ -234,7 +234,9 @@ def _weight(figure: Figure, shown: FigureFrame) -> float:
 
 
 def _tile_text(tile: Tile) -> str:
-    figure = f" {tile.metric_text}" if tile.metric_text not in ("", "—") else ""
+    # A figure never stands bare: "会费收缴率 95.6%", as on the tiles; words ("尚未召开") need no name.
+    shown = tile.key_figure or tile.metric_text
+    figure = f" {shown}" if shown not in ("", "—") else ""
     return f"第{tile.measure.number}条 {tile.measure.short_name}：{tile.status}{figure}"
 
 

@@ -35,6 +35,7 @@ from queries.profile import (
     chart_years,
     column_heading,
     latest_round_year,
+    with_reasons,
     years_up_to,
 )
 from queries.submissions import return_label, tracker_table
@@ -214,9 +215,10 @@ def figure_table(
     frame, remark = figure_frame(con, book, figure, year)
     frame = figure.with_statuses(book, frame)  # the engine's verdict on each row, as the chart's colours and the CSV
     if MISSING_COLUMN in frame.columns:
-        # The sheet holds the submitted figures only: the judged units without figures are listed, with the word
-        # 未报送, on the tracker sheet (showing them here too waits on tests/test_export_workbook.py's owner).
-        frame = frame[frame[MISSING_COLUMN] == ""].drop(columns=MISSING_COLUMN).reset_index(drop=True)
+        # Every unit the measure judges has its row, as on the chart and in the CSV: one without figures reads the
+        # reason (未报送 / 未督查) in its empty figure cells, beside the engine's status.
+        words = frame[MISSING_COLUMN].fillna("").astype(str)
+        frame = with_reasons(frame.drop(columns=MISSING_COLUMN), words).reset_index(drop=True)
     specs = {**COMMON_COLUMNS, **figure.csv_columns}
     columns = []
     for name in frame.columns:

@@ -152,7 +152,7 @@ class ChartColumns(Protocol):
     def csv_columns(self) -> Mapping[str, str]: ...
 
 
-def _with_reasons(out: pd.DataFrame, words: pd.Series) -> pd.DataFrame:
+def with_reasons(out: pd.DataFrame, words: pd.Series) -> pd.DataFrame:
     """A judged unit without figures (queries.board.with_judged_units) reads the reason, 未报送 / 未督查, in each of
     its empty figure cells, beside the engine's status."""
     missing = words != ""
@@ -182,7 +182,7 @@ def chart_csv(df: pd.DataFrame, figure: ChartColumns | str) -> bytes:
             out[column] = out[column].round(4)  # a ratio such as 0.8951048951 reads 0.8951
     if "unit_type" in out.columns:
         out["unit_type"] = out["unit_type"].map(lambda t: UNIT_TYPE_NAMES.get(t, t))
-    out = _with_reasons(out, words)
+    out = with_reasons(out, words)
     # Text that a spreadsheet would run as a formula (OWASP CSV injection) is written with a leading apostrophe.
     return out.rename(columns=headings).map(neutralise_formula).to_csv(index=False).encode("utf-8-sig")
 

@@ -284,3 +284,16 @@ def test_an_empty_warehouse_gives_a_deck_that_says_so(tmp_path):
     assert "暂无第3条（专题会议覆盖率）的数据" in slide_text(prs.slides[2]).replace("2025年度", "")
     assert re.search(r"无数据 18项", slide_text(prs.slides[1]))
     con.close()
+
+
+def test_no_key_figure_stands_bare_on_the_board_or_the_family_slides(deck, reader):
+    year, prs = deck
+    _, book = reader
+    board = measure_board(book, year)
+    text = "\n".join(slide_text(slide) for slide in prs.slides)
+    with_figures = [t for t in board.tiles if t.key_figure]
+    assert len(with_figures) >= 10
+    for tile in with_figures:  # e.g. "晋升比 1.12", never a bare "1.12"
+        assert tile.key_figure in text, tile.measure.number
+    m17 = next(t for t in board.tiles if t.measure.number == 17)
+    assert m17.key_figure.startswith(m17.metric_name) and m17.metric_name
