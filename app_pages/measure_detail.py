@@ -42,7 +42,6 @@ ANOMALY_COLUMNS = {
     "location": "来源单元格",
 }
 IN_HEADLINE = ("value_text", "summary")  # the explanation's headline tile shows the key figure and the summary
-INDICATOR_COLUMNS = {"name": "指标", "unit": "单位", "return": "所在报表", "level": "填报层级"}
 
 book = ui.status_book()
 labels = measure_labels(book.catalog)
@@ -88,7 +87,13 @@ with right:
         st.html(tiles.history_html(detail.history))
     with ui.guarded("指标"):
         st.markdown("##### 本条措施的指标")
-        st.dataframe(measure_indicators(book.catalog, measure.number), hide_index=True, column_config=INDICATOR_COLUMNS)
+        # A list, not a table: it wraps in the half-width column at 1280×720 instead of scrolling sideways.
+        indicators = measure_indicators(book.catalog, measure.number)
+        lines = []
+        for row in indicators.to_dict("records"):
+            unit = f"（{markdown_safe(row['unit'])}）" if row["unit"] else ""
+            lines.append(f"- **{markdown_safe(row['name'])}**{unit}　{row['level']} · {markdown_safe(row['return'])}")
+        st.markdown("\n".join(lines))
 
 with ui.guarded("各单位情况"):
     units = measure_unit_table(book, measure.number, selection.year)

@@ -210,8 +210,9 @@ def test_the_page_and_the_cli_explain_a_measure_under_the_same_labels(monkeypatc
 
 def test_detail_of_measure_5_lists_units_history_indicators_and_source_cells(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, DETAIL, m="5", year="2024")
-    indicators, units, sources = (d.value for d in app.dataframe)
-    assert list(indicators["name"]) == ["应收会费", "实收会费"]
+    units, sources = (d.value for d in app.dataframe)
+    indicators = next(m.value for m in app.markdown if m.value.startswith("- **"))
+    assert [line.split("**")[1] for line in indicators.splitlines()] == ["应收会费", "实收会费"]
     assert list(units["unit_name"][:2]) == ["省国防邮电工会", "省金融工会"]
     assert list(units["status"]) == ["预警", "预警"] + ["达标"] * 6
     assert len(sources) == 16
@@ -246,7 +247,7 @@ def test_detail_of_a_province_wide_measure_has_no_unit_table(monkeypatch, demo_w
 def test_detail_of_a_yes_no_measure_has_a_table_but_no_bar_chart(monkeypatch, demo_warehouse):
     app = open_page(monkeypatch, demo_warehouse, DETAIL, m="13", year="2025")
     assert len(app.get("plotly_chart")) == 0
-    units = app.dataframe[1].value
+    units = app.dataframe[0].value  # the indicators are a list above it
     assert units["unit_name"].iloc[0] == "省海员建设工会" and units["metric_text"].iloc[0] == "未报送"
 
 
@@ -528,3 +529,13 @@ def test_the_same_7_of_8_reads_the_same_and_the_tile_says_why(book):
         assert (board[number].status, board[number].metric_text) == ("预警", "7/8"), number
         assert board[number].incomplete == "1个单位未报送，按未满足计"
         assert board[number].note == "1个单位未报送，按未满足计"
+
+
+def test_measure_detail_lists_its_indicators_as_lines_that_wrap(monkeypatch, demo_warehouse):
+    app = open_page(monkeypatch, demo_warehouse, DETAIL, m="3", year="2024")
+    assert_clean(app)
+    listed = next(m.value for m in app.markdown if m.value.startswith("- **"))
+    table = measure_indicators(load_catalog(), 3)
+    assert listed.count("\n") == len(table) - 1
+    first = table.iloc[0]
+    assert listed.splitlines()[0].startswith(f"- **{first['name']}**") and first["return"] in listed.splitlines()[0]
