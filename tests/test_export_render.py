@@ -8,6 +8,7 @@ installed (scripts/system_deps.sh installs it); in CI it must run, so there it f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -17,6 +18,7 @@ import pytest
 from PIL import Image
 
 from exports.brief import build_brief
+from exports.deck import build_deck
 from exports.letters import build_chase_letters
 from pipeline.warehouse import open_reader
 from queries.board import StatusBook
@@ -35,10 +37,10 @@ def warehouse(demo_warehouse):
     return con, StatusBook.from_warehouse(con)
 
 
-def render(docx: bytes, stem: str, tmp_path: Path) -> tuple[str, int, list[Path]]:
+def render(document: bytes, stem: str, tmp_path: Path, suffix: str = ".docx") -> tuple[str, int, list[Path]]:
     """(the PDF's text, its page count, one PNG per page at 60 dpi)."""
-    source = tmp_path / f"{stem}.docx"
-    source.write_bytes(docx)
+    source = tmp_path / f"{stem}{suffix}"
+    source.write_bytes(document)
     profile = f"file://{tmp_path / 'lo-profile'}"
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
@@ -105,3 +107,16 @@ def test_deck_renders_every_slide_with_its_chinese_text(warehouse, tmp_path):
     squeezed = text.replace(" ", "")
     for words in ("十八条措施落实情况", "【演示数据】", "组织覆盖", "报送情况"):
         assert words in squeezed
+
+
+@needs_libreoffice
+def test_the_decks_board_slide_shows_all_eighteen_measures_with_named_figures(warehouse, tmp_path):
+    """LibreOffice grows a table row for wrapped text, and what grows past the slide is clipped: the board must keep
+    every measure on one line, 第18条 included, with its key figure's name."""
+    con, book = warehouse
+    text, pages, images = render(build_deck(con, book, 2025, demo=True), "deck", tmp_path, ".pptx")
+    board = text.split("\f")[1]  # the second slide
+    numbers = [int(n) for n in re.findall(r"第 ?(\d+) ?条", board)]
+    assert sorted(set(numbers)) == list(range(1, 19)), numbers
+    assert "提拔率比值 1.12" in board.replace("  ", " ")
+    assert ink_share(images[1]) > 0.02
