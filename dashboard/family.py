@@ -6,6 +6,8 @@ briefing (title, measure, data source, data date and version: exports.images).""
 from collections.abc import Callable
 
 import duckdb
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import auth, filters, tiles, ui
@@ -13,6 +15,7 @@ from dashboard.figures import Figure
 from exports import images
 from queries import profile
 from queries.board import StatusBook, family_screens, number_runs
+from queries.scope import Scope
 
 LARGE_SCALE = 1.5  # the chart's projector-mode factor
 DEMO_PREFIX = images.DEMO_LABEL  # 【演示数据】 before the name of every file made from demo data
@@ -33,6 +36,22 @@ def image_data(
     return make
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _drawn(
+    key: str, version: ui.Version, reader: Scope, years: tuple[int, ...], large: bool,
+    _figure: Figure, _book: StatusBook, _series: pd.DataFrame,
+) -> tuple[pd.DataFrame, go.Figure, bytes]:  # fmt: skip
+    """A figure's frame with the engine's verdicts, its plotly figure and its CSV, built once per data version (the
+    key, version, scope, years and size say which) and shared by every session: building is most of a chart page's
+    time. Nothing here is mutated afterwards (st.plotly_chart serialises a copy)."""
+    # Bars take the colour of the engine's verdict on each unit: the status the tiles above show.
+    df = _figure.with_statuses(_book, _series)
+    fig = _figure.builder(df, large=large, catalog=_book.catalog)
+    # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
+    fig.update_layout(height=round(_figure.height * (LARGE_SCALE if large else 1)))
+    return df, fig, profile.chart_csv(df, _figure)
+
+
 def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_year: int | None = None) -> None:
     """A figure of the registry for the year with its downloads, or a message naming the measure and the year.
     selected_year: the year chosen in the sidebar when the chart shows another (the latest inspection round); the
@@ -42,20 +61,16 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
         if not profile.has_data(series, figure.span, year):
             st.info(f"{year}年度暂无{figure.measures_text}（{figure.title}）的数据。", icon=":material/info:")
             return
-        # Bars take the colour of the engine's verdict on each unit: the status the tiles above show.
-        df = figure.with_statuses(book, series)
+        years = tuple(profile.chart_years(figure.span, book.years, year))
+        df, fig, csv = _drawn(figure.key, ui.warehouse_version(), ui.scope(), years, large, figure, book, series)
         demo = ui.warehouse_summary().is_demo
         name = f"{DEMO_PREFIX if demo else ''}{figure.file_stem(year)}"  # every export of demo data says so
         config = ui.plotly_config(displaylogo=False, toImageButtonOptions={"filename": name, "scale": 2})
-        fig = figure.builder(df, large=large, catalog=book.catalog)
-        # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
-        fig.update_layout(height=round(figure.height * (LARGE_SCALE if large else 1)))
         st.plotly_chart(fig, theme=None, width="stretch", config=config)
         if large:
             return  # the projector shows the chart only
         with st.container(horizontal=True):
             version = ui.data_version_text()
-            csv = profile.chart_csv(df, figure)
             st.download_button(
                 "下载图表数据（CSV）",
                 auth.audited_download(

@@ -96,3 +96,21 @@ def test_a_chart_draws_the_threshold_in_force_on_screen_and_in_its_exported_imag
     image = document_figure(figure, shown, book, 2024, demo=True, data_date=None, version="v")
     assert dashed(image) == [0.9, 0.97]
     con.close()
+
+
+def test_a_chart_page_shared_by_sessions_redraws_with_the_saved_threshold(live):
+    import json
+
+    def dashed(app: AppTest) -> list[list[float]]:
+        charts = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+        return [sorted(s["y0"] for s in c["layout"].get("shapes", []) if s.get("line", {}).get("dash") == "dash")
+                for c in charts]  # fmt: skip
+
+    app = signed_in(APP, role=ROLE_LEADER, default_timeout=120)
+    app.switch_page("app_pages/funding.py")
+    run(app)
+    assert [0.85, 0.95] in dashed(app)  # 第5条's chart with the files' thresholds
+    settings.save(settings.MeasureChange(5, thresholds={"green": 0.97, "amber": 0.9}), author="t_admin",
+                  reason="测试", warehouse=live)  # fmt: skip
+    run(app)
+    assert [0.9, 0.97] in dashed(app) and [0.85, 0.95] not in dashed(app)
