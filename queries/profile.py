@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.spreadsheet_text import neutralise_formula
-from queries.board import MISSING_COLUMN, NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile
+from queries.board import MISSING_COLUMN, NO_REMARK, STATUS_COLUMN, StatusBook, Tile, UnitProfile, target_text
 from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -208,6 +208,9 @@ def unit_tiles(book: StatusBook, profile: UnitProfile) -> tuple[Tile, ...]:
             trend="",
             incomplete="",
             note=s.explanation.note,
+            # A figure never stands bare: the tile names it and its bar, as the overview's tiles do.
+            metric_name=s.explanation.metric_name or book.catalog.measure(s.measure).rule.metric_name,
+            target=target_text(book, book.catalog.measure(s.measure)),
         )
         for s in profile.statuses
     )

@@ -3,6 +3,7 @@ of its own unit and is refused of others, and the sign-in form's answers (wrong 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -59,6 +60,12 @@ def test_a_unit_account_opens_on_its_own_unit(unit_app):
     for other in ("宝鸡", "咸阳", "渭南", "商洛", "韩城"):
         assert other not in shown
     assert "数据截至" not in shown  # when other units last reported is not the unit's business
+    tiles = [h.value for h in app.html if "tile-no" in h.value]
+    figures = [t for t in tiles if 'class="tile-figure">' in t and "%" in t]
+    assert len(figures) >= 2
+    for tile in figures:  # the unit's own tiles name their figures and bars, as the overview's do
+        assert re.search(r'class="tile-line tile-metric">[^<]+</span><span class="tile-figure">', tile), tile[:300]
+        assert 'class="tile-line tile-target">达标线' in tile
 
 
 def test_a_unit_account_is_refused_a_staff_page_by_its_link_and_the_refusal_is_audited(unit_app):
