@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO_ROOT, record
+from benchmarks.common import REPO_ROOT, peak_rss_mb, record
 from benchmarks.synthetic import build_synthetic_warehouse, synthetic_registry
 
 # name -> (unit copies, year spans): 10× has ten times the units, 100× ten times the units and ten times the years.
@@ -36,7 +35,9 @@ ROUNDS = int(os.environ.get("STATUS_BENCH_ROUNDS", "3"))
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """This process's own peak (VmHWM). Not getrusage's ru_maxrss: Linux carries that over from the parent across
+    fork and exec, so a child of a benchmark that has built warehouses would report the parent's peak."""
+    return peak_rss_mb(os.getpid())
 
 
 def measure(warehouse: Path, unit_copies: int) -> dict:

@@ -391,9 +391,8 @@ def _readings(book: StatusBook, refs: list[SourceRef]) -> dict[tuple[int, str, s
     """(submission, sheet, cell) -> how the cell's text was read, for the cells whose reading changed what they say:
     "填写的是“1.5万”，按 15000 读入". The warehouse keeps each cell as typed; reading it again with the validator's
     own parser gives the very hint the submitter had at upload."""
-    facts = book.context.facts
     wanted = {(r.submission_id, r.sheet, r.cell) for r in refs}
-    typed = facts[facts["submission_id"].isin({r.submission_id for r in refs})]
+    typed = book.context.store.of_submissions({r.submission_id for r in refs})
     readings = {}
     for row in typed.itertuples(index=False):
         key = (int(row.submission_id), row.sheet, row.cell)

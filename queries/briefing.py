@@ -91,8 +91,8 @@ class EstimatedFigure:
 
 def estimated_figures(book: StatusBook, year: int, unit_codes: frozenset[str] | None = None) -> list[EstimatedFigure]:
     """The year's current figures typed as estimates (约10, 120左右), read again with the validator's own parser."""
-    facts = book.context.facts
-    rows = facts[(facts["year"] == year) & facts["raw_text"].notna()].drop_duplicates(["submission_id", "cell"])
+    facts = book.context.year_facts(year)
+    rows = facts[facts["raw_text"].notna()].drop_duplicates(["submission_id", "cell"])
     found = []
     for row in rows.itertuples(index=False):
         indicator = book.catalog.indicators.get(row.indicator)

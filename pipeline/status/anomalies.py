@@ -24,6 +24,7 @@ import pandas as pd
 from pipeline.catalog import Catalog
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
+from pipeline.status.facts import mart_sql
 from pipeline.status.model import SourceRef
 
 # A genuine year-on-year change in a union's budget, membership or activity rarely triples or falls to a
@@ -76,29 +77,24 @@ def change_text(previous: float, current: float, unit: str) -> str:
     return f"由 {before} 降至 {after}（{share}）"
 
 
-def _series(ctx: RuleContext) -> pd.DataFrame:
-    """One numeric figure per (indicator, entity, year), for the indicators that form a yearly series."""
-    catalog = ctx.catalog
-    codes = [code for code, ind in catalog.indicators.items() if ind.type in FLOORS and ind.level in SERIES_LEVELS]
-    rows = ctx.facts[ctx.facts["indicator"].isin(codes) & ctx.facts["value_num"].notna()]
-    return rows.sort_values("row_no").drop_duplicates(["indicator", "entity_code", "year"])
+def series_codes(catalog: Catalog) -> list[str]:
+    """The indicators whose figures form a yearly series per entity."""
+    return [code for code, ind in catalog.indicators.items() if ind.type in FLOORS and ind.level in SERIES_LEVELS]
 
 
 def _flagged(ctx: RuleContext, year: int | None) -> pd.DataFrame:
     """The rows of `year` (or every year) whose figure changed implausibly since the year before, with `previous`:
-    the test of is_anomalous applied to every pair at once."""
+    the test of is_anomalous applied to every pair at once, in SQL (pipeline/sql/marts/anomaly_pairs.sql) over the
+    figures of every year, without reading them all into memory."""
     ratio, floors = bounds(ctx.catalog)
-    series = _series(ctx)
-    keys = ["indicator", "entity_code", "year"]
-    last_year = series[keys + ["value_num"]].rename(columns={"value_num": "previous"})
-    last_year = last_year.assign(year=last_year["year"] + 1)
-    current = series if year is None else series[series["year"] == year]
-    pairs = current.merge(last_year, on=keys, how="inner")
-    floor = pairs["indicator"].map(lambda code: floors[ctx.catalog.indicator(code).type]).astype("float64")
-    now, before = pairs["value_num"].astype("float64"), pairs["previous"].astype("float64")
-    low, high = now.where(now < before, before), now.where(now >= before, before)
-    flagged = ((now - before).abs() >= floor) & ((low <= 0) | (high >= ratio * low))
-    return pairs[flagged.to_numpy(dtype=bool)]
+    codes = series_codes(ctx.catalog)
+    params = {
+        "codes": codes,
+        "floors": [floors[ctx.catalog.indicator(code).type] for code in codes],
+        "ratio": ratio,
+        "year": None if year is None else int(year),
+    }
+    return ctx.store.sql(mart_sql("anomaly_pairs"), params)
 
 
 def find_anomalies(ctx: RuleContext, year: int | None = None) -> list[Anomaly]:

@@ -3,52 +3,46 @@ catalog and registry. Rules ask this object questions instead of querying the wa
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from pipeline.catalog import Catalog
 from pipeline.registry import Registry, Unit
 from pipeline.status import format as fmt
+from pipeline.status.facts import Facts, FrameFacts, facts_of, read_mart
 from pipeline.status.model import SourceRef
 
-# DuckDB warns that Arrow from execute() copies the rows once more (see _arrow).
-_COPY_WARNING = {"message": "Arrow output on a DB-API result", "module": __name__.replace(".", r"\.")}
+__all__ = ["VALUE_COLUMN", "FirstRows", "RuleContext", "read_mart"]
+
 VALUE_COLUMN = {"bool": "value_bool", "date": "value_date", "text": "value_text"}
-MARTS_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None) -> pa.Table:
-    """The rows as an Arrow table. sql() hands them over without a copy (at 100× the demo, 100 MB less at the peak),
-    but refuses a connection that still holds a caller's unfinished result; execute() discards that result and
-    copies the rows once more, which is still cheap beside .df()'s conversion of every text cell."""
-    try:
-        return (con.sql(sql, params=params) if params else con.sql(sql)).to_arrow_table()
-    except duckdb.ResourceInUseException:
-        # Set on each call (it replaces itself): a test runner restores the filters it found after every test.
-        warnings.filterwarnings("ignore", **_COPY_WARNING)
-        return (con.execute(sql, params) if params else con.execute(sql)).to_arrow_table()
+class FigureRow(Mapping):
+    """One mart row, read column by column as a rule asks (a rule reads a few of the row's seventeen columns)."""
 
+    __slots__ = ("_columns", "_position")
 
-def read_mart(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """A mart as a DataFrame with the dtypes DuckDB's own .df() gives (nullable booleans, dates as datetime64[us]),
-    taken through Arrow: several times faster for half a million rows of text, which .df() converts one by one."""
-    sql = (MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    # One chunk per column: pandas filters a chunked Arrow column chunk by chunk, about ten times slower.
-    table = _arrow(con, sql, params).combine_chunks()
-    frame = table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-    dates = {field.name: "datetime64[us]" for field in table.schema if pa.types.is_date(field.type)}
-    return frame.astype(dates) if dates else frame
+    def __init__(self, columns: dict[str, tuple[list[int], list]], position: int) -> None:
+        self._columns, self._position = columns, position
+
+    def __getitem__(self, name: str) -> object:
+        codes, values = self._columns[name]
+        return values[codes[self._position]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 class FirstRows:
-    """The first current row of each (indicator, year, entity), looked up by those three and returned as a dict.
+    """The first current row of each (indicator, year, entity), looked up by those three and returned as a mapping.
 
     A year is indexed the first time a rule asks about it: its rows' columns are held as small integer codes into
     their distinct values (file names, sheets, indicators repeat thousands of times), and a row's dict is made only
@@ -60,49 +54,60 @@ class FirstRows:
         # Later rows of the same (indicator, year, entity) are never looked up: the first one answers.
         first = ~facts.duplicated(["indicator", "year", "entity_code"], keep="first").to_numpy()
         self._years = np.where(first, facts["year"].to_numpy(dtype=np.int64), -1)
-        self._by_year: dict[int, tuple[dict[tuple[str, str], int], list[tuple[str, np.ndarray, list]]]] = {}
+        self._by_year: dict[int, tuple[dict[tuple[str, str], int], dict[str, tuple[list[int], list]]]] = {}
 
-    def _year(self, year: int) -> tuple[dict[tuple[str, str], int], list[tuple[str, np.ndarray, list]]]:
+    def _year(self, year: int) -> tuple[dict[tuple[str, str], int], dict[str, tuple[list[int], list]]]:
         indexed = self._by_year.get(year)
         if indexed is None:
             rows = self._facts.iloc[np.flatnonzero(self._years == year)]
-            columns = []
+            columns = {}
             for name in rows.columns:
                 codes, uniques = pd.factorize(rows[name], use_na_sentinel=True)
-                columns.append((name, codes, [*pd.Index(uniques).tolist(), None]))  # code -1 (a null) reads None
-            by_name = {name: (codes, values) for name, codes, values in columns}
-            (indicator_codes, indicators), (entity_codes, entities) = by_name["indicator"], by_name["entity_code"]
+                columns[name] = (codes.tolist(), [*pd.Index(uniques).tolist(), None])  # code -1 (a null) reads None
+            (indicator_codes, indicators), (entity_codes, entities) = columns["indicator"], columns["entity_code"]
             index = {
                 (indicators[i], entities[e]): position
-                for position, (i, e) in enumerate(zip(indicator_codes.tolist(), entity_codes.tolist(), strict=True))
+                for position, (i, e) in enumerate(zip(indicator_codes, entity_codes, strict=True))
             }
             indexed = (index, columns)
             self._by_year[year] = indexed  # made twice at worst when two sessions ask at once: the same index
         return indexed
 
-    def get(self, indicator: str, year: int, entity_code: str) -> dict | None:
+    def get(self, indicator: str, year: int, entity_code: str) -> FigureRow | None:
         index, columns = self._year(year)
         position = index.get((indicator, entity_code))
-        if position is None:
-            return None
-        return {name: values[codes[position]] for name, codes, values in columns}
+        return None if position is None else FigureRow(columns, position)
 
 
 @dataclass
 class RuleContext:
     catalog: Catalog
     registry: Registry
-    facts: pd.DataFrame  # measure_facts mart
+    store: Facts | pd.DataFrame  # the measure_facts mart, a year at a time (a DataFrame is held as it is)
     coverage: pd.DataFrame  # return_coverage mart
     _by_indicator: dict = field(default_factory=dict, repr=False)
     _by_year: dict = field(default_factory=dict, repr=False)
+    _first_by_year: dict = field(default_factory=dict, repr=False)
     _remarks_by_year: dict = field(default_factory=dict, repr=False)
+    # (indicator, year, entity) -> the Figure rules_common.figure made for it (or None): see there.
+    figure_memo: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.store, pd.DataFrame):
+            self.store = FrameFacts(self.store)
 
     @classmethod
     def from_warehouse(cls, con: duckdb.DuckDBPyConnection, catalog: Catalog, registry: Registry) -> RuleContext:
-        facts = read_mart(con, "measure_facts", {"first_year": None})
-        coverage = read_mart(con, "return_coverage")
-        return cls(catalog, registry, facts, coverage)
+        return cls(catalog, registry, facts_of(con), read_mart(con, "return_coverage"))
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        """Every current figure of every year (read in full the first time something asks; rules ask by year)."""
+        return self.store.all()
+
+    def year_facts(self, year: int) -> pd.DataFrame:
+        """The current figures of one year, in the mart's order."""
+        return self.store.year(int(year))
 
     @cached_property
     def years(self) -> list[int]:
@@ -118,14 +123,18 @@ class RuleContext:
         """A year's figures by indicator, split the first time a rule asks about the year."""
         groups = self._by_year.get(year)
         if groups is None:
-            rows = self.facts[self.facts["year"] == year]
+            rows = self.year_facts(year)
             groups = {str(ind): part for ind, part in rows.groupby("indicator", sort=False)}
+            groups[""] = rows.iloc[0:0]  # what an indicator without figures that year answers
             self._by_year[year] = groups
         return groups
 
-    @cached_property
-    def _first_rows(self) -> FirstRows:
-        return FirstRows(self.facts)
+    def _first_rows(self, year: int) -> FirstRows:
+        index = self._first_by_year.get(year)
+        if index is None:
+            index = FirstRows(self.year_facts(year))
+            self._first_by_year[year] = index
+        return index
 
     @cached_property
     def _reporters(self) -> dict[tuple[str, int], set[str]]:
@@ -138,14 +147,15 @@ class RuleContext:
     def figures(self, indicator: str, year: int | None = None) -> pd.DataFrame:
         """Current rows of one indicator (optionally one year)."""
         if year is not None:
-            return self._groups(int(year)).get(indicator, self.facts.iloc[0:0])
+            groups = self._groups(int(year))
+            return groups.get(indicator, groups[""])
         if indicator not in self._by_indicator:
             self._by_indicator[indicator] = self.facts[self.facts["indicator"] == indicator]
         return self._by_indicator[indicator]
 
-    def first_row(self, indicator: str, year: int, entity_code: str) -> dict | None:
+    def first_row(self, indicator: str, year: int, entity_code: str) -> FigureRow | None:
         """The current figure's whole row (value columns, provenance) for a unit or county, or None."""
-        return self._first_rows.get(indicator, int(year), entity_code)
+        return self._first_rows(int(year)).get(indicator, int(year), entity_code)
 
     def value(self, indicator: str, year: int, entity_code: str) -> object | None:
         """The single current value of an indicator for a unit (or county) in a year, or None."""
@@ -192,15 +202,13 @@ class RuleContext:
     def unit_name(self, code: str) -> str:
         return self.registry.get(code).short_name
 
-    @cached_property
-    def _remarked(self) -> pd.DataFrame:
-        return self.facts.loc[self.facts["remark"].notna(), ["indicator", "year", "entity_code", "remark"]]
-
     def _remarks(self, year: int) -> dict[tuple[str, str], str]:
         """(indicator, entity) -> the first 说明 given for it in a year, gathered the first time a rule asks."""
         remarks = self._remarks_by_year.get(year)
         if remarks is None:
-            rows = self._remarked[self._remarked["year"] == year].drop_duplicates(["indicator", "entity_code"])
+            rows = self.year_facts(year)
+            rows = rows.loc[rows["remark"].notna(), ["indicator", "entity_code", "remark"]]
+            rows = rows.drop_duplicates(["indicator", "entity_code"])
             remarks = {
                 (indicator, entity): str(text)
                 for indicator, entity, text in zip(rows["indicator"], rows["entity_code"], rows["remark"], strict=True)

@@ -158,8 +158,15 @@ def figure_of_row(ctx: RuleContext, row: Mapping) -> Figure | None:
 
 def figure(ctx: RuleContext, indicator: str, year: int, entity: str) -> Figure | None:
     """The current figure of an indicator for a unit (or county) in a year, or None when absent or blank."""
+    # Rules ask for the same figure several times (a unit's own status, the province's sum, last year's comparison):
+    # each is read and formatted once per book. Figures are immutable, so sharing them is safe.
+    key = (indicator, year, entity)
+    if key in ctx.figure_memo:
+        return ctx.figure_memo[key]
     row = ctx.first_row(indicator, year, entity)  # an indexed lookup: rules ask this thousands of times
-    return None if row is None else figure_of_row(ctx, row)
+    found = None if row is None else figure_of_row(ctx, row)
+    ctx.figure_memo[key] = found
+    return found
 
 
 def as_number(value: object) -> float | None:

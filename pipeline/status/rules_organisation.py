@@ -356,7 +356,7 @@ class Inspection:
 def _inspections(ctx: RuleContext, params: dict, start: int, year: int) -> dict[str, Inspection]:
     codes = [*params["scores"], params["found"], params["rectified"]]
     # The window's figures come from the year-by-indicator index rather than a scan of every figure of every year.
-    rows = pd.concat([ctx.facts.iloc[0:0], *(ctx.figures(code, y) for y in range(start, year + 1) for code in codes)])
+    rows = pd.concat([ctx.figures(code, y) for y in range(start, year + 1) for code in codes])
     rows = rows[rows["return_code"] == indicator_return(ctx, params["found"])]
     # Each entity's latest inspection row (the greatest year, then row number), picked for all entities at once.
     keys = ["entity_code", "year", "row_no"]

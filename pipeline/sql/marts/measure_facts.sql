@@ -1,7 +1,8 @@
 -- Question: which current figures feed the measures, and where did each come from?
 -- One row per current value with its measure, the submitting unit, the entity it describes (the unit
 -- itself, a county, or an inspected unit), and its provenance (file, sheet, cell). The status rules in
--- pipeline/status/ read this and nothing else, optionally restricted to a set of years.
+-- pipeline/status/ read this and nothing else, one year at a time (pipeline/status/facts.py filters it by year;
+-- DuckDB pushes that filter down to the scan).
 WITH
 values_src AS (
     SELECT * FROM current_values
@@ -32,7 +33,6 @@ final AS (
         v.cell
     FROM values_src AS v
     INNER JOIN submissions_src AS s USING (submission_id)
-    WHERE $first_year IS NULL OR v.year >= $first_year
 )
 
 SELECT * FROM final

@@ -1,0 +1,186 @@
+"""Where the status rules get their figures: the measure_facts mart, one year at a time.
+
+The board judges one year and looks back one (or across a reporting window); a measure's page walks its history.
+Reading every figure of every year up front cost most of the status engine's memory at 100× the demo (ten times
+the units and the years: about half a million figures, 0.6 GB as Python objects) and a third of the board's time.
+So a store answers for the years a rule asks about, and reads each year once.
+
+Two stores answer the same questions:
+- WarehouseFacts reads the warehouse through a read-only connection of its own on the file the caller had open.
+  A StatusBook outlives the caller's connection (exports and the CLI close theirs), and the store's connection
+  stays on the version of the file it opened: a writer replaces the file by rename, so a later batch never mixes
+  into a book built before it.
+- FrameFacts holds figures already in memory: a writer's connection (the settings preview judges inside it), an
+  in-memory database, and the tests' hand-made figures.
+Both run the set-based questions (the year-over-year anomaly pairs) as SQL over a relation named `facts`.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.warehouse import open_reader
+
+# DuckDB warns that Arrow from execute() copies the rows once more (see _arrow).
+_COPY_WARNING = {"message": "Arrow output on a DB-API result", "module": __name__.replace(".", r"\.")}
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
+# The order rules see a year's figures in (the first row of an entity answers for it): the mart's own order.
+ORDER = ["year", "measure", "indicator", "unit_code", "entity_code", "row_no"]
+# Years read together when a year is first asked for: it and the two before it.
+SPAN = 3
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None) -> pa.Table:
+    """The rows as an Arrow table. sql() hands them over without a copy (at 100× the demo, 100 MB less at the peak),
+    but refuses a connection that still holds a caller's unfinished result; execute() discards that result and
+    copies the rows once more, which is still cheap beside .df()'s conversion of every text cell."""
+    try:
+        return (con.sql(sql, params=params) if params else con.sql(sql)).to_arrow_table()
+    except duckdb.ResourceInUseException:
+        # Set on each call (it replaces itself): a test runner restores the filters it found after every test.
+        warnings.filterwarnings("ignore", **_COPY_WARNING)
+        return (con.execute(sql, params) if params else con.execute(sql)).to_arrow_table()
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame with the dtypes DuckDB's own .df() gives (nullable booleans, dates as
+    datetime64[us]); several times faster for half a million rows of text, which .df() converts one by one."""
+    # One chunk per column: pandas filters a chunked Arrow column chunk by chunk, about ten times slower.
+    table = table.combine_chunks()
+    frame = table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    dates = {field.name: "datetime64[us]" for field in table.schema if pa.types.is_date(field.type)}
+    return frame.astype(dates) if dates else frame
+
+
+def mart_sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return frame_of(_arrow(con, sql, params))
+
+
+def read_mart(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """A whole mart as a DataFrame."""
+    return query(con, mart_sql(name), params)
+
+
+class FrameFacts:
+    """Figures already in memory (a DataFrame shaped like the measure_facts mart)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._years: dict[int, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def year(self, year: int) -> pd.DataFrame:
+        rows = self._years.get(year)
+        if rows is None:
+            rows = self._frame[self._frame["year"] == year]
+            self._years[year] = rows
+        return rows
+
+    def all(self) -> pd.DataFrame:
+        return self._frame
+
+    @property
+    def loaded_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self._years))
+
+    def of_submissions(self, submission_ids: set[int]) -> pd.DataFrame:
+        return self._frame[self._frame["submission_id"].isin(submission_ids)]
+
+    def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect()
+                self._con.register("facts", self._frame)
+            return query(self._con, sql, params)
+
+
+class WarehouseFacts:
+    """The warehouse's figures, read a year at a time through a read-only connection of the store's own."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._con.execute(f"CREATE OR REPLACE TEMP VIEW facts AS {mart_sql('measure_facts')}")
+        # The earliest year with figures: a rule asking about a year before it gets no rows without a query.
+        self._first_year = con.execute("SELECT coalesce(min(year), 0) FROM current_values").fetchone()[0]
+        self._years: dict[int, pd.DataFrame] = {}
+        self._all: pd.DataFrame | None = None
+        self._lock = threading.Lock()  # one DuckDB connection, shared by every session of a cached book
+
+    @classmethod
+    def opened_beside(cls, con: duckdb.DuckDBPyConnection) -> WarehouseFacts | None:
+        """A store on the same file and version as `con`, or None when `con` is not a read-only connection on a
+        file (a writer, an in-memory database) or the file has been replaced since `con` opened it."""
+        found = con.execute(
+            "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        if not found or not found[0] or not found[1] or not Path(found[0]).is_file():
+            return None
+        try:
+            own = open_reader(Path(found[0]))
+        except duckdb.Error:
+            return None
+        # The same version: a batch landing between the two opens would otherwise judge newer figures than the
+        # coverage and settings the caller read. Submissions are append-only, so their count and greatest id say it.
+        fingerprint = "SELECT count(*), max(submission_id) FROM submissions"
+        if own.execute(fingerprint).fetchone() != con.execute(fingerprint).fetchone():
+            own.close()
+            return None
+        return cls(own)
+
+    def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        with self._lock:
+            return query(self._con, sql, params)
+
+    def year(self, year: int) -> pd.DataFrame:
+        rows = self._years.get(year)
+        if rows is None:
+            # A rule that asks for a year usually asks for the one or two before it next (last year's figure, a
+            # reporting window): those not read yet come in the same query, which costs about what one year does.
+            wanted = [y for y in range(max(year - SPAN + 1, self._first_year), year + 1) if y not in self._years]
+            if not wanted:  # before the first year with figures
+                return self.read("SELECT * FROM facts WHERE false")
+            sql = f"SELECT * FROM facts WHERE year BETWEEN $first AND $last ORDER BY {', '.join(ORDER)}"
+            read = self.read(sql, {"first": wanted[0], "last": year})
+            by_year = dict(iter(read.groupby("year", sort=False)))
+            for y in wanted:  # read twice at worst when two sessions ask at once: the same rows
+                self._years[y] = by_year[y].reset_index(drop=True) if y in by_year else read.iloc[0:0]
+            rows = self._years[year]
+        return rows
+
+    @property
+    def loaded_years(self) -> tuple[int, ...]:
+        """The years read so far."""
+        return tuple(sorted(self._years))
+
+    def all(self) -> pd.DataFrame:
+        if self._all is None:
+            self._all = self.read(f"SELECT * FROM facts ORDER BY {', '.join(ORDER)}")
+        return self._all
+
+    def of_submissions(self, submission_ids: set[int]) -> pd.DataFrame:
+        ids = sorted(int(i) for i in submission_ids)
+        return self.read(
+            f"SELECT * FROM facts WHERE list_contains($ids, submission_id) ORDER BY {', '.join(ORDER)}", {"ids": ids}
+        )
+
+    def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        return self.read(sql, params)
+
+
+Facts = FrameFacts | WarehouseFacts
+
+
+def facts_of(con: duckdb.DuckDBPyConnection) -> Facts:
+    """The store for a caller's connection: its own reader on the same file where it can, else every figure now."""
+    return WarehouseFacts.opened_beside(con) or FrameFacts(read_mart(con, "measure_facts"))
