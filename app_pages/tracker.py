@@ -4,27 +4,32 @@ rejected and why, and the 催报名单 to download."""
 from datetime import date, datetime
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, filters, ui
 from exports.letters import build_chase_letters
 from queries import chase_list as chase_xlsx
 from queries import submissions as queries
+from queries.scope import Scope
 from queries.uploads import markdown_safe
 
-# Colour AND word for each status: white on green/red/purple, black on amber (contrast ≥ 4.5:1).
-STATUS_STYLE = {
-    queries.STATUS_WORDS[queries.ON_TIME]: "background-color: #2e7d32; color: #ffffff",
-    queries.STATUS_WORDS[queries.LATE]: "background-color: #f9a825; color: #000000",
-    queries.STATUS_WORDS[queries.MISSING]: "background-color: #c62828; color: #ffffff",
-    queries.STATUS_WORDS[queries.REJECTED_ONLY]: "background-color: #6a1b9a; color: #ffffff",
+# Colour AND word for each status, as a pill drawn by the table itself (a pandas Styler would be recomputed on every
+# run): white on green/red/purple, black on amber (Streamlit writes black on pills of luminance above 0.5).
+STATUS_PILLS = {
+    queries.STATUS_WORDS[queries.ON_TIME]: "#2e7d32",
+    queries.STATUS_WORDS[queries.LATE]: "#fbc02d",
+    queries.STATUS_WORDS[queries.MISSING]: "#c62828",
+    queries.STATUS_WORDS[queries.REJECTED_ONLY]: "#6a1b9a",
 }
 # Unit and status first; who and when come before the current file. Widths add up to 800 px, the content width at
 # 1280×720 (the sidebar is 376 px), so the table never scrolls sideways; the other files (superseded, rejected) and
 # the date on the form move to 文件明细 below it.
 TABLE_COLUMNS = {
     "unit_name": st.column_config.TextColumn("单位", width=140),
-    "status_word": st.column_config.TextColumn("状态", width=120),
+    "status_word": st.column_config.MultiselectColumn(
+        "状态", width=120, options=list(STATUS_PILLS), color=list(STATUS_PILLS.values())
+    ),
     "received_at": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm", width=135),
     "submitter": st.column_config.TextColumn("填报人", width=70),
     "phone": st.column_config.TextColumn("联系电话", width=115),
@@ -47,13 +52,26 @@ CHASE_COLUMNS = {
 }
 
 
-def _status_cell(word: str) -> str:
-    return STATUS_STYLE.get(word, "")
+# What the page shows is built once per data version, reader, year and return type and shared by every session
+# (building it is most of the page's own time); nothing cached is mutated (st.dataframe serialises a copy).
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _view(version: ui.Version, reader: Scope, year: int, return_code: str) -> queries.TrackerView:
+    return ui.cached_query(queries.tracker_view, year, return_code)
 
 
-def draw_table(table) -> None:
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _chase(version: ui.Version, reader: Scope, year: int) -> pd.DataFrame:
+    return ui.cached_query(queries.chase_list, year)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _unidentified(version: ui.Version, reader: Scope, year: int) -> tuple[queries.RejectedFile, ...]:
+    return ui.cached_query(queries.unidentified_entries, year)
+
+
+def draw_table(table: pd.DataFrame) -> None:
     st.dataframe(
-        table.style.map(_status_cell, subset=["status_word"]),
+        table,
         column_order=list(TABLE_COLUMNS), column_config=TABLE_COLUMNS, hide_index=True, width="stretch",
         height="content", placeholder="—",
     )  # fmt: skip
@@ -78,7 +96,7 @@ def draw_summary(summary: queries.TrackerSummary, due: date) -> None:
     )
 
 
-def draw_file(row) -> None:
+def draw_file(row: queries.RejectedFile) -> None:
     """One rejected file: what it was recognised as, when it came, and every problem found in it."""
     with st.container(border=True):
         st.markdown(f"**{markdown_safe(row.file_name)}**　{markdown_safe(row.recognised) or '未能识别单位和报表类型'}")
@@ -86,32 +104,29 @@ def draw_file(row) -> None:
         st.markdown("\n".join(f"- {markdown_safe(line)}" for line in row.issue_lines) or "（无问题记录）")
 
 
-def draw_rejected(year: int, return_code: str) -> None:
+def draw_rejected(files: tuple[queries.RejectedFile, ...], year: int, return_code: str) -> None:
     st.subheader("被退回的文件", anchor=False)
-    files = ui.cached_query(queries.rejected_files, year, return_code, identified=True)
-    if files.empty:
+    if not files:
         st.caption(f"{year}年度 {return_code} 没有被退回的文件。")
-    for row in files.itertuples():
+    for row in files:
         draw_file(row)
 
 
-def draw_unidentified(year: int) -> None:
+def draw_unidentified(files: tuple[queries.RejectedFile, ...], year: int) -> None:
     st.subheader("无法识别单位或报表类型的文件", anchor=False)
-    files = ui.cached_query(queries.unidentified_files, year)
     st.caption(
         "这些文件被退回，且系统未能确定其填报单位或报表类型（全部报表类型）。没有可用年度的文件按接收时间归入"
         f"上一年度（{year + 1}年收到的列在{year}年度）；能识别单位的文件（包括报表年度不对的）列在上面该单位名下。"
         "请根据文件名和问题说明联系报送单位。"
     )
-    if files.empty:
+    if not files:
         st.caption("没有此类文件。")
-    for row in files.itertuples():
+    for row in files:
         draw_file(row)
 
 
-def draw_chase_list(year: int, demo: bool) -> None:
+def draw_chase_list(chase: pd.DataFrame, year: int, demo: bool) -> None:
     st.subheader(f"{year}年度催报名单（全部报表）", anchor=False)
-    chase = ui.cached_query(queries.chase_list, year)
     if chase.empty:
         st.success(f"{year}年度各类报表均已报送，无需催报。", icon=":material/task_alt:")
         return
@@ -147,7 +162,8 @@ def draw_chase_list(year: int, demo: bool) -> None:
 def main() -> None:
     # A 填报单位 sees its own row, its own rejected files and nothing else: the queries run in its scope, and the
     # province-wide sections (催报名单, unidentified files) are for the federation's staff only.
-    whole = ui.scope().everything
+    reader, version = ui.scope(), ui.warehouse_version()
+    whole = reader.everything
     selection = filters.current(ui.years(), ui.reference().registry)
     st.header("报送情况" if whole else "本单位报送情况", anchor=False)
     if selection.year is None:
@@ -159,18 +175,20 @@ def main() -> None:
         "报表类型", list(catalog.returns), horizontal=True, key="tracker_return",
         format_func=lambda code: queries.return_label(catalog, code),
     )  # fmt: skip
+    view = None
     with ui.guarded("报送情况表"):
-        table = ui.cached_query(queries.tracker_table, year, return_code)
-        draw_summary(queries.tracker_summary(table, year, return_code), queries.deadline(catalog, year))
-        draw_table(table)
+        view = _view(version, reader, year, return_code)
+        draw_summary(view.summary, queries.deadline(catalog, year))
+        draw_table(view.table)
     if whole:
         with ui.guarded("催报名单"):
-            draw_chase_list(year, ui.warehouse_summary().is_demo)
+            draw_chase_list(_chase(version, reader, year), year, ui.warehouse_summary().is_demo)
     with ui.guarded("被退回的文件"):
-        draw_rejected(year, return_code)
+        if view is not None:
+            draw_rejected(view.rejected, year, return_code)
     if whole:
         with ui.guarded("无法识别的文件"):
-            draw_unidentified(year)
+            draw_unidentified(_unidentified(version, reader, year), year)
 
 
 main()

@@ -2,12 +2,15 @@
 on every measure judged per unit in the selected year, its status history, the anomaly flags on its figures with its
 说明, (for a city) what its return says about each county, and every file it has sent."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import filters, tiles, ui
-from dashboard.theme import STATUS_COLOURS, STATUS_TEXT_COLOURS
+from dashboard.theme import STATUS_COLOURS
+from pipeline.status.model import AT_RISK, NO_DATA
 from queries import profile
 from queries.board import unit_profile
+from queries.scope import Scope
 from queries.uploads import markdown_safe
 
 TILE_WIDTH = {False: 340, True: 460}  # pixels, by projector mode
@@ -42,10 +45,46 @@ def fitted_columns(columns: list[str]) -> dict:
     }
 
 
-def paint(status: str) -> str:
-    """A history cell in its status colour; the word stays in the cell, so colour is never the only cue."""
-    colour = STATUS_COLOURS.get(status)
-    return f"background-color: {colour}; color: {STATUS_TEXT_COLOURS[status]}" if colour else ""
+# Each history cell's status word as a pill in its status colour (the word stays, so colour is never the only cue),
+# drawn by the table itself: a pandas Styler would be recomputed on every run. Streamlit writes black on a pill of
+# luminance above 0.5 and white below, so 预警's amber and 无数据's grey are a shade lighter here to keep black text.
+PILL_COLOURS = {**STATUS_COLOURS, AT_RISK: "#fbc02d", NO_DATA: "#bdbdbd"}
+
+
+def status_pills(label: str) -> dict:
+    return st.column_config.MultiselectColumn(label, options=list(PILL_COLOURS), color=list(PILL_COLOURS.values()))
+
+
+# What the page shows is built once per data version, reader, unit and year and shared by every session (building it
+# is most of the page's own time); the cached frames are never mutated (st.dataframe serialises a copy).
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _judged(
+    version: ui.Version, reader: Scope, unit_code: str, year: int, large: bool
+) -> tuple[tuple[str, ...], pd.DataFrame, pd.DataFrame]:
+    """The unit's tiles (HTML), its status history and its anomaly flags for the year."""
+    unit_view = ui.book_query(unit_profile, unit_code, year)
+    tile_html = tuple(
+        tiles.tile_html(tile, large=large, summary=True) for tile in ui.book_query(profile.unit_tiles, unit_view)
+    )
+    return (
+        tile_html,
+        # A year the unit was not judged in is an empty cell, shown as the table's placeholder (—), not as a pill.
+        ui.book_query(profile.unit_history_table, unit_view).replace(profile.NOT_JUDGED, None),
+        ui.book_query(profile.unit_anomaly_table, unit_view),
+    )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _submissions(version: ui.Version, reader: Scope, unit_code: str, year: int) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every file the unit sent, and a sentence per return it still owes for the year."""
+    submissions = ui.cached_query(profile.unit_submissions, unit_code)
+    unit = ui.reference().registry.get(unit_code)
+    return submissions, tuple(profile.missing_return_messages(submissions, ui.reference().catalog, unit, year))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _counties(version: ui.Version, reader: Scope, unit_code: str, year: int) -> pd.DataFrame:
+    return ui.cached_query(profile.county_breakdown, unit_code, year)
 
 
 reader = ui.scope()
@@ -67,39 +106,40 @@ if year is None:
     st.stop()
 
 st.subheader(f"单位画像：{name}（{year}年度）")
+version = ui.warehouse_version()
 with ui.guarded("报送情况"):
-    submissions = ui.cached_query(profile.unit_submissions, unit.code)
-    for message in profile.missing_return_messages(submissions, reference.catalog, unit, year):
+    submissions, missing = _submissions(version, reader, unit.code, year)
+    for message in missing:
         st.warning(markdown_safe(message), icon=":material/assignment_late:")
 
-unit_view = ui.book_query(unit_profile, unit.code, year)
 with ui.guarded("落实情况"):
-    unit_tiles = ui.book_query(profile.unit_tiles, unit_view)
-    st.markdown(f"##### {year}年度落实情况（按单位评价的{len(unit_tiles)}条措施）")
+    tile_html, history, flags = _judged(version, reader, unit.code, year, selection.present)
+    st.markdown(f"##### {year}年度落实情况（按单位评价的{len(tile_html)}条措施）")
     if not selection.present:
         st.caption(
             "其余措施按全省整体评价，见“总览”。" if reader.everything else "其余措施按全省整体评价，不按单位评价。"
         )
     # Tiles of a fixed width in a wrapping row: four across a wide screen, two on a laptop's.
     with st.container(horizontal=True, gap="small"):
-        for tile in unit_tiles:
+        for html in tile_html:
             with st.container(border=True, width=TILE_WIDTH[selection.present], height="stretch"):
-                st.html(tiles.tile_html(tile, large=selection.present, summary=True))
+                st.html(html)
 
 with ui.guarded("历年状态"):
     st.markdown("##### 历年状态")
-    history = ui.book_query(profile.unit_history_table, unit_view)
-    years = [c for c in history.columns if c != "措施"]
     st.dataframe(
-        history.style.map(paint, subset=years),
+        history,
         hide_index=True,
-        column_config={"措施": st.column_config.TextColumn("措施", width="large")},
+        column_config={
+            "措施": st.column_config.TextColumn("措施", width="large"),
+            **{year: status_pills(year) for year in history.columns if year != "措施"},
+        },
         height=tiles.table_height(len(history)),
+        placeholder=profile.NOT_JUDGED,
     )
 
 with ui.guarded("异常波动提示"):
     st.markdown(f"##### 异常波动提示（{year}年度）")
-    flags = ui.book_query(profile.unit_anomaly_table, unit_view)
     if flags.empty:
         st.caption(f"{short}{year}年度没有需要核实的异常波动。")
     else:
@@ -109,7 +149,7 @@ with ui.guarded("异常波动提示"):
 if unit.type == "city":
     with ui.guarded("所辖县（区）情况"):
         st.markdown(f"##### 所辖县（区）情况（{year}年度）")
-        counties = ui.cached_query(profile.county_breakdown, unit.code, year)
+        counties = _counties(version, reader, unit.code, year)
         if not reference.registry.counties_of(unit.code):
             st.caption(f"{name}不辖县（区），没有县（区）明细。")
         elif counties.empty:
@@ -123,7 +163,7 @@ if unit.type == "city":
 
 with ui.guarded("报送记录"):
     st.markdown("##### 报送记录")
-    submissions = ui.cached_query(profile.unit_submissions, unit.code)
+    submissions, _ = _submissions(version, reader, unit.code, year)
     if submissions.empty:
         st.caption(f"尚未收到{name}的任何报表文件。")
     else:

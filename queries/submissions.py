@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -223,6 +223,74 @@ def unidentified_files(
 ) -> pd.DataFrame:
     """Rejected files whose unit or type could not be read, every type (columns of rejected_files)."""
     return _rejected(con, year, identified=False, return_code=None, unit_codes=unit_codes, registry=registry)
+
+
+# --- what the page shows, built once per data version -------------------------------------------------------
+
+# The tracker table's columns the page shows (unit_code stays for readers of the frame, hidden on screen).
+DISPLAY_COLUMNS = (
+    "unit_code", "unit_name", "status_word", "received_at", "submitter", "phone", "file_name", "filled_on",
+    "superseded_text", "rejected_text",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A rejected file as the page lists it: its name, what it was recognised as, when it came, its problems."""
+
+    file_name: str
+    recognised: str
+    received_at: datetime
+    issue_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrackerView:
+    """报送情况 for a year and return type: the table (DISPLAY_COLUMNS), its summary and the rejected files."""
+
+    table: pd.DataFrame
+    summary: TrackerSummary
+    rejected: tuple[RejectedFile, ...]
+
+
+def rejected_entries(files: pd.DataFrame) -> tuple[RejectedFile, ...]:
+    """rejected_files' rows as the page lists them, in the same order."""
+    return tuple(
+        RejectedFile(name, recognised, received_at, tuple(lines))
+        for name, recognised, received_at, lines in zip(
+            files["file_name"], files["recognised"], files["received_at"], files["issue_lines"], strict=True
+        )
+    )
+
+
+def tracker_view(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    return_code: str,
+    registry: Registry | None = None,
+    catalog: Catalog | None = None,
+    *,
+    unit_codes: frozenset[str] | None = None,
+) -> TrackerView:
+    """What 报送情况 shows for one return type: tracker_table's shown columns, tracker_summary, and the type's rejected
+    files of identified units (rejected_files), each limited to ``unit_codes``."""
+    table = tracker_table(con, year, return_code, registry, catalog, unit_codes=unit_codes)
+    rejected = rejected_files(con, year, return_code, unit_codes, registry, identified=True)
+    return TrackerView(
+        table=table[list(DISPLAY_COLUMNS)],
+        summary=tracker_summary(table, year, return_code),
+        rejected=rejected_entries(rejected),
+    )
+
+
+def unidentified_entries(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    unit_codes: frozenset[str] | None = None,
+    registry: Registry | None = None,
+) -> tuple[RejectedFile, ...]:
+    """unidentified_files as the page lists them."""
+    return rejected_entries(unidentified_files(con, year, unit_codes, registry))
 
 
 # --- the 催报名单 ---------------------------------------------------------------------------------------------
