@@ -2,7 +2,8 @@
 figures under "sections") and a readable table on the terminal.
 
 python -m benchmarks            every section
-python -m benchmarks pages      some sections (ingest, sandbox, status, pages, images, exports)
+python -m benchmarks pages      some sections (ingest, sandbox, status, pages, images, exports); the others keep
+                                their figures from the previous artifacts/bench.json, dated when they were measured
 """
 
 import sys
@@ -10,7 +11,7 @@ import traceback
 
 from benchmarks import export_images, exports, ingest, pages, sandbox, status
 from benchmarks.common import RESULTS_PATH, recorded
-from benchmarks.report import build_report, table, write_report
+from benchmarks.report import build_report, read_previous, table, write_report
 
 SECTIONS = {
     "ingest": ingest.run,
@@ -37,7 +38,7 @@ def main(chosen: list[str]) -> int:
             errors[name] = f"运行失败：{type(error).__name__}: {error}"
             continue
         results[name] = returned if isinstance(returned, dict) else recorded().get(name)
-    report = build_report(results, errors)
+    report = build_report(results, errors, previous=read_previous(RESULTS_PATH))
     write_report(report, RESULTS_PATH)
     print()
     print(table(report))

@@ -1,12 +1,23 @@
 """The benchmark report: the issue's keys lifted from the sections' dicts, samples summarised, a section that did not
-run or failed marked absent (never estimated), the readable table, and ratios taken against the floor of each round."""
+run or failed marked absent (never estimated), sections not run this time kept from the previous report with when
+they were measured, the readable table, and ratios taken against the floor of each round."""
 
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
 
 from benchmarks import common
-from benchmarks.report import ABSENT_REASON, TOP_KEYS, build_report, summarise, table, write_report
+from benchmarks.report import (
+    ABSENT_REASON,
+    TOP_KEYS,
+    build_report,
+    read_previous,
+    summarise,
+    table,
+    write_report,
+)
 
 INGEST = {"ingest_overhead_ratio": [3.1, 2.9, 3.6], "ingest_peak_rss_mb": 210.4, "files": 121}
 STATUS = {
@@ -91,3 +102,121 @@ def test_ratios_are_taken_against_the_floor_of_the_same_round(monkeypatch):
     ratios = common.interleaved(lambda: None, {"页": lambda: None, "快页": lambda: None}, rounds=2)
     assert ratios == {"": [1.0, 3.0], "页": [2.0, 2.0], "快页": [0.5, 0.5]}
     assert common.spread(ratios["页"]) == {"median": 2.0, "min": 2.0, "max": 2.0}
+
+
+# --- a run of some sections keeps the others from the previous report ------------------------------------------------
+
+MONDAY, TUESDAY = datetime(2026, 11, 30, 9, 15, 7), datetime(2026, 12, 1, 1, 20, 0)
+NEWER_PAGES = {"page_ratio": {"总览": [2.0, 1.8, 2.5], "单位画像": 2.2}, "first_chart_ratio": {"总览": 1.4}}
+
+
+def _written_and_read(report: dict, tmp_path) -> dict:
+    path = tmp_path / "bench.json"
+    write_report(report, path)
+    return read_previous(path)
+
+
+def test_sections_not_run_keep_their_figures_and_say_when_they_were_measured(tmp_path):
+    monday = build_report({"ingest": INGEST, "status": STATUS, "pages": PAGES}, now=MONDAY)
+    previous = _written_and_read(monday, tmp_path)
+    tuesday = build_report({"ingest": None, "status": None, "pages": NEWER_PAGES}, previous=previous, now=TUESDAY)
+    # Kept: Monday's ingest and status figures, lifted to the top as before and dated Monday.
+    assert tuesday["ingest_overhead_ratio"] == {"median": 3.1, "min": 2.9, "max": 3.6}
+    assert tuesday["status_scale_ratio_100x"] == 2.6 and tuesday["status_peak_rss_mb_100x"] == 388.0
+    assert tuesday["ingest_peak_rss_mb"] == 210.4
+    assert tuesday["sections"]["status"]["scales"] == {"1x": {"seconds": 0.3}}
+    assert tuesday["measured_at"] == {
+        "ingest": "2026-11-30T09:15:07",
+        "status": "2026-11-30T09:15:07",
+        "pages": "2026-12-01T01:20:00",
+    }
+    assert tuesday["carried_over"] == ["ingest", "status"] and tuesday["generated_at"] == "2026-12-01T01:20:00"
+    # Replaced: the pages section of this run, whole (Monday's 经费保障 is not mixed in).
+    assert tuesday["page_ratio"] == {
+        "总览": {"median": 2.0, "min": 1.8, "max": 2.5},
+        "单位画像": 2.2,
+    }
+    assert tuesday["first_chart_ratio"] == {"总览": 1.4}
+    assert "pages_server_peak_rss_mb" not in tuesday  # Tuesday's pages run did not measure it
+    assert tuesday["absent"] == {}
+    lines = table(tuesday).splitlines()
+    [ingest] = [line for line in lines if line.startswith("装载开销比")]
+    assert "3.1（2.9–3.6）" in ingest and ingest.endswith("达到 （测于 2026-11-30 09:15，本次未运行）")
+    [pages] = [line for line in lines if line.startswith("页面服务端热运行")]
+    assert "测于" not in pages
+    [overview] = [line for line in lines if line.strip().startswith("总览") and "2（1.8–2.5）" in line]
+    assert overview.endswith("达到")
+    assert (
+        lines[-1] == "本次未运行、沿用先前结果的部分：ingest（测于 2026-11-30 09:15）、status（测于 2026-11-30 09:15）"
+    )
+
+
+def test_a_section_kept_over_two_runs_keeps_its_first_date(tmp_path):
+    monday = build_report({"ingest": INGEST, "status": None, "pages": None}, now=MONDAY)
+    tuesday = build_report(
+        {"ingest": None, "status": STATUS, "pages": None}, previous=_written_and_read(monday, tmp_path), now=TUESDAY
+    )
+    wednesday = build_report(
+        {"ingest": None, "status": None, "pages": PAGES},
+        previous=_written_and_read(tuesday, tmp_path),
+        now=datetime(2026, 12, 2, 8, 0),
+    )
+    assert wednesday["measured_at"] == {
+        "ingest": "2026-11-30T09:15:07",
+        "status": "2026-12-01T01:20:00",
+        "pages": "2026-12-02T08:00:00",
+    }
+    assert wednesday["ingest_overhead_ratio"]["median"] == 3.1 and wednesday["status_scale_ratio_10x"]["max"] == 1.7
+    assert wednesday["source"]["ingest_overhead_ratio"] == "ingest"
+
+
+def test_a_failed_section_keeps_its_earlier_figures_and_reports_the_failure(tmp_path):
+    monday = build_report({"ingest": INGEST, "status": STATUS, "pages": None}, now=MONDAY)
+    tuesday = build_report(
+        {"ingest": None, "status": None, "pages": PAGES},
+        {"status": "运行失败：MemoryError"},
+        previous=_written_and_read(monday, tmp_path),
+        now=TUESDAY,
+    )
+    assert tuesday["status_scale_ratio_100x"] == 2.6 and tuesday["measured_at"]["status"] == "2026-11-30T09:15:07"
+    assert tuesday["absent"] == {"section:status": "运行失败：MemoryError"}
+    assert "未完成的部分 status：运行失败：MemoryError" in table(tuesday)
+
+
+def test_only_keys_that_no_run_produced_are_absent(tmp_path):
+    monday = build_report({"ingest": INGEST, "status": None, "pages": None}, now=MONDAY)
+    tuesday = build_report(
+        {"ingest": None, "status": None, "pages": PAGES}, previous=_written_and_read(monday, tmp_path), now=TUESDAY
+    )
+    assert set(tuesday["absent"]) == {
+        "status_scale_ratio_10x",
+        "status_scale_ratio_100x",
+        "status_peak_rss_mb_100x",
+    }
+    assert set(tuesday["absent"].values()) == {ABSENT_REASON}
+    assert tuesday["ingest_overhead_ratio"]["median"] == 3.1 and tuesday["page_ratio"]["经费保障"]["median"] == 3.4
+
+
+def test_a_report_from_before_dates_existed_is_dated_by_its_file(tmp_path):
+    old = build_report({"ingest": INGEST, "status": None, "pages": None})
+    for key in ("measured_at", "generated_at", "carried_over"):
+        del old[key]
+    path = tmp_path / "bench.json"
+    write_report(old, path)
+    written = datetime(2026, 11, 28, 17, 45, 0)
+    os.utime(path, (written.timestamp(), written.timestamp()))
+    previous = read_previous(path)
+    assert previous["measured_at"] == {"ingest": "2026-11-28T17:45:00"}
+    report = build_report({"ingest": None, "status": None, "pages": PAGES}, previous=previous, now=TUESDAY)
+    assert report["measured_at"]["ingest"] == "2026-11-28T17:45:00"
+    assert "（测于 2026-11-28 17:45，本次未运行）" in table(report)
+
+
+def test_no_previous_report_or_an_unreadable_one_keeps_nothing(tmp_path):
+    assert read_previous(tmp_path / "missing.json") == {}
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert read_previous(broken) == {}
+    report = build_report({"ingest": None, "status": None, "pages": PAGES}, previous=read_previous(broken))
+    assert report["ingest_overhead_ratio"] is None and report["absent"]["ingest_overhead_ratio"] == ABSENT_REASON
+    assert report["carried_over"] == [] and set(report["sections"]) == {"pages"}
