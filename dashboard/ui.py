@@ -218,9 +218,11 @@ def _shown_book() -> StatusBook:
 
 def status_book() -> StatusBook:
     """The status book of the data shown, one per data version and shared by every session; each measure and year is
-    judged the first time a page asks for it (never mutate it). Memory: about 0.2 GB for the demo, about 0.6 GB for
-    the board at 100× the demo's size, 1.3 GB once every year there is judged; max_entries bounds how many versions
-    stay cached. Whole-scope readers only: a scoped reader asks book_query for what it may see."""
+    judged the first time a page asks for it (never mutate it). It reads the warehouse a year at a time through a
+    read-only connection of its own, which keeps the version the book was built on (pipeline/status/facts.py).
+    Memory (the whole process, demo scale about 0.2 GB): about 0.3 GB with the board judged at 100× the demo's size,
+    about 0.9 GB once every one of its fifty years is judged; max_entries bounds how many versions stay cached (an
+    evicted book closes its connection). Whole-scope readers only: a scoped reader asks book_query for what it may see."""
     _whole_scope_only("全省各单位的落实情况")
     return _shown_book()
 

@@ -22,61 +22,87 @@ __all__ = ["VALUE_COLUMN", "FirstRows", "RuleContext", "read_mart"]
 VALUE_COLUMN = {"bool": "value_bool", "date": "value_date", "text": "value_text"}
 
 
+class YearRows:
+    """One year's first rows, answering "the row of this indicator and entity". Each indicator's index and each
+    column's values are made the first time a rule uses them: the board touches most indicators of two years, a
+    measure's history two or three indicators of every year (at 100× the demo, fifty years of ten thousand rows).
+    A column is held as small integer codes into its distinct values (file names, sheets and indicators repeat
+    thousands of times)."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self._rows = rows
+        self._positions = rows.groupby("indicator", sort=False).indices if len(rows) else {}
+        self._entities = rows["entity_code"].to_numpy(dtype=object)
+        self._index: dict[str, dict[str, int]] = {}
+        self._columns: dict[str, tuple[list[int], list]] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._rows.columns)
+
+    def position(self, indicator: str, entity_code: str) -> int | None:
+        index = self._index.get(indicator)
+        if index is None:
+            positions = self._positions.get(indicator)
+            index = (
+                {}
+                if positions is None
+                else dict(zip(self._entities[positions].tolist(), positions.tolist(), strict=True))
+            )
+            self._index[indicator] = index  # made twice at worst when two sessions ask at once: the same index
+        return index.get(entity_code)
+
+    def column(self, name: str) -> tuple[list[int], list]:
+        column = self._columns.get(name)
+        if column is None:
+            codes, uniques = pd.factorize(self._rows[name], use_na_sentinel=True)
+            column = (codes.tolist(), [*pd.Index(uniques).tolist(), None])  # code -1 (a null) reads None
+            self._columns[name] = column
+        return column
+
+
 class FigureRow(Mapping):
     """One mart row, read column by column as a rule asks (a rule reads a few of the row's seventeen columns)."""
 
-    __slots__ = ("_columns", "_position")
+    __slots__ = ("_rows", "_position")
 
-    def __init__(self, columns: dict[str, tuple[list[int], list]], position: int) -> None:
-        self._columns, self._position = columns, position
+    def __init__(self, rows: YearRows, position: int) -> None:
+        self._rows, self._position = rows, position
 
     def __getitem__(self, name: str) -> object:
-        codes, values = self._columns[name]
+        codes, values = self._rows.column(name)
         return values[codes[self._position]]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
+        return iter(self._rows.names)
 
     def __len__(self) -> int:
-        return len(self._columns)
+        return len(self._rows.names)
 
 
 class FirstRows:
     """The first current row of each (indicator, year, entity), looked up by those three and returned as a mapping.
-
-    A year is indexed the first time a rule asks about it: its rows' columns are held as small integer codes into
-    their distinct values (file names, sheets, indicators repeat thousands of times), and a row's dict is made only
-    when a rule asks for it. At 100× the demo there are about half a million figures, far too many to keep as one
-    Python dict each, and the board of one year needs two years of them."""
+    At 100× the demo there are about half a million figures, far too many to keep as one Python dict each: a year
+    is indexed (YearRows) the first time a rule asks about it, and a row is read only when a rule asks for it."""
 
     def __init__(self, facts: pd.DataFrame) -> None:
         self._facts = facts
         # Later rows of the same (indicator, year, entity) are never looked up: the first one answers.
         first = ~facts.duplicated(["indicator", "year", "entity_code"], keep="first").to_numpy()
         self._years = np.where(first, facts["year"].to_numpy(dtype=np.int64), -1)
-        self._by_year: dict[int, tuple[dict[tuple[str, str], int], dict[str, tuple[list[int], list]]]] = {}
+        self._by_year: dict[int, YearRows] = {}
 
-    def _year(self, year: int) -> tuple[dict[tuple[str, str], int], dict[str, tuple[list[int], list]]]:
-        indexed = self._by_year.get(year)
-        if indexed is None:
-            rows = self._facts.iloc[np.flatnonzero(self._years == year)]
-            columns = {}
-            for name in rows.columns:
-                codes, uniques = pd.factorize(rows[name], use_na_sentinel=True)
-                columns[name] = (codes.tolist(), [*pd.Index(uniques).tolist(), None])  # code -1 (a null) reads None
-            (indicator_codes, indicators), (entity_codes, entities) = columns["indicator"], columns["entity_code"]
-            index = {
-                (indicators[i], entities[e]): position
-                for position, (i, e) in enumerate(zip(indicator_codes, entity_codes, strict=True))
-            }
-            indexed = (index, columns)
-            self._by_year[year] = indexed  # made twice at worst when two sessions ask at once: the same index
-        return indexed
+    def _year(self, year: int) -> YearRows:
+        rows = self._by_year.get(year)
+        if rows is None:
+            rows = YearRows(self._facts.iloc[np.flatnonzero(self._years == year)])
+            self._by_year[year] = rows  # made twice at worst when two sessions ask at once: the same rows
+        return rows
 
     def get(self, indicator: str, year: int, entity_code: str) -> FigureRow | None:
-        index, columns = self._year(year)
-        position = index.get((indicator, entity_code))
-        return None if position is None else FigureRow(columns, position)
+        rows = self._year(year)
+        position = rows.position(indicator, entity_code)
+        return None if position is None else FigureRow(rows, position)
 
 
 @dataclass

@@ -32,8 +32,11 @@ _COPY_WARNING = {"message": "Arrow output on a DB-API result", "module": __name_
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "marts"
 # The order rules see a year's figures in (the first row of an entity answers for it): the mart's own order.
 ORDER = ["year", "measure", "indicator", "unit_code", "entity_code", "row_no"]
-# Years read together when a year is first asked for: it and the two before it.
+# Years read together when a year is first asked for: it and the two before it (a board: this year, last year, the
+# year before for last year's comparison). When the years before are already in, the history of a measure is being
+# walked forward: the next FORWARD years come in the same query (one query costs about what one year does).
 SPAN = 3
+FORWARD = 8
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None) -> pa.Table:
@@ -112,9 +115,12 @@ class WarehouseFacts:
         self._con = con
         self._con.execute(f"CREATE OR REPLACE TEMP VIEW facts AS {mart_sql('measure_facts')}")
         # The earliest year with figures: a rule asking about a year before it gets no rows without a query.
-        self._first_year = con.execute("SELECT coalesce(min(year), 0) FROM current_values").fetchone()[0]
+        self._first_year, self._last_year = con.execute(
+            "SELECT coalesce(min(year), 0), coalesce(max(year), 0) FROM current_submissions"
+        ).fetchone()
         self._years: dict[int, pd.DataFrame] = {}
         self._all: pd.DataFrame | None = None
+        self._empty: pd.DataFrame | None = None
         self._lock = threading.Lock()  # one DuckDB connection, shared by every session of a cached book
 
     @classmethod
@@ -147,11 +153,16 @@ class WarehouseFacts:
         if rows is None:
             # A rule that asks for a year usually asks for the one or two before it next (last year's figure, a
             # reporting window): those not read yet come in the same query, which costs about what one year does.
+            if not self._first_year <= year <= self._last_year:  # no figures that year: no query
+                if self._empty is None:
+                    self._empty = self.read("SELECT * FROM facts WHERE false")
+                return self._empty
             wanted = [y for y in range(max(year - SPAN + 1, self._first_year), year + 1) if y not in self._years]
-            if not wanted:  # before the first year with figures
-                return self.read("SELECT * FROM facts WHERE false")
+            if len(wanted) == 1 and year > self._first_year:
+                ahead = range(year + 1, min(year + FORWARD, self._last_year) + 1)
+                wanted += [y for y in ahead if y not in self._years]
             sql = f"SELECT * FROM facts WHERE year BETWEEN $first AND $last ORDER BY {', '.join(ORDER)}"
-            read = self.read(sql, {"first": wanted[0], "last": year})
+            read = self.read(sql, {"first": wanted[0], "last": wanted[-1]})
             by_year = dict(iter(read.groupby("year", sort=False)))
             for y in wanted:  # read twice at worst when two sessions ask at once: the same rows
                 self._years[y] = by_year[y].reset_index(drop=True) if y in by_year else read.iloc[0:0]
