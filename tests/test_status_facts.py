@@ -120,3 +120,17 @@ def test_the_anomaly_pairs_in_sql_are_the_plain_year_over_year_comparison(demo_w
     found = sorted((a.year, a.indicator, a.entity_code) for a in find_anomalies(ctx, year))
     assert found == expected
     assert len(expected) >= (1 if year else 3)
+
+
+def test_a_year_without_figures_is_an_empty_frame_that_merges_like_any_other(demo_warehouse):
+    # A warehouse holding one year is judged for every year from the catalog's first: the years without figures must
+    # behave as empty tables (a records rule merges its numerators with its denominators).
+    con = open_reader(demo_warehouse)
+    store = facts_of(con)
+    con.close()
+    empty, full = store.year(1990), store.year(2024)
+    assert empty.empty and list(empty.columns) == list(full.columns)
+    assert (empty.dtypes == full.dtypes).all()
+    merged = pd.merge(empty, empty, on=["unit_code", "entity_code", "row_no"], how="outer")
+    assert merged.empty
+    assert len(pd.concat([empty, full])) == len(full)
