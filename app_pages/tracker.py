@@ -60,8 +60,9 @@ def _view(version: ui.Version, reader: Scope, year: int, return_code: str) -> qu
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _chase(version: ui.Version, reader: Scope, year: int) -> pd.DataFrame:
-    return ui.cached_query(queries.chase_list, year)
+def _chase(version: ui.Version, reader: Scope, year: int) -> tuple[pd.DataFrame, bool, str]:
+    """The 催报名单, whether it is demo data, and the data version its downloads name."""
+    return ui.cached_query(queries.chase_list, year), ui.warehouse_summary().is_demo, ui.data_version_text()
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -125,7 +126,7 @@ def draw_unidentified(files: tuple[queries.RejectedFile, ...], year: int) -> Non
         draw_file(row)
 
 
-def draw_chase_list(chase: pd.DataFrame, year: int, demo: bool) -> None:
+def draw_chase_list(chase: pd.DataFrame, year: int, demo: bool, version: str) -> None:
     st.subheader(f"{year}年度催报名单（全部报表）", anchor=False)
     if chase.empty:
         st.success(f"{year}年度各类报表均已报送，无需催报。", icon=":material/task_alt:")
@@ -135,7 +136,7 @@ def draw_chase_list(chase: pd.DataFrame, year: int, demo: bool) -> None:
         chase, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
     )
     left, right = st.columns(2)
-    version, list_name = ui.data_version_text(), chase_xlsx.chase_list_filename(year, demo=demo)
+    list_name = chase_xlsx.chase_list_filename(year, demo=demo)
     letters_name = f"{'演示数据_' if demo else ''}{year}年度催报函.docx"
     left.download_button(
         "下载催报名单（Excel）",
@@ -182,7 +183,8 @@ def main() -> None:
         draw_table(view.table)
     if whole:
         with ui.guarded("催报名单"):
-            draw_chase_list(_chase(version, reader, year), year, ui.warehouse_summary().is_demo)
+            chase, demo, version_text = _chase(version, reader, year)
+            draw_chase_list(chase, year, demo, version_text)
     with ui.guarded("被退回的文件"):
         if view is not None:
             draw_rejected(view.rejected, year, return_code)
