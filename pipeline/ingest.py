@@ -34,12 +34,14 @@ Ctrl-C while the files are being decided stops at once, the file in flight left 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -59,7 +61,7 @@ from pipeline.registry import Registry, unit_name
 from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
 from pipeline.validate import validate_return
 from pipeline.validated import ValidatedReturn
-from pipeline.warehouse import REPO_ROOT, open_reader, write_session
+from pipeline.warehouse import REPO_ROOT, open_reader, warehouse_exists, write_session
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +281,7 @@ class _LastYearFigures:
 
     def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
         rows = self.rows(year, return_code)
-        figures = pa.table({  # noqa: F841 - read by name below
+        figures = pa.table({
             "year": pa.array([year] * len(rows), pa.int32()),
             "return_code": pa.array([return_code] * len(rows), pa.string()),
             "indicator": pa.array([r[0] for r in rows], pa.string()),
@@ -288,8 +290,8 @@ class _LastYearFigures:
             "row_no": pa.array([r[3] for r in rows], pa.int32()),
         })  # fmt: skip
         if self._memory is None:
-            self._memory = duckdb.connect(":memory:")
-        self._memory.execute("CREATE OR REPLACE TABLE current_values AS SELECT * FROM figures")
+            self._memory = _scratch_cursor()
+        self._memory.register("current_values", figures)  # a view of the Arrow table: nothing is copied
         return self._memory
 
     def close(self) -> None:
@@ -298,6 +300,19 @@ class _LastYearFigures:
 
 
 Figure = tuple[str, str, float, int]  # indicator, entity, value, row_no
+
+# Opening an in-memory DuckDB costs 10-30 ms, more than comparing a whole batch with last year: one database per
+# process, and a cursor of it per batch (a cursor's registered views are its own, so batches never see each other's).
+_SCRATCH: duckdb.DuckDBPyConnection | None = None
+_SCRATCH_LOCK = threading.Lock()
+
+
+def _scratch_cursor() -> duckdb.DuckDBPyConnection:
+    global _SCRATCH
+    with _SCRATCH_LOCK:
+        if _SCRATCH is None:
+            _SCRATCH = duckdb.connect(":memory:")
+        return _SCRATCH.cursor()
 
 
 def _row_no(figure: Figure) -> int:
@@ -330,6 +345,7 @@ class _Batch:
         self.ledger = BatchLedger(con)
         self._last_year = _LastYearFigures(con, self.ledger)
         self._archived: list[Path] = []  # originals written by this batch, fsynced before the commit
+        self._archiving: ThreadPoolExecutor | None = None
         self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
 
     def knows(self, data: bytes) -> bool:
@@ -342,17 +358,25 @@ class _Batch:
         previous = self.ledger.unchanged(sha256, file_name)
         if previous is not None:
             return self._repeat(previous, sha256, file_name)
-        raw_path = self._archive(data, sha256, file_name)
+        # The original is written on the archiver thread while the file is located and validated here (the disk's
+        # wait overlaps the checks); nothing below depends on it until the archive has finished.
+        archiving = self._archiver().submit(self._archive, data, sha256, file_name)
         assert reading is not None  # new bytes are always read first
+        refused: RejectedFile | None = None
         try:
             if reading.workbook is None:
                 raise RejectedFile(list(reading.issues))
             located = locate_return(reading.workbook, self.catalog)
+            validated = validate_return(
+                reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year,
+                today=self.today,
+            )  # fmt: skip
         except RejectedFile as rejected:
-            return self._rejection(file_name, sha256, rejected.issues, received, raw_path, reading)
-        validated = validate_return(
-            reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year, today=self.today
-        )
+            refused = rejected
+        finally:
+            raw_path = archiving.result()  # archived before any outcome, as when it was done first
+        if refused is not None:
+            return self._rejection(file_name, sha256, refused.issues, received, raw_path, reading)
         permitted = self.permitted_units
         if permitted is not None and validated.unit_code is not None and validated.unit_code not in permitted:
             path, newly = raw_path
@@ -394,6 +418,9 @@ class _Batch:
         if reported is not None:
             self.ledger.keep_only(reported)
         self._last_year.close()
+        if self._archiving is not None:
+            self._archiving.shutdown(wait=True)
+            self._archiving = None
         if not self.ledger.planned:
             return
         sync_archived(self._archived)
@@ -425,6 +452,12 @@ class _Batch:
             return []
         figures = self._last_year.connection(validated.year - 1, validated.return_code)
         return year_over_year_jumps(figures, validated, self.catalog, self.registry)
+
+    def _archiver(self) -> ThreadPoolExecutor:
+        """One thread, so originals are written in the order the files were decided (and `_archived` with them)."""
+        if self._archiving is None:
+            self._archiving = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+        return self._archiving
 
     def _archive(self, data: bytes, sha256: str, file_name: str) -> tuple[Path | None, bool]:
         """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
@@ -547,30 +580,52 @@ class _Pending:
         return self.size > MAX_FILE_BYTES
 
 
-def _read_ahead(
-    items: list[_Pending], workers: ParseWorkers, known: Callable[[bytes], bool] | None = None
-) -> Iterator[tuple[_Pending, bytes | None, ReadOutcome | None]]:
-    """Each item with its bytes and its read, in order; files are read up to the pool's size at once, and only
-    a few are held in memory ahead of the consumer. Oversized files are neither loaded nor read, and files whose
-    bytes `known` says were recorded before are not read either (their read is None)."""
-    skipped = {n for n, item in enumerate(items) if not item.oversized and known is not None and known(item.load())}
-    loaded: deque[bytes] = deque()
+class _ReadAhead:
+    """Each item with its bytes and its read, in order (iterate once); files are read up to the pool's size at
+    once from the moment this is made, and only `ahead` files are held in memory ahead of the consumer (the pool's
+    default when None). Oversized files are neither loaded nor read, and files whose bytes `known` says were
+    recorded before are not read either (their read is None)."""
 
-    def feed() -> Iterator[tuple[str, bytes]]:
-        for n, item in enumerate(items):
-            if not item.oversized and n not in skipped:
-                loaded.append(item.load())
-                yield item.name, loaded[-1]
+    def __init__(
+        self,
+        items: list[_Pending],
+        workers: ParseWorkers,
+        known: Callable[[bytes], bool] | None = None,
+        ahead: int | None = None,
+    ) -> None:
+        self._items = items
+        self._skipped = {
+            n for n, item in enumerate(items) if not item.oversized and known is not None and known(item.load())
+        }
+        self._loaded: deque[bytes] = deque()
+        self._reads = workers.read_in_order(self._feed(), ahead)
 
-    reads = workers.read_in_order(feed())
-    for n, item in enumerate(items):
-        if item.oversized:
-            yield item, None, None
-        elif n in skipped:
-            yield item, item.load(), None
-        else:
-            reading = next(reads)
-            yield item, loaded.popleft(), reading
+    def _feed(self) -> Iterator[tuple[str, bytes]]:
+        for n, item in enumerate(self._items):
+            if not item.oversized and n not in self._skipped:
+                self._loaded.append(item.load())
+                yield item.name, self._loaded[-1]
+
+    def __iter__(self) -> Iterator[tuple[_Pending, bytes | None, ReadOutcome | None]]:
+        try:
+            for n, item in enumerate(self._items):
+                if item.oversized:
+                    yield item, None, None
+                elif n in self._skipped:
+                    yield item, item.load(), None
+                else:
+                    reading = next(self._reads)
+                    yield item, self._loaded.popleft(), reading
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._reads.close()
+
+
+# A new warehouse's schema takes ~0.05 s to create; with nothing recorded yet, the files are read meanwhile, this
+# many per worker ahead of the checks.
+_AHEAD_WHILE_CREATING = 8
 
 
 class _InterruptRequest:
@@ -619,8 +674,19 @@ def _ingest_batch(
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
+    # No warehouse yet: no bytes can be known, so reading starts before the warehouse is created. (Should another
+    # writer create it first, a file read in vain is still decided as recorded: decide checks the ledger first.)
+    early = (
+        None
+        if warehouse_exists(warehouse)
+        else _ReadAhead(pending, workers, ahead=_AHEAD_WHILE_CREATING * workers.size)
+    )
     # Files are decided reading the warehouse in place; it is copied (and swapped) only when rows are written.
-    with write_session(warehouse) as session, _InterruptRequest() as interrupt:
+    with contextlib.ExitStack() as stack:
+        if early is not None:
+            stack.callback(early.close)
+        session = stack.enter_context(write_session(warehouse))
+        interrupt = stack.enter_context(_InterruptRequest())
         reference = reference or load_reference(session.reader)  # the settings in force in the warehouse written
         batch = _Batch(
             session.reader, reference.catalog, reference.registry, raw_dir=raw_dir, expected_year=expected_year,
@@ -628,7 +694,11 @@ def _ingest_batch(
         )  # fmt: skip
         try:
             known = batch.knows if batch.ledger.recorded else None  # an empty warehouse knows no bytes
-            for item, data, reading in _read_ahead(pending, workers, known):
+            if early is not None and known is not None:  # created by another writer meanwhile: read anew
+                early.close()
+                early = None
+            reads = early if early is not None else _ReadAhead(pending, workers, known)
+            for item, data, reading in reads:
                 if data is None:
                     result = oversized_result(item.name, item.size)
                 else:
@@ -760,7 +830,7 @@ def check_paths(
     now = ReceivedTime(_now())
     pending = [_Pending(path.name, path.stat().st_size, now, path.read_bytes) for path in collect_files(paths)]
     results = []
-    for item, data, reading in _read_ahead(pending, workers):
+    for item, data, reading in _ReadAhead(pending, workers):
         if data is None:
             results.append(oversized_result(item.name, item.size))
             continue

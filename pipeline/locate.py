@@ -171,6 +171,11 @@ class _Index:
     header: _Names
     header_pattern: re.Pattern[str]
     titles: set[str]
+    # cell text -> the header labels it holds (_label_parts); the same texts recur in every return of a batch
+    label_parts: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    # a row's texts -> its indicator-list roles (_list_roles), and whether it starts something else (_is_boundary)
+    list_roles: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
+    boundaries: dict[tuple[str, ...], bool] = field(default_factory=dict)
 
 
 # One index per catalog object: a Reference (and so its catalog) is built once per settings version, so a batch
@@ -276,18 +281,32 @@ def _address(row: int, col: int) -> str:
 
 def _views(workbook: WorkbookData) -> list[_View]:
     ordered = sorted(workbook.sheets, key=lambda s: not s.visible)  # stable: visible first, workbook order kept
-    return [_View(s, [tuple(_key(v) for v in row) for row in s.rows]) for s in ordered]
+    return [
+        _View(s, [tuple([_text_key(v) if isinstance(v, str) else "" for v in row]) for row in s.rows]) for s in ordered
+    ]
 
 
 def _is_boundary(view: _View, row: int, index: _Index) -> bool:
-    first = view.first_key(row)
+    """Whether a row starts something else; a verdict on the row's texts alone, so kept per distinct row."""
+    keys = view.keys[row - 1]
+    verdict = index.boundaries.get(keys)
+    if verdict is None:
+        verdict = _row_is_boundary(keys, index)
+        if len(index.boundaries) >= _MATCHED_ROWS_KEPT:
+            index.boundaries.clear()
+        index.boundaries[keys] = verdict
+    return verdict
+
+
+def _row_is_boundary(keys: tuple[str, ...], index: _Index) -> bool:
+    first = next((k for k in keys if k), "")
     if _SECTION.match(first) or first in index.titles:
         return True
-    roles = _list_roles(view.keys[row - 1], index)
+    roles = _list_roles(keys, index)
     if "label" in roles and "value" in roles:
         return True
     for names in index.columns.values():
-        found = _match_row(view.keys[row - 1], names)
+        found = _match_row(keys, names)
         if _KEY in found and len(set(found) - {_KEY, _REMARK}) >= 2:
             return True
     return False
@@ -322,6 +341,9 @@ def _list_roles(keys: tuple[str, ...], index: _Index) -> dict[str, int]:
 
     When several columns are headed by years (last year's figures kept beside this year's), the latest is 本年数.
     """
+    known = index.list_roles.get(keys)
+    if known is not None:
+        return dict(known)
     roles = _match_row(keys, index.list_columns)
     if "value" not in roles:
         years = [
@@ -329,6 +351,9 @@ def _list_roles(keys: tuple[str, ...], index: _Index) -> dict[str, int]:
         ]
         if years:
             roles["value"] = max(years)[1]
+    if len(index.list_roles) >= _MATCHED_ROWS_KEPT:
+        index.list_roles.clear()
+    index.list_roles[keys] = dict(roles)
     return roles
 
 
@@ -843,24 +868,47 @@ def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
     for row, values in enumerate(view.sheet.rows, 1):
         if row in view.occupied:
             continue
+        keys = view.keys[row - 1]
         for col, value in enumerate(values, 1):
             if not isinstance(value, str):
                 continue
-            code = index.header.match(view.keys[row - 1][col - 1])
-            if code is not None:
-                yield code, _value_right_of(view, row, col, index)
-                continue
-            matches = list(index.header_pattern.finditer(value))
-            for position, match in enumerate(matches):
-                code = index.header.match(_key(match.group(1)))
-                if code is None:
-                    continue
-                end = matches[position + 1].start() if position + 1 < len(matches) else len(value)
-                text = value[match.end() : end].strip()
-                if text:
-                    yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
-                elif position + 1 == len(matches):
+            for code, text in _label_parts(value, keys[col - 1], index):
+                if text is None:
                     yield code, _value_right_of(view, row, col, index)
+                else:
+                    yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
+
+
+_LABEL_TEXTS_KEPT = 20_000
+
+
+def _label_parts(value: str, key: str, index: _Index) -> tuple[tuple[str, str | None], ...]:
+    """(field code, the value typed after its label in the same cell) for each header label a cell's text holds;
+    None for the value when it sits in a cell to the right. Worked out once per distinct text (``key`` is its
+    _key) and kept on the index."""
+    known = index.label_parts.get(value)
+    if known is not None:
+        return known
+    code = index.header.match(key)
+    parts: list[tuple[str, str | None]] = []
+    if code is not None:
+        parts.append((code, None))
+    else:
+        matches = list(index.header_pattern.finditer(value))
+        for position, match in enumerate(matches):
+            code = index.header.match(_key(match.group(1)))
+            if code is None:
+                continue
+            end = matches[position + 1].start() if position + 1 < len(matches) else len(value)
+            text = value[match.end() : end].strip()
+            if text:
+                parts.append((code, text))
+            elif position + 1 == len(matches):
+                parts.append((code, None))
+    if len(index.label_parts) >= _LABEL_TEXTS_KEPT:
+        index.label_parts.clear()
+    index.label_parts[value] = found = tuple(parts)
+    return found
 
 
 def _value_right_of(view: _View, row: int, col: int, index: _Index) -> LocatedCell:

@@ -159,6 +159,8 @@ def to_halfwidth(text: str) -> str:
 
 
 def _join(notes: list[str]) -> str | None:
+    if not notes:
+        return None
     unique = list(dict.fromkeys(notes))
     return "；".join(unique) if unique else None
 
@@ -346,6 +348,8 @@ def parse_number(
     """
     if raw is None:
         return _blank()
+    if type(raw) is float or type(raw) is int:  # most cells: what the reader typed as a number (never a bool)
+        return _number_from_reader(raw, integer)
     if (error := excel_error(raw)) is not None:
         return _reject(_excel_error_message(error) + "数字")
     if isinstance(raw, bool):  # bool is an int subclass, so this must come first
@@ -363,7 +367,7 @@ def parse_number(
 
 def _number_from_reader(raw: Real, integer: bool) -> Parsed:
     """A value the Excel reader already typed as a number."""
-    if isinstance(raw, Integral):
+    if type(raw) is not float and isinstance(raw, Integral):
         return _accept(int(raw), [])
     number = float(raw)
     if math.isnan(number):  # pandas' way of saying "empty cell"

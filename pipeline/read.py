@@ -36,6 +36,7 @@ put back as ExcelErrorValue from the sheet XML (.xlsx) or xlrd's cell types (.xl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -383,10 +384,27 @@ class _Parts:
             return None
         if name not in self._cache:
             self._cache[name] = b"".join(self.stream(name))
+        content = self._cache[name]
+        parsed = _PARSED_PARTS.get(content)
+        if parsed is not None:
+            return parsed
         try:
-            return SafeET.fromstring(self._cache[name])
+            parsed = SafeET.fromstring(content)
         except (ParseError, DefusedXmlException) as exc:
             raise _corrupt(self.file_name, f"部件“{name}”格式错误") from exc
+        if len(content) <= _PARSED_PART_MAX_BYTES:
+            if len(_PARSED_PARTS) >= _PARSED_PARTS_KEPT:
+                _PARSED_PARTS.clear()
+            _PARSED_PARTS[content] = parsed
+        return parsed
+
+
+# The small parts (relationships, content types, workbook.xml, properties) are byte for byte the same in most
+# returns made from one template: each distinct content is parsed once per worker. Keyed by the bytes themselves,
+# so a hit is exactly what parsing them would give; the trees are only read, never changed.
+_PARSED_PARTS: dict[bytes, Element] = {}
+_PARSED_PARTS_KEPT = 512
+_PARSED_PART_MAX_BYTES = 64 * 1024
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], file_name: str) -> None:
@@ -434,7 +452,8 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[byt
         crc = zlib.crc32(chunk, crc)
         if scan_dtd:
             window = tail + chunk
-            if any(marker in window for marker in _DTD_MARKERS):
+            # Every marker starts with "<!" in one of three spellings: two C searches clear almost every part.
+            if (b"<!" in window or b"<\x00!" in window) and any(marker in window for marker in _DTD_MARKERS):
                 raise _reject(
                     file_name,
                     "xml_bomb",
@@ -665,40 +684,53 @@ class _SheetScanner:
         self._text: list[str] = []
         self._text_len = 0
 
+    # The handlers run once per element of every sheet (most of a read's time): they test the common case first
+    # and keep the cell's work to what its type needs.
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition(":")[2]  # some writers prefix the main namespace (x:c)
-        if local == "c":
+        if ":" in name:  # some writers prefix the main namespace (x:c)
+            name = name.rpartition(":")[2]
+        if name == "c":
             running = self._col + 1
-            self._cell_row, self._col = _cell_position(attrs.get("r"), self._row, running)
+            ref = attrs.get("r")
+            position = _ref_position(ref) if ref else None
+            cell_row, col = position if position is not None else (self._row, running)
+            self._cell_row, self._col = cell_row, col
             # The extent errs large: whichever of the row's r, the cell's r and the running position is further.
-            self._extent = (max(self._cell_row, self._row), max(self._col, running))
+            row = self._row
+            self._extent = (cell_row if cell_row > row else row, col if col > running else running)
             self._in_cell, self._type = True, attrs.get("t")
             self._formula = self._value = self._filled = False
             self._text, self._text_len = [], 0
         elif self._in_cell:
-            if local == "f":
-                self._formula = True
-            elif local == "v":
+            if name == "v":
                 self._value = self._in_value = True
-            elif local == "is":
+            elif name == "f":
+                self._formula = True
+            elif name == "is":
                 self._value = self._filled = self._in_inline = True
-        elif local == "row":
+        elif name == "row":
             self._row = int(attrs["r"]) if "r" in attrs else self._row + 1
             self._col = 0
 
     def end(self, name: str) -> None:
-        local = name.rpartition(":")[2]
-        if local == "v":
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "v":
             self._in_value = False
-        elif local == "is":
-            self._in_inline = False
-        elif local == "c":
+        elif name == "c":
             self._in_cell = False
             if self._value or self._formula:
-                self.max_row, self.max_col = max(self.max_row, self._extent[0]), max(self.max_col, self._extent[1])
+                extent_row, extent_col = self._extent
+                if extent_row > self.max_row:
+                    self.max_row = extent_row
+                if extent_col > self.max_col:
+                    self.max_col = extent_col
             if self._formula and not (self._value and (self._filled or self._type == "str")):
                 self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._cell_row}")
-            self._count_cell()
+            if self._type in _COUNTED_TYPES:
+                self._count_cell()
+        elif name == "is":
+            self._in_inline = False
 
     def text(self, data: str) -> None:
         if (self._in_value or self._in_inline) and data:
@@ -718,11 +750,21 @@ class _SheetScanner:
             self.error_cells[(self._cell_row - 1, self._col - 1)] = kept[:16]
 
 
+_COUNTED_TYPES = frozenset({"s", "str", "inlineStr", "e"})  # the cell types _count_cell has anything to do for
+
+
 def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
     """(row, column) from an A1 reference; the running position when the writer left r out."""
-    match = _CELL_REF.match(ref or "")
+    position = _ref_position(ref) if ref else None
+    return position if position is not None else (row, col)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ref_position(ref: str) -> tuple[int, int] | None:
+    """(row, column) of an A1 reference, None for anything else; the same references recur in every return."""
+    match = _CELL_REF.match(ref)
     if not match:
-        return row, col
+        return None
     number = 0
     for letter in match.group(1):
         number = number * 26 + ord(letter) - 64
@@ -781,8 +823,13 @@ def _range_ref(start: tuple[int, int], end: tuple[int, int]) -> str:
 
 def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
     """calamine's '' becomes None; trailing empty rows and columns go."""
-    cleaned = [[None if isinstance(v, str) and v == "" else v for v in row] for row in rows]
+    cleaned = [[None if v == "" and isinstance(v, str) else v for v in row] for row in rows]
     while cleaned and all(v is None for v in cleaned[-1]):
         cleaned.pop()
-    width = max((max((i + 1 for i, v in enumerate(row) if v is not None), default=0) for row in cleaned), default=0)
+    width = 0
+    for row in cleaned:  # the last filled column of any row, each row scanned from its end
+        filled = len(row)
+        while filled > width and row[filled - 1] is None:
+            filled -= 1
+        width = max(width, filled)
     return tuple(tuple(row[:width]) + (None,) * (width - len(row)) for row in cleaned)

@@ -125,6 +125,12 @@ class _Worker:
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._jobs = 0
+        self._retired_cpu = 0.0  # CPU seconds of the processes this worker has replaced
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) its processes have used, the one running now included (Linux /proc)."""
+        live = _process_cpu_seconds(self._process.pid) if self._process is not None else 0.0
+        return self._retired_cpu + live
 
     def _start(self) -> None:
         to_worker_read, to_worker_write = os.pipe()
@@ -211,9 +217,19 @@ class _Worker:
             self._conn.close()
         if self._process is not None:
             if self._process.poll() is None:
+                self._retired_cpu += _process_cpu_seconds(self._process.pid)
                 self._process.kill()
             self._process.wait(timeout=5)
         self._process = self._conn = None
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a live process, from /proc/<pid>/stat; 0 when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class _Duplex:
@@ -278,21 +294,11 @@ class ParseWorkers:
             return None
         return body if reply.get("ok") and body else None
 
-    def read_in_order(self, items: Iterable[tuple[str, bytes]]) -> Iterator[ReadOutcome]:
-        """Read many files, up to `size` at once, yielding outcomes in input order. At most 2 × size files are
-        held in memory ahead of the consumer, so a long folder is never read in whole."""
-        with ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="parse") as executor:
-            pending: deque[Future[ReadOutcome]] = deque()
-            try:
-                for name, data in items:
-                    pending.append(executor.submit(self.read, data, name))
-                    if len(pending) >= 2 * self.size:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            finally:
-                for future in pending:
-                    future.cancel()
+    def read_in_order(self, items: Iterable[tuple[str, bytes]], ahead: int | None = None) -> ReadAhead:
+        """Read many files, up to `size` at once, yielding outcomes in input order. Reading starts at once (the
+        caller may do other work meanwhile); at most `ahead` files (default 2 × size) are held ahead of the
+        consumer, so a long folder is never read in whole."""
+        return ReadAhead(self, items, ahead or 2 * self.size)
 
     @staticmethod
     def _refusal(reply: dict[str, Any], file_name: str) -> tuple[Issue, ...]:
@@ -306,9 +312,50 @@ class ParseWorkers:
         )
         return (issue,)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the pool's worker processes have used so far (for the benchmark's account of a batch)."""
+        return sum(worker.cpu_seconds() for worker in self._workers)
+
     def close(self) -> None:
         for worker in self._workers:
             worker.stop()
+
+
+class ReadAhead(Iterator[ReadOutcome]):
+    """The outcomes of ParseWorkers.read_in_order, in input order; close() (done at the end, or by the consumer
+    who stops early) cancels the reads not started and waits for those under way."""
+
+    def __init__(self, workers: ParseWorkers, items: Iterable[tuple[str, bytes]], ahead: int) -> None:
+        self._read, self._items, self._ahead = workers.read, iter(items), max(1, ahead)
+        self._executor = ThreadPoolExecutor(max_workers=workers.size, thread_name_prefix="parse")
+        self._pending: deque[Future[ReadOutcome]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self._pending) < self._ahead:
+            item = next(self._items, None)
+            if item is None:
+                return
+            name, data = item
+            self._pending.append(self._executor.submit(self._read, data, name))
+
+    def __next__(self) -> ReadOutcome:
+        if not self._pending:
+            self.close()
+            raise StopIteration
+        try:
+            outcome = self._pending.popleft().result()
+            self._fill()
+        except BaseException:
+            self.close()
+            raise
+        return outcome
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._executor.shutdown(wait=True)
 
 
 _default: ParseWorkers | None = None

@@ -67,6 +67,11 @@ def decode_cell(value: object) -> object:
     raise ValueError(f"unexpected cell value of type {type(value).__name__}")
 
 
+# What JSON carries as itself, in both directions (every other cell value is tagged); tested by type, not
+# isinstance, so a subclass still goes through encode_cell / decode_cell.
+_JSON_SCALARS = frozenset({str, int, float, bool})
+
+
 def encode_workbook(workbook: WorkbookData) -> dict[str, Any]:
     return {
         "file_name": workbook.file_name,
@@ -77,7 +82,9 @@ def encode_workbook(workbook: WorkbookData) -> dict[str, Any]:
             {
                 "name": sheet.name,
                 "visible": sheet.visible,
-                "rows": [[encode_cell(v) for v in row] for row in sheet.rows],
+                "rows": [
+                    [v if v is None or type(v) in _JSON_SCALARS else encode_cell(v) for v in row] for row in sheet.rows
+                ],
                 "merged": list(sheet.merged),
             }
             for sheet in workbook.sheets
@@ -99,7 +106,10 @@ def decode_workbook(data: dict[str, Any]) -> WorkbookData:
             SheetData(
                 str(sheet["name"]),
                 bool(sheet["visible"]),
-                tuple(tuple(decode_cell(v) for v in row) for row in sheet["rows"]),
+                tuple(
+                    tuple([v if v is None or type(v) in _JSON_SCALARS else decode_cell(v) for v in row])
+                    for row in sheet["rows"]
+                ),
                 tuple(str(ref) for ref in sheet["merged"]),
             )
             for sheet in data["sheets"]

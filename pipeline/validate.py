@@ -198,9 +198,11 @@ def _value_row(
     Every issue names the indicator (Issue.indicator), also where the reader's message does not.
     """
     name, year = indicator.name, reporting_year
-    fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
-    if _excel_error_issue(cell, f"“{name}”的单元格", fix, out, indicator=name):
-        return None
+    raw = cell.raw
+    if raw is not None and type(raw) is not float and type(raw) is not int:  # a number is never an error value
+        fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
+        if _excel_error_issue(cell, f"“{name}”的单元格", fix, out, indicator=name):
+            return None
     parsed = _parse(indicator, cell.raw, year)
     if not parsed.ok:
         code = TYPE_CODE.get(indicator.type, "not_a_number")

@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.catalog import Catalog, CatalogError, load_catalog
 
@@ -64,6 +65,11 @@ def lock_path(path: Path) -> Path:
 
 def _resolve(path: Path | str | None) -> Path:
     return Path(path).absolute() if path is not None else warehouse_path().absolute()
+
+
+def warehouse_exists(path: Path | str | None = None) -> bool:
+    """Whether the warehouse file is there (a writer creates it when it is not)."""
+    return _resolve(path).exists()
 
 
 def version_token(path: Path | str | None = None) -> tuple[int, int]:
@@ -195,12 +201,22 @@ def sync_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     digest = hashlib.sha256(repr((measures, indicators)).encode()).hexdigest()
     if _meta(con, "catalog") == digest:
         return
+    # One bulk insert per table (executemany costs a statement per row: about 30 ms of a new warehouse).
+    measure_rows = _columns(measures, ("number", "chapter", "short_name"))  # noqa: F841 - read by name below
+    indicator_rows = _columns(  # noqa: F841 - read by name below
+        indicators, ("code", "measure", "name", "unit", "type", "table_code", "return_code", "level")
+    )
     with transaction(con):
         con.execute("DELETE FROM catalog_indicators")
         con.execute("DELETE FROM catalog_measures")
-        con.executemany("INSERT INTO catalog_measures VALUES (?, ?, ?)", measures)
-        con.executemany("INSERT INTO catalog_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", indicators)
+        con.execute("INSERT INTO catalog_measures SELECT * FROM measure_rows")
+        con.execute("INSERT INTO catalog_indicators SELECT * FROM indicator_rows")
         _set_meta(con, "catalog", digest)
+
+
+def _columns(rows: list[tuple], names: tuple[str, ...]) -> pa.Table:
+    """Rows as an Arrow table of the given column names, for one INSERT … SELECT."""
+    return pa.table({name: [row[n] for row in rows] for n, name in enumerate(names)})
 
 
 # --- writer -----------------------------------------------------------------------------------------
