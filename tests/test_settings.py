@@ -236,6 +236,38 @@ def test_a_registry_preview_names_the_units_dropped_from_judgement(demo_warehous
     assert [c.text for c in add] == ["西咸新区（西安市）：不参与判定 → 参与判定"]
 
 
+@pytest.mark.parametrize(
+    ("change", "affected"),
+    [
+        (MeasureChange(12, {"green": 0.89}), (12,)),
+        (MeasureChange(9, {"mean_score": 85}, {"window_years": 3}), (9,)),
+        (DeadlineChange(2, 28), tuple(range(1, 19))),  # the reporting settings are read by every measure
+        (UnitRetire("I08"), tuple(range(1, 19))),  # so is the registry
+    ],
+)
+def test_a_preview_judges_only_the_measures_a_change_can_move(defaults, change, affected):
+    proposed, _, _ = settings.propose(defaults, change)
+    assert settings.measures_affected(defaults, proposed) == affected
+
+
+def test_a_preview_of_one_measure_finds_what_judging_everything_twice_finds(demo_warehouse_copy):
+    from pipeline.status.engine import evaluate_warehouse
+
+    con = open_reader(demo_warehouse_copy)
+    try:
+        reference = load_reference(con)
+        change = MeasureChange(12, {"green": 0.89})
+        proposed, _, _ = settings.propose(reference, change)
+        old = evaluate_warehouse(con, catalog=reference.catalog, registry=reference.registry)
+        new = evaluate_warehouse(con, catalog=proposed.catalog, registry=proposed.registry)
+        found = settings.preview(con, reference, change)
+    finally:
+        con.close()
+    every = [(m, y) for (m, y) in sorted(old) if old[(m, y)].overall.status != new[(m, y)].overall.status]
+    assert every == [(12, 2024), (12, 2025)]
+    assert [(c.measure, c.year) for c in found] == every
+
+
 # --- versions and restore --------------------------------------------------------------------------------------------
 
 
