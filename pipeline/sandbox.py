@@ -14,8 +14,9 @@ with its standard streams closed; it holds none of the server's data (other user
 connection) and runs no Streamlit code. The two ends of a pair of pipes are wrapped in
 multiprocessing.connection.Connection, whose recv_bytes(maxlength) enforces the reply cap. Starting a worker
 costs about 0.2 s (importing the parsers), so workers are kept and reused across files and batches
-(PARSE_WORKERS of them, default 2), and replaced after a failure or after MAX_JOBS_PER_WORKER jobs. Requests and
-replies are JSON (never pickle).
+(PARSE_WORKERS of them, default 2), and replaced after a failure or after MAX_JOBS_PER_WORKER jobs, on a thread
+of their own, so that neither the file just read nor the next one waits for the start-up. Requests and replies are
+JSON (never pickle).
 
 Limits, settable through the environment (tests run them low):
     PARSE_WORKER_MEMORY_MB   address space a worker may add to what it has after start-up (default 1536)
@@ -49,7 +50,7 @@ from pipeline.sandbox_worker import ANNOTATE_JOB, READ_JOB, READY, decode_issues
 
 log = logging.getLogger(__name__)
 
-MAX_JOBS_PER_WORKER = 200
+MAX_JOBS_PER_WORKER = 1000  # bounded caches, and a failed parse always replaces its worker
 STARTUP_SECONDS = 60
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MIB = 1024 * 1024
@@ -127,6 +128,11 @@ class _Worker:
         self._jobs = 0
         self._retired_cpu = 0.0  # CPU seconds of the processes this worker has replaced
 
+    @property
+    def served(self) -> bool:
+        """Whether the last process started took a job (False when it could not even start)."""
+        return self._jobs > 0
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) its processes have used, the one running now included (Linux /proc)."""
         live = _process_cpu_seconds(self._process.pid) if self._process is not None else 0.0
@@ -162,10 +168,19 @@ class _Worker:
             self.stop()
             raise WorkerFailed("读取程序无法启动")
 
+    @property
+    def needs_start(self) -> bool:
+        """No live process, or one that has done its share of jobs: the next call would start a new one."""
+        return self._process is None or self._process.poll() is not None or self._jobs >= MAX_JOBS_PER_WORKER
+
+    def renew(self) -> None:
+        """Replace the process now (stopping the old one), so the next file does not wait for the start-up."""
+        self.stop()
+        self._start()
+
     def call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
-        if self._process is None or self._process.poll() is not None or self._jobs >= MAX_JOBS_PER_WORKER:
-            self.stop()
-            self._start()
+        if self.needs_start:
+            self.renew()
         assert self._conn is not None
         self._jobs += 1
         deadline = time.monotonic() + self._limits.wall_seconds
@@ -265,11 +280,38 @@ class ParseWorkers:
         self._workers = [_Worker(self.limits) for _ in range(self.size)]
         for worker in self._workers:
             self._idle.put(worker)
+        self._renewing: list[threading.Thread] = []
+        self._renew_lock = threading.Lock()
+        self._closed = False
 
     def _call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
         worker = self._idle.get()
         try:
             return worker.call(header, payload)
+        finally:
+            self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """Back to the idle workers; one that has failed or done its share of jobs is replaced first, on a thread
+        of its own, so that the caller gets its answer now and the next file finds a started worker (a start-up
+        costs ~0.2 s; meanwhile the other workers go on)."""
+        if not worker.needs_start or not worker.served:
+            self._idle.put(worker)
+            return
+        with self._renew_lock:
+            if self._closed:
+                self._idle.put(worker)
+                return
+            self._renewing = [thread for thread in self._renewing if thread.is_alive()]
+            thread = threading.Thread(target=self._renew, args=(worker,), name="parse-renew", daemon=True)
+            self._renewing.append(thread)
+            thread.start()
+
+    def _renew(self, worker: _Worker) -> None:
+        try:
+            worker.renew()
+        except WorkerFailed:  # the next call tries again, and says so if it cannot start either
+            log.warning("解析工作进程无法重新启动")
         finally:
             self._idle.put(worker)
 
@@ -317,6 +359,11 @@ class ParseWorkers:
         return sum(worker.cpu_seconds() for worker in self._workers)
 
     def close(self) -> None:
+        with self._renew_lock:
+            self._closed = True
+            renewing = list(self._renewing)
+        for thread in renewing:
+            thread.join()
         for worker in self._workers:
             worker.stop()
 

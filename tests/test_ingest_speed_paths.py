@@ -237,3 +237,45 @@ def test_a_batch_into_a_new_warehouse_reads_while_creating_it(tmp_path, monkeypa
         ("b.xlsx", "rejected", "not_excel"),
     ]
     assert [(r.status, r.submission_id) for r in again] == [(r.status, r.submission_id) for r in first]
+
+
+def _small_return(value: int) -> bytes:
+    wb = Workbook()
+    wb.active["B2"] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_worker_that_has_done_its_share_is_replaced_in_the_background(monkeypatch):
+    from pipeline import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_JOBS_PER_WORKER", 2)
+    pool = sandbox.ParseWorkers(1, sandbox.WorkerLimits(wall_seconds=30))
+    try:
+        [worker] = pool._workers
+        assert pool.read(_small_return(1), "1.xlsx").workbook.sheets[0].rows[1] == (None, 1)
+        first = worker._process.pid
+        assert pool.read(_small_return(2), "2.xlsx").workbook.sheets[0].rows[1] == (None, 2)
+        # the answer came back at once; the replacement is started on its own thread
+        for thread in list(pool._renewing):
+            thread.join(timeout=60)
+        assert worker._process is not None and worker._process.pid != first
+        assert worker._process.poll() is None
+        assert pool.read(_small_return(3), "3.xlsx").workbook.sheets[0].rows[1] == (None, 3)
+        assert worker._process.pid != first
+    finally:
+        pool.close()
+    assert worker._process is None
+
+
+def test_closing_the_pool_waits_for_a_replacement_under_way(monkeypatch):
+    from pipeline import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_JOBS_PER_WORKER", 1)
+    pool = sandbox.ParseWorkers(1, sandbox.WorkerLimits(wall_seconds=30))
+    [worker] = pool._workers
+    assert pool.read(_small_return(4), "4.xlsx").workbook is not None
+    pool.close()  # the replacement started after the read is stopped too: no process is left behind
+    assert worker._process is None
+    assert all(not thread.is_alive() for thread in pool._renewing)
