@@ -346,11 +346,15 @@ class _Batch:
         self._last_year = _LastYearFigures(con, self.ledger)
         self._archived: list[Path] = []  # originals written by this batch, fsynced before the commit
         self._archiving: ThreadPoolExecutor | None = None
+        self.known_ids: list[int] = []  # submissions of the bytes `knows` has recognised
         self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
 
     def knows(self, data: bytes) -> bool:
         """Whether these bytes were recorded before (or earlier in this batch): they need no reading."""
-        return hashlib.sha256(data).hexdigest() in self.ledger.recorded
+        recorded = self.ledger.recorded.get(hashlib.sha256(data).hexdigest())
+        if recorded is not None:
+            self.known_ids.append(recorded.submission_id)
+        return recorded is not None
 
     def decide(self, data: bytes, file_name: str, received: ReceivedTime, reading: ReadOutcome | None) -> FileResult:
         """One file's result, its rows planned in the ledger; `reading` may be None only for bytes it knows."""
@@ -698,6 +702,7 @@ def _ingest_batch(
                 early.close()
                 early = None
             reads = early if early is not None else _ReadAhead(pending, workers, known)
+            batch.ledger.read_recorded_issues(batch.known_ids)  # what each known file is told again, read at once
             for item, data, reading in reads:
                 if data is None:
                     result = oversized_result(item.name, item.size)

@@ -279,3 +279,25 @@ def test_closing_the_pool_waits_for_a_replacement_under_way(monkeypatch):
     pool.close()  # the replacement started after the read is stopped too: no process is left behind
     assert worker._process is None
     assert all(not thread.is_alive() for thread in pool._renewing)
+
+
+def test_a_folder_ingested_again_tells_each_known_file_what_it_was_told(tmp_path):
+    from pipeline.ingest import ingest_paths
+    from pipeline.load import recorded_issues, recorded_issues_of
+    from pipeline.warehouse import open_reader
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(b"not a workbook")
+    (folder / "b.xlsx").write_bytes(_small_return(5))
+    first = ingest_paths([folder], warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw")
+    (folder / "a.xlsx").rename(folder / "a again.xlsx")
+    again = ingest_paths([folder], warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw")
+    assert [(r.file_name, r.status) for r in again] == [("a again.xlsx", "rejected"), ("b.xlsx", "rejected")]
+    assert [i.message for i in again[0].issues] == [i.message for i in first[0].issues]
+    assert {i.file for i in again[0].issues} == {"a again.xlsx"}
+    assert [i.code for i in again[1].issues] == [i.code for i in first[1].issues] == ["unknown_return_type"]
+    con = open_reader(tmp_path / "wh.duckdb")
+    ids = [r.submission_id for r in first]
+    assert recorded_issues_of(con, [*ids, 999]) == {sid: recorded_issues(con, sid) for sid in ids}
+    con.close()
