@@ -292,10 +292,16 @@ def _is_boundary(view: _View, row: int, index: _Index) -> bool:
     verdict = index.boundaries.get(keys)
     if verdict is None:
         verdict = _row_is_boundary(keys, index)
-        if len(index.boundaries) >= _MATCHED_ROWS_KEPT:
-            index.boundaries.clear()
-        index.boundaries[keys] = verdict
+        if _keepable(keys):
+            if len(index.boundaries) >= _MATCHED_ROWS_KEPT:
+                index.boundaries.clear()
+            index.boundaries[keys] = verdict
     return verdict
+
+
+def _keepable(keys: tuple[str, ...]) -> bool:
+    """A row short enough for the index to keep a verdict on (header and label rows are)."""
+    return sum(map(len, keys)) <= _KEPT_TEXT_CHARS * 4
 
 
 def _row_is_boundary(keys: tuple[str, ...], index: _Index) -> bool:
@@ -330,9 +336,10 @@ def _match_row(keys: tuple[str, ...], names: _Names) -> dict[str, int]:
             code = names.match(key)
             if code is not None and code not in found:
                 found[code] = col
-        if len(names.rows) >= _MATCHED_ROWS_KEPT:
-            names.rows.clear()
-        names.rows[keys] = found
+        if _keepable(keys):
+            if len(names.rows) >= _MATCHED_ROWS_KEPT:
+                names.rows.clear()
+            names.rows[keys] = found
     return dict(found)
 
 
@@ -351,9 +358,10 @@ def _list_roles(keys: tuple[str, ...], index: _Index) -> dict[str, int]:
         ]
         if years:
             roles["value"] = max(years)[1]
-    if len(index.list_roles) >= _MATCHED_ROWS_KEPT:
-        index.list_roles.clear()
-    index.list_roles[keys] = dict(roles)
+    if _keepable(keys):
+        if len(index.list_roles) >= _MATCHED_ROWS_KEPT:
+            index.list_roles.clear()
+        index.list_roles[keys] = dict(roles)
     return roles
 
 
@@ -880,6 +888,7 @@ def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
 
 
 _LABEL_TEXTS_KEPT = 20_000
+_KEPT_TEXT_CHARS = 200  # the longest text (or row of texts) whose verdict the index keeps
 
 
 def _label_parts(value: str, key: str, index: _Index) -> tuple[tuple[str, str | None], ...]:
@@ -905,9 +914,11 @@ def _label_parts(value: str, key: str, index: _Index) -> tuple[tuple[str, str | 
                 parts.append((code, text))
             elif position + 1 == len(matches):
                 parts.append((code, None))
-    if len(index.label_parts) >= _LABEL_TEXTS_KEPT:
-        index.label_parts.clear()
-    index.label_parts[value] = found = tuple(parts)
+    found = tuple(parts)
+    if len(value) <= _KEPT_TEXT_CHARS:  # labels are short; a long text (a note, a hostile cell) is not kept
+        if len(index.label_parts) >= _LABEL_TEXTS_KEPT:
+            index.label_parts.clear()
+        index.label_parts[value] = found
     return found
 
 

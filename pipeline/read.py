@@ -759,9 +759,18 @@ def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
     return position if position is not None else (row, col)
 
 
-@functools.lru_cache(maxsize=65536)
 def _ref_position(ref: str) -> tuple[int, int] | None:
-    """(row, column) of an A1 reference, None for anything else; the same references recur in every return."""
+    """(row, column) of an A1 reference, None for anything else. The same references recur in every return, so
+    the short ones (XFD1048576 has 10 characters) are remembered; a hostile file's long ones are not."""
+    return _short_ref_position(ref) if len(ref) <= 12 else _parse_ref(ref)
+
+
+@functools.lru_cache(maxsize=65536)
+def _short_ref_position(ref: str) -> tuple[int, int] | None:
+    return _parse_ref(ref)
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
     match = _CELL_REF.match(ref)
     if not match:
         return None

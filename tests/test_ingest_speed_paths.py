@@ -301,3 +301,17 @@ def test_a_folder_ingested_again_tells_each_known_file_what_it_was_told(tmp_path
     ids = [r.submission_id for r in first]
     assert recorded_issues_of(con, [*ids, 999]) == {sid: recorded_issues(con, sid) for sid in ids}
     con.close()
+
+
+def test_long_texts_are_read_but_not_kept_by_the_caches():
+    from pipeline.read import _ref_position, _short_ref_position
+
+    index = _index(load_catalog())
+    note = "说明：" + "很长的说明文字" * 100
+    assert _label_parts(note, _text_key(note), index) == ()
+    assert note not in index.label_parts
+    long_ref = "A" + "0" * 20 + "7"
+    before = _short_ref_position.cache_info().currsize
+    assert _ref_position(long_ref) == (7, 1)
+    assert _short_ref_position.cache_info().currsize == before
+    assert _ref_position("XFD1048576") == (1048576, 16384)
