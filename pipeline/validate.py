@@ -250,6 +250,8 @@ def _value_row(
 
 def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collector) -> set[tuple[str, str]]:
     """Formula cells without a cached value: we cannot know their value, so they block the file."""
+    if not workbook.formulas_without_value:  # most files: nothing to block, no need to gather the cells read
+        return set()
     used = {(c.sheet, c.cell) for c in located.values.values()}
     for records in located.records.values():
         for record in records:
