@@ -727,7 +727,10 @@ class _SheetScanner:
                     self.max_col = extent_col
             if self._formula and not (self._value and (self._filled or self._type == "str")):
                 self.formulas_without_value.append(f"{get_column_letter(self._col)}{self._cell_row}")
-            if self._type in _COUNTED_TYPES:
+            kind = self._type
+            if kind == "inlineStr" or kind == "str":  # most text cells: only their length counts
+                self.text_chars += self._text_len
+            elif kind == "s" or kind == "e":
                 self._count_cell()
         elif name == "is":
             self._in_inline = False
@@ -748,9 +751,6 @@ class _SheetScanner:
             self.text_chars += self._text_len
         elif self._type == "e" and kept:
             self.error_cells[(self._cell_row - 1, self._col - 1)] = kept[:16]
-
-
-_COUNTED_TYPES = frozenset({"s", "str", "inlineStr", "e"})  # the cell types _count_cell has anything to do for
 
 
 def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
