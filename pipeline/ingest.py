@@ -9,9 +9,10 @@ records nothing new (every file unchanged) leaves the warehouse file in place, s
 
 This is the function the CLI and the upload page both call. It never raises for bad content: every outcome,
 including an unreadable or hostile file, comes back as a FileResult carrying Chinese issues. A file is archived
-under data/raw/ by its SHA-256 before anything else (rejected files within a quota, see raw_archive), so nothing
-submitted is lost. The bytes are parsed only in pipeline/sandbox.py's worker processes: this process receives
-plain data back.
+under data/raw/ by its SHA-256 before its outcome is decided (on a thread of its own, while it is checked; rejected
+files within a quota, see raw_archive), so nothing submitted is lost. The bytes are parsed only in
+pipeline/sandbox.py's worker processes: this process receives plain data back. Files are read ahead of the checks,
+and into a warehouse that does not exist yet from the start, while it is being created.
 
 Received time. A file uploaded on the page arrives now. A file collected into a folder arrived when it was saved
 there, so the CLI takes its modification time, but only when that is plausible: a time in the future, or before
