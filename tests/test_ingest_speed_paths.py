@@ -315,3 +315,40 @@ def test_long_texts_are_read_but_not_kept_by_the_caches():
     assert _ref_position(long_ref) == (7, 1)
     assert _short_ref_position.cache_info().currsize == before
     assert _ref_position("XFD1048576") == (1048576, 16384)
+
+
+def test_a_new_warehouse_is_read_as_empty_while_it_is_created(tmp_path):
+    from pipeline import warehouse
+    from pipeline.reference import load_reference
+
+    path = tmp_path / "new.duckdb"
+    with warehouse.write_session(path) as session:
+        assert session.reader.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
+        assert load_reference(session.reader).settings_version is None
+    assert path.exists()  # created and swapped in although nothing was written, as before
+    con = warehouse.open_reader(path)
+    assert con.execute("SELECT count(*) FROM catalog_measures").fetchone() == (len(load_catalog().measures),)
+    con.close()
+    other = tmp_path / "written.duckdb"
+    with warehouse.write_session(other) as session:
+        session.connection().execute("INSERT INTO warehouse_meta VALUES ('note', '写入')")
+    con = warehouse.open_reader(other)
+    assert con.execute("SELECT value FROM warehouse_meta WHERE key = 'note'").fetchone() == ("写入",)
+    con.close()
+
+
+def test_a_new_warehouse_that_cannot_be_created_fails_the_session(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from pipeline import warehouse
+
+    @contextmanager
+    def failing(path, catalog, swap_unchanged=True):
+        raise OSError("磁盘已满")
+        yield
+
+    monkeypatch.setattr(warehouse, "_write_cycle", failing)
+    path = tmp_path / "never.duckdb"
+    with pytest.raises(OSError, match="磁盘已满"), warehouse.write_session(path):
+        pass
+    assert not path.exists()
