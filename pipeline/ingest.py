@@ -237,6 +237,8 @@ class _LastYearFigures:
         self._con, self._ledger = con, ledger
         self._stored: dict[int, list[Figure]] = {}  # warehouse submission -> its figures
         self._rows: dict[tuple[int, str], tuple[list[int], list[Figure]]] = {}  # (year, return) -> ids, figures
+        # (year, return) -> the figures above, entity -> [(indicator, value)] in row order (see by_entity)
+        self._by_entity: dict[tuple[int, str], tuple[list[Figure], dict[str, list[tuple[str, float]]]]] = {}
         self._memory: duckdb.DuckDBPyConnection | None = None
 
     def rows(self, year: int, return_code: str) -> list[Figure]:
@@ -275,10 +277,24 @@ class _LastYearFigures:
                 current.setdefault((row.indicator, row.entity_code), float(row.value_num))
         entities = {entity for _, entity in current}
         previous: dict[tuple[str, str], float] = {}
-        for indicator, entity, value, _ in sorted(self.rows(validated.year - 1, validated.return_code), key=_row_no):
-            if entity in entities:
-                previous.setdefault((indicator, entity), float(value))
+        by_entity = self.by_entity(validated.year - 1, validated.return_code)
+        for entity in entities:
+            for indicator, value in by_entity.get(entity, ()):
+                previous.setdefault((indicator, entity), value)
         return bool(previous) and bool(jumped(current, previous, catalog))
+
+    def by_entity(self, year: int, return_code: str) -> dict[str, list[tuple[str, float]]]:
+        """rows() grouped by entity, each group in row order: sorted once per state of the year's submissions, not
+        once per file compared with it."""
+        rows = self.rows(year, return_code)
+        cached = self._by_entity.get((year, return_code))
+        if cached is not None and cached[0] is rows:
+            return cached[1]
+        grouped: dict[str, list[tuple[str, float]]] = {}
+        for indicator, entity, value, _ in sorted(rows, key=_row_no):
+            grouped.setdefault(entity, []).append((indicator, float(value)))
+        self._by_entity[(year, return_code)] = (rows, grouped)
+        return grouped
 
     def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
         rows = self.rows(year, return_code)
