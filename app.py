@@ -58,6 +58,7 @@ sections, allowed, by_file = declare(account)
 # expanded: every page is listed (Streamlit would fold all but the first ten under "View more").
 page = st.navigation(sections, position="hidden" if account is None or present else "sidebar", expanded=True)
 ui.set_page_language()
+ui.start_warming()  # judges each new version's overview in the background (a no-op after the first run)
 
 if account is None:
     theme_css.inject(present=False)

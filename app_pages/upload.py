@@ -69,6 +69,7 @@ def run_batch(files, expected_year: int | None, unit: str | None) -> None:
         st.error("装入过程中出错，本批文件均未装入，数据仓库保持不变。请稍后重试；如持续出现，请联系系统管理员。")
         return
     record_batch(results)
+    ui.batch_landed()  # the overview of the new data is judged in the background, before a leader opens it
     st.session_state[RESULTS] = {"expected_year": expected_year, "results": results}
     st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
     st.rerun()

@@ -14,6 +14,8 @@ upload is seen on the next run without a restart. Cached objects are never mutat
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
@@ -30,7 +32,7 @@ from pipeline.catalog import Catalog
 from pipeline.reference import Reference, load_reference
 from pipeline.registry import Registry
 from pipeline.warehouse import ReaderCache, content_token, warehouse_path
-from queries.board import StatusBook
+from queries.board import StatusBook, measure_board
 from queries.scope import ALL_UNITS, OutOfScope, Scope, call_in_scope
 from queries.uploads import markdown_safe
 
@@ -200,20 +202,17 @@ def warehouse_summary() -> warehouse_queries.WarehouseSummary:
 
 
 @st.cache_resource(max_entries=4)
-def _book(path: str, version: tuple) -> StatusBook:
-    # The path says which data (live or a meeting version); _cursor() and reference() follow the same choice.
-    current = reference()
-    return StatusBook.from_warehouse(_cursor(), catalog=current.catalog, registry=current.registry)
-
-
-@st.cache_resource(max_entries=2)
-def _live_book(path: str, version: tuple) -> StatusBook:
-    current = live_reference()
+def _book(path: str, version: tuple, catalog_path: str | None, registry_path: str | None) -> StatusBook:
+    # One book per data version, live or a meeting's (whose frozen catalog and registry files the paths name); built
+    # from the path alone, so the background warmer below builds the very book a page will ask for.
+    current = _reference(path, version[0], catalog_path, registry_path)
     return StatusBook.from_warehouse(_reader(path).cursor(), catalog=current.catalog, registry=current.registry)
 
 
 def _shown_book() -> StatusBook:
-    return _book(*warehouse_version())
+    meeting = active_meeting()
+    files = (str(meeting.catalog_path), str(meeting.registry_path)) if meeting else (None, None)
+    return _book(*warehouse_version(), *files)
 
 
 def status_book() -> StatusBook:
@@ -231,7 +230,77 @@ def live_status_book() -> StatusBook:
     """Today's statuses from the live warehouse, whatever version the sidebar shows (whole-scope readers only)."""
     _whole_scope_only("全省各单位的落实情况")
     path = warehouse_path()
-    return _live_book(str(path), (content_token(path), live_reference().version))
+    return _book(str(path), (content_token(path), live_reference().version), None, None)
+
+
+# --- judging ahead: a new version's overview is judged as soon as it lands ------------------------------------------
+
+# How often the warmer looks at the warehouse file (one os.stat while nothing changes).
+WARM_INTERVAL_SECONDS = 1.0
+
+
+class BookWarmer:
+    """Judges the overview of each new version of the live warehouse in the background. A batch from the upload page
+    or the command line replaces the warehouse file; at 100× the demo the first leader to open the dashboard after it
+    would otherwise wait about a second while the board's 36 measure-years are judged. The warmer builds the very
+    book the pages ask for (the same cache entry) and judges the latest year and the one before; a page that comes
+    while it works waits for the same entry rather than judging it twice.
+
+    One daemon thread per warehouse path, started by the first page run. SHIBATIAO_WARM_BOOKS=0 turns it off (the
+    test suite does, so that no thread judges a test's warehouse behind its back)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.warmed: str | None = None  # the content token whose board is judged
+        self._wake = threading.Event()
+        threading.Thread(target=self._run, name=f"book-warmer:{Path(path).name}", daemon=True).start()
+
+    def poke(self) -> None:
+        """A batch has just landed in this process (the upload page): look now, not at the next tick."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.warm()
+            except Exception:  # noqa: BLE001 - a failed warm-up costs nothing: the next visitor judges as before
+                log.exception("预先判定总览失败：%s", self.path)
+            self._wake.wait(WARM_INTERVAL_SECONDS)
+            self._wake.clear()
+
+    def warm(self) -> bool:
+        """Judge the current version's board if it is new; True when it did."""
+        path = Path(self.path)
+        token = content_token(path)
+        if token == self.warmed or not path.exists():
+            return False
+        version = (token, _reference(self.path, token, None, None).version)
+        book = _book(self.path, version, None, None)
+        if book.latest_year is not None:
+            measure_board(book, book.latest_year)
+        self.warmed = token
+        return True
+
+
+@st.cache_resource
+def _warmer(path: str) -> BookWarmer:
+    return BookWarmer(path)
+
+
+def warming_enabled() -> bool:
+    return os.environ.get("SHIBATIAO_WARM_BOOKS", "1") != "0"
+
+
+def start_warming() -> BookWarmer | None:
+    """The live warehouse's warmer (started on the first call); None when warming is turned off."""
+    return _warmer(str(warehouse_path())) if warming_enabled() else None
+
+
+def batch_landed() -> None:
+    """Called by the upload page after a batch: the warmer judges the new version at once."""
+    warmer = start_warming()
+    if warmer is not None:
+        warmer.poke()
 
 
 def years() -> list[int]:

@@ -37,6 +37,8 @@ ORDER = ["year", "measure", "indicator", "unit_code", "entity_code", "row_no"]
 # walked forward: the next FORWARD years come in the same query (one query costs about what one year does).
 SPAN = 3
 FORWARD = 8
+# How many answers of_submissions keeps (one per measure and year a page has shown).
+KEPT_ANSWERS = 64
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None) -> pa.Table:
@@ -139,7 +141,8 @@ class WarehouseFacts:
         self._years: dict[int, pd.DataFrame] = {}
         self._all: pd.DataFrame | None = None
         self._empty: pd.DataFrame | None = None
-        self._lock = threading.Lock()  # one DuckDB connection, shared by every session of a cached book
+        self._by_submissions: dict[tuple[int, ...], pd.DataFrame] = {}
+        self._lock = threading.RLock()  # one DuckDB connection, shared by every session of a cached book
 
     @classmethod
     def opened_beside(cls, con: duckdb.DuckDBPyConnection) -> WarehouseFacts | None:
@@ -198,10 +201,19 @@ class WarehouseFacts:
         return self._all
 
     def of_submissions(self, submission_ids: set[int]) -> pd.DataFrame:
-        ids = sorted(int(i) for i in submission_ids)
-        return self.read(
-            f"SELECT * FROM facts WHERE list_contains($ids, submission_id) ORDER BY {', '.join(ORDER)}", {"ids": ids}
-        )
+        """Every current figure of these submissions (a measure's cells, read again for how each was typed). The
+        measure-detail page asks for the same measure's submissions on every run: the answers are kept (a bounded
+        number of them)."""
+        ids = tuple(sorted(int(i) for i in submission_ids))
+        with self._lock:
+            rows = self._by_submissions.get(ids)
+            if rows is None:
+                sql = f"SELECT * FROM facts WHERE list_contains($ids, submission_id) ORDER BY {', '.join(ORDER)}"
+                rows = self.read(sql, {"ids": list(ids)})
+                if len(self._by_submissions) >= KEPT_ANSWERS:
+                    self._by_submissions.pop(next(iter(self._by_submissions)))
+                self._by_submissions[ids] = rows
+        return rows
 
     def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         return self.read(sql, params)
