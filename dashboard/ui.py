@@ -194,7 +194,7 @@ def meeting_banner() -> None:
 
 @st.cache_data(max_entries=16, ttl=600)
 def _summary(path: str, version: tuple) -> warehouse_queries.WarehouseSummary:
-    return warehouse_queries.warehouse_summary(_cursor())
+    return warehouse_queries.warehouse_summary(_reader(path).cursor())
 
 
 def warehouse_summary() -> warehouse_queries.WarehouseSummary:
@@ -275,6 +275,7 @@ class BookWarmer:
         if token == self.warmed or not path.exists():
             return False
         version = (token, _reference(self.path, token, None, None).version)
+        _summary(self.path, version)  # every page's header line
         book = _book(self.path, version, None, None)
         if book.latest_year is not None:
             measure_board(book, book.latest_year)

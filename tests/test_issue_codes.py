@@ -35,6 +35,7 @@ SEED_EMITTERS = {"Issue": (1, "code", None), "Parsed": (None, "warning_code", NO
 # Sites that rebuild issues already recorded, so the code is whatever was stored: (file, enclosing function).
 PASS_THROUGH = {
     ("pipeline/load.py", "recorded_issues"),  # issues read back from submission_issues
+    ("pipeline/load.py", "recorded_issues_of"),  # the same, for several known files in two queries
     ("pipeline/report.py", "issues_to_json"),  # issues given as dicts (from the warehouse or another process)
     ("pipeline/sandbox_worker.py", "decode_issues"),  # issues sent back by the reading worker process
 }
