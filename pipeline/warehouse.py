@@ -463,6 +463,29 @@ def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     return _attach_read_only(target)
 
 
+def reader_beside(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection of its own on the file `con` reads, showing the same version: for an object that outlives
+    its caller's connection (a status book, which reads a year at a time). A writer replaces the file by rename, so
+    the new connection stays on the version it opened for as long as it lives. None when `con` is not a read-only
+    connection on a file (a writer, an in-memory database) or the file has been replaced since `con` opened it."""
+    found = con.execute(
+        "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if not found or not found[0] or not found[1] or not Path(found[0]).is_file():
+        return None
+    try:
+        own = _attach_read_only(Path(found[0]))
+    except duckdb.Error:
+        return None
+    # The same version: a batch landing between the two opens would otherwise mix newer figures with what the caller
+    # read. Submissions are append-only, so their count and greatest id tell versions apart.
+    fingerprint = "SELECT count(*), max(submission_id) FROM submissions"
+    if own.execute(fingerprint).fetchone() != con.execute(fingerprint).fetchone():
+        own.close()
+        return None
+    return own
+
+
 class ReaderCache:
     """One cached read-only connection, reopened when the warehouse file has been replaced.
 

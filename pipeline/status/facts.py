@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.warehouse import open_reader
+from pipeline.warehouse import reader_beside
 
 # DuckDB warns that Arrow from execute() copies the rows once more (see _arrow).
 _COPY_WARNING = {"message": "Arrow output on a DB-API result", "module": __name__.replace(".", r"\.")}
@@ -146,24 +146,9 @@ class WarehouseFacts:
 
     @classmethod
     def opened_beside(cls, con: duckdb.DuckDBPyConnection) -> WarehouseFacts | None:
-        """A store on the same file and version as `con`, or None when `con` is not a read-only connection on a
-        file (a writer, an in-memory database) or the file has been replaced since `con` opened it."""
-        found = con.execute(
-            "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()
-        if not found or not found[0] or not found[1] or not Path(found[0]).is_file():
-            return None
-        try:
-            own = open_reader(Path(found[0]))
-        except duckdb.Error:
-            return None
-        # The same version: a batch landing between the two opens would otherwise judge newer figures than the
-        # coverage and settings the caller read. Submissions are append-only, so their count and greatest id say it.
-        fingerprint = "SELECT count(*), max(submission_id) FROM submissions"
-        if own.execute(fingerprint).fetchone() != con.execute(fingerprint).fetchone():
-            own.close()
-            return None
-        return cls(own)
+        """A store on the same file and version as `con`, or None where there can be none (see reader_beside)."""
+        own = reader_beside(con)
+        return None if own is None else cls(own)
 
     def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self._lock:
