@@ -28,18 +28,19 @@ from pipeline.ingest import collect_files, ingest_paths
 from pipeline.sandbox import ParseWorkers, WorkerLimits
 
 # Run in a fresh interpreter: ingest a folder with its own workers, stop them, report both peaks (MB).
+# Peaks are each process's own VmHWM: getrusage's ru_maxrss carries a parent's peak over into its children across fork
+# and exec, so this script (a child of the benchmark) and its workers would report the benchmark's own peak.
 _PEAK_SCRIPT = """
-import json, resource, sys
+import json, os, sys
 from pathlib import Path
+from benchmarks.common import peak_rss_mb
 from pipeline.ingest import ingest_paths
 from pipeline.sandbox import ParseWorkers, WorkerLimits
 workers = ParseWorkers(2, WorkerLimits())
 ingest_paths([Path(sys.argv[1])], warehouse=Path(sys.argv[2]), raw_dir=Path(sys.argv[3]), workers=workers)
+worker_peak = workers.peak_rss_mb()
 workers.close()
-print(json.dumps({
-    "main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-}))
+print(json.dumps({"main": peak_rss_mb(os.getpid()), "worker": worker_peak}))
 """
 
 

@@ -127,6 +127,7 @@ class _Worker:
         self._conn: Connection | None = None
         self._jobs = 0
         self._retired_cpu = 0.0  # CPU seconds of the processes this worker has replaced
+        self._retired_peak_mb = 0.0  # the greatest peak memory of the processes this worker has replaced
 
     @property
     def served(self) -> bool:
@@ -137,6 +138,11 @@ class _Worker:
         """CPU time (user + system) its processes have used, the one running now included (Linux /proc)."""
         live = _process_cpu_seconds(self._process.pid) if self._process is not None else 0.0
         return self._retired_cpu + live
+
+    def peak_rss_mb(self) -> float:
+        """The greatest resident memory any of its processes has reached (Linux /proc VmHWM)."""
+        live = _process_peak_mb(self._process.pid) if self._process is not None else 0.0
+        return max(self._retired_peak_mb, live)
 
     def _start(self) -> None:
         to_worker_read, to_worker_write = os.pipe()
@@ -233,6 +239,7 @@ class _Worker:
         if self._process is not None:
             if self._process.poll() is None:
                 self._retired_cpu += _process_cpu_seconds(self._process.pid)
+                self._retired_peak_mb = max(self._retired_peak_mb, _process_peak_mb(self._process.pid))
                 self._process.kill()
             self._process.wait(timeout=5)
         self._process = self._conn = None
@@ -245,6 +252,17 @@ def _process_cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def _process_peak_mb(pid: int) -> float:
+    """Peak resident memory of a live process in MB, from /proc/<pid>/status (VmHWM); 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0.0
 
 
 class _Duplex:
@@ -357,6 +375,10 @@ class ParseWorkers:
     def cpu_seconds(self) -> float:
         """CPU time the pool's worker processes have used so far (for the benchmark's account of a batch)."""
         return sum(worker.cpu_seconds() for worker in self._workers)
+
+    def peak_rss_mb(self) -> float:
+        """The greatest peak memory of any of the pool's worker processes so far, in MB (for the benchmark)."""
+        return max((worker.peak_rss_mb() for worker in self._workers), default=0.0)
 
     def close(self) -> None:
         with self._renew_lock:
