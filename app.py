@@ -51,6 +51,7 @@ def account_box(account: Account) -> None:
             st.rerun()
 
 
+ui.begin_run()  # what this run shows is settled once (dashboard/ui.py RUN_MEMO)
 account = auth.restore()
 present = account is not None and account.role != ROLE_UNIT and filters.present_requested()
 sections, allowed, by_file = declare(account)

@@ -17,10 +17,10 @@ from benchmarks.synthetic import synthetic_registry
 from dashboard.navigation import allowed_files
 from pipeline.access import ROLE_ADMIN
 from pipeline.registry import load_registry
-from pipeline.warehouse import WAREHOUSE_ENV, content_token
+from pipeline.warehouse import content_token
 from queries import board
 from queries import submissions as q
-from tests.accounts import signed_in
+from tests.test_pages_charts import open_page
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -77,28 +77,15 @@ def _counting(monkeypatch, module, name: str) -> list[int]:
     return calls
 
 
-def _open(monkeypatch, warehouse: Path, page: str, **params: str):
-    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    app = signed_in(APP, default_timeout=120)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    app.switch_page(page)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not [e.value for e in app.error if "暂时无法显示" in e.value]  # no section fell into ui.guarded
-    return app
-
-
 def test_the_tracker_asks_its_queries_once_per_data_version(monkeypatch, demo_warehouse, tmp_path):
     warehouse = tmp_path / "own.duckdb"  # a path of its own: no cache of an earlier test holds its version
     shutil.copy(demo_warehouse, warehouse)
     views = _counting(monkeypatch, q, "tracker_view")
     chases = _counting(monkeypatch, q, "chase_list")
-    app = _open(monkeypatch, warehouse, "app_pages/tracker.py")
+    app = open_page(monkeypatch, warehouse, "app_pages/tracker.py")
     assert (len(views), len(chases)) == (1, 1)
     app.run()
-    _open(monkeypatch, warehouse, "app_pages/tracker.py")  # another session on the same data
+    open_page(monkeypatch, warehouse, "app_pages/tracker.py")  # another session on the same data
     assert (len(views), len(chases)) == (1, 1)
     app.radio(key="tracker_return").set_value("R2").run()  # another return type is another view
     assert (len(views), len(chases)) == (2, 1)
@@ -114,10 +101,10 @@ def test_the_unit_profile_judges_its_unit_once_per_data_version(monkeypatch, dem
     warehouse = tmp_path / "own.duckdb"
     shutil.copy(demo_warehouse, warehouse)
     judged = _counting(monkeypatch, board, "unit_profile")
-    app = _open(monkeypatch, warehouse, "app_pages/unit_profile.py", unit="C10", year="2024")
+    app = open_page(monkeypatch, warehouse, "app_pages/unit_profile.py", unit="C10", year="2024")
     assert len(judged) == 1
     app.run()
-    _open(monkeypatch, warehouse, "app_pages/unit_profile.py", unit="C10", year="2024")
+    open_page(monkeypatch, warehouse, "app_pages/unit_profile.py", unit="C10", year="2024")
     assert len(judged) == 1
     page_bench.land_return(warehouse, tmp_path, 1)
     app.run()
