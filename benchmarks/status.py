@@ -11,8 +11,10 @@ time), status_peak_rss_mb_100x (the peak RSS of the process that built the 100×
 CPU times and peaks of the board and of all years (what the measure-detail history and the exports need).
 
 Measured on 2026-12-01 (2 shared cores, CPU seconds, board / all years): before this engine's rework 1× 0.49,
-10× 4.2, 100× 45.2 (every year was judged up front; 1,505 MB at 100×); after, board 1× 0.2, 10× 0.6, 100× 1.4
-(610–630 MB), all years at 100× 12.6 (1,280 MB).
+10× 4.2, 100× 45.2 (every year was judged up front; 1,505 MB at 100×); after the lazy book, board 1× 0.2, 10× 0.6,
+100× 1.4 (610–630 MB), all years at 100× 12.6 (1,280 MB). On 2026-12-02, reading the warehouse a year at a time
+(pipeline/status/facts.py), wall seconds: board 1× 0.27, 10× 0.60, 100× 0.61 (2.15×, 296 MB), all years at 100× 9.8
+(833 MB). Peaks are each process's own VmHWM (see _peak_rss_mb).
 """
 
 from __future__ import annotations
