@@ -8,7 +8,7 @@ hidden, the type enlarged, and the header reduced to one quiet line."""
 
 import streamlit as st
 
-from dashboard import auth, filters, theme_css, ui
+from dashboard import auth, filters, run_memo, theme_css, ui
 from dashboard.navigation import PAGE_TABLE, PASSWORD_PATH, PRESENT_PATH, UNIT_HOME, UNIT_TITLES
 from pipeline.access import ROLE_UNIT, Account
 from queries.uploads import markdown_safe
@@ -51,7 +51,7 @@ def account_box(account: Account) -> None:
             st.rerun()
 
 
-ui.begin_run()  # what this run shows is settled once (dashboard/ui.py RUN_MEMO)
+run_memo.begin_run()  # what this run shows is settled once (dashboard/run_memo.py)
 account = auth.restore()
 present = account is not None and account.role != ROLE_UNIT and filters.present_requested()
 sections, allowed, by_file = declare(account)

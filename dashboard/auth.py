@@ -16,6 +16,7 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.run_memo import per_run
 from pipeline import audit
 from pipeline.access import ROLE_UNIT, AccessStore, Account, access_path
 from pipeline.registry import Registry
@@ -53,7 +54,12 @@ def actor() -> str:
 
 
 def client_address() -> str:
-    """The browser's address: as the server sees it, or as the reverse proxy on this machine reports it."""
+    """The browser's address: as the server sees it, or as the reverse proxy on this machine reports it (read once
+    per run: every download button asks)."""
+    return per_run("client_address", _client_address)
+
+
+def _client_address() -> str:
     try:
         return address_of(st.context.ip_address, st.context.headers.get("X-Forwarded-For", ""))
     except Exception:  # noqa: BLE001 - bare scripts have no request

@@ -23,29 +23,34 @@ IMAGE_DOWNLOADS = ((images.PNG, "下载图片（PNG）", "image/png"), (images.S
 
 
 def image_data(
-    figure: Figure, con: duckdb.DuckDBPyConnection, book: StatusBook, year: int, fmt: str, *, demo: bool
-) -> Callable[[], bytes]:
+    figure: Figure, open_cursor: Callable[[], duckdb.DuckDBPyConnection], book: StatusBook, year: int, fmt: str, *,
+    demo: bool,
+) -> Callable[[], bytes]:  # fmt: skip
     """The chart as a briefing image, made only when its button is clicked (Streamlit calls this on a thread of
-    its own, so it gets a cursor of its own). The first image starts a Chromium that the server keeps: later
-    ones take a fraction of a second instead of about two."""
+    its own, so it opens a cursor of its own then, on the version the page showed). The first image starts a
+    Chromium that the server keeps: later ones take a fraction of a second instead of about two."""
 
     def make() -> bytes:
         images.start_browser()  # idempotent
-        return images.figure_image(figure, con, book, year, fmt=fmt, demo=demo)
+        return images.figure_image(figure, open_cursor(), book, year, fmt=fmt, demo=demo)
 
     return make
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _drawn(
-    key: str, version: ui.Version, reader: Scope, years: tuple[int, ...], large: bool,
-    _figure: Figure, _book: StatusBook, _series: pd.DataFrame,
-) -> tuple[pd.DataFrame, go.Figure, bytes]:  # fmt: skip
+    key: str, version: ui.Version, reader: Scope, years: tuple[int, ...], year: int, large: bool,
+    _figure: Figure, _book: StatusBook,
+) -> tuple[pd.DataFrame, go.Figure, bytes] | None:  # fmt: skip
     """A figure's frame with the engine's verdicts, its plotly figure and its CSV, built once per data version (the
-    key, version, scope, years and size say which) and shared by every session: building is most of a chart page's
-    time. Nothing here is mutated afterwards (st.plotly_chart serialises a copy)."""
+    key, version, scope, years, year and size say which) and shared by every session: building is most of a chart
+    page's time. None when the year has no data for it. Nothing here is mutated afterwards (st.plotly_chart
+    serialises a copy)."""
+    series = ui.cached_query(_figure.series, years=list(years))
+    if not profile.has_data(series, _figure.span, year):
+        return None
     # Bars take the colour of the engine's verdict on each unit: the status the tiles above show.
-    df = _figure.with_statuses(_book, _series)
+    df = _figure.with_statuses(_book, series)
     fig = _figure.builder(df, large=large, catalog=_book.catalog)
     # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
     fig.update_layout(height=round(_figure.height * (LARGE_SCALE if large else 1)))
@@ -57,12 +62,12 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
     selected_year: the year chosen in the sidebar when the chart shows another (the latest inspection round); the
     images then say which round they show for that year."""
     with ui.guarded(f"{figure.measures_text}图表"):
-        series = ui.cached_query(figure.series, years=profile.chart_years(figure.span, book.years, year))
-        if not profile.has_data(series, figure.span, year):
+        years = tuple(profile.chart_years(figure.span, book.years, year))
+        drawn = _drawn(figure.key, ui.warehouse_version(), ui.scope(), years, year, large, figure, book)
+        if drawn is None:
             st.info(f"{year}年度暂无{figure.measures_text}（{figure.title}）的数据。", icon=":material/info:")
             return
-        years = tuple(profile.chart_years(figure.span, book.years, year))
-        df, fig, csv = _drawn(figure.key, ui.warehouse_version(), ui.scope(), years, large, figure, book, series)
+        df, fig, csv = drawn
         demo = ui.warehouse_summary().is_demo
         name = f"{DEMO_PREFIX if demo else ''}{figure.file_stem(year)}"  # every export of demo data says so
         config = ui.plotly_config(displaylogo=False, toImageButtonOptions={"filename": name, "scale": 2})
@@ -70,7 +75,7 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
         if large:
             return  # the projector shows the chart only
         with st.container(horizontal=True):
-            version = ui.data_version_text()
+            version, opener = ui.data_version_text(), ui.cursor_opener()
             st.download_button(
                 "下载图表数据（CSV）",
                 auth.audited_download(
@@ -86,7 +91,7 @@ def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_
                 st.download_button(
                     label,
                     auth.audited_download(
-                        image_data(figure, ui.cursor(), book, selected_year or year, fmt, demo=demo),
+                        image_data(figure, opener, book, selected_year or year, fmt, demo=demo),
                         document=f"{figure.title}（{fmt.upper()}）",
                         file_name=f"{name}.{fmt}",
                         version=version,

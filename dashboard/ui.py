@@ -25,6 +25,7 @@ import streamlit as st
 
 import queries.warehouse as warehouse_queries
 from dashboard import auth, filters
+from dashboard.run_memo import per_run
 from exports import meetings
 from pipeline import access
 from pipeline.access import ROLE_UNIT
@@ -38,24 +39,6 @@ from queries.uploads import markdown_safe
 
 log = logging.getLogger(__name__)
 Version = tuple[str, tuple[str, str]]  # (warehouse path, (content token, reference version))
-# Answers that hold for one run of the script (app.py starts each run with an empty one): which data and which
-# reference data it shows. A chart page asks for them a dozen times per run, each a cache lookup that hashes its
-# arguments; and one run then shows one version even if a batch lands while it draws.
-RUN_MEMO = "_shibatiao_run_memo"
-
-
-def begin_run() -> None:
-    """Called by app.py at the start of every run."""
-    st.session_state[RUN_MEMO] = {}
-
-
-def _per_run(name: str, compute: Callable[[], object]):
-    memo = st.session_state.get(RUN_MEMO)
-    if memo is None:  # a page run outside app.py (some tests): nothing kept
-        return compute()
-    if name not in memo:
-        memo[name] = compute()
-    return memo[name]
 
 
 @st.cache_resource
@@ -97,7 +80,7 @@ def _active_path() -> Path:
 def reference() -> Reference:
     """The reference data of the data shown: a meeting version keeps the catalog, registry and settings in force
     when it was frozen; the live data has today's."""
-    return _per_run("reference", _shown_reference)
+    return per_run("reference", _shown_reference)
 
 
 def _shown_reference() -> Reference:
@@ -110,7 +93,7 @@ def _shown_reference() -> Reference:
 
 def live_reference() -> Reference:
     """The reference data in force now, whatever version is shown: uploads, templates and settings use it."""
-    return _per_run("live_reference", _live_reference)
+    return per_run("live_reference", _live_reference)
 
 
 def _live_reference() -> Reference:
@@ -187,6 +170,13 @@ def _cursor():
     return _reader(str(_active_path())).cursor()
 
 
+def cursor_opener():
+    """For work done after the run, on a thread of its own (a download built when it is clicked): the reader's scope
+    is checked now, and the cursor, on the data shown now, is opened only when called."""
+    _whole_scope_only("全部单位的数据")
+    return _reader(str(_active_path())).opener()
+
+
 def live_cursor():
     """A cursor on the live warehouse whatever version is shown (every unit's data: whole-scope readers only)."""
     _whole_scope_only("全部单位的数据")
@@ -196,7 +186,7 @@ def live_cursor():
 def warehouse_version() -> Version:
     """Cache key of the data shown: its path, its content token and the reference version. A batch that changes
     nothing keeps the token (and every cache); a meeting version never changes."""
-    return _per_run("warehouse_version", _warehouse_version)
+    return per_run("warehouse_version", _warehouse_version)
 
 
 def _warehouse_version() -> Version:
@@ -228,7 +218,7 @@ def _summary(path: str, version: tuple) -> warehouse_queries.WarehouseSummary:
 
 
 def warehouse_summary() -> warehouse_queries.WarehouseSummary:
-    return _per_run("summary", lambda: _summary(*warehouse_version()))
+    return per_run("summary", lambda: _summary(*warehouse_version()))
 
 
 @st.cache_resource(max_entries=4)

@@ -35,7 +35,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -515,6 +515,19 @@ class ReaderCache:
             cursor = self._current().cursor()
         cursor.execute(f"USE {ATTACHED_NAME}")
         return cursor
+
+    def opener(self) -> Callable[[], duckdb.DuckDBPyConnection]:
+        """A function that opens a cursor later (on another thread, for a download built when it is clicked) on the
+        version the warehouse has now, even if the file is replaced meanwhile."""
+        with self._lock:
+            con = self._current()
+
+        def open_cursor() -> duckdb.DuckDBPyConnection:
+            cursor = con.cursor()
+            cursor.execute(f"USE {ATTACHED_NAME}")
+            return cursor
+
+        return open_cursor
 
     @property
     def token(self) -> tuple[int, int] | None:

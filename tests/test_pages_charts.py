@@ -196,8 +196,8 @@ def test_a_charts_image_downloads_are_made_on_click_for_its_year(con, book):
 
     figure = figures.BY_KEY["m16_training_by_union"]
     try:
-        png = image_data(figure, con, book, 2021, images.PNG, demo=True)()
-        svg = image_data(figure, con, book, 2021, images.SVG, demo=True)().decode("utf-8")
+        png = image_data(figure, lambda: con, book, 2021, images.PNG, demo=True)()
+        svg = image_data(figure, lambda: con, book, 2021, images.SVG, demo=True)().decode("utf-8")
     finally:
         images.stop_browser()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

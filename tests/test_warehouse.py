@@ -499,3 +499,23 @@ def test_a_write_session_reads_in_place_and_copies_only_to_write(loaded: Path, m
         load_validated(session.connection(), one_return("c", unit="C03"), received_at=RECEIVED, raw_path="r")
         raise ValueError("boom")
     assert table_counts(loaded) == (2, 0, 2) and leftovers(loaded) == []
+
+
+def test_a_cursor_opened_later_reads_the_version_the_warehouse_had_when_it_was_asked_for(demo_warehouse, tmp_path):
+    import os
+    import shutil
+
+    from pipeline.warehouse import ReaderCache, open_reader
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, path)
+    reader = ReaderCache(path)
+    open_later = reader.opener()
+    count = "select count(*) from current_values"
+    before = reader.cursor().execute(count).fetchone()[0]
+    assert before > 4000
+    empty = tmp_path / "empty.duckdb"
+    open_reader(empty).close()
+    os.replace(empty, path)  # a writer lands a new version (here an empty one) by renaming it over the file
+    assert reader.cursor().execute(count).fetchone()[0] == 0
+    assert open_later().execute(count).fetchone()[0] == before
