@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.issues import Issue
-from pipeline.warehouse import transaction
+from pipeline.warehouse import fsync_path, transaction
 
 if TYPE_CHECKING:
     from pipeline.validated import ValidatedReturn, ValueRow
@@ -113,15 +113,7 @@ def sync_archived(paths: Sequence[Path]) -> None:
     if not existing:
         return
     with ThreadPoolExecutor(max_workers=min(16, len(existing)), thread_name_prefix="fsync") as pool:
-        list(pool.map(_fsync_file, existing))
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        list(pool.map(fsync_path, existing))
 
 
 # --- load -------------------------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def _discard(copy: Path) -> None:
     Path(f"{copy}.wal").unlink(missing_ok=True)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """fsync a file or a directory (the directory makes the rename itself durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -299,9 +299,9 @@ def _write_cycle(
         _discard(copy)
         raise
     con.close()
-    _fsync(copy)
+    fsync_path(copy)
     os.replace(copy, path)
-    _fsync(path.parent)
+    fsync_path(path.parent)
 
 
 @contextmanager

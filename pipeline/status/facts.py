@@ -144,12 +144,6 @@ class WarehouseFacts:
         self._by_submissions: dict[tuple[int, ...], pd.DataFrame] = {}
         self._lock = threading.RLock()  # one DuckDB connection, shared by every session of a cached book
 
-    @classmethod
-    def opened_beside(cls, con: duckdb.DuckDBPyConnection) -> WarehouseFacts | None:
-        """A store on the same file and version as `con`, or None where there can be none (see reader_beside)."""
-        own = reader_beside(con)
-        return None if own is None else cls(own)
-
     def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self._lock:
             return query(self._con, sql, params)
@@ -209,4 +203,5 @@ Facts = FrameFacts | WarehouseFacts
 
 def facts_of(con: duckdb.DuckDBPyConnection) -> Facts:
     """The store for a caller's connection: its own reader on the same file where it can, else every figure now."""
-    return WarehouseFacts.opened_beside(con) or FrameFacts(read_mart(con, "measure_facts"))
+    own = reader_beside(con)  # None for a writer, an in-memory database, or a file replaced since con opened it
+    return WarehouseFacts(own) if own is not None else FrameFacts(read_mart(con, "measure_facts"))
