@@ -9,15 +9,17 @@ from exports import changes as changes_query
 from exports import meetings
 from pipeline.warehouse import content_token, warehouse_path
 from queries.uploads import markdown_safe
-from queries.warehouse import warehouse_summary
 
 EMPTY_WORD = "无"
 
 
-@st.cache_data(max_entries=16, ttl=600, show_spinner="正在与会议版对比……")
+@st.cache_resource(max_entries=16, ttl=600, show_spinner="正在与会议版对比……")
 def _changes(name: str, created_at: str, live_version: tuple, year: int):
-    # Keyed by the meeting's freeze time and the live warehouse's version: a new upload is seen on the next run.
-    return changes_query.since_meeting(name, ui.live_cursor(), ui.live_status_book(), year)
+    # Keyed by the meeting's freeze time and the live warehouse's version: a new upload is seen on the next run. The
+    # comparison and its tables are made once per key and shared read-only by every session (nothing changes them).
+    live = ui.live_status_book()
+    _, changes = changes_query.since_meeting(name, ui.live_cursor(), live, year)
+    return changes, changes_query.changes_tables(changes, live.catalog)
 
 
 def _pick_meeting(found: list[meetings.MeetingVersion]) -> meetings.MeetingVersion:
@@ -68,7 +70,7 @@ def main() -> None:
         return
     meeting = _pick_meeting(found)
     year = _pick_year(meeting, live.years)
-    live_summary = warehouse_summary(ui.live_cursor())
+    live_summary = ui.live_warehouse_summary()
     # The meeting's name was typed by a user: shown literally.
     st.caption(
         markdown_safe(
@@ -76,8 +78,8 @@ def main() -> None:
         )
     )
     live_version = (str(warehouse_path()), content_token(warehouse_path()))
-    _, changes = _changes(meeting.name, meeting.created_at.isoformat(), live_version, year)
-    _draw(changes_query.changes_tables(changes, live.catalog), changes)
+    changes, tables = _changes(meeting.name, meeting.created_at.isoformat(), live_version, year)
+    _draw(tables, changes)
 
 
 with ui.guarded("会议以来变化"):

@@ -72,8 +72,30 @@ def measure(warehouse: Path, unit_copies: int) -> dict:
     }
 
 
-def _measure_in_child(warehouse: Path, unit_copies: int) -> dict:
-    command = [sys.executable, "-m", "benchmarks.status", str(warehouse), str(unit_copies)]
+def measure_compact(warehouse: Path, unit_copies: int) -> dict:
+    """In this process: every measure's compact statuses for every unit and year (the set-based judgement of
+    pipeline/status/compact.py: what a unit's history on all measures, a chart's colours over the years and a settings
+    preview need). Times in seconds (wall and CPU), the peak in MB."""
+    from pipeline.warehouse import open_reader
+    from queries.board import StatusBook
+
+    registry = synthetic_registry(unit_copies)
+    con = open_reader(warehouse)
+    wall, cpu = time.perf_counter(), time.process_time()
+    book = StatusBook.from_warehouse(con, registry=registry)
+    rows = sum(len(book.marks.of(m.number)) for m in book.catalog.measures)
+    figures = {
+        "compact_seconds": time.perf_counter() - wall,
+        "compact_cpu_seconds": time.process_time() - cpu,
+        "compact_peak_rss_mb": _peak_rss_mb(),
+        "compact_rows": rows,
+    }
+    con.close()
+    return figures
+
+
+def _measure_in_child(warehouse: Path, unit_copies: int, what: str = "book") -> dict:
+    command = [sys.executable, "-m", "benchmarks.status", str(warehouse), str(unit_copies), what]
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -108,6 +130,9 @@ def summarise(runs: dict[str, list[dict]]) -> dict:
         ratio = [m["board_seconds"] / b["board_seconds"] for m, b in zip(measured, base, strict=True)]
         cpu_ratio = [m["board_cpu_seconds"] / b["board_cpu_seconds"] for m, b in zip(measured, base, strict=True)]
         all_ratio = [m["all_years_seconds"] / b["all_years_seconds"] for m, b in zip(measured, base, strict=True)]
+        compact_ratio = [m["compact_seconds"] / b["compact_seconds"] for m, b in zip(measured, base, strict=True)]
+        # What the set-based judgement saves against the rule functions judging every year, within one round.
+        speedup = [m["all_years_seconds"] / m["compact_seconds"] for m in measured]
         figures[name] = {
             "values": measured[0]["values"],
             "status_rows": measured[0]["status_rows"],
@@ -119,6 +144,11 @@ def summarise(runs: dict[str, list[dict]]) -> dict:
             "board_ratio_vs_1x": _spread(ratio),
             "board_cpu_ratio_vs_1x": _spread(cpu_ratio),
             "all_years_ratio_vs_1x": _spread(all_ratio),
+            "compact_rows": measured[0]["compact_rows"],
+            "compact_seconds": _spread([m["compact_seconds"] for m in measured]),
+            "compact_peak_rss_mb": _spread([m["compact_peak_rss_mb"] for m in measured], 0),
+            "compact_ratio_vs_1x": _spread(compact_ratio),
+            "compact_speedup_vs_rule_functions": _spread(speedup, 1),
         }
     return {
         "status_scale_ratio_10x": figures["10x"]["board_ratio_vs_1x"],
@@ -128,6 +158,11 @@ def summarise(runs: dict[str, list[dict]]) -> dict:
         "status_scale_cpu_ratio_100x": figures["100x"]["board_cpu_ratio_vs_1x"],
         "status_peak_rss_mb_100x": figures["100x"]["board_peak_rss_mb"],
         "status_peak_rss_mb_100x_all_years": figures["100x"]["all_years_peak_rss_mb"],
+        # Every measure, unit and year judged set-based (compact statuses, no explanations).
+        "status_compact_scale_ratio_100x": figures["100x"]["compact_ratio_vs_1x"],
+        "status_compact_seconds_100x": figures["100x"]["compact_seconds"],
+        "status_compact_peak_rss_mb_100x": figures["100x"]["compact_peak_rss_mb"],
+        "status_compact_speedup_100x": figures["100x"]["compact_speedup_vs_rule_functions"],
         "rounds": len(base),
         "scales": figures,
     }
@@ -143,6 +178,12 @@ def _print(report: dict) -> None:
             f"{item['all_years_ratio_vs_1x']['median']:>6.1f}×  {item['board_peak_rss_mb']['median']:>8.0f} MB  "
             f"{item['all_years_peak_rss_mb']['median']:>10.0f} MB"
         )
+    print("规模   全部年份（SQL，不含说明）用时  倍数     峰值内存    较逐年规则函数快")
+    for name, item in report["scales"].items():
+        print(
+            f"{name:<6} {item['compact_seconds']['median']:>22.2f}秒  {item['compact_ratio_vs_1x']['median']:>5.1f}×  "
+            f"{item['compact_peak_rss_mb']['median']:>7.0f} MB  {item['compact_speedup_vs_rule_functions']['median']:>10.1f}×"
+        )
 
 
 def run() -> dict:
@@ -151,7 +192,8 @@ def run() -> dict:
         runs: dict[str, list[dict]] = {name: [] for name in SCALES}
         for _ in range(ROUNDS):
             for name, (unit_copies, _years) in SCALES.items():
-                runs[name].append(_measure_in_child(paths[name], unit_copies))
+                book = _measure_in_child(paths[name], unit_copies)
+                runs[name].append({**book, **_measure_in_child(paths[name], unit_copies, "compact")})
     report = summarise(runs)
     _print(report)
     record("status", report)
@@ -159,4 +201,5 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))
+    measured = measure_compact if sys.argv[3:] == ["compact"] else measure
+    print(json.dumps(measured(Path(sys.argv[1]), int(sys.argv[2]))))

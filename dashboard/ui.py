@@ -221,6 +221,13 @@ def warehouse_summary() -> warehouse_queries.WarehouseSummary:
     return per_run("summary", lambda: _summary(*warehouse_version()))
 
 
+def live_warehouse_summary() -> warehouse_queries.WarehouseSummary:
+    """The live warehouse's summary whatever version the sidebar shows (whole-scope readers only)."""
+    _whole_scope_only("全部单位的数据")
+    path = warehouse_path()
+    return _summary(str(path), (content_token(path), live_reference().version))
+
+
 @st.cache_resource(max_entries=4)
 def _book(path: str, version: tuple, catalog_path: str | None, registry_path: str | None) -> StatusBook:
     # One book per data version, live or a meeting's (whose frozen catalog and registry files the paths name); built
@@ -263,8 +270,9 @@ class BookWarmer:
     """Judges the overview of each new version of the live warehouse in the background. A batch from the upload page
     or the command line replaces the warehouse file; at 100× the demo the first leader to open the dashboard after it
     would otherwise wait about a second while the board's 36 measure-years are judged. The warmer builds the very
-    book the pages ask for (the same cache entry) and judges the latest year and the one before; a page that comes
-    while it works waits for the same entry rather than judging it twice.
+    book the pages ask for (the same cache entry) and judges the latest year and the one before, then every measure's
+    compact statuses (the chart pages' colours); a page that comes while it works waits for the same entry rather
+    than judging it twice.
 
     One daemon thread per warehouse path, started by the first page run. SHIBATIAO_WARM_BOOKS=0 turns it off (the
     test suite does, so that no thread judges a test's warehouse behind its back)."""
@@ -299,6 +307,9 @@ class BookWarmer:
         book = _book(self.path, version, None, None)
         if book.latest_year is not None:
             measure_board(book, book.latest_year)
+            # The chart pages colour every year's bars from the compact statuses: judge those next.
+            for measure in book.catalog.measures:
+                book.marks.of(measure.number)
         self.warmed = token
         return True
 

@@ -26,10 +26,10 @@ import duckdb
 from pipeline.catalog import INDICATOR_PARAMS, CatalogError, Measure
 from pipeline.reference import Reference, build_reference, retired_units, unit_changes, unit_entry
 from pipeline.registry import _FIRST_CHANGE_YEAR, _LAST_CHANGE_YEAR, FormerName, RegistryError, Unit, normalise_name
+from pipeline.status.compact import measure_marks
 from pipeline.status.context import RuleContext
-from pipeline.status.engine import judge
 from pipeline.status.facts import facts_of, read_mart
-from pipeline.status.model import MeasureResult
+from pipeline.status.model import PROVINCE_SCOPE
 from pipeline.warehouse import sync_catalog, writer
 
 KINDS = {
@@ -530,16 +530,18 @@ def measures_affected(before: Reference, after: Reference) -> tuple[int, ...]:
 def compare(con: duckdb.DuckDBPyConnection, before: Reference, after: Reference) -> list[StatusChange]:
     """Every measure × year whose overall status differs between two references, then the units whose judgement
     starts or stops; in measure and year order. Only the measures the change can move are judged, both times from
-    one reading of the warehouse's figures (at 100× the demo, every measure of fifty years twice took half a minute)."""
+    one reading of the warehouse's figures, and only their statuses: the set-based judgement (compact.py) of every
+    year at once, not each year's explanations (at 100× the demo, every measure of fifty years twice took half a
+    minute)."""
     facts, coverage = facts_of(con), read_mart(con, "return_coverage")
     numbers = set(measures_affected(before, after))
-    old = _evaluate_measures(RuleContext(before.catalog, before.registry, facts, coverage), numbers)
-    new = _evaluate_measures(RuleContext(after.catalog, after.registry, facts, coverage), numbers)
+    old = _overall_statuses(RuleContext(before.catalog, before.registry, facts, coverage), numbers)
+    new = _overall_statuses(RuleContext(after.catalog, after.registry, facts, coverage), numbers)
     changes = [
-        StatusChange(number, year, old[key].overall.status, new[key].overall.status)
+        StatusChange(number, year, old[key], new[key])
         for key in sorted(set(old) & set(new))
         for number, year in [key]
-        if old[key].overall.status != new[key].overall.status
+        if old[key] != new[key]
     ]
     added, dropped = unit_changes(before.registry, after.registry)
     changes += [StatusChange(None, None, "不参与判定", "参与判定", after.registry.display_name(u)) for u in added]
@@ -547,13 +549,15 @@ def compare(con: duckdb.DuckDBPyConnection, before: Reference, after: Reference)
     return changes
 
 
-def _evaluate_measures(ctx: RuleContext, numbers: set[int]) -> dict[tuple[int, int], MeasureResult]:
-    return {
-        (measure.number, year): judge(ctx, measure, year)
-        for year in ctx.years
-        for measure in ctx.catalog.measures
-        if measure.number in numbers
-    }
+def _overall_statuses(ctx: RuleContext, numbers: set[int]) -> dict[tuple[int, int], str]:
+    """(measure, year) -> the province-wide status, for these measures in every judged year."""
+    found = {}
+    for measure in ctx.catalog.measures:
+        if measure.number in numbers:
+            rows = measure_marks(ctx, measure)
+            rows = rows[rows["unit_code"] == PROVINCE_SCOPE]
+            found.update({(measure.number, int(y)): s for y, s in zip(rows["year"], rows["status"], strict=True)})
+    return found
 
 
 def preview(con: duckdb.DuckDBPyConnection, reference: Reference, change: Change) -> list[StatusChange]:

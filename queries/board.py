@@ -3,6 +3,12 @@
 A StatusBook judges every measure for every year once (from the warehouse as it is now); the functions
 below answer one question each from it. Pages cache the book by warehouse version, so a page run does not
 judge anything twice.
+
+Two judgements sit in a book. `results` are the rule functions' verdicts with their explanations, judged per measure
+and year as a page shows them (the board's two years, a measure's page). `marks` are the same statuses without
+explanations, judged in SQL for every unit and year at once (pipeline/status/compact.py): what a question about many
+years or many measures needs and nothing more — the colour of every bar of a chart, a unit's status history on all
+eighteen measures, the statuses a settings change would move.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pandas as pd
 from pipeline.catalog import CANNOT_JUDGE, Catalog, Chapter, Measure, load_catalog
 from pipeline.registry import Registry, Unit, load_registry
 from pipeline.status.anomalies import Anomaly, find_anomalies
+from pipeline.status.compact import Marks, StatusMark
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import judge
 from pipeline.status.model import (
@@ -90,6 +97,7 @@ class StatusBook:
     context: RuleContext
     results: Mapping[tuple[int, int], MeasureResult]
     years: list[int]
+    marks: Marks
     _anomalies: list[Anomaly] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -103,7 +111,7 @@ class StatusBook:
     @classmethod
     def from_context(cls, ctx: RuleContext) -> StatusBook:
         years = ctx.years
-        return cls(ctx.catalog, ctx.registry, ctx, Results(ctx, years), years)
+        return cls(ctx.catalog, ctx.registry, ctx, Results(ctx, years), years, Marks(ctx))
 
     @property
     def anomalies(self) -> list[Anomaly]:
@@ -264,7 +272,7 @@ class UnitProfile:
     unit: Unit
     year: int
     statuses: tuple[MeasureStatus, ...]  # this unit's status on every measure judged per unit, this year
-    history: dict[int, tuple[MeasureStatus, ...]]  # measure -> this unit's status in every year
+    history: dict[int, tuple[StatusMark, ...]]  # measure -> this unit's status in every year (compact: no explanation)
     counties: tuple[Unit, ...]  # for a city, its counties
     anomalies: tuple[Anomaly, ...]
 
@@ -283,12 +291,11 @@ def unit_profile(book: StatusBook, unit_code: str, year: int, *, scope: Scope = 
         return next((s for s in result.units if s.unit_code == unit_code), None) if result else None
 
     statuses = tuple(s for m in book.catalog.measures if (s := own(m.number, year)) is not None)
-    history = {
-        m.number: tuple(s for y in book.years if (s := own(m.number, y)) is not None) for m in book.catalog.measures
-    }
+    # Eighteen measures in every year: the compact statuses, not eighteen times the years of explanations.
+    history = book.marks.of_unit(unit_code)
     counties = book.registry.counties_of(unit_code) if unit.type == "city" else ()
     anomalies = tuple(a for a in book.anomalies if a.unit_code == unit_code and a.year == year)
-    return UnitProfile(unit, year, statuses, {m: h for m, h in history.items() if h}, counties, anomalies)
+    return UnitProfile(unit, year, statuses, history, counties, anomalies)
 
 
 # --- what the measure-detail and projector pages show, as plain tables ----------------------------------
@@ -489,9 +496,9 @@ STATUS_COLUMN = "status"
 
 def unit_statuses(book: StatusBook, measure: int, year: int) -> dict[str, str]:
     """unit_code -> the status engine's verdict on the unit for the measure that year; empty when the measure is
-    judged only province-wide or has no result that year."""
-    result = book.result(measure, year)
-    return {s.unit_code: s.status for s in result.units} if result else {}
+    judged only province-wide or has no result that year. A chart colours every year it shows: the compact
+    statuses answer (the same verdicts as the explained results, without judging each year's explanations)."""
+    return book.marks.units(measure, year)
 
 
 MISSING_COLUMN = "missing_label"  # why a judged unit's row has no figures: NOT_SUBMITTED or NOT_INSPECTED
@@ -547,7 +554,7 @@ def with_statuses(book: StatusBook, measure: int, frame: pd.DataFrame) -> pd.Dat
             by_year[int(y)].get(code, NO_DATA) for y, code in zip(frame["year"], frame["unit_code"], strict=True)
         ]
     else:
-        overall = {y: r.overall.status if (r := book.result(measure, y)) else NO_DATA for y in years}
+        overall = {y: book.marks.overall(measure, y) or NO_DATA for y in years}
         statuses = [overall[int(y)] for y in frame["year"]]
     return frame.assign(**{STATUS_COLUMN: pd.Series(statuses, index=frame.index, dtype="object")})
 

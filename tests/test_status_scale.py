@@ -188,6 +188,10 @@ def test_the_benchmark_takes_each_rounds_ratio_against_that_rounds_1x_run():
             "status_rows": 5,
             "all_years_seconds": 2 * wall,
             "all_years_peak_rss_mb": 2 * rss,
+            # The set-based judgement of every year: a tenth of the rule functions' time, a little more at 100×.
+            "compact_seconds": wall / 5,
+            "compact_peak_rss_mb": rss / 2,
+            "compact_rows": 50,
         } | figures
 
     report = summarise(
@@ -202,3 +206,7 @@ def test_the_benchmark_takes_each_rounds_ratio_against_that_rounds_1x_run():
     assert report["status_scale_cpu_ratio_100x"] == {"median": 5.0, "min": 4.0, "max": 6.0}
     assert report["status_peak_rss_mb_100x"] == {"median": 620.0, "min": 600.0, "max": 640.0}
     assert report["status_peak_rss_mb_100x_all_years"]["max"] == 1280.0
+    # Set-based: 100× ÷ 1× in the same round (0.6 ÷ 0.2, 0.8 ÷ 0.4), and the rule functions' time ÷ its own.
+    assert report["status_compact_scale_ratio_100x"] == {"median": 2.5, "min": 2.0, "max": 3.0}
+    assert report["status_compact_speedup_100x"] == {"median": 10.0, "min": 10.0, "max": 10.0}
+    assert report["status_compact_peak_rss_mb_100x"]["median"] == 310.0

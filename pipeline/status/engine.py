@@ -3,6 +3,10 @@
 Rule functions live in rules_*.py, one small function per rule kind, registered with @rule("kind").
 They read their parameters and thresholds from the catalog (measure.rule), never from code, so a
 threshold changed in catalog/measures.yaml changes the status everywhere.
+
+Each rule kind is also written as one SQL query over every unit and year at once (compact.py and
+pipeline/sql/status/): the same statuses and key figures without explanations, for questions that span many years or
+measures. The rule functions here are the reference the queries are tested against (tests/test_status_compact.py).
 """
 
 from __future__ import annotations

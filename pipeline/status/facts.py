@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -37,6 +38,18 @@ ORDER = ["year", "measure", "indicator", "unit_code", "entity_code", "row_no"]
 # walked forward: the next FORWARD years come in the same query (one query costs about what one year does).
 SPAN = 3
 FORWARD = 8
+# The set-based status queries (compact.py) read the figures' values, not their provenance: a table of the value columns,
+# made the first time one is asked (at 100× the demo a fifth of the mart's size), with is_first marking the row a rule
+# reads for an (indicator, year, entity), the first in the order the rules see them. `in_order` is that order.
+STATUS_FIGURES = """
+CREATE OR REPLACE TEMP TABLE status_figures AS
+SELECT
+    year, indicator, return_code, unit_code, entity_code, row_no, value_num, value_bool, value_date, value_text,
+    row_number() OVER (PARTITION BY indicator, year, entity_code ORDER BY {in_order}) = 1 AS is_first
+FROM {source};
+CREATE OR REPLACE TEMP MACRO first_figures(codes) AS TABLE
+SELECT * EXCLUDE (is_first) FROM status_figures WHERE is_first AND list_contains(codes, indicator);
+"""
 # How many answers of_submissions keeps (one per measure and year a page has shown).
 KEPT_ANSWERS = 64
 
@@ -102,6 +115,8 @@ class FrameFacts:
         self._years: dict[int, pd.DataFrame] = {}
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._status_figures = False
+        self._named: list = [None]  # the frames last named on the connection (see _over)
 
     def year(self, year: int) -> pd.DataFrame:
         rows = self._years.get(year)
@@ -120,12 +135,27 @@ class FrameFacts:
     def of_submissions(self, submission_ids: set[int]) -> pd.DataFrame:
         return self._frame[self._frame["submission_id"].isin(submission_ids)]
 
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect()
+            self._con.register("facts", self._frame)
+        return self._con
+
     def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self._lock:
-            if self._con is None:
-                self._con = duckdb.connect()
-                self._con.register("facts", self._frame)
-            return query(self._con, sql, params)
+            return query(self._connection(), sql, params)
+
+    def sql_over(self, relations: dict[str, pd.DataFrame], sql: str, params: dict | None = None) -> pd.DataFrame:
+        """A question over the figures (status_figures, first_figures) and these frames, each named on the
+        connection for this question."""
+        with self._lock:
+            con = self._connection()
+            if not self._status_figures:
+                # The frame's own order decides which of several rows answers, as FirstRows reads it.
+                con.register("facts_in_order", self._frame.assign(ordinal=np.arange(len(self._frame))))
+                con.execute(STATUS_FIGURES.format(in_order="ordinal", source="facts_in_order"))
+                self._status_figures = True
+            return _over(con, self._named, relations, sql, params)
 
 
 class WarehouseFacts:
@@ -134,6 +164,8 @@ class WarehouseFacts:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
         self._con.execute(f"CREATE OR REPLACE TEMP VIEW facts AS {mart_sql('measure_facts')}")
+        self._status_figures = False
+        self._named: list = [None]  # the frames last named on the connection (see _over)
         # The earliest year with figures: a rule asking about a year before it gets no rows without a query.
         self._first_year, self._last_year = con.execute(
             "SELECT coalesce(min(year), 0), coalesce(max(year), 0) FROM current_submissions"
@@ -196,6 +228,32 @@ class WarehouseFacts:
 
     def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         return self.read(sql, params)
+
+    def sql_over(self, relations: dict[str, pd.DataFrame], sql: str, params: dict | None = None) -> pd.DataFrame:
+        """A question over the figures (status_figures, first_figures) and these frames, each named on the
+        connection for this question."""
+        with self._lock:
+            if not self._status_figures:
+                # The mart's order within an (indicator, year, entity) is by submitting unit, then row.
+                self._con.execute("SELECT 1").fetchall()
+                self._con.execute(STATUS_FIGURES.format(in_order="unit_code, row_no", source="facts"))
+                self._status_figures = True
+            return _over(self._con, self._named, relations, sql, params)
+
+
+def _over(
+    con: duckdb.DuckDBPyConnection, named: list, relations: dict[str, pd.DataFrame], sql: str, params: dict | None
+) -> pd.DataFrame:
+    """Name each frame on the connection, unless these very frames are named already (named[0] is the last set named:
+    a book asks one measure after another with the same frames; two books with different registries may share a
+    store, as the settings preview's do), then ask. The caller holds the store's lock."""
+    # Registering refuses a connection that still holds an unfinished result (see _arrow): finish it first.
+    con.execute("SELECT 1").fetchall()
+    if named[0] is not relations:
+        for name, frame in relations.items():
+            con.register(name, frame)
+        named[0] = relations
+    return query(con, sql, params)
 
 
 Facts = FrameFacts | WarehouseFacts

@@ -1,0 +1,181 @@
+"""Statuses without their explanations, for every unit and every year at once, judged in SQL.
+
+The rule functions (rules_*.py) judge one measure in one year and write the explanation a leader reads: the formula
+with its figures, the laggards, the source cells. That is the right work for what a screen or a document shows, and
+far too much for a question such as "this unit's status on every measure in every year" (单位画像's history) or "the
+colour of every bar of a chart over ten years": at 100× the demo, judging every measure of every year that way takes
+about ten seconds and most of a gigabyte.
+
+So each rule kind is also written as one SQL query (pipeline/sql/status/<kind>.sql) over the current figures, for all
+units and years at once. It returns compact rows, (year, unit_code, status, metric), the same statuses and key figures
+the rule function gives (tests/test_status_compact.py holds the two to each other on the demo warehouse and on
+thousands of altered copies of it). Thresholds and parameters come from the catalog and are bound as parameters,
+never formatted into the SQL.
+
+What a query reads, named on the fact store's connection (see facts.sql_over and RuleContext.set_inputs):
+- status_figures: the value columns of every current figure (the measure_facts mart; records tables have several rows
+  per entity);
+- first_figures(codes): the first current row of each (indicator, year, entity) of these indicators, the row the rule
+  functions read (a table macro over status_figures);
+- status_years(year): the years judged (RuleContext.years);
+- status_units(code, type, parent, position): the registry, in its order;
+- status_coverage(return_code, year, unit_code): who filed a current return of each type in each year;
+- status_returns(return_code, submitted_by): which unit type files each return type.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.catalog import COUNT_AS_UNMET, Catalog, Measure
+from pipeline.status.context import RuleContext
+from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "status"
+COLUMNS = ["measure", "year", "unit_code", "status", "metric"]
+# The rule functions' tolerance (rules_common.TOLERANCE): a value exactly at a threshold meets it.
+TOLERANCE = 1e-9
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+ParamsOf = Callable[[Catalog, Measure], dict[str, Any]]
+PARAMS: dict[str, ParamsOf] = {}
+
+
+def sql_rule(kind: str) -> Callable[[ParamsOf], ParamsOf]:
+    """Register how a rule kind's query is parameterised from a measure's catalog entry; the query is
+    pipeline/sql/status/<kind>.sql."""
+
+    def register(function: ParamsOf) -> ParamsOf:
+        PARAMS[kind] = function
+        return function
+
+    return register
+
+
+@dataclass(frozen=True)
+class StatusMark:
+    """One compact status: a unit's (or the province-wide, unit_code P00) status on a measure in a year."""
+
+    measure: int
+    year: int
+    unit_code: str
+    status: str
+    metric: float | None
+
+
+def _load_kinds() -> None:
+    # Imported for their @sql_rule registrations (one module per rules_* module).
+    from pipeline.status import compact_funding, compact_meetings, compact_organisation, compact_people  # noqa: F401
+
+
+def kind_sql(kind: str) -> str:
+    return (SQL_DIR / f"{kind}.sql").read_text(encoding="utf-8")
+
+
+def common_params(catalog: Catalog, measure: Measure, registry_province: str) -> dict[str, Any]:
+    """What every query may ask for: the status words (model.py says them, not the SQL), the baseline year, the
+    tolerance, the province's registry code, and how a unit that did not report counts for this rule kind."""
+    return {
+        "on_track": ON_TRACK,
+        "at_risk": AT_RISK,
+        "off_track": OFF_TRACK,
+        "not_due": NOT_DUE,
+        "no_data": NO_DATA,
+        "province_scope": PROVINCE_SCOPE,
+        "province": registry_province,
+        "baseline": catalog.reporting.baseline_year,
+        "tolerance": TOLERANCE,
+        "missing_unmet": catalog.missing_policy(measure.rule.kind) == COUNT_AS_UNMET,
+    }
+
+
+def bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters the query names (DuckDB refuses any it does not use)."""
+    names = set(_PARAMETER.findall(_COMMENT.sub("", sql)))  # a comment may name a parameter in passing
+    missing = names - params.keys()
+    if missing:
+        raise KeyError(f"status query needs parameters not given: {sorted(missing)}")
+    return {name: params[name] for name in names}
+
+
+def measure_marks(ctx: RuleContext, measure: Measure) -> pd.DataFrame:
+    """One measure's compact statuses for every judged year: one row per unit the rule judges and one province-wide
+    row (P00) per year, ordered by year then the registry (P00 first)."""
+    _load_kinds()
+    kind = measure.rule.kind
+    sql = kind_sql(kind)
+    params = {**common_params(ctx.catalog, measure, ctx.registry.province().code), **PARAMS[kind](ctx.catalog, measure)}
+    if not ctx.years:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = ctx.store.sql_over(ctx.set_inputs, sql, bound(sql, params))
+    rows.insert(0, "measure", measure.number)
+    return rows[COLUMNS]
+
+
+class Marks:
+    """A book's compact statuses, one measure at a time: each measure's query runs for every year and unit the first
+    time anything asks about the measure, and is kept with the book (a few thousand rows at 100× the demo). Shared by
+    every session of a cached book, under a lock."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self._ctx = ctx
+        self._measures = {m.number: m for m in ctx.catalog.measures}
+        self._rows: dict[int, pd.DataFrame] = {}
+        self._by_year: dict[int, dict[int, tuple[str | None, dict[str, str]]]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, number: int) -> pd.DataFrame:
+        """Every compact status of a measure (see measure_marks)."""
+        rows = self._rows.get(number)
+        if rows is None:
+            with self._lock:
+                rows = self._rows.get(number)
+                if rows is None:
+                    rows = measure_marks(self._ctx, self._measures[number])
+                    self._rows[number] = rows
+        return rows
+
+    def _years(self, number: int) -> dict[int, tuple[str | None, dict[str, str]]]:
+        by_year = self._by_year.get(number)
+        if by_year is None:
+            by_year = {}
+            rows = self.of(number)
+            for year, unit_code, status in zip(rows["year"], rows["unit_code"], rows["status"], strict=True):
+                _, units = by_year.setdefault(int(year), (None, {}))
+                if unit_code == PROVINCE_SCOPE:
+                    by_year[int(year)] = (status, units)
+                else:
+                    units[unit_code] = status
+            self._by_year[number] = by_year  # made twice at worst when two sessions ask at once: the same answer
+        return by_year
+
+    def overall(self, number: int, year: int) -> str | None:
+        """The measure's province-wide status in a year; None for a year not judged."""
+        found = self._years(number).get(int(year))
+        return None if found is None else found[0]
+
+    def units(self, number: int, year: int) -> dict[str, str]:
+        """unit_code -> status of every unit judged on the measure in a year (the province-wide row left out)."""
+        found = self._years(number).get(int(year))
+        return {} if found is None else found[1]
+
+    def of_unit(self, unit_code: str) -> dict[int, tuple[StatusMark, ...]]:
+        """measure -> the unit's compact statuses year by year, for every measure that judges the unit."""
+        found = {}
+        for number in self._measures:
+            rows = self.of(number)
+            rows = rows[rows["unit_code"] == unit_code] if unit_code != PROVINCE_SCOPE else rows.iloc[0:0]
+            if len(rows):
+                found[number] = tuple(
+                    StatusMark(number, int(year), unit_code, status, None if pd.isna(metric) else float(metric))
+                    for year, status, metric in zip(rows["year"], rows["status"], rows["metric"], strict=True)
+                )
+        return found
