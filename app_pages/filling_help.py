@@ -1,10 +1,20 @@
 """填报说明: every problem the upload check can find, in the order a file meets them, with what it means and how
 to fix it. Generated from the issue-code catalogue (pipeline/issue_codes.py), so it never falls behind the checks."""
 
+import pyarrow as pa
 import streamlit as st
 
 from dashboard import ui
 from pipeline import issue_codes
+
+
+@st.cache_resource
+def _tables(audience: str) -> list[tuple[str, pa.Table]]:
+    # The catalogue is code: its tables are made once per process, as Arrow tables that the page hands over without
+    # converting seven tables of text on every run.
+    return [(heading, pa.Table.from_pylist(issue_codes.help_rows(entries))) for heading, entries in
+            issue_codes.by_group(audience)]  # fmt: skip
+
 
 st.header("填报说明", anchor=False)
 st.markdown(
@@ -13,9 +23,9 @@ st.markdown(
 )
 st.caption(f"有疑问请联系：{ui.catalog().reporting.contact}")
 
-for heading, entries in issue_codes.by_group(issue_codes.UNIT):
+for heading, table in _tables(issue_codes.UNIT):
     st.subheader(heading, anchor=False)
-    st.table(issue_codes.help_rows(entries), border="horizontal", hide_index=True)
+    st.table(table, border="horizontal", hide_index=True)
 
 renamed = ui.registry().renamed_units()
 if renamed:
@@ -24,6 +34,6 @@ if renamed:
     st.table(renamed, border="horizontal", hide_index=True)
 
 with st.expander("由省总工会处理的情况"):
-    for heading, entries in issue_codes.by_group(issue_codes.ANALYST):
+    for heading, table in _tables(issue_codes.ANALYST):
         st.markdown(f"**{heading}**")
-        st.table(issue_codes.help_rows(entries), border="horizontal", hide_index=True)
+        st.table(table, border="horizontal", hide_index=True)

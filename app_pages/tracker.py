@@ -5,6 +5,7 @@ from datetime import date, datetime
 from functools import partial
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from dashboard import auth, filters, ui
@@ -53,16 +54,21 @@ CHASE_COLUMNS = {
 
 
 # What the page shows is built once per data version, reader, year and return type and shared by every session
-# (building it is most of the page's own time); nothing cached is mutated (st.dataframe serialises a copy).
+# (building it is most of the page's own time); nothing cached is mutated. Tables go to st.dataframe as Arrow tables
+# made here once, not as DataFrames it would convert again on every run.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _view(version: ui.Version, reader: Scope, year: int, return_code: str) -> queries.TrackerView:
-    return ui.cached_query(queries.tracker_view, year, return_code)
+def _view(version: ui.Version, reader: Scope, year: int, return_code: str) -> tuple[queries.TrackerView, pa.Table]:
+    view = ui.cached_query(queries.tracker_view, year, return_code)
+    return view, pa.Table.from_pandas(view.table, preserve_index=False)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _chase(version: ui.Version, reader: Scope, year: int) -> tuple[pd.DataFrame, bool, str]:
-    """The 催报名单, whether it is demo data, and the data version its downloads name."""
-    return ui.cached_query(queries.chase_list, year), ui.warehouse_summary().is_demo, ui.data_version_text()
+def _chase(version: ui.Version, reader: Scope, year: int) -> tuple[pd.DataFrame, pa.Table, bool, str]:
+    """The 催报名单 (as a DataFrame for its download, as Arrow for the screen), whether it is demo data, and the data
+    version its downloads name."""
+    chase = ui.cached_query(queries.chase_list, year)
+    shown = pa.Table.from_pandas(chase, preserve_index=False)
+    return chase, shown, ui.warehouse_summary().is_demo, ui.data_version_text()
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -70,7 +76,7 @@ def _unidentified(version: ui.Version, reader: Scope, year: int) -> tuple[querie
     return ui.cached_query(queries.unidentified_entries, year)
 
 
-def draw_table(table: pd.DataFrame) -> None:
+def draw_table(table: pa.Table) -> None:
     st.dataframe(
         table,
         column_order=list(TABLE_COLUMNS), column_config=TABLE_COLUMNS, hide_index=True, width="stretch",
@@ -126,14 +132,14 @@ def draw_unidentified(files: tuple[queries.RejectedFile, ...], year: int) -> Non
         draw_file(row)
 
 
-def draw_chase_list(chase: pd.DataFrame, year: int, demo: bool, version: str) -> None:
+def draw_chase_list(chase: pd.DataFrame, shown: pa.Table, year: int, demo: bool, version: str) -> None:
     st.subheader(f"{year}年度催报名单（全部报表）", anchor=False)
     if chase.empty:
         st.success(f"{year}年度各类报表均已报送，无需催报。", icon=":material/task_alt:")
         return
     st.caption("未报送、逾期仍未报送或只有被退回文件的单位；联系人和电话取自该单位最近一次报送的报表。")
     st.dataframe(
-        chase, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
+        shown, hide_index=True, width="stretch", height="content", column_config=CHASE_COLUMNS, placeholder="—"
     )
     left, right = st.columns(2)
     list_name = chase_xlsx.chase_list_filename(year, demo=demo)
@@ -178,13 +184,13 @@ def main() -> None:
     )  # fmt: skip
     view = None
     with ui.guarded("报送情况表"):
-        view = _view(version, reader, year, return_code)
+        view, shown = _view(version, reader, year, return_code)
         draw_summary(view.summary, queries.deadline(catalog, year))
-        draw_table(view.table)
+        draw_table(shown)
     if whole:
         with ui.guarded("催报名单"):
-            chase, demo, version_text = _chase(version, reader, year)
-            draw_chase_list(chase, year, demo, version_text)
+            chase, shown_chase, demo, version_text = _chase(version, reader, year)
+            draw_chase_list(chase, shown_chase, year, demo, version_text)
     with ui.guarded("被退回的文件"):
         if view is not None:
             draw_rejected(view.rejected, year, return_code)

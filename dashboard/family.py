@@ -37,6 +37,20 @@ def image_data(
     return make
 
 
+class SettledFigure(go.Figure):
+    """A drawn figure that nothing changes again (a cached chart): its dictionary is made once. st.plotly_chart asks
+    every figure for to_dict() on every run, and plotly answers with a deep copy of the figure with its arrays
+    re-encoded, about a third of a chart page's run; this answers with the same dictionary each time. Callers must not
+    change it (streamlit and kaleido only read it)."""
+
+    def to_dict(self) -> dict:
+        settled = self.__dict__.get("_settled_dict")
+        if settled is None:
+            settled = super().to_dict()
+            self.__dict__["_settled_dict"] = settled  # twice at worst when two sessions draw at once: equal dicts
+        return settled
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _drawn(
     key: str, version: ui.Version, reader: Scope, years: tuple[int, ...], year: int, large: bool,
@@ -54,7 +68,7 @@ def _drawn(
     fig = _figure.builder(df, large=large, catalog=_book.catalog)
     # Projector type is about 1.5 times larger, so is the chart: labels and legend keep their room.
     fig.update_layout(height=round(_figure.height * (LARGE_SCALE if large else 1)))
-    return df, fig, profile.chart_csv(df, _figure)
+    return df, SettledFigure(fig), profile.chart_csv(df, _figure)
 
 
 def chart(figure: Figure, *, book: StatusBook, year: int, large: bool, selected_year: int | None = None) -> None:

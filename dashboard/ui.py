@@ -237,6 +237,10 @@ def _book(path: str, version: tuple, catalog_path: str | None, registry_path: st
 
 
 def _shown_book() -> StatusBook:
+    return per_run("shown_book", _book_of_version)
+
+
+def _book_of_version() -> StatusBook:
     meeting = active_meeting()
     files = (str(meeting.catalog_path), str(meeting.registry_path)) if meeting else (None, None)
     return _book(*warehouse_version(), *files)

@@ -274,3 +274,22 @@ def test_a_books_marks_answer_as_its_explained_results(demo_warehouse):
         assert book.marks.of_unit(PROVINCE_SCOPE) == {}
     finally:
         con.close()
+
+
+def test_a_query_refuses_an_indicator_of_another_type():
+    """A catalog edit that makes a yes/no indicator a count would have the query read nulls from value_bool: the
+    parameters refuse it, naming the indicator, rather than judge every unit on nothing."""
+    import copy
+
+    import yaml
+
+    from pipeline.catalog import DEFAULT_CATALOG_PATH, parse_catalog
+    from pipeline.status.compact import PARAMS
+
+    raw = copy.deepcopy(yaml.safe_load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")))
+    m13 = next(m for m in raw["measures"] if m["number"] == 13)
+    next(i for i in m13["indicators"] if i["code"] == "m13_has_joint_meeting_system")["type"] = "count"
+    catalog = parse_catalog(raw)
+    _load_kinds()
+    with pytest.raises(ValueError, match="m13_has_joint_meeting_system.*value_bool"):
+        PARAMS["every_unit"](catalog, catalog.measure(13))

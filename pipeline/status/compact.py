@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.catalog import COUNT_AS_UNMET, Catalog, Measure
+from pipeline.catalog import COUNT_AS_UNMET, NUMERIC_TYPES, Catalog, Measure
 from pipeline.status.context import RuleContext
 from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE
 
@@ -69,6 +69,20 @@ class StatusMark:
     unit_code: str
     status: str
     metric: float | None
+
+
+def typed_codes(catalog: Catalog, codes: list[str], types: set[str] | frozenset[str], column: str) -> list[str]:
+    """The indicator codes, checked to be of these types: a query reads their values from `column`, the column of
+    their type, and would read nulls from any other (a catalog edit must fail loudly here, not judge on nothing)."""
+    for code in codes:
+        if catalog.indicator(code).type not in types:
+            raise ValueError(f"指标 {code} 的类型不是{'、'.join(sorted(types))}，状态查询无法按 {column} 读取")
+    return list(codes)
+
+
+def numeric_codes(catalog: Catalog, codes: list[str]) -> list[str]:
+    """typed_codes for numbers (read from value_num)."""
+    return typed_codes(catalog, codes, NUMERIC_TYPES, "value_num")
 
 
 def _load_kinds() -> None:

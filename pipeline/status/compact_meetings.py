@@ -10,20 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.catalog import NUMERIC_TYPES, Catalog, Measure
-from pipeline.status.compact import sql_rule
-
-
-def _require_type(catalog: Catalog, codes: list[str], types: set[str], column: str) -> None:
-    """The query reads these indicators' values from `column`, the column of their type: refuse any other type."""
-    for code in codes:
-        if catalog.indicator(code).type not in types:
-            raise ValueError(f"指标 {code} 的类型不是{'、'.join(sorted(types))}，状态查询无法按 {column} 读取")
+from pipeline.status.compact import sql_rule, typed_codes
 
 
 @sql_rule("window_held")
 def window_held_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params = measure.rule.params
-    _require_type(catalog, [params["indicator"]], {"date"}, "value_date")
+    typed_codes(catalog, [params["indicator"]], {"date"}, "value_date")
     return {
         "indicator": params["indicator"],
         "window_years": int(params["window_years"]),
@@ -34,8 +27,8 @@ def window_held_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
 @sql_rule("held_all_reported")
 def held_all_reported_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params = measure.rule.params
-    _require_type(catalog, [params["held"]], {"date"}, "value_date")
-    _require_type(catalog, [params["reported"]], NUMERIC_TYPES, "value_num")
+    typed_codes(catalog, [params["held"]], {"date"}, "value_date")
+    typed_codes(catalog, [params["reported"]], NUMERIC_TYPES, "value_num")
     return {
         "held": params["held"],
         "reported": params["reported"],
@@ -47,8 +40,8 @@ def held_all_reported_params(catalog: Catalog, measure: Measure) -> dict[str, An
 @sql_rule("coverage")
 def coverage_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params, thresholds = measure.rule.params, measure.rule.thresholds
-    _require_type(catalog, [params["unit_held"]], NUMERIC_TYPES, "value_num")
-    _require_type(catalog, [params["county_held"]], {"bool"}, "value_bool")
+    typed_codes(catalog, [params["unit_held"]], NUMERIC_TYPES, "value_num")
+    typed_codes(catalog, [params["county_held"]], {"bool"}, "value_bool")
     return {
         "unit_held": params["unit_held"],
         "county_held": params["county_held"],
@@ -61,7 +54,7 @@ def coverage_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
 @sql_rule("min_each")
 def min_each_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     indicators = list(measure.rule.params["indicators"])
-    _require_type(catalog, indicators, NUMERIC_TYPES, "value_num")
+    typed_codes(catalog, indicators, NUMERIC_TYPES, "value_num")
     return_code = catalog.indicator(indicators[0]).return_code
     return {
         "indicators": indicators,
@@ -76,8 +69,8 @@ def every_unit_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params = measure.rule.params
     all_true = list(params["condition"].get("all_true", []))
     at_least_one = list(params["condition"].get("at_least_one", []))
-    _require_type(catalog, all_true, {"bool"}, "value_bool")
-    _require_type(catalog, at_least_one, NUMERIC_TYPES, "value_num")
+    typed_codes(catalog, all_true, {"bool"}, "value_bool")
+    typed_codes(catalog, at_least_one, NUMERIC_TYPES, "value_num")
     return {
         "all_true": all_true,
         "at_least_one": at_least_one,

@@ -9,16 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.catalog import NUMERIC_TYPES, Catalog, Measure
-from pipeline.status.compact import sql_rule
-
-
-def _numeric(catalog: Catalog, codes: list[str]) -> list[str]:
-    """The indicator codes, checked to hold numbers: the queries read them from value_num."""
-    for code in codes:
-        if catalog.indicator(code).type not in NUMERIC_TYPES:
-            raise ValueError(f"指标 {code} 不是数值型指标，状态查询无法按 value_num 读取")
-    return list(codes)
+from pipeline.catalog import Catalog, Measure
+from pipeline.status.compact import numeric_codes, sql_rule
 
 
 def _return_of(catalog: Catalog, indicator: str) -> dict[str, str]:
@@ -30,15 +22,15 @@ def _return_of(catalog: Catalog, indicator: str) -> dict[str, str]:
 def none_falling_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     # Condition i is values[i] (a plain value, or a ratio's numerator) over denominators[i] (NULL for a plain value).
     conditions = measure.rule.params["conditions"]
-    values = _numeric(catalog, [c.get("numerator") or c["value"] for c in conditions])
+    values = numeric_codes(catalog, [c.get("numerator") or c["value"] for c in conditions])
     denominators = [c.get("denominator") for c in conditions]
-    _numeric(catalog, [code for code in denominators if code is not None])
+    numeric_codes(catalog, [code for code in denominators if code is not None])
     return {"values": values, "denominators": denominators, **_return_of(catalog, values[0])}
 
 
 @sql_rule("share_rising")
 def share_rising_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
-    (county_value,) = _numeric(catalog, [measure.rule.params["county_value"]])
+    (county_value,) = numeric_codes(catalog, [measure.rule.params["county_value"]])
     return {"county_value": county_value, **_return_of(catalog, county_value)}
 
 
@@ -46,9 +38,9 @@ def share_rising_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
 def inspection_window_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params, thresholds = measure.rule.params, measure.rule.thresholds
     return {
-        "scores": _numeric(catalog, params["scores"]),
-        "found": _numeric(catalog, [params["found"]])[0],
-        "rectified": _numeric(catalog, [params["rectified"]])[0],
+        "scores": numeric_codes(catalog, params["scores"]),
+        "found": numeric_codes(catalog, [params["found"]])[0],
+        "rectified": numeric_codes(catalog, [params["rectified"]])[0],
         "window_years": int(params["window_years"]),
         "expected_types": list(params["expected_units"]),
         "mean_score": float(thresholds["mean_score"]),
