@@ -12,7 +12,7 @@ from pipeline import issue_codes
 def _tables(audience: str) -> list[tuple[str, pa.Table]]:
     # The catalogue is code: its tables are made once per process, as Arrow tables that the page hands over without
     # converting seven tables of text on every run.
-    return [(heading, pa.Table.from_pylist(issue_codes.help_rows(entries))) for heading, entries in
+    return [(heading, ui.rows_table(issue_codes.help_rows(entries))) for heading, entries in
             issue_codes.by_group(audience)]  # fmt: skip
 
 
@@ -31,7 +31,7 @@ renamed = ui.registry().renamed_units()
 if renamed:
     st.subheader("已更名的县（区）", anchor=False)
     st.caption("填写下列曾用名的报表照常读入，并提示按现名读入；以后报送请使用现名。")
-    st.table(renamed, border="horizontal", hide_index=True)
+    st.table(ui.rows_table(renamed), border="horizontal", hide_index=True)
 
 with st.expander("由省总工会处理的情况"):
     for heading, table in _tables(issue_codes.ANALYST):

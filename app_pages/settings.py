@@ -42,12 +42,12 @@ def show_preview(changes: list[settings.StatusChange]) -> None:
         st.info("不改变任何状态。", icon=":material/info:")
     if statuses:
         st.markdown(f"**将改变以下 {len(statuses)} 项状态：**")
-        st.dataframe(statuses, hide_index=True, width="stretch")
+        st.dataframe(ui.rows_table(statuses), hide_index=True, width="stretch")
     elif changes:
         st.markdown("**不改变任何措施的状态。**")
     if units:
         st.markdown("**参与判定的单位将发生以下变化：**")
-        st.dataframe(units, hide_index=True, width="stretch")
+        st.dataframe(ui.rows_table(units), hide_index=True, width="stretch")
 
 
 def confirm(key: str, preview, commit, what: str) -> None:
@@ -100,7 +100,7 @@ def measure_form() -> None:
     number = st.selectbox("措施", list(measures), format_func=lambda n: f"第{n}条 {measures[n].short_name}",
                           key="settings_measure")  # fmt: skip
     rule = measures[number].rule
-    st.dataframe(settings.threshold_rows(reference, number), hide_index=True, width="content")
+    st.dataframe(ui.rows_table(settings.threshold_rows(reference, number)), hide_index=True, width="content")
     thresholds, params = {}, {}
     columns = st.columns(max(1, len(rule.thresholds) + sum(1 for p in settings.PARAMS if p in rule.params)))
     for column, (name, value) in zip(columns, rule.thresholds.items(), strict=False):
@@ -162,7 +162,7 @@ def unit_form() -> None:
         codes = [u.code for u in registry.units if u.type != "province"]
         code = st.selectbox("单位", codes, format_func=lambda c: registry.display_name(registry.get(c)),
                             key="settings_unit_code")  # fmt: skip
-        st.dataframe(settings.unit_rows(reference, code), hide_index=True, width="content")
+        st.dataframe(ui.rows_table(settings.unit_rows(reference, code)), hide_index=True, width="content")
         change = _unit_change(action, code)
     confirm("units", *save_change(change), what=repr(change))
 
@@ -196,7 +196,7 @@ def versions_section() -> None:
     if not saved:
         st.info("尚未保存过任何设置，各项均为默认值（catalog/ 中的文件）。", icon=":material/info:")
         return
-    st.dataframe(settings.version_rows(saved), hide_index=True, width="stretch")
+    st.dataframe(ui.rows_table(settings.version_rows(saved)), hide_index=True, width="stretch")
     choices = [v.id for v in saved[1:]] + [0]
     labels = {v.id: f"第{v.id}版（{v.saved_at:%Y-%m-%d %H:%M} {v.author}）" for v in saved} | {
         0: "默认设置（catalog/ 中的文件）"
