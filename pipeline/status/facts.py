@@ -50,6 +50,8 @@ FROM {source};
 CREATE OR REPLACE TEMP MACRO first_figures(codes) AS TABLE
 SELECT * EXCLUDE (is_first) FROM status_figures WHERE is_first AND list_contains(codes, indicator);
 """
+# The pieces the status queries share (units of a type each year, who filed, grading): pipeline/sql/status/_shared.sql.
+SHARED_STATUS_SQL = SQL_DIR.parent / "status" / "_shared.sql"
 # How many answers of_submissions keeps (one per measure and year a page has shown).
 KEPT_ANSWERS = 64
 
@@ -252,6 +254,8 @@ def _over(
     if named[0] is not relations:
         for name, frame in relations.items():
             con.register(name, frame)
+        if named[0] is None:  # the shared macros are checked against the frames they read when made: made now
+            con.execute(SHARED_STATUS_SQL.read_text(encoding="utf-8"))
         named[0] = relations
     return query(con, sql, params)
 

@@ -14,7 +14,7 @@ cities AS (
 ),
 
 filed AS (
-    SELECT DISTINCT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 own_meetings AS (
@@ -75,12 +75,7 @@ judged AS (
 SELECT
     year,
     unit_code,
-    CASE
-        WHEN metric IS NULL THEN $no_data
-        WHEN metric >= $green - $tolerance THEN $on_track
-        WHEN $amber IS NOT NULL AND metric >= $amber - $tolerance THEN $at_risk
-        ELSE $off_track
-    END AS status,
+    graded(metric, $green, $amber, $tolerance, $on_track, $at_risk, $off_track, $no_data) AS status,
     metric
 FROM judged
 ORDER BY year, position

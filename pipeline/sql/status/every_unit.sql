@@ -8,14 +8,11 @@
 -- a share of at least $amber 预警, otherwise 未达标. No unit filing is 无数据 without a metric.
 WITH
 expected AS (
-    SELECT y.year, u.code AS unit_code, u.position
-    FROM status_years AS y
-    CROSS JOIN status_units AS u
-    WHERE u.type = $expected_units
+    SELECT * FROM units_each_year($expected_units)
 ),
 
 filed AS (
-    SELECT DISTINCT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 checks AS (

@@ -8,14 +8,11 @@
 -- 未达标, otherwise 预警. No unit filing is 无数据 without a metric.
 WITH
 expected AS (
-    SELECT y.year, u.code AS unit_code, u.position
-    FROM status_years AS y
-    CROSS JOIN status_units AS u
-    WHERE u.type = $submitted_by
+    SELECT * FROM units_each_year($submitted_by)
 ),
 
 filed AS (
-    SELECT DISTINCT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 reported AS (

@@ -21,7 +21,7 @@ expected AS (
 ),
 
 filed AS (
-    SELECT DISTINCT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 condition_figures AS (

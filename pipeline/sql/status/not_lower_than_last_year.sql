@@ -12,14 +12,11 @@
 -- The counties' yes/no answers are supporting detail of the explanation only: they change no status or metric.
 WITH
 expected AS (
-    SELECT y.year, u.code AS unit_code, u.position
-    FROM status_years AS y
-    CROSS JOIN status_units AS u
-    WHERE u.type = $submitted_by
+    SELECT * FROM units_each_year($submitted_by)
 ),
 
 filed AS (
-    SELECT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 amounts AS (

@@ -21,14 +21,11 @@ reference AS (
 ),
 
 expected AS (
-    SELECT y.year, u.code AS unit_code, u.position
-    FROM status_years AS y
-    CROSS JOIN status_units AS u
-    WHERE u.type = $submitted_by
+    SELECT * FROM units_each_year($submitted_by)
 ),
 
 filed AS (
-    SELECT year, unit_code FROM status_coverage WHERE return_code = $return_code
+    SELECT * FROM filed_returns($return_code)
 ),
 
 unit_figures AS (
@@ -78,12 +75,7 @@ final AS (
     SELECT
         year,
         unit_code,
-        CASE
-            WHEN metric IS NULL THEN $no_data
-            WHEN metric >= $green - $tolerance THEN $on_track
-            WHEN $amber IS NOT NULL AND metric >= $amber - $tolerance THEN $at_risk
-            ELSE $off_track
-        END AS status,
+        graded(metric, $green, $amber, $tolerance, $on_track, $at_risk, $off_track, $no_data) AS status,
         metric,
         position
     FROM judged
