@@ -293,3 +293,22 @@ def test_a_query_refuses_an_indicator_of_another_type():
     _load_kinds()
     with pytest.raises(ValueError, match="m13_has_joint_meeting_system.*value_bool"):
         PARAMS["every_unit"](catalog, catalog.measure(13))
+
+
+def test_the_queries_table_goes_once_every_measure_is_marked(demo_warehouse):
+    """A cached book keeps its compact statuses, not the table they were judged from (about 40 MB at 100× the demo,
+    once per cached version); a later question makes it again."""
+    con = open_reader(demo_warehouse)
+    try:
+        book = StatusBook.from_warehouse(con)
+        store = book.context.store
+        book.marks.of(5)
+        assert store.sql("SELECT count(*) AS n FROM status_figures")["n"].iloc[0] > 1000
+        for measure in book.catalog.measures:
+            book.marks.of(measure.number)
+        with pytest.raises(duckdb.CatalogException):
+            store.sql("SELECT count(*) FROM status_figures")
+        again = measure_marks(book.context, book.catalog.measure(5))
+        pd.testing.assert_frame_equal(again, book.marks.of(5))
+    finally:
+        con.close()

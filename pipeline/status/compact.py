@@ -155,6 +155,8 @@ class Marks:
                 if rows is None:
                     rows = measure_marks(self._ctx, self._measures[number])
                     self._rows[number] = rows
+                    if len(self._rows) == len(self._measures):  # every measure is in: the queries' table can go
+                        self._ctx.store.release_status_figures()
         return rows
 
     def _years(self, number: int) -> dict[int, tuple[str | None, dict[str, str]]]:

@@ -44,7 +44,7 @@ FORWARD = 8
 STATUS_FIGURES = """
 CREATE OR REPLACE TEMP TABLE status_figures AS
 SELECT
-    year, indicator, return_code, unit_code, entity_code, row_no, value_num, value_bool, value_date, value_text,
+    year, indicator, unit_code, entity_code, row_no, value_num, value_bool, value_date,
     row_number() OVER (PARTITION BY indicator, year, entity_code ORDER BY {in_order}) = 1 AS is_first
 FROM {source};
 CREATE OR REPLACE TEMP MACRO first_figures(codes) AS TABLE
@@ -159,6 +159,13 @@ class FrameFacts:
                 self._status_figures = True
             return _over(con, self._named, relations, sql, params)
 
+    def release_status_figures(self) -> None:
+        """Drop the status queries' table (every measure's compact statuses are kept elsewhere): made again if asked."""
+        with self._lock:
+            if self._status_figures and self._con is not None:
+                self._con.execute("DROP TABLE IF EXISTS status_figures")
+                self._status_figures = False
+
 
 class WarehouseFacts:
     """The warehouse's figures, read a year at a time through a read-only connection of the store's own."""
@@ -241,6 +248,15 @@ class WarehouseFacts:
                 self._con.execute(STATUS_FIGURES.format(in_order="unit_code, row_no", source="facts"))
                 self._status_figures = True
             return _over(self._con, self._named, relations, sql, params)
+
+    def release_status_figures(self) -> None:
+        """Drop the status queries' table (every measure's compact statuses are kept elsewhere): made again if asked.
+        At 100× the demo it holds about 40 MB; a cached book of every version would otherwise keep its own."""
+        with self._lock:
+            if self._status_figures:
+                self._con.execute("SELECT 1").fetchall()
+                self._con.execute("DROP TABLE IF EXISTS status_figures")
+                self._status_figures = False
 
 
 def _over(

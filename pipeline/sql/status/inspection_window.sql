@@ -56,7 +56,7 @@ inspection_figures AS (
     -- The score, found and rectified figures of the province's return, every row.
     SELECT year, row_no, entity_code, unit_code, indicator, value_num
     FROM status_figures
-    WHERE return_code = $return_code AND list_contains(list_concat($scores, [$found, $rectified]), indicator)
+    WHERE list_contains(list_concat($scores, [$found, $rectified]), indicator)
 ),
 
 window_rows AS (
