@@ -252,7 +252,8 @@ def status_book() -> StatusBook:
     judged the first time a page asks for it (never mutate it). It reads the warehouse a year at a time through a
     read-only connection of its own, which keeps the version the book was built on (pipeline/status/facts.py).
     Memory (the whole process, demo scale about 0.2 GB): about 0.3 GB with the board judged at 100× the demo's size,
-    about 0.9 GB once every one of its fifty years is judged; max_entries bounds how many versions stay cached (an
+    about 0.35 GB with every measure's compact statuses too, about 0.9 GB once every one of its fifty years is judged
+    with explanations; max_entries bounds how many versions stay cached (an
     evicted book closes its connection). Whole-scope readers only: a scoped reader asks book_query for what it may see."""
     _whole_scope_only("全省各单位的落实情况")
     return _shown_book()
