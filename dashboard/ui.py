@@ -225,8 +225,7 @@ def warehouse_summary() -> warehouse_queries.WarehouseSummary:
 def live_warehouse_summary() -> warehouse_queries.WarehouseSummary:
     """The live warehouse's summary whatever version the sidebar shows (whole-scope readers only)."""
     _whole_scope_only("全部单位的数据")
-    path = warehouse_path()
-    return _summary(str(path), (content_token(path), live_reference().version))
+    return _summary(*_live_version())
 
 
 @st.cache_resource(max_entries=4)
@@ -262,8 +261,13 @@ def status_book() -> StatusBook:
 def live_status_book() -> StatusBook:
     """Today's statuses from the live warehouse, whatever version the sidebar shows (whole-scope readers only)."""
     _whole_scope_only("全省各单位的落实情况")
+    return _book(*_live_version(), None, None)
+
+
+def _live_version() -> Version:
+    """The cache key of the live warehouse, whatever version the sidebar shows."""
     path = warehouse_path()
-    return _book(str(path), (content_token(path), live_reference().version), None, None)
+    return str(path), (content_token(path), live_reference().version)
 
 
 # --- judging ahead: a new version's overview is judged as soon as it lands ------------------------------------------

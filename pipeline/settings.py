@@ -26,10 +26,9 @@ import duckdb
 from pipeline.catalog import INDICATOR_PARAMS, CatalogError, Measure
 from pipeline.reference import Reference, build_reference, retired_units, unit_changes, unit_entry
 from pipeline.registry import _FIRST_CHANGE_YEAR, _LAST_CHANGE_YEAR, FormerName, RegistryError, Unit, normalise_name
-from pipeline.status.compact import measure_marks
+from pipeline.status.compact import Marks
 from pipeline.status.context import RuleContext
 from pipeline.status.facts import facts_of, read_mart
-from pipeline.status.model import PROVINCE_SCOPE
 from pipeline.warehouse import sync_catalog, writer
 
 KINDS = {
@@ -551,13 +550,13 @@ def compare(con: duckdb.DuckDBPyConnection, before: Reference, after: Reference)
 
 def _overall_statuses(ctx: RuleContext, numbers: set[int]) -> dict[tuple[int, int], str]:
     """(measure, year) -> the province-wide status, for these measures in every judged year."""
-    found = {}
-    for measure in ctx.catalog.measures:
-        if measure.number in numbers:
-            rows = measure_marks(ctx, measure)
-            rows = rows[rows["unit_code"] == PROVINCE_SCOPE]
-            found.update({(measure.number, int(y)): s for y, s in zip(rows["year"], rows["status"], strict=True)})
-    return found
+    marks = Marks(ctx)
+    return {
+        (m.number, y): marks.overall(m.number, y)
+        for m in ctx.catalog.measures
+        if m.number in numbers
+        for y in ctx.years
+    }
 
 
 def preview(con: duckdb.DuckDBPyConnection, reference: Reference, change: Change) -> list[StatusChange]:

@@ -20,11 +20,12 @@ What a query reads, named on the fact store's connection (see facts.sql_over and
 - status_years(year): the years judged (RuleContext.years);
 - status_units(code, type, parent, position): the registry, in its order;
 - status_coverage(return_code, year, unit_code): who filed a current return of each type in each year;
-- status_returns(return_code, submitted_by): which unit type files each return type.
+- the macros of pipeline/sql/status/_shared.sql (units of a type each year, who filed, grading).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -37,11 +38,10 @@ import pandas as pd
 from pipeline.catalog import COUNT_AS_UNMET, NUMERIC_TYPES, Catalog, Measure
 from pipeline.status.context import RuleContext
 from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE
+from pipeline.status.rules_common import TOLERANCE  # a value exactly at a threshold meets it, as in the rules
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "status"
 COLUMNS = ["measure", "year", "unit_code", "status", "metric"]
-# The rule functions' tolerance (rules_common.TOLERANCE): a value exactly at a threshold meets it.
-TOLERANCE = 1e-9
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -90,7 +90,9 @@ def _load_kinds() -> None:
     from pipeline.status import compact_funding, compact_meetings, compact_organisation, compact_people  # noqa: F401
 
 
+@functools.cache
 def kind_sql(kind: str) -> str:
+    """A rule kind's query, read once per process (a book asks for eighteen)."""
     return (SQL_DIR / f"{kind}.sql").read_text(encoding="utf-8")
 
 
@@ -123,12 +125,12 @@ def bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 def measure_marks(ctx: RuleContext, measure: Measure) -> pd.DataFrame:
     """One measure's compact statuses for every judged year: one row per unit the rule judges and one province-wide
     row (P00) per year, ordered by year then the registry (P00 first)."""
+    if not ctx.years:
+        return pd.DataFrame(columns=COLUMNS)
     _load_kinds()
     kind = measure.rule.kind
     sql = kind_sql(kind)
     params = {**common_params(ctx.catalog, measure, ctx.registry.province().code), **PARAMS[kind](ctx.catalog, measure)}
-    if not ctx.years:
-        return pd.DataFrame(columns=COLUMNS)
     rows = ctx.store.sql_over(ctx.set_inputs, sql, bound(sql, params))
     rows.insert(0, "measure", measure.number)
     return rows[COLUMNS]

@@ -230,7 +230,7 @@ class RuleContext:
     @cached_property
     def set_inputs(self) -> dict[str, pd.DataFrame]:
         """The small frames a set-based status query reads beside the figures (pipeline/status/compact.py): the judged
-        years, the registry in its order, who filed which return in which year, and who files each return type."""
+        years, the registry in its order, and who filed which return in which year."""
         # The units rules expect: of_type leaves out retired units (and the counties of a retired city).
         judged = {u.code for kind in {u.type for u in self.registry.units} for u in self.registry.of_type(kind)}
         units = pd.DataFrame(
@@ -238,12 +238,8 @@ class RuleContext:
             columns=["code", "type", "parent", "position"],
         )
         coverage = self.coverage[["return_code", "year", "unit_code"]].drop_duplicates().astype({"year": "int64"})
-        returns = pd.DataFrame(
-            [(code, r.submitted_by) for code, r in self.catalog.returns.items()],
-            columns=["return_code", "submitted_by"],
-        )
         years = pd.DataFrame({"year": pd.Series(self.years, dtype="int64")})
-        return {"status_units": units, "status_coverage": coverage, "status_returns": returns, "status_years": years}
+        return {"status_units": units, "status_coverage": coverage, "status_years": years}
 
     def unit_name(self, code: str) -> str:
         return self.registry.get(code).short_name

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -117,8 +118,8 @@ class FrameFacts:
         self._years: dict[int, pd.DataFrame] = {}
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._status_figures = False
-        self._named: list = [None]  # the frames last named on the connection (see _over)
+        # The frame's own order decides which of several rows of an entity answers, as FirstRows reads it.
+        self._status = StatusTables("facts_in_order", "ordinal", prepare=self._name_in_order)
 
     def year(self, year: int) -> pd.DataFrame:
         rows = self._years.get(year)
@@ -147,24 +148,20 @@ class FrameFacts:
         with self._lock:
             return query(self._connection(), sql, params)
 
+    def _name_in_order(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.register("facts_in_order", self._frame.assign(ordinal=np.arange(len(self._frame))))
+
     def sql_over(self, relations: dict[str, pd.DataFrame], sql: str, params: dict | None = None) -> pd.DataFrame:
         """A question over the figures (status_figures, first_figures) and these frames, each named on the
         connection for this question."""
         with self._lock:
-            con = self._connection()
-            if not self._status_figures:
-                # The frame's own order decides which of several rows answers, as FirstRows reads it.
-                con.register("facts_in_order", self._frame.assign(ordinal=np.arange(len(self._frame))))
-                con.execute(STATUS_FIGURES.format(in_order="ordinal", source="facts_in_order"))
-                self._status_figures = True
-            return _over(con, self._named, relations, sql, params)
+            return self._status.ask(self._connection(), relations, sql, params)
 
     def release_status_figures(self) -> None:
         """Drop the status queries' table (every measure's compact statuses are kept elsewhere): made again if asked."""
         with self._lock:
-            if self._status_figures and self._con is not None:
-                self._con.execute("DROP TABLE IF EXISTS status_figures")
-                self._status_figures = False
+            if self._con is not None:
+                self._status.release(self._con)
 
 
 class WarehouseFacts:
@@ -173,8 +170,8 @@ class WarehouseFacts:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
         self._con.execute(f"CREATE OR REPLACE TEMP VIEW facts AS {mart_sql('measure_facts')}")
-        self._status_figures = False
-        self._named: list = [None]  # the frames last named on the connection (see _over)
+        # The mart's order within an (indicator, year, entity) is by submitting unit, then row.
+        self._status = StatusTables("facts", "unit_code, row_no")
         # The earliest year with figures: a rule asking about a year before it gets no rows without a query.
         self._first_year, self._last_year = con.execute(
             "SELECT coalesce(min(year), 0), coalesce(max(year), 0) FROM current_submissions"
@@ -242,38 +239,55 @@ class WarehouseFacts:
         """A question over the figures (status_figures, first_figures) and these frames, each named on the
         connection for this question."""
         with self._lock:
-            if not self._status_figures:
-                # The mart's order within an (indicator, year, entity) is by submitting unit, then row.
-                self._con.execute("SELECT 1").fetchall()
-                self._con.execute(STATUS_FIGURES.format(in_order="unit_code, row_no", source="facts"))
-                self._status_figures = True
-            return _over(self._con, self._named, relations, sql, params)
+            return self._status.ask(self._con, relations, sql, params)
 
     def release_status_figures(self) -> None:
         """Drop the status queries' table (every measure's compact statuses are kept elsewhere): made again if asked.
         At 100× the demo it holds about 40 MB; a cached book of every version would otherwise keep its own."""
         with self._lock:
-            if self._status_figures:
-                self._con.execute("SELECT 1").fetchall()
-                self._con.execute("DROP TABLE IF EXISTS status_figures")
-                self._status_figures = False
+            self._status.release(self._con)
 
 
-def _over(
-    con: duckdb.DuckDBPyConnection, named: list, relations: dict[str, pd.DataFrame], sql: str, params: dict | None
-) -> pd.DataFrame:
-    """Name each frame on the connection, unless these very frames are named already (named[0] is the last set named:
-    a book asks one measure after another with the same frames; two books with different registries may share a
-    store, as the settings preview's do), then ask. The caller holds the store's lock."""
-    # Registering refuses a connection that still holds an unfinished result (see _arrow): finish it first.
-    con.execute("SELECT 1").fetchall()
-    if named[0] is not relations:
-        for name, frame in relations.items():
-            con.register(name, frame)
-        if named[0] is None:  # the shared macros are checked against the frames they read when made: made now
+class StatusTables:
+    """What the set-based status queries read on a store's connection: the status_figures table with first_figures
+    (made from `source`, first rows by `in_order`, on the first question), the shared macros, and the small frames of
+    the book asking. Both stores use one; the caller holds the store's lock."""
+
+    def __init__(
+        self, source: str, in_order: str, prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+    ) -> None:
+        self._made_sql = STATUS_FIGURES.format(source=source, in_order=in_order)
+        self._prepare = prepare  # names `source` on the connection, when the store has not
+        self._made = False
+        self._macros = False
+        # The frames named last: a book asks one measure after another with the same frames; two books with different
+        # registries may share a store (the settings preview's do), and each names its own before asking.
+        self._named: dict[str, pd.DataFrame] | None = None
+
+    def ask(
+        self, con: duckdb.DuckDBPyConnection, relations: dict[str, pd.DataFrame], sql: str, params: dict | None
+    ) -> pd.DataFrame:
+        # Registering refuses a connection that still holds an unfinished result (see _arrow): finish it first.
+        con.execute("SELECT 1").fetchall()
+        if not self._made:
+            if self._prepare is not None:
+                self._prepare(con)
+            con.execute(self._made_sql)
+            self._made = True
+        if self._named is not relations:
+            for name, frame in relations.items():
+                con.register(name, frame)
+            self._named = relations
+        if not self._macros:  # checked against the frames they read when made: made once those are named
             con.execute(SHARED_STATUS_SQL.read_text(encoding="utf-8"))
-        named[0] = relations
-    return query(con, sql, params)
+            self._macros = True
+        return query(con, sql, params)
+
+    def release(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self._made:
+            con.execute("SELECT 1").fetchall()
+            con.execute("DROP TABLE IF EXISTS status_figures")
+            self._made = False
 
 
 Facts = FrameFacts | WarehouseFacts
