@@ -40,6 +40,7 @@ import functools
 import hashlib
 import html
 import io
+import itertools
 import posixpath
 import re
 import struct
@@ -59,6 +60,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from pipeline.cell_values import ExcelErrorValue
 from pipeline.issues import ERROR, Issue, RejectedFile
+from pipeline.sheet_bytes import SheetSummary, shared_string_lengths, summarise_sheet
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
@@ -134,7 +136,7 @@ class WorkbookData:
 class _Package:
     format: str
     properties: dict[str, str]
-    scans: dict[str, _SheetScanner]  # sheet name -> scan
+    scans: dict[str, SheetSummary]  # sheet name -> what its XML says
     ignored_sheets: list[tuple[str, str]]
     repaired: bytes | None  # the package calamine should read instead, when it needed repairs
 
@@ -568,6 +570,16 @@ def _shared_string_lengths(parts: _Parts, workbook_part: str) -> list[int]:
     part = next((p for t, p in targets.values() if t.endswith(_REL_SHARED_STRINGS) and p in parts.infos), None)
     if part is None:
         return []
+    chunks = parts.stream(part)
+    head, rest = next(chunks, b""), next(chunks, None)
+    if rest is None:  # inflated in one piece: small enough to search
+        lengths = shared_string_lengths(head) if _well_formed(head) else None
+        if lengths is not None:
+            return lengths
+    return _parse_shared_string_lengths(itertools.chain([head], [rest] if rest else [], chunks), parts.file_name, part)
+
+
+def _parse_shared_string_lengths(chunks: Iterator[bytes], file_name: str, part: str) -> list[int]:
     lengths: list[int] = []
     depth_in_text = [0]
 
@@ -589,11 +601,11 @@ def _shared_string_lengths(parts: _Parts, workbook_part: str) -> list[int]:
     parser = expat.ParserCreate()
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
     try:
-        for chunk in parts.stream(part):
+        for chunk in chunks:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except (expat.ExpatError, ValueError) as exc:
-        raise _corrupt(parts.file_name, f"部件“{part}”格式错误") from exc
+        raise _corrupt(file_name, f"部件“{part}”格式错误") from exc
     return lengths
 
 
@@ -637,7 +649,28 @@ def _properties(parts: _Parts) -> dict[str, str]:
     return properties
 
 
-def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> _SheetScanner:
+def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> SheetSummary:
+    """What the sheet's XML says (see pipeline/sheet_bytes.py): found by searching its bytes when they are in the
+    plain shape every spreadsheet program writes, else by parsing them with expat."""
+    head, rest = next(chunks, b""), next(chunks, None)
+    if rest is None:  # the whole sheet inflated in one piece (at most _CHUNK bytes): small enough to search
+        summary = summarise_sheet(head, shared_lengths) if _well_formed(head) else None
+        if summary is not None:
+            return summary
+        return _parse_sheet(iter([head]), file_name, sheet, shared_lengths)  # refuses a sheet that is not XML
+    return _parse_sheet(itertools.chain([head, rest], chunks), file_name, sheet, shared_lengths)
+
+
+def _well_formed(xml: bytes) -> bool:
+    """Whether expat reads the XML without an error: all in C, no callback per element."""
+    try:
+        expat.ParserCreate().Parse(xml, True)
+    except (expat.ExpatError, ValueError):
+        return False
+    return True
+
+
+def _parse_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> SheetSummary:
     """Stream one sheet's XML through expat callbacks: no tree is built, so a long sheet stays cheap."""
     scanner = _SheetScanner(shared_lengths)
     parser = expat.ParserCreate()
@@ -660,7 +693,9 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_leng
         parser.Parse(b"", True)
     except (expat.ExpatError, ValueError) as exc:
         raise _corrupt(file_name, f"工作表“{sheet}”的内容格式错误") from exc
-    return scanner
+    return SheetSummary(
+        scanner.max_row, scanner.max_col, scanner.text_chars, scanner.formulas_without_value, scanner.error_cells
+    )
 
 
 class _SheetScanner:

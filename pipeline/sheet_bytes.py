@@ -1,0 +1,225 @@
+"""What a worksheet's XML (and the shared strings it uses) says before calamine reads it, found by searching bytes.
+
+pipeline/read.py must know four things about every sheet before calamine sees it: the extent of the cells that hold
+a value or formula (calamine allocates a dense grid of that size), the characters of text its cells expand to (a
+shared string counted once per cell using it), the formula cells saved without a result, and the cells holding an
+Excel error value (which calamine reports as empty). An expat parse with a Python callback per element gives them,
+but costs more than the whole calamine read. Excel, WPS, LibreOffice, openpyxl and XlsxWriter all spell a cell the
+same way, `<c r="B5" s="3" t="s"><v>12</v></c>`, so C-level regular-expression searches over the bytes find every
+cell and Python looks only at each cell's few bytes.
+
+How it stays safe:
+- read.py first has expat check that the part is well-formed XML, in C with no callback per element (a tenth of
+  the callback parse), so the bytes searched here are XML and malformed parts are refused as before.
+- Counting, not trusting the shape: every unprefixed element start named `c` is counted; only if every one was
+  matched in the plain shape (its reference first, closed by its own `</c>`) is the answer used. Anything else
+  (a prefix on any element cells are made of, cells without a reference, a reference spelt otherwise, CDATA,
+  comments, processing instructions, UTF-16, a part larger than one inflated piece) returns None, and read.py
+  parses the part with expat. A crafted sheet can make the search give up, never make it miss a cell.
+- The extent is that of each cell's own reference, which is what calamine places a cell by. (The expat path also
+  takes the running position within a row, so on an odd sheet it may err larger; never smaller.)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+# Larger sheets go to the streaming expat parse, whose memory does not grow with the sheet: a real return's sheet
+# is under 200 KB, and the search below holds every cell of the sheet at once (read.py searches a sheet only when
+# it inflates in one piece, which is at most this size).
+MAX_SEARCHED_BYTES = 1024 * 1024
+KEPT_TEXT = 64  # as the expat scanner: a value longer than this is only counted (no index or error text kept)
+
+# Every unprefixed element start named c (prefixed ones send the sheet to expat): what calamine could read as a cell.
+_CELL_START = re.compile(rb"<c[\s/>]")
+# The plain cell: reference first, other attributes, then self-closed or a body up to its own end tag.
+# Groups: column letters, row digits, the type (when it comes first or after the style, as every writer puts it),
+# the other attributes, then the body in one of three shapes: a plain value (<v>12</v>, tags kept so an empty value
+# still shows), a plain inline string (tags kept likewise), anything else.
+_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]*")?(?: t="([A-Za-z]*)")?([^<>]*?)'
+    rb"(?:/>|>(?:(<v>[^<]*</v>)|(<is><t(?:\s[^<>]*)?>[^<]*</t></is>)|(.*?))</c>)",
+    re.S,
+)
+# A prefix on any element a cell is made of: the plain search would not see it, so expat must.
+# Markup the search does not read, found in one pass: a prefix on any element a cell or a shared string is made of
+# (the plain search would not see it), CDATA, comments and DTDs (<!), processing instructions (<?: the declaration
+# is skipped before the search), NUL (UTF-16 text).
+_UNREAD_MARKUP = re.compile(rb"<(?:!|\?|/?[A-Za-z_][\w.\-]*:(?:c|v|f|is|t|row|r|rPh|si)[\s/>])")
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^<>]*\?>")
+_TYPE = re.compile(rb'\st="([^"]*)"')
+_PLAIN_ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.\-:]*="[^"<>]*")*\s*')
+_REFERENCE_ATTRIBUTE = re.compile(rb'\s(?:[\w.\-]+:)?r="')
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?(?:/>|>([^<]*)</v>)")
+_VALUE_START = re.compile(rb"<v[\s/>]")
+_FORMULA = re.compile(rb"<f[\s/>]")
+_INLINE = re.compile(rb"<is(?:\s[^>]*)?(?:/>|>(.*?)</is>)", re.S)
+_TAG = re.compile(rb"<[^>]*>")
+_REFERENCE = re.compile(rb"&#?\w+;")
+
+
+@dataclass
+class SheetSummary:
+    max_row: int = 0  # 1-based extent of the cells holding a value or a formula; 0 for none
+    max_col: int = 0
+    text_chars: int = 0  # characters of text in cells, a shared string counted once per cell using it
+    formulas_without_value: list[str] = field(default_factory=list)  # A1 references, in sheet order
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col), 0-based -> "#DIV/0!"
+
+
+def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | None:
+    """The sheet's summary, or None when its bytes are not in the plain shape (then parse it with expat). The XML
+    is taken to be well-formed: read.py has expat check that first (in C, with no callback per element)."""
+    if not _searchable(xml):
+        return None
+    cells = _CELL.findall(xml)
+    if len(cells) != len(_CELL_START.findall(xml)):
+        return None
+    summary = SheetSummary()
+    rows: set[bytes] = set()
+    columns: set[bytes] = set()
+    texts: list[bytes] = []  # of str and inlineStr cells, counted together at the end
+    # One pass over every cell, kept to tests on bytes: most cells are a plain value or a plain inline string.
+    for letters, digits, kind, attributes, value, inline, other in cells:
+        if attributes:  # attributes past the style and type, or in another order: rare, so looked at closely
+            if not _PLAIN_ATTRIBUTES.fullmatch(attributes) or _REFERENCE_ATTRIBUTE.search(attributes):
+                return None  # an odd spelling, or a second reference (x:r): which one would calamine take?
+            kind = _kind(attributes) or kind
+        if value or inline:
+            rows.add(digits)
+            columns.add(letters)
+            if kind and kind != b"n":
+                text = value[3:-4] if value else inline[inline.index(b">", 4) + 1 : -9]
+                if kind == b"inlineStr" or kind == b"str":
+                    texts.append(text)
+                else:
+                    _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
+        elif other:
+            shape = _other_cell(other)
+            if shape is None:
+                return None
+            text, formula, has_value, filled = shape
+            if not (has_value or formula):
+                continue  # a body of other elements only: nothing calamine shows
+            rows.add(digits)
+            columns.add(letters)
+            if formula and not (has_value and (filled or kind == b"str")):
+                summary.formulas_without_value.append(f"{letters.decode()}{int(digits)}")
+            _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
+    if rows:
+        summary.max_row = max(map(int, rows))
+        summary.max_col = max(map(_column_number, columns))
+    if texts:
+        summary.text_chars += _characters(b"\x00".join(texts)) - (len(texts) - 1)
+    return summary
+
+
+def _searchable(xml: bytes) -> bool:
+    if len(xml) > MAX_SEARCHED_BYTES:
+        return False
+    if b"\x00" in xml:
+        return False
+    declaration = _DECLARATION.match(xml)
+    return _UNREAD_MARKUP.search(xml, declaration.end() if declaration else 0) is None
+
+
+def _kind(attributes: bytes) -> bytes:
+    found = _TYPE.search(attributes)
+    return found.group(1) if found else b""
+
+
+def _other_cell(body: bytes) -> tuple[bytes, bool, bool, bool] | None:
+    """(text of its value and inline string, has a formula, has a value, value filled) of a cell body in another
+    shape (a formula, rich text, spaces between elements); None for a shape this search does not read."""
+    values = _VALUE.findall(body)
+    inlines = _INLINE.findall(body)
+    if len(values) > 1 or len(inlines) > 1 or len(_VALUE_START.findall(body)) != len(values):
+        return None
+    value = values[0] if values else None
+    inline_text = _TAG.sub(b"", inlines[0]) if inlines else b""
+    # As the expat scanner: an inline string counts as filled even when empty, an empty <v/> does not.
+    filled = bool(value) or bool(inlines)
+    return (value or b"") + inline_text, _FORMULA.search(body) is not None, value is not None or bool(inlines), filled
+
+
+def _count_typed(
+    summary: SheetSummary,
+    kind: bytes,
+    digits: bytes,
+    letters: bytes,
+    text: bytes,
+    texts: list[bytes],
+    shared_lengths: list[int],
+) -> None:
+    """What a cell's type makes of its text: characters (str, inlineStr, a shared string's) or an error value."""
+    if kind == b"inlineStr" or kind == b"str":
+        texts.append(text)
+    elif kind == b"s":
+        kept = _kept_text(text)
+        index = int(kept) if kept.isdigit() else -1
+        summary.text_chars += shared_lengths[index] if 0 <= index < len(shared_lengths) else 0
+    elif kind == b"e":
+        kept = _kept_text(text)
+        if kept:
+            summary.error_cells[(int(digits) - 1, _column_number(letters) - 1)] = kept[:16]
+
+
+def _text(raw: bytes) -> str:
+    """Character data as an XML parser delivers it: UTF-8 decoded, entities resolved, line ends normalised."""
+    text = raw.decode("utf-8", "replace")
+    if "&" in text:
+        text = html.unescape(text)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _characters(raw: bytes) -> int:
+    """len(_text(raw)) without resolving anything: every reference (&amp;, &#x4E2D;) stands for one character."""
+    if b"&" in raw:
+        raw = _REFERENCE.sub(b"&", raw)
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n")
+    return len(raw) if raw.isascii() else len(raw.decode("utf-8", "replace"))
+
+
+def _kept_text(raw: bytes) -> str:
+    """The cell's text as the expat scanner keeps it: whole when short, nothing when longer than KEPT_TEXT."""
+    if raw.isdigit() and len(raw) <= KEPT_TEXT:  # a shared-string index, nearly always
+        return raw.decode()
+    text = _text(raw)
+    return text.strip() if len(text) <= KEPT_TEXT else ""
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+# Shared strings: <si><t>text</t></si>, or rich text whose runs and phonetic hints each hold a <t>.
+_SHARED_STRING = re.compile(rb"<si(?:\s[^<>]*)?(?:/>|>(?:<t>([^<]*)</t>|(.*?))</si>)", re.S)
+_SHARED_STRING_START = re.compile(rb"<si[\s/>]")
+_TEXT = re.compile(rb"<t(?:\s[^<>]*)?(?:/>|>([^<]*)</t>)")
+_TEXT_START = re.compile(rb"<t[\s/>]")
+
+
+def shared_string_lengths(xml: bytes) -> list[int] | None:
+    """The length in characters of each shared string (the text of every <t> in it), or None when the part is not
+    in the plain shape (then parse it with expat). Well-formed XML assumed, as for summarise_sheet."""
+    if not _searchable(xml):
+        return None
+    strings = _SHARED_STRING.findall(xml)
+    if len(strings) != len(_SHARED_STRING_START.findall(xml)):
+        return None
+    lengths = []
+    for plain, rich in strings:
+        if rich:
+            texts = _TEXT.findall(rich)
+            if len(texts) != len(_TEXT_START.findall(rich)):
+                return None
+            lengths.append(sum(map(_characters, texts)))
+        else:
+            lengths.append(_characters(plain))
+    return lengths
