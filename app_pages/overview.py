@@ -25,9 +25,18 @@ def _pick_measure() -> None:
     st.session_state[PICKER] = None
 
 
-book = ui.status_book()
+def _refresh_when_judged() -> None:
+    # Runs every second while the previous version is shown; the whole page runs again once the new board is judged.
+    if ui.newest_overview_ready():
+        st.rerun(scope="app")
+
+
+book, catching_up = ui.overview_book()
 selection = filters.current(book.years, book.registry)
 tiles.inject_css()
+if catching_up:
+    st.info(tiles.CATCHING_UP, icon=":material/sync:")
+    st.fragment(_refresh_when_judged, run_every=1.0)()
 
 if selection.year is None:
     st.subheader("十八条措施落实总览")

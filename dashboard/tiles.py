@@ -38,6 +38,8 @@ EMPTY_WAREHOUSE = (
     "或由管理员在服务器上运行 `python -m pipeline ingest 报表所在文件夹` 批量导入；"
     "本机演示可运行 `make run`，系统会自动生成并导入演示数据。"
 )
+# The overview while the version before the newest is shown (dashboard/ui.py overview_book).
+CATCHING_UP = "刚上传的数据正在计算，下方暂为上传前的结果；算好后（通常一两秒）本页自动更新。"
 TRENDS = {"较上年好转": ("↑", "#2e7d32"), "较上年下滑": ("↓", "#c62828"), "与上年持平": ("→", "#616161")}
 
 CSS = """

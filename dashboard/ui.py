@@ -258,6 +258,23 @@ def status_book() -> StatusBook:
     return _shown_book()
 
 
+def overview_book() -> tuple[StatusBook, bool]:
+    """The book the overview shows, and whether it is the version before the newest. At the moment a batch lands
+    the background warmer starts judging the new version (about a second at 100× the demo); a leader who opens the
+    overview meanwhile is shown the board judged just before, at once, with a notice, and the page refreshes itself
+    when the new board is ready (overview.py). Only for the live data: a meeting version never changes."""
+    _whole_scope_only("全省各单位的落实情况")
+    warmer = start_warming() if active_meeting() is None else None
+    previous = warmer.previous_while_judging(warehouse_version()[1][0]) if warmer is not None else None
+    return (previous, True) if previous is not None else (_shown_book(), False)
+
+
+def newest_overview_ready() -> bool:
+    """Whether the live warehouse's newest version has been judged (or will not be by the warmer)."""
+    warmer = start_warming()
+    return warmer is None or warmer.previous_while_judging(content_token(warehouse_path())) is None
+
+
 def live_status_book() -> StatusBook:
     """Today's statuses from the live warehouse, whatever version the sidebar shows (whole-scope readers only)."""
     _whole_scope_only("全省各单位的落实情况")
@@ -287,6 +304,11 @@ class BookWarmer:
     One daemon thread per warehouse path, started by the first page run. SHIBATIAO_WARM_BOOKS=0 turns it off (the
     test suite does, so that no thread judges a test's warehouse behind its back)."""
 
+    # The newest version judged in full and its book, kept while the next version is judged: the overview shows it
+    # meanwhile (overview_book). A class default, so that a warmer made without its thread (the tests) has it too.
+    ready: tuple[str, StatusBook] | None = None  # (content token, book)
+    failed: str | None = None  # a content token whose warm-up failed: pages judge it themselves, as without a warmer
+
     def __init__(self, path: str) -> None:
         self.path = path
         self.warmed: str | None = None  # the content token whose board is judged
@@ -312,16 +334,28 @@ class BookWarmer:
         token = content_token(path)
         if token == self.warmed or not path.exists():
             return False
-        version = (token, _reference(self.path, token, None, None).version)
-        _summary(self.path, version)  # every page's header line
-        book = _book(self.path, version, None, None)
-        if book.latest_year is not None:
-            measure_board(book, book.latest_year)
-            # The chart pages colour every year's bars from the compact statuses: judge those next.
-            for measure in book.catalog.measures:
-                book.marks.of(measure.number)
-        self.warmed = token
+        try:
+            version = (token, _reference(self.path, token, None, None).version)
+            _summary(self.path, version)  # every page's header line
+            book = _book(self.path, version, None, None)
+            if book.latest_year is not None:
+                measure_board(book, book.latest_year)
+                # The chart pages colour every year's bars from the compact statuses: judge those next.
+                for measure in book.catalog.measures:
+                    book.marks.of(measure.number)
+        except Exception:
+            self.failed = token
+            raise
+        self.warmed, self.ready = token, (token, book)
         return True
+
+    def previous_while_judging(self, token: str) -> StatusBook | None:
+        """The last version's book while `token` (the live warehouse's newest version) is still to be judged; None
+        once it is judged, when nothing was judged before it, or when judging it failed."""
+        ready = self.ready
+        if ready is None or token in (ready[0], self.warmed, self.failed):
+            return None
+        return ready[1]
 
 
 @st.cache_resource

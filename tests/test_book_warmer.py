@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import ui
+from dashboard.tiles import CATCHING_UP
 from pipeline.ingest import ingest_paths
 from pipeline.warehouse import WAREHOUSE_ENV, content_token
 from tests.accounts import signed_in
@@ -85,3 +86,56 @@ def test_a_batch_from_the_command_line_is_judged_before_anyone_opens_the_overvie
     assert not page.exception
     assert _book_of(live) is book and book.results.judged_years == (2024, 2025)
     assert any("十八条措施落实总览（2025年度）" in s.value for s in page.subheader)
+
+
+def test_at_the_moment_a_batch_lands_the_overview_shows_the_board_before_it_then_the_new_one(
+    live, demo_returns, tmp_path, monkeypatch
+):
+    warmer = ui.BookWarmer.__new__(ui.BookWarmer)  # the warm-up itself, without its thread
+    warmer.path, warmer.warmed = str(live), None
+    monkeypatch.setattr(ui, "start_warming", lambda: warmer)
+    assert warmer.warm() is True
+    before = _book_of(live)
+    _land(demo_returns, live, tmp_path)
+    new_token = content_token(live)
+    assert warmer.previous_while_judging(new_token) is before  # the new version is not judged yet
+    assert not ui.newest_overview_ready()
+
+    page = signed_in(APP, role="领导", default_timeout=60)
+    page.run()
+    assert not page.exception
+    assert [i.value for i in page.info] == [CATCHING_UP]
+    assert any("十八条措施落实总览（2025年度）" in s.value for s in page.subheader)
+    assert _book_of(live).results.judged_years == ()  # the visit judged nothing of the new version itself
+    counts = {m.label: m.value for m in page.metric}
+    assert sum(int(v.rstrip("条")) for v in counts.values()) == 18
+
+    assert warmer.warm() is True  # the warmer finishes: the page's timer finds it ready and runs the page again
+    assert ui.newest_overview_ready() and warmer.previous_while_judging(new_token) is None
+    page.run()
+    assert not page.exception
+    assert [i.value for i in page.info] == []
+    assert _book_of(live) is not before and _book_of(live).results.judged_years == (2024, 2025)
+
+
+def test_a_failed_warm_up_lets_the_overview_judge_the_new_version_itself(live, demo_returns, tmp_path, monkeypatch):
+    warmer = ui.BookWarmer.__new__(ui.BookWarmer)
+    warmer.path, warmer.warmed = str(live), None
+    monkeypatch.setattr(ui, "start_warming", lambda: warmer)
+    assert warmer.warm() is True
+    _land(demo_returns, live, tmp_path)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("judging failed")
+
+    monkeypatch.setattr(ui, "measure_board", broken)
+    with pytest.raises(RuntimeError):
+        warmer.warm()
+    monkeypatch.undo()
+    monkeypatch.setattr(ui, "start_warming", lambda: warmer)
+    monkeypatch.setenv(WAREHOUSE_ENV, str(live))
+    assert warmer.previous_while_judging(content_token(live)) is None  # no stale board for a version that failed
+    page = signed_in(APP, role="领导", default_timeout=60)
+    page.run()
+    assert not page.exception and [i.value for i in page.info] == []
+    assert _book_of(live).results.judged_years == (2024, 2025)  # judged by the visit, as without a warmer
