@@ -28,6 +28,7 @@ from dashboard.theme import (
     type_scale,
 )
 from dashboard.theme_css import status_class
+from pipeline.status.compact import StatusMark
 from pipeline.status.model import NOT_DUE, Laggard, MeasureStatus
 from queries.board import Tile
 from queries.uploads import markdown_safe
@@ -171,7 +172,7 @@ def status_counts(counts: dict[str, int]) -> None:
             st.metric(status, f"{counts.get(status, 0)}条", border=True)
 
 
-def history_html(history: Sequence[MeasureStatus]) -> str:
+def history_html(history: Sequence[MeasureStatus | StatusMark]) -> str:
     """The measure's status year by year, each year a badge with its key figure."""
     cells = [
         f'<div class="history-year"><b>{s.year}年</b>{badge(s.status)}'

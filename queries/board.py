@@ -6,9 +6,10 @@ judge anything twice.
 
 Two judgements sit in a book. `results` are the rule functions' verdicts with their explanations, judged per measure
 and year as a page shows them (the board's two years, a measure's page). `marks` are the same statuses without
-explanations, judged in SQL for every unit and year at once (pipeline/status/compact.py): what a question about many
-years or many measures needs and nothing more — the colour of every bar of a chart, a unit's status history on all
-eighteen measures, the statuses a settings change would move.
+explanations, judged in SQL for every unit and year at once (pipeline/status/compact.py), each with its key figure as
+shown: what a question about many years or many measures needs and nothing more — the colour of every bar of a chart,
+a measure's 历年状态 on its page, a unit's status history on all eighteen measures, the statuses a settings change
+would move.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ from queries.scope import ALL_UNITS, OutOfScope, Scope, scope_free
 
 class Results(Mapping[tuple[int, int], MeasureResult]):
     """{(measure number, year): MeasureResult} for every measure and year, each judged the first time it is asked
-    for. The board shows a year and the one before it, a measure's page that measure's history; at 100× the demo
-    (ten times the units and the years) judging everything up front made the first visitor after an upload wait
-    about a minute for statuses nobody opened. Shared by every session of a cached book: each is judged once, under
-    a lock."""
+    for. The board shows a year and the one before it, a measure's page that measure in the year it explains (its
+    history over the years is the compact marks); at 100× the demo (ten times the units and the years) judging
+    everything up front made the first visitor after an upload wait about a minute for statuses nobody opened.
+    Shared by every session of a cached book: each is judged once, under a lock."""
 
     def __init__(self, ctx: RuleContext, years: list[int]) -> None:
         self._ctx = ctx
@@ -238,7 +239,9 @@ class MeasureDetail:
     year: int
     overall: MeasureStatus | None
     units: tuple[MeasureStatus, ...]  # per-unit statuses this year, worst first, within scope
-    history: tuple[MeasureStatus, ...]  # the overall status in every year
+    # The province-wide status in every year, or a scoped reader's own statuses: compact (status and key figure as
+    # shown, no explanation), so the page judges only the year it explains.
+    history: tuple[StatusMark, ...]
     anomalies: tuple[Anomaly, ...]  # flagged figures of this measure this year
 
 
@@ -251,13 +254,9 @@ def measure_detail(book: StatusBook, measure: int, year: int, *, scope: Scope = 
     since their explanations name other units: `overall` is None and `history` is the reader's own statuses."""
     result = book.result(measure, year)
     units = tuple(s for s in result.units if scope.allows(s.unit_code)) if result else ()
-    if scope.everything:
-        history = tuple(book.results[(measure, y)].overall for y in book.years if (measure, y) in book.results)
-    else:
-        history = tuple(
-            s for y in book.years if (measure, y) in book.results for s in book.results[(measure, y)].units
-            if scope.allows(s.unit_code)
-        )  # fmt: skip
+    # Every year's status and key figure from the compact marks: only the year shown is judged with explanations.
+    marks = book.marks
+    history = marks.overall_marks(measure) if scope.everything else marks.unit_marks(measure, scope.allows)
     anomalies = tuple(
         a
         for a in book.anomalies

@@ -137,7 +137,7 @@ def test_a_measure_detail_for_a_unit_names_no_other_unit(book, xian):
     assert detail.overall is None  # the province-wide verdict's explanation names the laggards
     assert {s.unit_code for s in detail.units} == {XIAN}
     assert {s.unit_code for s in detail.history} == {XIAN} and len(detail.history) >= 3
-    text = " ".join(s.explanation.summary for s in (*detail.units, *detail.history))
+    text = " ".join([s.explanation.summary for s in detail.units] + [s.metric_text for s in detail.history])
     assert not any(name in text for name in other_unit_names(xian))
     whole = call_in_scope(board.measure_detail, book, 3, 2024, scope=ALL_UNITS)
     assert whole.overall is not None and len(whole.units) == 12

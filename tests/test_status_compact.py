@@ -20,7 +20,7 @@ import pytest
 from pipeline.catalog import load_catalog
 from pipeline.reference import EffectiveRegistry
 from pipeline.registry import load_registry
-from pipeline.status.compact import PARAMS, StatusMark, _load_kinds, measure_marks
+from pipeline.status.compact import PARAMS, TEXTS, StatusMark, _load_kinds, measure_marks
 from pipeline.status.context import RuleContext
 from pipeline.status.engine import judge
 from pipeline.status.facts import read_mart
@@ -42,22 +42,32 @@ def _metric(value: object) -> float | None:
 
 
 def differences(ctx: RuleContext, kinds: set[str] | None = None) -> list[str]:
-    """Every (measure, year, unit) where the SQL and the rule function disagree, in words."""
+    """Every (measure, year, unit) where the SQL and the rule function disagree, in words: on the status, the key
+    figure or the key figure as shown (metric_text)."""
     _load_kinds()
     found = []
     for measure in ctx.catalog.measures:
         if measure.rule.kind not in PARAMS or (kinds is not None and measure.rule.kind not in kinds):
             continue
         marks = measure_marks(ctx, measure)
-        got = {(int(r.year), r.unit_code): (r.status, _metric(r.metric)) for r in marks.itertuples(index=False)}
+        got = {
+            (int(r.year), r.unit_code): (r.status, _metric(r.metric), r.metric_text)
+            for r in marks.itertuples(index=False)
+        }
         want = {}
         for year in ctx.years:
             result = judge(ctx, measure, year)
             for status in (result.overall, *result.units):
-                want[(year, status.unit_code)] = (status.status, _metric(status.metric))
+                want[(year, status.unit_code)] = (status.status, _metric(status.metric), status.metric_text)
         for key in sorted(set(got) | set(want)):
             mine, theirs = got.get(key), want.get(key)
-            if mine is None or theirs is None or mine[0] != theirs[0] or not _same_metric(mine[1], theirs[1]):
+            if (
+                mine is None
+                or theirs is None
+                or mine[0] != theirs[0]
+                or not _same_metric(mine[1], theirs[1])
+                or mine[2] != theirs[2]
+            ):
                 found.append(f"第{measure.number}条（{measure.rule.kind}）{key}: SQL {mine}，规则函数 {theirs}")
     return found
 
@@ -75,6 +85,14 @@ def test_every_rule_kind_has_a_query():
     _load_kinds()
     kinds = {m.rule.kind for m in load_catalog().measures}
     assert kinds <= set(PARAMS), sorted(kinds - set(PARAMS))
+
+
+def test_every_rule_kind_has_a_text():
+    """Every kind's compact rows read as its rule function's metric_text (none falls back to judging with
+    explanations for a measure's history)."""
+    _load_kinds()
+    kinds = {m.rule.kind for m in load_catalog().measures}
+    assert kinds <= set(TEXTS), sorted(kinds - set(TEXTS))
 
 
 def test_demo_warehouse_statuses_match_the_rule_functions(demo_warehouse):
@@ -234,6 +252,36 @@ def test_alterations_reach_every_kind_of_status(demo_inputs):
     assert changed > 50
     assert all(NO_DATA in statuses for statuses in seen.values())
     assert all(len(statuses) >= 3 for statuses in seen.values()), seen
+
+
+def test_alterations_reach_every_shape_of_text(demo_inputs):
+    """The metric_text compared above is not only figures: across the seeds every kind's texts include the words a
+    rule function writes where there is no figure (未报送 for a unit that filed nothing where the kind cites the return,
+    尚未召开, 尚未督查 ...) and an every_unit unit's failed checks with their figures."""
+    catalog, registry = load_catalog(), load_registry()
+    texts: dict[str, set[str]] = {}
+    for seed in SEEDS[:10]:
+        ctx = RuleContext(catalog, registry, *altered(*demo_inputs, seed))
+        for measure in catalog.measures:
+            texts.setdefault(measure.rule.kind, set()).update(measure_marks(ctx, measure)["metric_text"])
+    words = {
+        "window_held": {"尚未召开", "未召开", "未报送"},
+        "held_all_reported": {"—", "未报送"},
+        "coverage": {"未报送"},
+        "none_falling": {"—", "未报送"},
+        "share_rising": {"未报送"},
+        "inspection_window": {"—", "尚未督查", "未接受专项督查"},
+        "min_each": {"未报送"},
+        "every_unit": {"满足", "未报送"},
+        "ratio": {"—"},
+        "not_lower_than_last_year": {"—"},
+        "share_not_below_last_year": {"—"},
+        "parity": {"—"},
+    }
+    assert all(words[kind] <= found for kind, found in texts.items()), texts
+    failed = [t for t in texts["every_unit"] if "：" in t]
+    assert any("；" in t for t in failed) and any(t.endswith("未填报") for t in failed)
+    assert any(t.endswith("：否") for t in failed) and any(t.endswith("0次") for t in failed)
 
 
 def test_marks_of_an_empty_warehouse_are_empty(tmp_path):

@@ -12,6 +12,12 @@ the rule function gives (tests/test_status_compact.py holds the two to each othe
 thousands of altered copies of it). Thresholds and parameters come from the catalog and are bound as parameters,
 never formatted into the SQL.
 
+Each row also gets its metric_text, the key figure as the rule function shows it ("8/8", "86.3%", "2022年11月17日"),
+so a measure's history over the years needs no explanation judged. A query returns, beside the four columns, the few
+figures its text needs (a meeting date, how many units are expected, which checks failed ...); the kind's text function
+(registered with @sql_text in compact_<module>.py) makes the words in Python from them, through the same formatter the
+rule function uses, so the two cannot drift. Chinese words never appear in the SQL.
+
 What a query reads, named on the fact store's connection (see facts.sql_over and RuleContext.set_inputs):
 - status_figures: the value columns of every current figure (the measure_facts mart; records tables have several rows
   per entity);
@@ -28,25 +34,33 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.catalog import COUNT_AS_UNMET, NUMERIC_TYPES, Catalog, Measure
 from pipeline.status.context import RuleContext
 from pipeline.status.model import AT_RISK, NO_DATA, NOT_DUE, OFF_TRACK, ON_TRACK, PROVINCE_SCOPE
-from pipeline.status.rules_common import TOLERANCE  # a value exactly at a threshold meets it, as in the rules
+from pipeline.status.rules_common import (
+    NOT_REPORTED,
+    TOLERANCE,  # a value exactly at a threshold meets it, as in the rules
+)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "status"
-COLUMNS = ["measure", "year", "unit_code", "status", "metric"]
+COLUMNS = ["measure", "year", "unit_code", "status", "metric", "metric_text"]
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
 ParamsOf = Callable[[Catalog, Measure], dict[str, Any]]
 PARAMS: dict[str, ParamsOf] = {}
+# A compact row as its kind's text function reads it: the query's columns by name, a missing value as None.
+Row = Mapping[str, Any]
+TextOf = Callable[[Catalog, Measure, Row], str]
+TEXTS: dict[str, TextOf] = {}
 
 
 def sql_rule(kind: str) -> Callable[[ParamsOf], ParamsOf]:
@@ -55,6 +69,16 @@ def sql_rule(kind: str) -> Callable[[ParamsOf], ParamsOf]:
 
     def register(function: ParamsOf) -> ParamsOf:
         PARAMS[kind] = function
+        return function
+
+    return register
+
+
+def sql_text(kind: str) -> Callable[[TextOf], TextOf]:
+    """Register how a rule kind's compact row reads as the rule function's metric_text."""
+
+    def register(function: TextOf) -> TextOf:
+        TEXTS[kind] = function
         return function
 
     return register
@@ -69,6 +93,7 @@ class StatusMark:
     unit_code: str
     status: str
     metric: float | None
+    metric_text: str = ""  # the key figure as the rule function shows it ("" for a mark made without one)
 
 
 def typed_codes(catalog: Catalog, codes: list[str], types: set[str] | frozenset[str], column: str) -> list[str]:
@@ -133,7 +158,31 @@ def measure_marks(ctx: RuleContext, measure: Measure) -> pd.DataFrame:
     params = {**common_params(ctx.catalog, measure, ctx.registry.province().code), **PARAMS[kind](ctx.catalog, measure)}
     rows = ctx.store.sql_over(ctx.set_inputs, sql, bound(sql, params))
     rows.insert(0, "measure", measure.number)
+    text_of = TEXTS[kind]
+    rows["metric_text"] = [text_of(ctx.catalog, measure, row) for row in _plain_rows(rows)]
     return rows[COLUMNS]
+
+
+def _plain_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts with None for every missing value (pandas gives NaN, NaT or None by column type)."""
+    return [
+        {name: None if _missing(value) else value for name, value in row.items()} for row in rows.to_dict("records")
+    ]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, (list, tuple, np.ndarray)) and bool(pd.isna(value)))
+
+
+def present(value: object) -> float | None:
+    """A compact row's number (metric or count) as the rule functions hold it: a float, or None."""
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def unless_unfiled(row: Row, text: str) -> str:
+    """A unit's text, or 未报送 for a unit that filed no current return (the `unfiled` column) where the rule kind
+    cites the missing return (Judging.not_reported with cite_return)."""
+    return NOT_REPORTED if row["unfiled"] else text
 
 
 class Marks:
@@ -192,8 +241,25 @@ class Marks:
             rows = self.of(number)
             rows = rows[rows["unit_code"] == unit_code] if unit_code != PROVINCE_SCOPE else rows.iloc[0:0]
             if len(rows):
-                found[number] = tuple(
-                    StatusMark(number, int(year), unit_code, status, None if pd.isna(metric) else float(metric))
-                    for year, status, metric in zip(rows["year"], rows["status"], rows["metric"], strict=True)
-                )
+                found[number] = _marks(rows)
         return found
+
+    def overall_marks(self, number: int) -> tuple[StatusMark, ...]:
+        """The measure's province-wide compact status in every judged year, with its key figure as shown."""
+        rows = self.of(number)
+        return _marks(rows[rows["unit_code"] == PROVINCE_SCOPE])
+
+    def unit_marks(self, number: int, keep: Callable[[str], bool]) -> tuple[StatusMark, ...]:
+        """The compact statuses of the units `keep` allows on a measure, year by year (each year in the registry's
+        order, as the rule function lists its units)."""
+        rows = self.of(number)
+        units = rows["unit_code"]
+        return _marks(rows[(units != PROVINCE_SCOPE) & units.map(keep).astype(bool)])
+
+
+def _marks(rows: pd.DataFrame) -> tuple[StatusMark, ...]:
+    columns = (rows[name] for name in COLUMNS)
+    return tuple(
+        StatusMark(int(number), int(year), unit_code, status, None if pd.isna(metric) else float(metric), text)
+        for number, year, unit_code, status, metric, text in zip(*columns, strict=True)
+    )

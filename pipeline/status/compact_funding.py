@@ -2,7 +2,8 @@
 
 One function per rule kind, registered with @sql_rule(kind), returning the kind's own parameters; compact.py adds
 those every query may use (status words, baseline year, tolerance, the province's code, the missing-unit policy).
-Every threshold and indicator code comes from the catalog here: the SQL never spells one.
+Every threshold and indicator code comes from the catalog here: the SQL never spells one. Beside each, registered with
+@sql_text(kind), how a compact row reads as the rule function's metric_text (through the rule module's formatter).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.catalog import Catalog, Measure
-from pipeline.status.compact import sql_rule
+from pipeline.status import format as fmt
+from pipeline.status.compact import Row, present, sql_rule, sql_text
+from pipeline.status.rules_funding import amount_text
 
 
 @sql_rule("ratio")
@@ -30,6 +33,11 @@ def ratio_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     }
 
 
+@sql_text("ratio")
+def ratio_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return fmt.pct(present(row["metric"]))
+
+
 @sql_rule("not_lower_than_last_year")
 def not_lower_than_last_year_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params = measure.rule.params
@@ -43,6 +51,11 @@ def not_lower_than_last_year_params(catalog: Catalog, measure: Measure) -> dict[
     }
 
 
+@sql_text("not_lower_than_last_year")
+def not_lower_than_last_year_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return amount_text(catalog, measure.rule.params["amounts"], present(row["metric"]))
+
+
 @sql_rule("share_not_below_last_year")
 def share_not_below_last_year_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     shares = list(measure.rule.params["shares"])
@@ -51,3 +64,8 @@ def share_not_below_last_year_params(catalog: Catalog, measure: Measure) -> dict
         "wholes": [pair["whole"] for pair in shares],
         "return_code": catalog.indicator(shares[0]["part"]).return_code,
     }
+
+
+@sql_text("share_not_below_last_year")
+def share_not_below_last_year_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return fmt.pct(present(row["metric"]))

@@ -2,15 +2,31 @@
 
 One function per rule kind, registered with @sql_rule(kind), returning the kind's own parameters; compact.py adds
 those every query may use (status words, baseline year, tolerance, the province's code, the missing-unit policy).
-Every threshold and indicator code comes from the catalog here: the SQL never spells one.
+Every threshold and indicator code comes from the catalog here: the SQL never spells one. Beside each, registered with
+@sql_text(kind), how a compact row reads as the rule function's metric_text (through rules_meetings' formatters), from
+the figures the query returns beside the status: `unfiled` (a unit that filed no return), `units` (how many units the
+province-wide row counts), a meeting date, the checks a unit failed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from pipeline.catalog import NUMERIC_TYPES, Catalog, Measure
-from pipeline.status.compact import sql_rule, typed_codes
+from pipeline.status import format as fmt
+from pipeline.status.compact import Row, present, sql_rule, sql_text, typed_codes, unless_unfiled
+from pipeline.status.model import PROVINCE_SCOPE
+from pipeline.status.rules_common import NOT_REPORTED, figure_text
+from pipeline.status.rules_meetings import (
+    NOT_FILLED,
+    held_in_window_text,
+    items_met_text,
+    reported_count_text,
+    tally_text,
+    unmet_text,
+)
 
 
 @sql_rule("window_held")
@@ -24,6 +40,12 @@ def window_held_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     }
 
 
+@sql_text("window_held")
+def window_held_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    held_on = None if row["held_on"] is None else pd.Timestamp(row["held_on"]).date()
+    return held_in_window_text(row["status"], held_on, bool(row["all_unfiled"]))
+
+
 @sql_rule("held_all_reported")
 def held_all_reported_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     params = measure.rule.params
@@ -35,6 +57,11 @@ def held_all_reported_params(catalog: Catalog, measure: Measure) -> dict[str, An
         "expected_units": params["expected_units"],
         "return_code": catalog.indicator(params["reported"]).return_code,
     }
+
+
+@sql_text("held_all_reported")
+def held_all_reported_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return unless_unfiled(row, reported_count_text(present(row["metric"]), int(row["units"])))
 
 
 @sql_rule("coverage")
@@ -51,6 +78,11 @@ def coverage_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     }
 
 
+@sql_text("coverage")
+def coverage_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return unless_unfiled(row, fmt.pct(present(row["metric"])))
+
+
 @sql_rule("min_each")
 def min_each_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     indicators = list(measure.rule.params["indicators"])
@@ -62,6 +94,15 @@ def min_each_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
         "return_code": return_code,
         "submitted_by": catalog.returns[return_code].submitted_by,
     }
+
+
+@sql_text("min_each")
+def min_each_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    if row["unit_code"] == PROVINCE_SCOPE:
+        return tally_text(int(row["metric"] or 0), int(row["units"]))
+    if row["unfiled"]:
+        return NOT_REPORTED
+    return items_met_text(int(row["metric"]), len(measure.rule.params["indicators"]))
 
 
 @sql_rule("every_unit")
@@ -79,3 +120,20 @@ def every_unit_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
         # The return the rule function reads who filed from: that of the condition's first indicator.
         "return_code": catalog.indicator((all_true or at_least_one)[0]).return_code,
     }
+
+
+@sql_text("every_unit")
+def every_unit_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    if row["unit_code"] == PROVINCE_SCOPE:
+        return tally_text(int(row["metric"] or 0), int(row["units"]))
+    if row["unfiled"]:
+        return NOT_REPORTED
+    failed = row["failed"] if row["failed"] is not None else []
+    return unmet_text((catalog.indicator(check["indicator"]).name, _check_shown(catalog, check)) for check in failed)
+
+
+def _check_shown(catalog: Catalog, check: dict) -> str:
+    """A failed check's figure as judge_every_unit shows it: yes/no or the count, 未填报 when blank or missing."""
+    code = check["indicator"]
+    value = check["flag"] if catalog.indicator(code).type == "bool" else check["count"]
+    return NOT_FILLED if value is None else figure_text(catalog, code, value)

@@ -2,7 +2,8 @@
 
 One function per rule kind, registered with @sql_rule(kind), returning the kind's own parameters; compact.py adds
 those every query may use (status words, baseline year, tolerance, the province's code, the missing-unit policy).
-Every threshold and indicator code comes from the catalog here: the SQL never spells one.
+Every threshold and indicator code comes from the catalog here: the SQL never spells one. Beside each, registered with
+@sql_text(kind), how a compact row reads as the rule function's metric_text (through rules_organisation's formatters).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.catalog import Catalog, Measure
-from pipeline.status.compact import numeric_codes, sql_rule
+from pipeline.status import format as fmt
+from pipeline.status.compact import Row, numeric_codes, present, sql_rule, sql_text, unless_unfiled
+from pipeline.status.rules_organisation import condition_text, score_text, uninspected_text
 
 
 def _return_of(catalog: Catalog, indicator: str) -> dict[str, str]:
@@ -28,10 +31,21 @@ def none_falling_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     return {"values": values, "denominators": denominators, **_return_of(catalog, values[0])}
 
 
+@sql_text("none_falling")
+def none_falling_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    first = measure.rule.params["conditions"][0]
+    return unless_unfiled(row, condition_text(catalog, first, present(row["metric"])))
+
+
 @sql_rule("share_rising")
 def share_rising_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
     (county_value,) = numeric_codes(catalog, [measure.rule.params["county_value"]])
     return {"county_value": county_value, **_return_of(catalog, county_value)}
+
+
+@sql_text("share_rising")
+def share_rising_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return unless_unfiled(row, fmt.pct(present(row["metric"])))
 
 
 @sql_rule("inspection_window")
@@ -47,3 +61,10 @@ def inspection_window_params(catalog: Catalog, measure: Measure) -> dict[str, An
         "rectification": float(thresholds["rectification"]),
         "return_code": catalog.indicator(params["found"]).return_code,
     }
+
+
+@sql_text("inspection_window")
+def inspection_window_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    if not row["inspected"]:
+        return uninspected_text(row["status"])
+    return score_text(catalog, measure, present(row["metric"]))

@@ -2,7 +2,8 @@
 
 One function per rule kind, registered with @sql_rule(kind), returning the kind's own parameters; compact.py adds
 those every query may use (status words, baseline year, tolerance, the province's code, the missing-unit policy).
-Every threshold and indicator code comes from the catalog here: the SQL never spells one.
+Every threshold and indicator code comes from the catalog here: the SQL never spells one. Beside each, registered with
+@sql_text(kind), how a compact row reads as the rule function's metric_text.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.catalog import Catalog, Measure
-from pipeline.status.compact import sql_rule
+from pipeline.status import format as fmt
+from pipeline.status.compact import Row, present, sql_rule, sql_text
 
 
 @sql_rule("parity")
@@ -27,3 +29,8 @@ def parity_params(catalog: Catalog, measure: Measure) -> dict[str, Any]:
         "return_code": return_code,
         "submitted_by": catalog.returns[return_code].submitted_by,
     }
+
+
+@sql_text("parity")
+def parity_text(catalog: Catalog, measure: Measure, row: Row) -> str:
+    return fmt.ratio_text(present(row["metric"]))  # the index, as judge_parity shows it

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.catalog import COUNT_AS_UNMET, Measure
+from pipeline.catalog import COUNT_AS_UNMET, Catalog, Measure
 from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import VALUE_COLUMN, RuleContext
@@ -117,16 +117,21 @@ def typed_value(ctx: RuleContext, indicator: str, row: Mapping) -> object | None
 
 def show(ctx: RuleContext, indicator: str, value: object | None) -> str:
     """A value as it reads: "2024年3月5日", "是", "1,234.5万元"."""
-    kind = ctx.catalog.indicator(indicator).type
+    return figure_text(ctx.catalog, indicator, value)
+
+
+def figure_text(catalog: Catalog, indicator: str, value: object | None) -> str:
+    """show() from the catalog alone, for the compact statuses, which have no RuleContext."""
+    found = catalog.indicator(indicator)
     if value is None:
         return "—"
-    if kind == "date":
+    if found.type == "date":
         return fmt.day(value)  # type: ignore[arg-type]
-    if kind == "bool":
+    if found.type == "bool":
         return "是" if value else "否"
-    if kind == "text":
+    if found.type == "text":
         return str(value)
-    return ctx.fmt_indicator(indicator, float(value))  # type: ignore[arg-type]
+    return fmt.number(float(value), found.unit)  # type: ignore[arg-type]  # as RuleContext.fmt_indicator
 
 
 def source_of_row(ctx: RuleContext, row: Mapping, value_text: str) -> SourceRef:

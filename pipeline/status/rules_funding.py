@@ -11,11 +11,12 @@ Grading, threshold words, evidence and per-unit summaries come from rules_common
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pipeline.catalog import Measure
+from pipeline.catalog import Catalog, Measure
 from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
@@ -199,7 +200,13 @@ class BudgetSpec:
         return sum(known) if known else None
 
     def money(self, ctx: RuleContext, value: float | None) -> str:
-        return ctx.fmt_indicator(self.amounts[0], value)
+        return amount_text(ctx.catalog, self.amounts, value)
+
+
+def amount_text(catalog: Catalog, amounts: Sequence[str], value: float | None) -> str:
+    """An amount of not_lower_than_last_year as shown, in its first amount's unit: "48.5万元" ("—" without one).
+    The key figure of the rule function and of the compact statuses alike."""
+    return fmt.number(value, catalog.indicator(amounts[0]).unit)
 
 
 def _county_detail(j: Judging, spec: BudgetSpec, city: str, evidence: Evidence) -> tuple[str, Inputs]:

@@ -4,7 +4,9 @@ min_each (M11) and every_unit (M13, M15, M18). Figures are read and explained wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pipeline.catalog import Measure
@@ -44,6 +46,39 @@ from pipeline.status.rules_common import (
 )
 
 COVERAGE_NAME = "召开专题会议的市、县总工会比例"
+NOT_FILLED = "未填报"  # how a check reads whose figure is blank or missing
+
+
+# -- key figures as shown: one formatter per shape, used by the rule functions and the compact statuses alike --------
+
+
+def held_in_window_text(status: str, held_on: date | None, all_unfiled: bool) -> str:
+    """window_held's key figure: the date of the latest meeting in the window so far, else why there is none."""
+    if held_on is not None:
+        return fmt.day(held_on)
+    if status == NO_DATA and all_unfiled:
+        return NOT_REPORTED
+    return "尚未召开" if status == NOT_DUE else "未召开"
+
+
+def reported_count_text(count: float | None, expected: int) -> str:
+    """held_all_reported's key figure: how many of the expected units reported, "8/8" ("—" when not given)."""
+    return "—" if count is None else f"{count:g}/{expected}"
+
+
+def items_met_text(met: int, items: int) -> str:
+    """A min_each unit's key figure: how many of the indicators reach the minimum, "2/3项"."""
+    return f"{met}/{items}项"
+
+
+def tally_text(met: int, units: int) -> str:
+    """The province-wide key figure of a measure each unit must meet: how many of the expected units did, "6/8"."""
+    return f"{met}/{units}"
+
+
+def unmet_text(failed: Iterable[tuple[str, str]]) -> str:
+    """An every_unit unit's key figure: each failed check's indicator with its figure as shown, or 满足."""
+    return "；".join(f"{name}：{shown}" for name, shown in failed) or "满足"
 
 
 # -- window_held (M1) ----------------------------------------------------------------------------
@@ -62,25 +97,25 @@ def judge_window_held(ctx: RuleContext, measure: Measure, year: int) -> MeasureR
     head = f"{year}年，{measure.short_name}"
     if held:
         latest = held[-1]
-        status, text = ON_TRACK, latest.text
+        status = ON_TRACK
         # An open window already met says so: nothing more is due until the next window.
         note = joined(f"{window.closes}，本窗口期内已召开" if window.is_open else "", unfiled)
         formula = f"窗口期{span}：" + "、".join(f"{f.text}召开" for f in held)
         summary = f"{head}：窗口期{span}内已于{latest.text}召开，达标。"
     elif window.all_unfiled:
-        status, text, note = NO_DATA, NOT_REPORTED, unfiled
+        status, note = NO_DATA, unfiled
         formula, summary = "", f"{head}：{unfiled}，无法判断。"
     elif window.is_open:
-        status, text, note = NOT_DUE, "尚未召开", joined(f"{window.closes}，本窗口期内尚未召开", unfiled)
+        status, note = NOT_DUE, joined(f"{window.closes}，本窗口期内尚未召开", unfiled)
         formula = f"窗口期{span}：截至{year}年未填报{name}"
         summary = f"{head}：窗口期{span}内尚未召开，{window.end}年底前召开即为达标，{NOT_DUE}。"
     elif unfiled:
         # A return missing from a closed window may hold the meeting: say so rather than fail the measure.
-        status, text = NO_DATA, "未召开"
+        status = NO_DATA
         note = f"窗口期{span}已届满，{unfiled}，无法判断是否召开"
         formula, summary = f"窗口期{span}：已报送年度均未填报{name}", f"{head}：{note}。"
     else:
-        status, text, note = OFF_TRACK, "未召开", ""
+        status, note = OFF_TRACK, ""
         formula = f"窗口期{span}：各年度均未填报{name}"
         summary = f"{head}：窗口期{span}已届满，未召开，未达标。"
     threshold = (
@@ -88,6 +123,7 @@ def judge_window_held(ctx: RuleContext, measure: Measure, year: int) -> MeasureR
         f"窗口期未届满且尚未召开为{NOT_DUE}"
     )
     j = Judging(ctx, measure, year, threshold, name)
+    text = held_in_window_text(status, held[-1].value if held else None, window.all_unfiled)
     inputs = {"window": span, "held_on": held[-1].value.isoformat() if held else None}
     missing = (province.short_name,) if unfiled else ()
     fields = {"value_text": text if held else "", "formula": formula, "note": note, "missing_units": missing}
@@ -113,7 +149,7 @@ def judge_held_all_reported(ctx: RuleContext, measure: Measure, year: int) -> Me
     held = figure(ctx, params["held"], year, province.code)
     reported = figure(ctx, params["reported"], year, province.code)
     count = None if reported is None else float(reported.value)
-    text = "—" if count is None else f"{count:g}/{expected}"
+    text = reported_count_text(count, expected)
     head = f"{year}年，{measure.short_name}"
     note = ""
     if held is None:
@@ -226,7 +262,7 @@ def _min_each_unit(j: Judging, unit: Unit) -> MeasureStatus:
         summary = f"{year}年，{unit.short_name}{short}未达到规定次数，{status}。"
     else:
         summary = f"{year}年，{unit.short_name}各项均达到规定次数，达标。"
-    text = f"{len(met)}/{len(indicators)}项"
+    text = items_met_text(len(met), len(indicators))
     inputs = {i: (None if found[i] is None else float(found[i].value)) for i in indicators}
     evidence = Evidence.of(found.values())
     return j.status(unit.code, status, float(len(met)), text, summary, evidence, inputs, formula="；".join(parts))
@@ -276,7 +312,7 @@ def _tally(
     """The province-wide row of a measure each unit must meet: how many of the expected units did ("6/8"),
     the sentence led by `head`, the laggards and the units that did not report."""
     met = sum(r.status == ON_TRACK for r in judged)
-    text = f"{met}/{len(judged) + len(missing)}"
+    text = tally_text(met, len(judged) + len(missing))
     behind = j.behind(judged, missing)
     summary = (
         sentence(head, laggard_clause(behind["laggards"])) if judged else f"{j.year}年，各{label}均未报送，无法判断。"
@@ -301,7 +337,7 @@ class Check:
     figure: Figure | None
 
     def shown(self) -> str:
-        return self.figure.text if self.figure else "未填报"
+        return self.figure.text if self.figure else NOT_FILLED
 
 
 def _every_unit_checks(ctx: RuleContext, measure: Measure, year: int, unit: str) -> list[Check]:
@@ -323,7 +359,7 @@ def _every_unit_row(j: Judging, unit: Unit) -> MeasureStatus:
     checks = _every_unit_checks(j.ctx, j.measure, j.year, unit.code)
     failed = [c for c in checks if not c.ok]
     status = OFF_TRACK if failed else ON_TRACK
-    value_text = "；".join(f"{j.ctx.catalog.indicator(c.indicator).name}：{c.shown()}" for c in failed) or "满足"
+    value_text = unmet_text((j.ctx.catalog.indicator(c.indicator).name, c.shown()) for c in failed)
     formula = "；".join(f"{c.ask}：{c.shown()}，{'满足' if c.ok else '不满足'}" for c in checks)
     summary = j.said(unit, "满足条件，达标" if not failed else f"未满足条件（{value_text}），未达标")
     used = [c.figure for c in checks if c.figure is not None]

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from pipeline.catalog import Measure
+from pipeline.catalog import Catalog, Measure
 from pipeline.registry import Unit
 from pipeline.status import format as fmt
 from pipeline.status.context import RuleContext
@@ -30,6 +30,7 @@ from pipeline.status.rules_common import (
     Window,
     figure,
     figure_of_row,
+    figure_text,
     indicator_return,
     joined,
     laggard_clause,
@@ -73,10 +74,12 @@ def _is_ratio(condition: dict) -> bool:
     return "numerator" in condition
 
 
-def _condition_text(ctx: RuleContext, condition: dict, value: float | None) -> str:
+def condition_text(catalog: Catalog, condition: dict, value: float | None) -> str:
+    """A none_falling condition's figure as shown ("88.2%", "120个"): the key figure of the rule function and of the
+    compact statuses (the first condition's)."""
     if _is_ratio(condition):
         return fmt.pct(value)
-    return show(ctx, condition["value"], value)
+    return figure_text(catalog, condition["value"], value)
 
 
 def _read(ctx: RuleContext, condition: dict, year: int, units: list[str]) -> Reading:
@@ -122,7 +125,7 @@ def _compare(ctx: RuleContext, conditions: list[dict], year: int, units: list[st
             continue
         compared += 1
         fell = now.value < last.value
-        was, is_ = _condition_text(ctx, condition, last.value), _condition_text(ctx, condition, now.value)
+        was, is_ = condition_text(ctx.catalog, condition, last.value), condition_text(ctx.catalog, condition, now.value)
         parts.append(f"{condition['name']}：{now.text}（上年 {was}，{'下降' if fell else '未下降'}）")
         if fell:
             falling.append(condition["name"])
@@ -146,7 +149,7 @@ def _falling_verdict(comparison: Comparison) -> str:
 def _none_falling_row(j: Judging, unit: Unit, last_filed: bool) -> MeasureStatus:
     ctx, year, conditions = j.ctx, j.year, j.measure.rule.params["conditions"]
     head = _read(ctx, conditions[0], year, [unit.code])
-    metric_text = _condition_text(ctx, conditions[0], head.value)
+    metric_text = condition_text(ctx.catalog, conditions[0], head.value)
     if j.at_baseline or not last_filed:
         note = no_comparison_note(j)
         summary = j.said(unit, f"{conditions[0]['name']}{metric_text}（{note}）")
@@ -188,7 +191,7 @@ def judge_none_falling(ctx: RuleContext, measure: Measure, year: int) -> Measure
     notes = [j.missing_note(missing)]
     # The headline figure is summed over the units compared, so it matches the formula beside it.
     headline = _read(ctx, conditions[0], year, both or reporting)
-    metric_text = _condition_text(ctx, conditions[0], headline.value)
+    metric_text = condition_text(ctx.catalog, conditions[0], headline.value)
     if not both:
         status, used = NO_DATA, headline.figures
         notes.insert(0, no_comparison_note(j))
@@ -392,10 +395,16 @@ def _inspection_threshold(ctx: RuleContext, measure: Measure) -> str:
     )
 
 
-def _score(ctx: RuleContext, measure: Measure, value: float | None) -> str:
-    """A mean score always with one decimal ("78.0分"), so scores line up in a list."""
-    unit = ctx.catalog.indicator(measure.rule.params["scores"][0]).unit
+def score_text(catalog: Catalog, measure: Measure, value: float | None) -> str:
+    """A mean score always with one decimal ("78.0分"), so scores line up in a list: the key figure of an inspected
+    unit and of the province, in the rule function and the compact statuses."""
+    unit = catalog.indicator(measure.rule.params["scores"][0]).unit
     return "—" if value is None else fmt.number(value, unit, 1)
+
+
+def uninspected_text(status: str) -> str:
+    """The key figure of a unit not inspected in the window: failed once the window has closed, else still to come."""
+    return "未接受专项督查" if status == OFF_TRACK else "尚未督查"
 
 
 def _rectification_text(value: float | None) -> str:
@@ -404,7 +413,7 @@ def _rectification_text(value: float | None) -> str:
 
 def _inspected_row(j: Judging, ins: Inspection) -> MeasureStatus:
     status = by_misses(_misses(ins.mean, ins.rectification, j.measure.rule.thresholds))
-    score, rect = _score(j.ctx, j.measure, ins.mean), _rectification_text(ins.rectification)
+    score, rect = score_text(j.ctx.catalog, j.measure, ins.mean), _rectification_text(ins.rectification)
     formula = f"{ins.year}年督查：（{'＋'.join(f.text for f in ins.scores)}）÷ {len(ins.scores)} = {score}；整改率 "
     if ins.rectification is None:
         formula += rect
@@ -430,10 +439,10 @@ def _uninspected_row(j: Judging, window: Window, unit: str) -> MeasureStatus:
     status = window.pending_status
     name = j.ctx.unit_name(unit)
     if status == OFF_TRACK:
-        text, summary = "未接受专项督查", f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
+        summary = f"{window.year}年，{name}窗口期{window.text}内未接受专项督查，未达标。"
     else:
-        text, summary = "尚未督查", f"{window.year}年，{name}尚未接受专项督查（{_pending_note(window)}）。"
-    return j.status(unit, status, None, text, summary, note=_pending_note(window))
+        summary = f"{window.year}年，{name}尚未接受专项督查（{_pending_note(window)}）。"
+    return j.status(unit, status, None, uninspected_text(status), summary, note=_pending_note(window))
 
 
 def _inspection_text(row: MeasureStatus) -> str:
@@ -477,7 +486,7 @@ def judge_inspection_window(ctx: RuleContext, measure: Measure, year: int) -> Me
         else:
             so_far = f"{window.closes}，{len(expected)}个单位本窗口期内均已督查"
         notes.insert(0, so_far)
-    score, rect = _score(ctx, measure, mean), _rectification_text(rectification)
+    score, rect = score_text(ctx.catalog, measure, mean), _rectification_text(rectification)
     found_ind, fixed_ind = ctx.catalog.indicator(params["found"]), ctx.catalog.indicator(params["rectified"])
     formula = (
         f"窗口期{window.text}已督查{len(inspected)}/{len(expected)}个单位：平均得分 = 各单位平均得分之和 ÷ "

@@ -4,7 +4,7 @@
 -- 1 and each of its registry counties when its yes/no figure is yes (a county without that figure counts as not
 -- held), and total is the city plus its counties. The province: Σcovered ÷ Σtotal over the cities that filed.
 -- Graded against green (and amber, when the catalog sets one). A city that did not file is 无数据 without a metric;
--- no city filing leaves the province 无数据 too.
+-- no city filing leaves the province 无数据 too. For its text: unfiled, a city that did not file.
 WITH
 cities AS (
     SELECT y.year, u.code AS unit_code, u.position
@@ -51,7 +51,7 @@ city_counts AS (
 ),
 
 city_rates AS (
-    SELECT year, unit_code, position, CASE WHEN reported THEN covered / total END AS metric
+    SELECT year, unit_code, position, CASE WHEN reported THEN covered / total END AS metric, NOT reported AS unfiled
     FROM city_counts
 ),
 
@@ -62,20 +62,22 @@ province_rate AS (
         -1 AS position,
         (
             SELECT sum(c.covered) / sum(c.total) FROM city_counts AS c WHERE c.year = y.year AND c.reported
-        ) AS metric
+        ) AS metric,
+        false AS unfiled
     FROM status_years AS y
 ),
 
 judged AS (
-    SELECT year, unit_code, position, metric FROM city_rates
+    SELECT year, unit_code, position, metric, unfiled FROM city_rates
     UNION ALL
-    SELECT year, unit_code, position, metric FROM province_rate
+    SELECT year, unit_code, position, metric, unfiled FROM province_rate
 )
 
 SELECT
     year,
     unit_code,
     graded(metric, $green, $amber, $tolerance, $on_track, $at_risk, $off_track, $no_data) AS status,
-    metric
+    metric,
+    unfiled
 FROM judged
 ORDER BY year, position

@@ -6,6 +6,8 @@
 -- The province: the metric is how many units meet it, over a base of every expected unit when the kind counts units
 -- that did not file as unmet ($missing_unmet), otherwise of the units that filed. All of the base meeting it is 达标,
 -- a share of at least $amber 预警, otherwise 未达标. No unit filing is 无数据 without a metric.
+-- For its text: unfiled (a unit that did not file), failed (a unit's failed checks in the condition's order, each
+-- with its figure) and, on the province's row, units (how many are expected).
 WITH
 expected AS (
     SELECT * FROM units_each_year($expected_units)
@@ -16,9 +18,16 @@ filed AS (
 ),
 
 checks AS (
-    SELECT unnest(CAST($all_true AS VARCHAR[])) AS indicator, true AS is_flag
+    -- In the rule's order: the yes/no checks, then the counts, each in the catalog's order.
+    SELECT
+        unnest(CAST($all_true AS VARCHAR[])) AS indicator,
+        true AS is_flag,
+        generate_subscripts(CAST($all_true AS VARCHAR[]), 1) AS check_no
     UNION ALL
-    SELECT unnest(CAST($at_least_one AS VARCHAR[])) AS indicator, false AS is_flag
+    SELECT
+        unnest(CAST($at_least_one AS VARCHAR[])) AS indicator,
+        false AS is_flag,
+        len(CAST($all_true AS VARCHAR[])) + generate_subscripts(CAST($at_least_one AS VARCHAR[]), 1) AS check_no
 ),
 
 check_figures AS (
@@ -30,6 +39,10 @@ checks_passed AS (
     SELECT
         e.year,
         e.unit_code,
+        c.check_no,
+        c.indicator,
+        f.value_bool,
+        f.value_num,
         coalesce(CASE WHEN c.is_flag THEN f.value_bool ELSE f.value_num >= 1 - $tolerance END, false) AS passed
     FROM expected AS e
     SEMI JOIN filed USING (year, unit_code)
@@ -38,7 +51,12 @@ checks_passed AS (
 ),
 
 units_passed AS (
-    SELECT year, unit_code, bool_and(passed) AS met
+    SELECT
+        year,
+        unit_code,
+        bool_and(passed) AS met,
+        list({'indicator': indicator, 'flag': value_bool, 'count': value_num} ORDER BY check_no)
+            FILTER (WHERE NOT passed) AS failed
     FROM checks_passed
     GROUP BY year, unit_code
 ),
@@ -50,7 +68,8 @@ unit_rows AS (
         e.position,
         f.unit_code IS NOT NULL AS filed,
         -- A unit that filed with no check to fail (an empty condition) meets it.
-        CASE WHEN f.unit_code IS NOT NULL THEN coalesce(p.met, true) END AS met
+        CASE WHEN f.unit_code IS NOT NULL THEN coalesce(p.met, true) END AS met,
+        p.failed
     FROM expected AS e
     LEFT JOIN filed AS f USING (year, unit_code)
     LEFT JOIN units_passed AS p USING (year, unit_code)
@@ -61,7 +80,8 @@ tallies AS (
         year,
         count(*) FILTER (WHERE filed) AS judged,
         count(*) FILTER (WHERE met) AS met,
-        CASE WHEN $missing_unmet THEN count(*) ELSE count(*) FILTER (WHERE filed) END AS base
+        CASE WHEN $missing_unmet THEN count(*) ELSE count(*) FILTER (WHERE filed) END AS base,
+        count(*) AS units
     FROM unit_rows
     GROUP BY year
 ),
@@ -77,7 +97,10 @@ province_row AS (
             WHEN t.met / t.base >= $amber - $tolerance THEN $at_risk
             ELSE $off_track
         END AS status,
-        CASE WHEN t.judged > 0 THEN CAST(t.met AS DOUBLE) END AS metric
+        CASE WHEN t.judged > 0 THEN CAST(t.met AS DOUBLE) END AS metric,
+        false AS unfiled,
+        coalesce(t.units, 0) AS units,
+        NULL AS failed
     FROM status_years AS y
     LEFT JOIN tallies AS t USING (year)
 ),
@@ -88,12 +111,15 @@ judged AS (
         unit_code,
         position,
         CASE WHEN NOT filed THEN $no_data WHEN met THEN $on_track ELSE $off_track END AS status,
-        CASE WHEN filed THEN CAST(met AS DOUBLE) END AS metric
+        CASE WHEN filed THEN CAST(met AS DOUBLE) END AS metric,
+        NOT filed AS unfiled,
+        NULL AS units,
+        failed
     FROM unit_rows
     UNION ALL
-    SELECT year, unit_code, position, status, metric FROM province_row
+    SELECT year, unit_code, position, status, metric, unfiled, units, failed FROM province_row
 )
 
-SELECT year, unit_code, status, metric
+SELECT year, unit_code, status, metric, unfiled, units, failed
 FROM judged
 ORDER BY year, position

@@ -5,6 +5,7 @@
 --   no meeting date is 未达标 (with the number that reported, if given);
 --   a meeting date without the number that reported is 无数据 without a metric;
 --   the number at least the count of registry units of type $expected_units is 达标, otherwise 预警.
+-- For its text: unfiled (the province's return not filed) and units (the count of units expected to report).
 WITH
 expected AS (
     SELECT count(*) AS units FROM status_units WHERE type = $expected_units
@@ -36,6 +37,8 @@ SELECT
         WHEN reported >= (SELECT units FROM expected) - $tolerance THEN $on_track
         ELSE $at_risk
     END AS status,
-    CASE WHEN filed THEN reported END AS metric
+    CASE WHEN filed THEN reported END AS metric,
+    NOT filed AS unfiled,
+    (SELECT units FROM expected) AS units
 FROM figures
 ORDER BY year

@@ -12,6 +12,8 @@
 --   The province: nobody inspected, or somebody not inspected in a window that is closed with every return filed,
 --   is the pending status; else the misses of the mean of the units' means and of Σrectified ÷ Σfound over the units
 --   with both counts, except that 达标 with units still to inspect in an open window is 未到期. Its metric is that mean.
+-- Scores and means are added in the rule's order ($scores in the catalog's order, units as expected), as Python's
+-- sum() adds them (sum() promises no order): a mean is shown to one decimal, and 62.55 must round as the rule's does.
 WITH
 window_starts AS (
     -- Windows of $window_years years counted from the baseline (floor division: a year before it too).
@@ -85,7 +87,10 @@ inspections AS (
     SELECT
         r.year,
         r.entity_code,
-        sum(f.value) FILTER (WHERE list_contains($scores, f.indicator)) AS score_sum,
+        list_reduce(
+            list(f.value ORDER BY list_position($scores, f.indicator)) FILTER (WHERE list_contains($scores, f.indicator)),
+            lambda total, x: total + x
+        ) AS score_sum,
         count(f.value) FILTER (WHERE list_contains($scores, f.indicator)) AS scores,
         any_value(f.value) FILTER (WHERE f.indicator = $found) AS found,
         any_value(f.value) FILTER (WHERE f.indicator = $rectified) AS rectified
@@ -137,7 +142,8 @@ unit_rows AS (
             WHEN misses = 1 THEN $at_risk
             ELSE $off_track
         END AS status,
-        mean AS metric
+        mean AS metric,
+        inspected
     FROM unit_misses
 ),
 
@@ -146,7 +152,8 @@ province_figures AS (
         year,
         count(*) AS expected,
         count(*) FILTER (WHERE inspected) AS inspected,
-        sum(mean) / nullif(count(mean), 0) AS mean,
+        list_reduce(list(mean ORDER BY type_order, position) FILTER (WHERE mean IS NOT NULL), lambda total, x: total + x)
+        / nullif(count(mean), 0) AS mean,
         sum(found) FILTER (WHERE found IS NOT NULL AND rectified IS NOT NULL) AS found_sum,
         sum(rectified) FILTER (WHERE found IS NOT NULL AND rectified IS NOT NULL) AS fixed_sum
     FROM units_judged
@@ -180,10 +187,11 @@ province_rows AS (
             WHEN misses = 1 THEN $at_risk
             ELSE $off_track
         END AS status,
-        mean AS metric
+        mean AS metric,
+        true AS inspected
     FROM province_misses
 )
 
-SELECT year, unit_code, status, metric
+SELECT year, unit_code, status, metric, inspected
 FROM (SELECT * FROM unit_rows UNION ALL SELECT * FROM province_rows)
 ORDER BY year, type_order, position

@@ -6,6 +6,7 @@
 -- The province, over the units that filed: the metric is how many units are 达标; all of them 达标 is 达标
 -- (unless a unit did not file and the kind counts such units as unmet, $missing_unmet), any unit 未达标 makes it
 -- 未达标, otherwise 预警. No unit filing is 无数据 without a metric.
+-- For its text: unfiled (a unit that did not file) and, on the province's row, units (how many are expected).
 WITH
 expected AS (
     SELECT * FROM units_each_year($submitted_by)
@@ -66,7 +67,8 @@ tallies AS (
         count(*) FILTER (WHERE filed) AS judged,
         count(*) FILTER (WHERE NOT filed) AS missing,
         count(*) FILTER (WHERE filed AND status = $on_track) AS met,
-        count(*) FILTER (WHERE filed AND status = $off_track) AS unmet
+        count(*) FILTER (WHERE filed AND status = $off_track) AS unmet,
+        count(*) AS units
     FROM unit_rows
     GROUP BY year
 ),
@@ -82,17 +84,19 @@ province_row AS (
             WHEN t.unmet > 0 THEN $off_track
             ELSE $at_risk
         END AS status,
-        CASE WHEN t.judged > 0 THEN CAST(t.met AS DOUBLE) END AS metric
+        CASE WHEN t.judged > 0 THEN CAST(t.met AS DOUBLE) END AS metric,
+        false AS unfiled,
+        coalesce(t.units, 0) AS units
     FROM status_years AS y
     LEFT JOIN tallies AS t USING (year)
 ),
 
 judged AS (
-    SELECT year, unit_code, position, status, metric FROM unit_rows
+    SELECT year, unit_code, position, status, metric, NOT filed AS unfiled, NULL AS units FROM unit_rows
     UNION ALL
-    SELECT year, unit_code, position, status, metric FROM province_row
+    SELECT year, unit_code, position, status, metric, unfiled, units FROM province_row
 )
 
-SELECT year, unit_code, status, metric
+SELECT year, unit_code, status, metric, unfiled, units
 FROM judged
 ORDER BY year, position

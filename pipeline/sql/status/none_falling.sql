@@ -10,6 +10,7 @@
 --   when there are none (then without a metric if any of them left a figure blank).
 -- Sums are folded in registry order, as the rule adds them (sum() promises no order), so that sums of the same values
 -- in two years compare equal.
+-- For its text: unfiled, a unit that did not file this year.
 WITH
 conditions AS (
     SELECT i AS condition_no, $values[i] AS value_code, $denominators[i] AS denominator_code
@@ -113,7 +114,8 @@ unit_rows AS (
             WHEN falling = 1 THEN $at_risk
             ELSE $off_track
         END AS status,
-        CASE WHEN reported THEN head END AS metric
+        CASE WHEN reported THEN head END AS metric,
+        NOT reported AS unfiled
     FROM units_judged
 ),
 
@@ -189,12 +191,13 @@ province_rows AS (
             WHEN NOT h.present THEN NULL
             WHEN NOT h.is_ratio THEN h.num
             WHEN h.den <> 0 THEN h.num / h.den
-        END AS metric
+        END AS metric,
+        false AS unfiled
     FROM status_years AS y
     LEFT JOIN province_comparisons AS c ON c.year = y.year
     LEFT JOIN headline AS h ON h.year = y.year
 )
 
-SELECT year, unit_code, status, metric
+SELECT year, unit_code, status, metric, unfiled
 FROM (SELECT * FROM unit_rows UNION ALL SELECT * FROM province_rows)
 ORDER BY year, position

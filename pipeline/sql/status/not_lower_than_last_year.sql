@@ -10,6 +10,8 @@
 -- The metric is the amount. The province: the worst status of the units judged (those not 无数据), on the sum of
 -- their amounts; none judged: 无数据 without a metric.
 -- The counties' yes/no answers are supporting detail of the explanation only: they change no status or metric.
+-- Sums are folded in the rule's order ($amounts in the catalog's order, units in the registry's), as Python's sum()
+-- adds them (sum() promises no order): the amount is shown as figured, and 1,243万元 is not 1,243.0万元.
 WITH
 expected AS (
     SELECT * FROM units_each_year($submitted_by)
@@ -20,8 +22,14 @@ filed AS (
 ),
 
 amounts AS (
-    -- sum() skips blank figures and is NULL when every one is blank or absent, as BudgetSpec.total.
-    SELECT year, entity_code, sum(value_num) AS amount
+    -- Blank figures skipped; NULL when every one is blank or absent, as BudgetSpec.total.
+    SELECT
+        year,
+        entity_code,
+        list_reduce(
+            list(value_num ORDER BY list_position($amounts, indicator)) FILTER (WHERE value_num IS NOT NULL),
+            lambda total, x: total + x
+        ) AS amount
     FROM first_figures($amounts)
     GROUP BY year, entity_code
 ),
@@ -68,7 +76,8 @@ province_rows AS (
             WHEN bool_or(u.status = $at_risk) THEN $at_risk
             ELSE $on_track
         END AS status,
-        sum(u.metric) AS metric
+        list_reduce(list(u.metric ORDER BY u.position) FILTER (WHERE u.metric IS NOT NULL), lambda total, x: total + x)
+            AS metric
     FROM status_years AS y
     LEFT JOIN unit_rows AS u ON u.year = y.year AND u.status <> $no_data
     GROUP BY y.year

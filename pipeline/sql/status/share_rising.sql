@@ -77,7 +77,8 @@ city_rows AS (
             WHEN counties_with * last_counties = last_with * counties THEN $at_risk
             ELSE $off_track
         END AS status,
-        CASE WHEN reported THEN counties_with / counties END AS metric
+        CASE WHEN reported THEN counties_with / counties END AS metric,
+        NOT reported AS unfiled
     FROM city_years
 ),
 
@@ -108,11 +109,12 @@ province_rows AS (
             WHEN p.both_with * p.last_counties = p.last_with * p.both_counties THEN $at_risk
             ELSE $off_track
         END AS status,
-        p.counties_with / p.counties AS metric
+        p.counties_with / p.counties AS metric,
+        false AS unfiled
     FROM status_years AS y
     LEFT JOIN province_counts AS p ON p.year = y.year
 )
 
-SELECT year, unit_code, status, metric
+SELECT year, unit_code, status, metric, unfiled
 FROM (SELECT * FROM city_rows UNION ALL SELECT * FROM province_rows)
 ORDER BY year, position

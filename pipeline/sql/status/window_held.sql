@@ -7,6 +7,8 @@
 --   otherwise, a window still open (the year is before its last) is 未到期;
 --   otherwise (closed window), a province return missing in any of its years is 无数据 (it may hold the meeting);
 --   otherwise 未达标.
+-- For its text: held_on, the meeting date of the latest year of the window so far that has one, and all_unfiled,
+-- whether no province return of the window so far is in.
 WITH
 windows AS (
     SELECT
@@ -23,7 +25,7 @@ window_so_far AS (
 ),
 
 held AS (
-    SELECT DISTINCT year
+    SELECT year, value_date
     FROM first_figures([$indicator])
     WHERE entity_code = $province AND value_date IS NOT NULL
 ),
@@ -37,6 +39,7 @@ window_facts AS (
         w.year,
         any_value(w.window_end) AS window_end,
         count(h.year) > 0 AS held,
+        arg_max(h.value_date, h.year) AS held_on,
         count(*) FILTER (WHERE f.year IS NULL) AS unfiled_years,
         count(*) AS years_so_far
     FROM window_so_far AS w
@@ -55,6 +58,8 @@ SELECT
         WHEN unfiled_years > 0 THEN $no_data
         ELSE $off_track
     END AS status,
-    CAST(NULL AS DOUBLE) AS metric
+    CAST(NULL AS DOUBLE) AS metric,
+    held_on,
+    unfiled_years = years_so_far AS all_unfiled
 FROM window_facts
 ORDER BY year
