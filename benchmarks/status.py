@@ -8,7 +8,8 @@ each round's ratios are taken against that round's 1× run, so a busy machine sl
 Returned (and written to artifacts/bench.json under "status"): status_scale_ratio_10x and status_scale_ratio_100x
 (board time ÷ the 1× board time, as {median, min, max} over the rounds; status_scale_cpu_ratio_* the same in CPU
 time), status_peak_rss_mb_100x (the peak RSS of the process that built the 100× board), and per scale the times,
-CPU times and peaks of the board and of all years (what the measure-detail history and the exports need).
+CPU times and peaks of the board and of all years judged by the rule functions (what exports of every year need; a
+measure's history on its page comes from the set-based statuses, measured beside them).
 
 Measured on 2026-12-01 (2 shared cores, CPU seconds, board / all years): before this engine's rework 1× 0.49,
 10× 4.2, 100× 45.2 (every year was judged up front; 1,505 MB at 100×); after the lazy book, board 1× 0.2, 10× 0.6,
