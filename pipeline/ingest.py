@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import signal
 import threading
 from collections import deque
@@ -48,11 +49,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
-from pipeline.jumps import jumped, year_over_year_jumps
+from pipeline.jumps import jump_issues, year_over_year_jumps
 from pipeline.load import BatchLedger, LoadOutcome, archive_raw, sync_archived, write_batch
 from pipeline.locate import locate_return
 from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejected_quota_bytes
@@ -230,110 +230,77 @@ def ingest_bytes(
 class _LastYearFigures:
     """The current figures of a year before, as the warehouse would hold them after the files decided so far: the
     warehouse's current submissions read once per (year, return type), the batch's own planned ones laid over
-    them. Most returns have no jump: jumps.jumped answers that from these figures in Python, and only a return
-    that has one asks year_over_year_jumps (for its messages) of a small in-memory ``current_values``."""
+    them. A return is compared with them here, in Python (jumps.jump_issues): no database is asked per file."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ledger: BatchLedger) -> None:
         self._con, self._ledger = con, ledger
         self._stored: dict[int, list[Figure]] = {}  # warehouse submission -> its figures
-        self._rows: dict[tuple[int, str], tuple[list[int], list[Figure]]] = {}  # (year, return) -> ids, figures
-        # (year, return) -> the figures above, entity -> [(indicator, value)] in row order (see by_entity)
-        self._by_entity: dict[tuple[int, str], tuple[list[Figure], dict[str, list[tuple[str, float]]]]] = {}
-        self._memory: duckdb.DuckDBPyConnection | None = None
+        # (year, return) -> the ids of its current submissions, and their figures by entity (see by_entity)
+        self._groups: dict[tuple[int, str], tuple[list[int], dict[str, list[Entry]]]] = {}
 
-    def rows(self, year: int, return_code: str) -> list[Figure]:
-        """(indicator, entity, value, row_no) of the current submissions of that year and return type."""
-        ids = sorted(sid for (_, y, rc), (_, sid) in self._ledger.current.items() if y == year and rc == return_code)
-        cached = self._rows.get((year, return_code))
-        if cached is not None and cached[0] == ids:
-            return cached[1]
-        unread = [sid for sid in ids if sid not in self._stored and self._ledger.planned_values(sid) is None]
-        if unread:
-            self._stored.update({sid: [] for sid in unread})
-            for sid, *figure in self._con.execute(
-                "SELECT submission_id, indicator, entity_code, value_num, row_no FROM raw_values "
-                "WHERE list_contains($ids, submission_id) AND value_num IS NOT NULL",
-                {"ids": unread},
-            ).fetchall():
-                self._stored[sid].append(tuple(figure))
-        rows: list[Figure] = []
-        for sid in ids:
-            planned = self._ledger.planned_values(sid)
-            if planned is None:
-                rows.extend(self._stored[sid])
-            else:
-                rows.extend(
-                    (v.indicator, v.entity_code, v.value_num, v.row_no) for v in planned if v.value_num is not None
-                )
-        self._rows[(year, return_code)] = (ids, rows)
-        return rows
-
-    def may_jump(self, validated: ValidatedReturn, catalog: Catalog) -> bool:
-        """Whether any figure of the return jumped since last year, by the scan's own rule (jumps.jumped)."""
+    def previous(self, validated: ValidatedReturn) -> dict[tuple[str, str], float]:
+        """The year before's figure of each (indicator, entity) of the return's entities: the first in row order, as
+        jumps.year_over_year_jumps reads them from a warehouse."""
         assert validated.year is not None and validated.return_code is not None
-        current: dict[tuple[str, str], float] = {}
-        for row in sorted(validated.values, key=lambda v: v.row_no):
-            if row.value_num is not None:
-                current.setdefault((row.indicator, row.entity_code), float(row.value_num))
-        entities = {entity for _, entity in current}
-        previous: dict[tuple[str, str], float] = {}
+        entities = {row.entity_code for row in validated.values if row.value_num is not None}
         by_entity = self.by_entity(validated.year - 1, validated.return_code)
+        previous: dict[tuple[str, str], float] = {}
         for entity in entities:
-            for indicator, value in by_entity.get(entity, ()):
+            for _, indicator, value in by_entity.get(entity, ()):
                 previous.setdefault((indicator, entity), value)
-        return bool(previous) and bool(jumped(current, previous, catalog))
+        return previous
 
-    def by_entity(self, year: int, return_code: str) -> dict[str, list[tuple[str, float]]]:
-        """rows() grouped by entity, each group in row order: sorted once per state of the year's submissions, not
-        once per file compared with it."""
-        rows = self.rows(year, return_code)
-        cached = self._by_entity.get((year, return_code))
-        if cached is not None and cached[0] is rows:
-            return cached[1]
-        grouped: dict[str, list[tuple[str, float]]] = {}
-        for indicator, entity, value, _ in sorted(rows, key=_row_no):
-            grouped.setdefault(entity, []).append((indicator, float(value)))
-        self._by_entity[(year, return_code)] = (rows, grouped)
+    def by_entity(self, year: int, return_code: str) -> dict[str, list[Entry]]:
+        """The figures of the current submissions of that year and return type, entity -> [(row_no, indicator,
+        value)] in row order, an earlier submission's first within a row (as sorting them all by row_no would).
+
+        Kept per (year, return type) and brought up to date as the batch plans returns of that year: a submission
+        planned later has a higher id, so its figures join each group after those already there."""
+        ids = sorted(sid for (_, y, rc), (_, sid) in self._ledger.current.items() if y == year and rc == return_code)
+        kept = self._groups.get((year, return_code))
+        if kept is not None and kept[0] == ids:
+            return kept[1]
+        if kept is not None and ids[: len(kept[0])] == kept[0]:
+            grouped, new = kept[1], ids[len(kept[0]) :]
+        else:  # a submission was superseded (or none were grouped yet): group them all
+            grouped, new = {}, ids
+        self._read_stored(new)
+        joined: set[str] = set()
+        for sid in new:
+            for indicator, entity, value, row_no in self._figures(sid):
+                grouped.setdefault(entity, []).append((row_no, indicator, float(value)))
+                joined.add(entity)
+        for entity in joined:
+            grouped[entity].sort(key=_row_no)  # stable: the figures already in order stay first within a row
+        self._groups[(year, return_code)] = (ids, grouped)
         return grouped
 
-    def connection(self, year: int, return_code: str) -> duckdb.DuckDBPyConnection:
-        rows = self.rows(year, return_code)
-        figures = pa.table({
-            "year": pa.array([year] * len(rows), pa.int32()),
-            "return_code": pa.array([return_code] * len(rows), pa.string()),
-            "indicator": pa.array([r[0] for r in rows], pa.string()),
-            "entity_code": pa.array([r[1] for r in rows], pa.string()),
-            "value_num": pa.array([r[2] for r in rows], pa.float64()),
-            "row_no": pa.array([r[3] for r in rows], pa.int32()),
-        })  # fmt: skip
-        if self._memory is None:
-            self._memory = _scratch_cursor()
-        self._memory.register("current_values", figures)  # a view of the Arrow table: nothing is copied
-        return self._memory
+    def _read_stored(self, ids: list[int]) -> None:
+        """Read the figures of those warehouse submissions not read yet (the batch's planned ones are in memory)."""
+        unread = [sid for sid in ids if sid not in self._stored and self._ledger.planned_values(sid) is None]
+        if not unread:
+            return
+        self._stored.update({sid: [] for sid in unread})
+        for sid, *figure in self._con.execute(
+            "SELECT submission_id, indicator, entity_code, value_num, row_no FROM raw_values "
+            "WHERE list_contains($ids, submission_id) AND value_num IS NOT NULL",
+            {"ids": unread},
+        ).fetchall():
+            self._stored[sid].append(tuple(figure))
 
-    def close(self) -> None:
-        if self._memory is not None:
-            self._memory.close()
+    def _figures(self, sid: int) -> Iterable[Figure]:
+        planned = self._ledger.planned_values(sid)
+        if planned is None:
+            return self._stored[sid]
+        return ((v.indicator, v.entity_code, v.value_num, v.row_no) for v in planned if v.value_num is not None)
 
 
 Figure = tuple[str, str, float, int]  # indicator, entity, value, row_no
-
-# Opening an in-memory DuckDB costs 10-30 ms, more than comparing a whole batch with last year: one database per
-# process, and a cursor of it per batch (a cursor's registered views are its own, so batches never see each other's).
-_SCRATCH: duckdb.DuckDBPyConnection | None = None
-_SCRATCH_LOCK = threading.Lock()
+Entry = tuple[int, str, float]  # row_no, indicator, value
 
 
-def _scratch_cursor() -> duckdb.DuckDBPyConnection:
-    global _SCRATCH
-    with _SCRATCH_LOCK:
-        if _SCRATCH is None:
-            _SCRATCH = duckdb.connect(":memory:")
-        return _SCRATCH.cursor()
-
-
-def _row_no(figure: Figure) -> int:
-    return figure[3]
+def _row_no(entry: Entry) -> int:
+    return entry[0]
 
 
 class _Batch:
@@ -438,7 +405,6 @@ class _Batch:
         or an interrupt after its decision) is left out."""
         if reported is not None:
             self.ledger.keep_only(reported)
-        self._last_year.close()
         if self._archiving is not None:
             self._archiving.shutdown(wait=True)
             self._archiving = None
@@ -469,10 +435,8 @@ class _Batch:
         """Against last year's figures as they stand after the files before this one, before this one loads."""
         if not validated.accepted or validated.year is None or validated.return_code is None:
             return []
-        if not self._last_year.may_jump(validated, self.catalog):
-            return []
-        figures = self._last_year.connection(validated.year - 1, validated.return_code)
-        return year_over_year_jumps(figures, validated, self.catalog, self.registry)
+        previous = self._last_year.previous(validated)
+        return jump_issues(validated, previous, self.catalog, self.registry) if previous else []
 
     def _archiver(self) -> ThreadPoolExecutor:
         """One thread, so originals are written in the order the files were decided (and `_archived` with them)."""
@@ -484,8 +448,7 @@ class _Batch:
         """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
         if not data:
             return None, False
-        folder = Path(self.raw_dir) / sha256[:2]
-        existed = folder.is_dir() and any(folder.glob(f"{sha256}*"))
+        existed = _archived_before(Path(self.raw_dir) / sha256[:2], sha256)
         path = archive_raw(data, self.raw_dir, file_name, durable=False, sha256=sha256)
         if not existed:
             self._archived.append(path)
@@ -537,6 +500,15 @@ class _Batch:
             file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
             readable=reading.workbook is not None,
         )  # fmt: skip
+
+
+def _archived_before(folder: Path, sha256: str) -> bool:
+    """Whether the archive folder holds these bytes already, under any extension. (A glob would compile a pattern
+    for every file: each digest is new.)"""
+    try:
+        return any(name.startswith(sha256) for name in os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return False
 
 
 def oversized_result(file_name: str, size: int) -> FileResult:

@@ -11,6 +11,7 @@ A jump is a warning: the file is accepted, and the submitter is asked to check t
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 
 import duckdb
@@ -28,11 +29,21 @@ FIX_WITHOUT_REMARK = "请核对这个数；如确属实，请在“说明”栏�
 Figures = Mapping[tuple[str, str], float]  # (indicator code, entity code) -> value
 
 
+# The followed indicators of the catalog last asked about: every return of a batch asks about the same catalog.
+_FOLLOWED: tuple[weakref.ref[Catalog], frozenset[str]] | None = None
+
+
 def series_indicators(catalog: Catalog) -> frozenset[str]:
     """The indicators the anomaly scan follows from year to year (counts, amounts, scores of a unit or county)."""
-    return frozenset(
+    global _FOLLOWED
+    kept = _FOLLOWED
+    if kept is not None and kept[0]() is catalog:
+        return kept[1]
+    followed = frozenset(
         code for code, ind in catalog.indicators.items() if ind.type in FLOORS and ind.level in SERIES_LEVELS
     )
+    _FOLLOWED = (weakref.ref(catalog), followed)
+    return followed
 
 
 def jumped(current: Figures, previous: Figures, catalog: Catalog) -> list[tuple[str, str]]:
@@ -83,6 +94,13 @@ def year_over_year_jumps(
     if not rows:
         return []
     previous = _last_year(con, validated, sorted({entity for _, entity in rows}))
+    return jump_issues(validated, previous, catalog, registry)
+
+
+def jump_issues(validated: ValidatedReturn, previous: Figures, catalog: Catalog, registry: Registry) -> list[Issue]:
+    """year_over_year_jumps' warnings, given the year before's current figures of the return's entities (each the
+    first in row order, as _last_year reads them): a batch that holds those figures in memory asks no database."""
+    rows = _this_year(validated)
     current = {key: float(row.value_num) for key, row in rows.items() if row.value_num is not None}
     return [
         _issue(rows[key], previous[key], validated, catalog, registry) for key in jumped(current, previous, catalog)

@@ -100,8 +100,9 @@ def archive_raw(
             if durable:
                 os.fsync(handle.fileno())
         os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # once replaced there is nothing left to remove
+        raise
     return target
 
 

@@ -38,10 +38,11 @@ import unicodedata
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from openpyxl.utils import get_column_letter
 
-from pipeline.catalog import Catalog, Table
+from pipeline.catalog import Catalog, Indicator, Table
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.read import SheetData, WorkbookData
 
@@ -74,8 +75,7 @@ _FIGURE_TEXT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class LocatedCell:
+class LocatedCell(NamedTuple):  # a named tuple: a return has thousands, and a tuple is built faster than a dataclass
     raw: object  # value as read (before normalisation)
     sheet: str
     cell: str  # A1
@@ -171,11 +171,15 @@ class _Index:
     header: _Names
     header_pattern: re.Pattern[str]
     titles: set[str]
+    indicators: dict[str, tuple[Indicator, ...]]  # table -> its indicators (the catalog scans all of them per ask)
+    tables: dict[str, tuple[Table, ...]]  # return type -> its tables
     # cell text -> the header labels it holds (_label_parts); the same texts recur in every return of a batch
     label_parts: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     # a row's texts -> its indicator-list roles (_list_roles), and whether it starts something else (_is_boundary)
     list_roles: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
     boundaries: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    # a row's values -> the header labels it holds (_row_labels)
+    row_labels: dict[tuple[object, ...], tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
 
 
 # One index per catalog object: a Reference (and so its catalog) is built once per settings version, so a batch
@@ -231,6 +235,8 @@ def _build_index(catalog: Catalog) -> _Index:
         _Names(header_entries),
         pattern,
         {_key(t.title) for t in catalog.tables.values()},
+        {code: catalog.indicators_of_table(code) for code in catalog.tables},
+        {code: catalog.tables_of_return(code) for code in catalog.returns},
     )
 
 
@@ -243,12 +249,13 @@ def _tolerant(label: str) -> str:
 # -- sheets ----------------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # a sheet's view is itself only (sheet names are unique in a workbook)
 class _View:
     sheet: SheetData
     keys: list[tuple[str, ...]]
     occupied: set[int] = field(default_factory=set)  # rows belonging to a located table
     _boundaries: set[int] | None = None
+    _filled: dict[int, list[tuple[int, object]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -265,8 +272,16 @@ class _View:
         return next((k for k in self.keys[row - 1] if k), "")
 
     def filled(self, row: int) -> list[tuple[int, object]]:
-        """(column, value) of every non-blank cell of a row."""
-        return [(col, v) for col, v in enumerate(self.sheet.rows[row - 1], 1) if not _blank(v)]
+        """(column, value) of every non-blank cell of a row; worked out once per row (callers only read it)."""
+        found = self._filled.get(row)
+        if found is None:  # not _blank(v), spelt out: this runs for every cell of every table's rows
+            found = [
+                (col, v)
+                for col, v in enumerate(self.sheet.rows[row - 1], 1)
+                if v is not None and (not isinstance(v, str) or v.strip())
+            ]
+            self._filled[row] = found
+        return found
 
     def boundaries(self, index: _Index) -> set[int]:
         """Rows that start something else: a table title, a section heading, any table's header row."""
@@ -275,15 +290,33 @@ class _View:
         return self._boundaries
 
 
+@functools.lru_cache(maxsize=65536)  # the same cells (a template's) are addressed in every return
 def _address(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
 def _views(workbook: WorkbookData) -> list[_View]:
     ordered = sorted(workbook.sheets, key=lambda s: not s.visible)  # stable: visible first, workbook order kept
-    return [
-        _View(s, [tuple([_text_key(v) if isinstance(v, str) else "" for v in row]) for row in s.rows]) for s in ordered
-    ]
+    return [_View(s, [_row_keys(row) for row in s.rows]) for s in ordered]
+
+
+# A template's rows (titles, headers, labels, notes) recur in every return of a batch: each distinct row is keyed
+# once. Rows equal as tuples have the same keys even where their numbers differ in type (1 == 1.0): a number's key
+# is "" whatever it is. Only short rows are kept, so a hostile file's long cells cannot grow the cache.
+_ROW_KEYS: dict[tuple[object, ...], tuple[str, ...]] = {}
+_ROW_KEYS_KEPT = 20_000
+
+
+def _row_keys(row: tuple[object, ...]) -> tuple[str, ...]:
+    keys = _ROW_KEYS.get(row)
+    if keys is None:
+        # type() rather than isinstance: a cell's text arrives as a plain str, and this runs for every cell read
+        keys = tuple([_text_key(v) if type(v) is str else "" for v in row])
+        if _short_row(row):
+            if len(_ROW_KEYS) >= _ROW_KEYS_KEPT:
+                _ROW_KEYS.clear()
+            _ROW_KEYS[row] = keys
+    return keys
 
 
 def _is_boundary(view: _View, row: int, index: _Index) -> bool:
@@ -297,6 +330,11 @@ def _is_boundary(view: _View, row: int, index: _Index) -> bool:
                 index.boundaries.clear()
             index.boundaries[keys] = verdict
     return verdict
+
+
+def _short_row(row: tuple[object, ...]) -> bool:
+    """A row narrow and short enough to be kept as a key of a cache (a template's rows are)."""
+    return len(row) <= _KEPT_ROW_CELLS and sum(len(v) for v in row if type(v) is str) <= _KEPT_TEXT_CHARS * 4
 
 
 def _keepable(keys: tuple[str, ...]) -> bool:
@@ -446,7 +484,7 @@ def _segments(view: _View, table: Table, index: _Index) -> list[_Segment]:
                 found.append(_Segment(row, roles, row + 1))
         return found
     names, found = index.columns[table.code], []
-    needed = math.ceil(len(index.catalog.indicators_of_table(table.code)) / 2)
+    needed = math.ceil(len(index.indicators[table.code]) / 2)
     for row, keys in enumerate(view.keys, 1):
         columns, first_data_row = _match_row(keys, names), row + 1
         if _KEY not in columns:
@@ -497,15 +535,16 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     view, names = hit.view, index.labels[hit.table.code]
     value_name = index.catalog.indicator_list_columns["value"].name
     label_name = index.catalog.indicator_list_columns["label"].name
-    first_cells: dict[str, LocatedCell] = {}
+    first_cells: dict[str, str] = {}  # indicator -> the address of its first row's label
     for segment in hit.segments:
         label_col, value_col = segment.columns["label"], segment.columns["value"]
         remark_col, seq_col = segment.columns.get("remark"), segment.columns.get("seq")
         for row in _region(hit, segment, index):
             label_key = view.key_at(row, label_col)
             code = names.match(label_key)
-            label, value = view.ref(row, label_col), view.ref(row, value_col)
+            value = view.ref(row, value_col)
             if code is None:
+                label = view.ref(row, label_col)
                 first = view.first_key(row)
                 noted = bool(_NOTE.match(first)) or _is_annotation(view, row, index)
                 if {label_key, first} & _SUMMARY_KEYS:
@@ -543,11 +582,12 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                     )
                 continue  # a note, a heading or a signature line: text only, nothing to load
             if code in first_cells:
+                label = view.ref(row, label_col)
                 hit.issues.append(
                     Issue(
                         ERROR,
                         "duplicate_indicator",
-                        f"指标“{label.raw}”出现了两行（另见 {first_cells[code].cell}）",
+                        f"指标“{label.raw}”出现了两行（另见 {first_cells[code]}）",
                         "请删除重复的一行，只保留一个数值",
                         file_name,
                         view.name,
@@ -557,7 +597,7 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                     )
                 )
                 continue
-            first_cells[code] = label
+            first_cells[code] = _address(row, label_col)
             hit.values[code] = value
             hit.rows.add(row)
             if remark_col is not None and not _blank(view.sheet.cell(row, remark_col)):
@@ -571,17 +611,21 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     for segment in hit.segments:
         key_col, remark_col = segment.columns[_KEY], segment.columns.get(_REMARK)
         value_cols = {c: col for c, col in segment.columns.items() if c not in (_KEY, _REMARK)}
+        header_cols = set(segment.columns.values())
         unread: dict[int, list[int]] = {}  # column without a known header -> record rows with a figure in it
         for row in _region(hit, segment, index):
             key = view.ref(row, key_col)
             key_text, first = _key(key.raw), view.first_key(row)
-            has_values = any(not _blank(view.sheet.cell(row, col)) for col in value_cols.values())
-            # A note may start in any column; a cell holds a figure unless it is a note's words.
-            has_figures = any(not _wordy(view.sheet.cell(row, col)) for col in value_cols.values())
-            if {key_text, first} & _SUMMARY_KEYS:
+            if key_text in _SUMMARY_KEYS or first in _SUMMARY_KEYS:
                 continue  # 合计/小计 rows repeat what the rows above say; the rows after them are read on
-            noted = _NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text or first)
-            if noted and not has_figures:
+            values = view.sheet.rows[row - 1]
+            cells = [values[col - 1] if col <= len(values) else None for col in value_cols.values()]
+            # A note may start in any column; a cell holds a figure unless it is a note's words. A row with a figure is
+            # read whatever its first words, so only a row without one is asked whether it is a note.
+            has_figures = any(not _wordy(raw) for raw in cells)
+            if not has_figures and (
+                _NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text or first)
+            ):
                 continue  # a note, its continuation lines, a signature line: text only, nothing to load
             if not _blank(key.raw):
                 remark = view.ref(row, remark_col) if remark_col is not None else None
@@ -595,9 +639,9 @@ def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                 )
                 hit.rows.add(row)
                 for col, raw in view.filled(row):
-                    if col not in segment.columns.values() and not _wordy(raw):
+                    if col not in header_cols and not _wordy(raw):
                         unread.setdefault(col, []).append(row)
-            elif has_values:
+            elif any(not _blank(raw) for raw in cells):
                 hit.issues.append(
                     Issue(
                         ERROR,
@@ -693,7 +737,7 @@ def _find_table(views: list[_View], table: Table, index: _Index, file_name: str)
 
 def _missing_issues(hit: _Hit, index: _Index, file_name: str) -> list[Issue]:
     table, issues = hit.table, []
-    for indicator in index.catalog.indicators_of_table(table.code):
+    for indicator in index.indicators[table.code]:
         severity = ERROR if indicator.required else WARNING
         if table.kind == "indicator_list" and indicator.code not in hit.values:
             value_name = index.catalog.indicator_list_columns["value"].name
@@ -777,7 +821,7 @@ def _closest_header(table: Table, index: _Index, views: list[_View]) -> tuple[_V
                 roles = _match_row(keys, index.columns[table.code])
                 if _KEY not in roles and _count(roles) < 2:
                     continue  # one indicator's name in a row is a mention (填表说明), not a header
-                absent = [i for i in index.catalog.indicators_of_table(table.code) if i.code not in roles]
+                absent = [i for i in index.indicators[table.code] if i.code not in roles]
                 if _KEY not in roles:
                     expected = table.key.name
                     col = _pick(view, row, roles, range(1, len(keys) + 1), 1)
@@ -862,8 +906,7 @@ def _identify(
     scores = {}
     for return_code in returns:
         found[return_code] = {
-            t.code: _find_table(views, t, index, workbook.file_name)
-            for t in index.catalog.tables_of_return(return_code)
+            t.code: _find_table(views, t, index, workbook.file_name) for t in index.tables[return_code]
         }
         scores[return_code] = sum(hit.score for hit, _ in found[return_code].values() if hit is not None)
     best = max(scores.values(), default=0)
@@ -876,18 +919,37 @@ def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
     for row, values in enumerate(view.sheet.rows, 1):
         if row in view.occupied:
             continue
-        keys = view.keys[row - 1]
-        for col, value in enumerate(values, 1):
-            if not isinstance(value, str):
-                continue
-            for code, text in _label_parts(value, keys[col - 1], index):
-                if text is None:
-                    yield code, _value_right_of(view, row, col, index)
-                else:
-                    yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
+        for col, code, text in _row_labels(values, view.keys[row - 1], index):
+            if text is None:
+                yield code, _value_right_of(view, row, col, index)
+            else:
+                yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
+
+
+def _row_labels(
+    values: tuple[object, ...], keys: tuple[str, ...], index: _Index
+) -> tuple[tuple[int, str, str | None], ...]:
+    """(column, field code, the value typed after the label in its cell) of each header label in a row, as
+    _label_parts finds them; worked out once per distinct row (a template's notes and labels recur in every
+    return). Only the row's texts matter, so rows equal as tuples (1 == 1.0 …) share their answer rightly."""
+    known = index.row_labels.get(values)
+    if known is not None:
+        return known
+    found = tuple(
+        (col, code, text)
+        for col, (value, key) in enumerate(zip(values, keys, strict=True), 1)
+        if key  # not text, or a text of only spaces and marks: no label in it
+        for code, text in _label_parts(value, key, index)
+    )
+    if _short_row(values):
+        if len(index.row_labels) >= _MATCHED_ROWS_KEPT:
+            index.row_labels.clear()
+        index.row_labels[values] = found
+    return found
 
 
 _LABEL_TEXTS_KEPT = 20_000
+_KEPT_ROW_CELLS = 64  # the widest row whose keys and labels are kept (a return's sheets have about 12 columns)
 _KEPT_TEXT_CHARS = 200  # the longest text (or row of texts) whose verdict the index keeps
 
 
@@ -1002,11 +1064,11 @@ def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
             ]
         )
     tables = found.get(return_code) or {
-        t.code: _find_table(views, t, index, file_name) for t in catalog.tables_of_return(return_code)
+        t.code: _find_table(views, t, index, file_name) for t in index.tables[return_code]
     }
     issues: list[Issue] = []
     values, remarks, records, tables_found, hits = {}, {}, {}, [], []
-    for table in catalog.tables_of_return(return_code):
+    for table in index.tables[return_code]:
         hit, table_issues = tables[table.code]
         issues.extend(table_issues)
         if hit is None:

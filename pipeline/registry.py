@@ -199,6 +199,14 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
+_RESOLUTIONS_KEPT = 4096
+_RESOLVED_TEXT_CHARS = 100
+
+
+def _frozen(types: set[str] | None) -> frozenset[str] | None:
+    return None if types is None else frozenset(types)
+
+
 class Registry:
     """Validated, indexed set of units in file order."""
 
@@ -216,6 +224,10 @@ class Registry:
         # Children and units by type, in file order, built once: the status rules ask for them per unit and year.
         self._children: dict[str, tuple[Unit, ...]] = self._group_by(lambda unit: unit.parent)
         self._of_type: dict[str, tuple[Unit, ...]] = self._group_by(lambda unit: unit.type)
+        # (types, parent) -> the codes they allow: every record of every return asks resolve() for one of a few pools
+        self._pools: dict[tuple[frozenset[str] | None, str | None], frozenset[str]] = {}
+        # The same names recur in every batch (each city's counties, the inspected units): each is resolved once.
+        self._resolved: dict[tuple, Resolution] = {}
 
     def _group_by(self, key: Callable[[Unit], str | None]) -> dict[str, tuple[Unit, ...]]:
         groups: dict[str, list[Unit]] = {}
@@ -354,6 +366,25 @@ class Registry:
         "this unit does not file this return", but near misses are suggested only among the expected kinds.
         ``year`` is the reporting year, which decides whether a former name still deserves a hint.
         """
+        if len(text) > _RESOLVED_TEXT_CHARS:  # no unit's name is this long; a hostile cell is not kept
+            return self._resolve(text, types, parent, expected_types, year)
+        key = (text, _frozen(types), parent, _frozen(expected_types), year)
+        resolution = self._resolved.get(key)
+        if resolution is None:
+            resolution = self._resolve(text, types, parent, expected_types, year)
+            if len(self._resolved) >= _RESOLUTIONS_KEPT:
+                self._resolved.clear()
+            self._resolved[key] = resolution
+        return resolution
+
+    def _resolve(
+        self,
+        text: str,
+        types: set[str] | None,
+        parent: str | None,
+        expected_types: set[str] | None,
+        year: int | None,
+    ) -> Resolution:
         pool = self._pool(types, parent)
         suggest = pool if expected_types is None else pool & self._pool(expected_types, parent)
         for index, matched_by in ((self._by_name, "exact"), (self._by_alias, "alias")):
@@ -392,16 +423,22 @@ class Registry:
         return unit.name
 
     def _pool(self, types: set[str] | None, parent: str | None) -> frozenset[str]:
+        key = (_frozen(types), parent)
+        pool = self._pools.get(key)
+        if pool is not None:  # a pool is kept only once its types and parent were found valid
+            return pool
         if types is not None:
             for unit_type in types:
                 self.of_type(unit_type)  # rejects unknown types
         if parent is not None:
             self.get(parent)  # rejects unknown codes
-        return frozenset(
+        pool = frozenset(
             unit.code
             for unit in self.units
             if (types is None or unit.type in types) and (parent is None or unit.parent == parent)
         )
+        self._pools[key] = pool
+        return pool
 
     @staticmethod
     def _query_keys(text: str) -> tuple[str, ...]:

@@ -14,10 +14,12 @@ read as data is an error, never a blank.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeline.catalog import Catalog, Indicator, Table
+from pipeline.cell_values import ExcelErrorValue
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.locate import LocatedCell, LocatedRecord, LocatedReturn
 from pipeline.normalise import (
@@ -79,6 +81,12 @@ class _Collector:
                 value=_as_text(cell.raw if cell and value is None else value),
                 indicator=indicator,
             )
+        )
+
+    def place(self, issue: Issue, cell: LocatedCell) -> None:
+        """An issue of a cell's value (see _Reading), found without its place: recorded at the cell, in this file."""
+        self.issues.append(
+            replace(issue, file=self.file_name, sheet=cell.sheet, cell=cell.cell, value=_as_text(cell.raw))
         )
 
 
@@ -164,15 +172,12 @@ def _excel_error_issue(
     error = excel_error(cell.raw) if cell is not None else None
     if error is None:
         return False
-    out.add(
-        ERROR,
-        EXCEL_ERROR_VALUE,
-        f"{subject}是 Excel 错误值“{error.text}”，意思是{error.meaning}，读不出数据",
-        fix,
-        cell=cell,
-        indicator=indicator,
-    )
+    out.add(ERROR, EXCEL_ERROR_VALUE, _excel_error_message(subject, error), fix, cell=cell, indicator=indicator)
     return True
+
+
+def _excel_error_message(subject: str, error: ExcelErrorValue) -> str:
+    return f"{subject}是 Excel 错误值“{error.text}”，意思是{error.meaning}，读不出数据"
 
 
 def _bounds_issue(indicator: Indicator, number: float, year: int | None) -> tuple[str, str] | None:
@@ -184,67 +189,138 @@ def _bounds_issue(indicator: Indicator, number: float, year: int | None) -> tupl
     return None
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What a cell's value says for an indicator, wherever the cell is: the issues it raises, in order (each without
+    its file and cell), and the figure's typed fields when it yields one."""
+
+    issues: tuple[Issue, ...]
+    empty: bool  # nothing reported (the parser's empty): a record whose cells are all empty is an empty row
+    figure: _Figure | None
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value_num: float | None
+    value_text: str | None
+    value_date: date | None
+    value_bool: bool | None
+    raw_text: str
+    note: str | None
+
+
+def _read_cell(indicator: Indicator, raw: object, year: int | None) -> _Reading:
+    """A cell's value read for an indicator: its Excel error, parse error, missing value, reading warning or bound.
+
+    Every issue names the indicator (Issue.indicator), also where the reader's message does not.
+    """
+    name = indicator.name
+    error = None if type(raw) is float or type(raw) is int else excel_error(raw)  # a number is no error value
+    if error is not None:
+        fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
+        message = _excel_error_message(f"“{name}”的单元格", error)
+        return _Reading((Issue(ERROR, EXCEL_ERROR_VALUE, message, fix, indicator=name),), False, None)
+    parsed = _parse(indicator, raw, year)
+    if not parsed.ok:
+        code = TYPE_CODE.get(indicator.type, "not_a_number")
+        message = parsed.error or f"“{name}”无法识别"
+        return _Reading((Issue(ERROR, code, message, type_fix(indicator.type, year), indicator=name),), False, None)
+    if parsed.empty:
+        if not indicator.required:
+            return _Reading((), True, None)
+        lacking = f"没有填写{TYPE_MISSING.get(indicator.type, '数值')}" if _as_text(raw) else "未填写"
+        fix = f"{type_fix(indicator.type, year)}；确无此项的填 0 或“否”"
+        return _Reading((Issue(ERROR, "missing_value", f"必填指标“{name}”{lacking}", fix, indicator=name),), True, None)
+    issues: tuple[Issue, ...] = ()
+    if parsed.warning:
+        code = parsed.warning_code or "normalised"
+        fix = WARNING_FIX.get(code, "如读入有误，请更正后重新报送")
+        issues = (Issue(WARNING, code, f"“{name}”{parsed.warning}", fix, indicator=name),)
+    value = parsed.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        problem = _bounds_issue(indicator, float(value), year)
+        if problem:
+            out_of_range = Issue(ERROR, "out_of_range", problem[0], problem[1], indicator=name)
+            return _Reading((*issues, out_of_range), False, None)
+    figure = _Figure(
+        value_num=float(value) if indicator.is_numeric else None,
+        value_text=str(value) if indicator.type == "text" else None,
+        value_date=value if indicator.type == "date" else None,
+        value_bool=bool(value) if indicator.type == "bool" else None,
+        raw_text=_as_text(raw),
+        note=parsed.note,
+    )
+    return _Reading(issues, False, figure)
+
+
+# Each distinct (indicator, value, reporting year) is read once per catalog: labels, answers (是/否) and many figures
+# recur in every return of a batch, and a reading does not depend on where its cell is. The value's type is part of
+# the key, since 1, 1.0 and True are equal keys but read differently; a float zero is never kept (0.0 == -0.0, yet
+# each is loaded as typed), nor NaN (equal to nothing), nor a long text.
+_CACHED_TYPES = frozenset({str, int, float, bool, type(None)})
+_READINGS_KEPT = 20_000
+_READING_TEXT_CHARS = 200
+_READINGS: dict[int, tuple[weakref.ref[Catalog], dict[tuple, _Reading]]] = {}
+
+
+def _readings(catalog: Catalog) -> dict[tuple, _Reading]:
+    """The readings kept for a catalog object (a Reference builds one per settings version)."""
+    kept = _READINGS.get(id(catalog))
+    if kept is not None and kept[0]() is catalog:
+        return kept[1]
+    for key in [k for k, (ref, _) in _READINGS.items() if ref() is None]:  # catalogs since dropped
+        del _READINGS[key]
+    readings: dict[tuple, _Reading] = {}
+    _READINGS[id(catalog)] = (weakref.ref(catalog), readings)
+    return readings
+
+
+def _reading(readings: dict[tuple, _Reading], indicator: Indicator, raw: object, year: int | None) -> _Reading:
+    kind = type(raw)
+    if (
+        kind not in _CACHED_TYPES
+        or (kind is float and (raw == 0.0 or raw != raw))
+        or (kind is str and len(raw) > _READING_TEXT_CHARS)
+    ):
+        return _read_cell(indicator, raw, year)
+    key = (indicator.code, kind, raw, year)
+    reading = readings.get(key)
+    if reading is None:
+        reading = _read_cell(indicator, raw, year)
+        if len(readings) >= _READINGS_KEPT:
+            readings.clear()
+        readings[key] = reading
+    return reading
+
+
 def _value_row(
     indicator: Indicator,
     cell: LocatedCell,
     entity_code: str,
     row_no: int,
     remark: str | None,
-    reporting_year: int | None,
+    reading: _Reading,
     out: _Collector,
 ) -> ValueRow | None:
-    """Parse one cell into a ValueRow, or record why it cannot be; None when the cell is empty.
-
-    Every issue names the indicator (Issue.indicator), also where the reader's message does not.
-    """
-    name, year = indicator.name, reporting_year
-    raw = cell.raw
-    if raw is not None and type(raw) is not float and type(raw) is not int:  # a number is never an error value
-        fix = EXCEL_ERROR_FIX.get(indicator.type, EXCEL_ERROR_NUMBER_FIX)
-        if _excel_error_issue(cell, f"“{name}”的单元格", fix, out, indicator=name):
-            return None
-    parsed = _parse(indicator, cell.raw, year)
-    if not parsed.ok:
-        code = TYPE_CODE.get(indicator.type, "not_a_number")
-        message = parsed.error or f"“{name}”无法识别"
-        out.add(ERROR, code, message, type_fix(indicator.type, year), cell=cell, indicator=name)
+    """The cell's figure as a ValueRow after recording its reading's issues at the cell; None when it has none."""
+    for issue in reading.issues:
+        out.place(issue, cell)
+    figure = reading.figure
+    if figure is None:
         return None
-    if parsed.empty:
-        if indicator.required:
-            typed = _as_text(cell.raw)
-            lacking = f"没有填写{TYPE_MISSING.get(indicator.type, '数值')}" if typed else "未填写"
-            out.add(
-                ERROR,
-                "missing_value",
-                f"必填指标“{name}”{lacking}",
-                f"{type_fix(indicator.type, year)}；确无此项的填 0 或“否”",
-                cell=cell,
-                indicator=name,
-            )
-        return None
-    if parsed.warning:
-        code = parsed.warning_code or "normalised"
-        fix = WARNING_FIX.get(code, "如读入有误，请更正后重新报送")
-        out.add(WARNING, code, f"“{name}”{parsed.warning}", fix, cell=cell, indicator=name)
-    value = parsed.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        problem = _bounds_issue(indicator, float(value), year)
-        if problem:
-            out.add(ERROR, "out_of_range", problem[0], problem[1], cell=cell, indicator=name)
-            return None
     return ValueRow(
         indicator=indicator.code,
         entity_code=entity_code,
         row_no=row_no,
-        value_num=float(value) if indicator.is_numeric else None,
-        value_text=str(value) if indicator.type == "text" else None,
-        value_date=value if indicator.type == "date" else None,
-        value_bool=bool(value) if indicator.type == "bool" else None,
-        raw_text=_as_text(cell.raw),
+        value_num=figure.value_num,
+        value_text=figure.value_text,
+        value_date=figure.value_date,
+        value_bool=figure.value_bool,
+        raw_text=figure.raw_text,
         remark=remark,
         sheet=cell.sheet,
         cell=cell.cell,
-        note=parsed.note,
+        note=figure.note,
     )
 
 
@@ -436,21 +512,24 @@ def _header_values(
 def _remark(cell: LocatedCell | None, subject: str, out: _Collector, *, indicator: str = "") -> str | None:
     """The 说明 text kept with a figure (of an indicator, or a record's row); an Excel error value there is
     reported, not stored."""
+    if cell is None:  # most figures have no 说明
+        return None
     if _excel_error_issue(cell, f"“{subject}”的说明", _HEADER_ERROR_FIX, out, indicator=indicator):
         return None
-    return (_as_text(cell.raw) if cell is not None else "") or None
+    return _as_text(cell.raw) or None
 
 
 def _unit_values(
     located: LocatedReturn, catalog: Catalog, unit: Unit, year: int | None, blocked: set, out: _Collector
 ) -> list[ValueRow]:
     rows = []
+    readings = _readings(catalog)
     for code, cell in located.values.items():
         if (cell.sheet, cell.cell) in blocked:
             continue
         indicator = catalog.indicator(code)
         remark = _remark(located.remarks.get(code), indicator.name, out, indicator=indicator.name)
-        row = _value_row(indicator, cell, unit.code, 0, remark, year, out)
+        row = _value_row(indicator, cell, unit.code, 0, remark, _reading(readings, indicator, cell.raw, year), out)
         if row is not None:
             rows.append(row)
     return rows
@@ -493,11 +572,14 @@ def _record_values(
     out: _Collector,
 ) -> list[ValueRow]:
     rows: list[ValueRow] = []
+    readings = _readings(catalog)
     for table_code, records in located.records.items():
         table = catalog.tables[table_code]
         seen: dict[str, LocatedRecord] = {}
         for position, record in enumerate(records, start=1):
-            if all(_parse(catalog.indicator(c), cell.raw, year).empty for c, cell in record.values.items()):
+            cells = [(catalog.indicator(c), cell) for c, cell in record.values.items()]
+            read = [(indicator, cell, _reading(readings, indicator, cell.raw, year)) for indicator, cell in cells]
+            if all(reading.empty for _, _, reading in read):
                 out.add(
                     WARNING,
                     "empty_row",
@@ -523,10 +605,10 @@ def _record_values(
             seen[entity.code] = record
             remark = _remark(record.remark, entity.name, out)
             row_no = position if repeat_allowed else 0
-            for code, cell in record.values.items():
+            for indicator, cell, reading in read:
                 if (cell.sheet, cell.cell) in blocked:
                     continue
-                row = _value_row(catalog.indicator(code), cell, entity.code, row_no, remark, year, out)
+                row = _value_row(indicator, cell, entity.code, row_no, remark, reading, out)
                 if row is not None:
                     rows.append(row)
         if table.level == "county":
@@ -547,11 +629,15 @@ def _report_missing_counties(unit: Unit, present: set[str], registry: Registry, 
 
 
 def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str, out: _Collector) -> None:
+    checks = catalog.checks_of_return(return_code)
+    if not checks:  # most return types have none: no need to index their figures
+        return
     by_key = {(v.indicator, v.entity_code, v.row_no): v for v in values}
-    for check in catalog.checks_of_return(return_code):
-        for (indicator, entity, row_no), lhs in by_key.items():
-            if indicator != check.lhs:
-                continue
+    of_indicator: dict[str, list[tuple[str, int, ValueRow]]] = {}  # each check reads only its own indicator's rows
+    for (indicator, entity, row_no), value in by_key.items():
+        of_indicator.setdefault(indicator, []).append((entity, row_no, value))
+    for check in checks:
+        for entity, row_no, lhs in of_indicator.get(check.lhs, ()):
             rhs = by_key.get((check.rhs, entity, row_no))
             if rhs is None or lhs.value_num is None or rhs.value_num is None:
                 continue

@@ -1,8 +1,8 @@
 """The shortcuts that make ingest cheaper give exactly the answers of the long way round.
 
 Each test feeds a shortcut (the sheet scanner's handlers, the parsed-part cache, the worker codec's plain-cell
-path, the trimming of calamine's rows, the header-label cache, the number parser's fast path, the scratch
-database for the jump check, the bulk catalog copy) the awkward cases it must still get right.
+path, the trimming of calamine's rows, the header-label cache, the number parser's fast path, the bulk catalog
+copy) the awkward cases it must still get right.
 """
 
 import io

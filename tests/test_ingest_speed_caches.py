@@ -1,0 +1,221 @@
+"""The shortcuts that cut an ingest's own CPU give exactly the answers of the long way round.
+
+Each shortcut keeps an answer per distinct input: a cell's reading per (indicator, value, year), a unit name's
+resolution, a row's keys and header labels, last year's figures grouped as the batch goes on, the archive's
+"held before" check without a glob, and the jump check without a database. Each test feeds it the inputs a
+dictionary would confuse (1, 1.0 and True are equal keys; 0.0 == -0.0; NaN equals nothing) or the orders that
+would expose a stale answer, and compares with the uncached computation.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.catalog import load_catalog
+from pipeline.cell_values import ExcelErrorValue
+from pipeline.ingest import _archived_before, _LastYearFigures
+from pipeline.jumps import jump_issues, year_over_year_jumps
+from pipeline.locate import _ROW_KEYS, _index, _row_keys, _row_labels, _text_key
+from pipeline.registry import load_registry
+from pipeline.validate import _read_cell, _reading
+from pipeline.validated import ValidatedReturn, ValueRow
+
+CATALOG, REGISTRY = load_catalog(), load_registry()
+
+# One indicator of each way a cell is read: a required count, an optional and a required amount, a score, a
+# yes/no with its own verb, an optional date, a text.
+READ_AS = [
+    "m2_unions_reported",
+    "m6_county_budget_amount",
+    "m4_funds_requested",
+    "m9_score_leadership",
+    "m13_has_joint_meeting_system",
+    "m1_conference_date",
+    "m10_matter",
+]
+RAW_VALUES = [
+    None, "", "  ", 0, 0.0, -0.0, 1, 1.0, True, False, "1", "1.0", "１２", "是", "否", "无", "—", "约120", "3万",
+    "85000元", "12人", "2024-05-12", "6月18日", "2023年5月", float("nan"), float("inf"), -3, -3.0, 101.0, 7.5,
+    "#DIV/0!", ExcelErrorValue("#N/A"), date(2024, 5, 12), datetime(2024, 5, 12, 8, 30), 2024.1, 45000.0,
+    "有（3个）", "x" * 300,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", READ_AS)
+def test_a_kept_reading_is_the_reading_of_that_very_value(code):
+    indicator = CATALOG.indicator(code)
+    readings: dict = {}
+    # Forward, then backward on the same cache: whichever of 1 / 1.0 / True (or 0.0 / -0.0) came first, each value
+    # gets its own reading; repr tells -0.0 from 0.0 and 1 from 1.0 and True.
+    for raw in [*RAW_VALUES, *reversed(RAW_VALUES)]:
+        for year in (2024, None):
+            assert repr(_reading(readings, indicator, raw, year)) == repr(_read_cell(indicator, raw, year)), raw
+
+
+def test_a_negative_zero_is_loaded_as_typed_after_a_zero_was_kept():
+    indicator = CATALOG.indicator("m6_county_budget_amount")
+    readings: dict = {}
+    _reading(readings, indicator, 0.0, 2024)
+    figure = _reading(readings, indicator, -0.0, 2024).figure
+    assert figure is not None and math.copysign(1.0, figure.value_num) == -1.0
+
+
+def test_readings_of_one_value_differ_by_indicator_and_year():
+    readings: dict = {}
+    count, answer = CATALOG.indicator("m2_unions_reported"), CATALOG.indicator("m13_has_joint_meeting_system")
+    assert _reading(readings, count, 1, 2024).figure.value_num == 1.0
+    assert _reading(readings, answer, 1, 2024).figure.value_bool is True
+    when = CATALOG.indicator("m1_conference_date")
+    assert _reading(readings, when, "6月18日", 2024).figure.value_date == date(2024, 6, 18)
+    assert _reading(readings, when, "6月18日", 2025).figure.value_date == date(2025, 6, 18)
+    assert _reading(readings, when, "6月18日", None).figure is None  # no year to read it in: an error
+
+
+CITY = REGISTRY.cities()[0]
+NAMES = [
+    CITY.name, CITY.short_name, "西安市 总工会", "北京市总工会", "宝鸡市总公会", "", "高陵县", "高陵区", "户县总工会",
+    "陕西省教科文卫体工会", "教科文卫工会", "新城区", "西安市新城区总工会", "新城", "不存在的单位",
+]  # fmt: skip
+LIMITS = [
+    {},
+    {"types": {"county"}, "parent": CITY.code},
+    {"types": {"county"}},
+    {"types": {"city", "industry"}},
+    {"expected_types": {"city"}},
+    {"types": {"county", "city"}, "expected_types": {"county"}},
+]
+
+
+@pytest.mark.parametrize("limits", LIMITS, ids=str)
+def test_a_kept_resolution_is_the_resolution_of_that_very_question(limits):
+    for year in (2020, 2025, None):
+        for text in [*NAMES, *reversed(NAMES)]:
+            asked = REGISTRY.resolve(text, year=year, **limits)
+            fresh = REGISTRY._resolve(
+                text, limits.get("types"), limits.get("parent"), limits.get("expected_types"), year
+            )
+            assert asked == fresh
+            assert asked.hint == fresh.hint and asked.message() == fresh.message()
+
+
+def test_unknown_types_and_parents_are_refused_after_valid_ones_were_kept():
+    REGISTRY.resolve(CITY.name, types={"county"}, parent=CITY.code)
+    with pytest.raises(ValueError):
+        REGISTRY.resolve(CITY.name, types={"village"})
+    with pytest.raises(KeyError):
+        REGISTRY.resolve(CITY.name, types={"county"}, parent="NO-SUCH-UNIT")
+
+
+def test_rows_equal_as_tuples_share_keys_and_labels_rightly():
+    index = _index(CATALOG)
+    rows = [("填报人：张三", 1, None), ("填报人：张三", 1.0, None), ("填报人：张三", True, None)]
+    for row in rows:
+        assert _row_keys(row) == tuple(_text_key(v) if isinstance(v, str) else "" for v in row)
+    answers = [_row_labels(row, _row_keys(row), index) for row in rows]
+    assert answers[0] == answers[1] == answers[2] == ((1, "submitter", "张三"),)
+    # The same key, another text: the value after the label is the row's own, not the first row's.
+    spaced = ("填报人：张 三", 1, None)
+    assert _row_keys(spaced) == _row_keys(rows[0])
+    assert _row_labels(spaced, _row_keys(spaced), index) == ((1, "submitter", "张 三"),)
+
+
+def test_a_wide_or_long_row_is_keyed_but_not_kept():
+    wide = tuple(f"列{n}" for n in range(200))
+    long = ("备注：" + "很长的说明" * 400, 3.0)
+    index = _index(CATALOG)
+    for row in (wide, long):
+        assert _row_keys(row) == tuple(_text_key(v) if isinstance(v, str) else "" for v in row)
+        _row_labels(row, _row_keys(row), index)
+        assert row not in _ROW_KEYS and row not in index.row_labels
+
+
+class _Ledger:
+    """What _LastYearFigures reads of a BatchLedger: the current submission per (unit, year, return) and the
+    planned values of each (all planned here, so no warehouse is asked)."""
+
+    def __init__(self) -> None:
+        self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {}
+        self.values: dict[int, tuple[ValueRow, ...]] = {}
+
+    def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
+        return self.values.get(submission_id)
+
+
+def _value(indicator: str, entity: str, value: float | None, row_no: int) -> ValueRow:
+    return ValueRow(indicator, entity, row_no, value, None, None, None, "", None, "表", "A1", None)
+
+
+def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[str, list]:
+    ids = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if y == year and rc == return_code)
+    rows = [
+        (v.row_no, v.indicator, float(v.value_num), v.entity_code)
+        for sid in ids
+        for v in ledger.values[sid]
+        if v.value_num is not None
+    ]
+    grouped: dict[str, list] = {}
+    for row_no, indicator, value, entity in sorted(rows, key=lambda r: r[0]):
+        grouped.setdefault(entity, []).append((row_no, indicator, value))
+    return grouped
+
+
+def test_last_years_figures_kept_up_to_date_equal_grouping_them_anew():
+    rng = random.Random(7)
+    ledger = _Ledger()
+    kept = _LastYearFigures(None, ledger)  # type: ignore[arg-type]  # planned values only: no warehouse query
+    units, entities = ["U1", "U2", "U3", "U4"], ["E1", "E2", "E3"]
+    for sid in range(1, 40):
+        unit, return_code = rng.choice(units), rng.choice(["R1", "R4"])
+        # R4-like positions repeat across returns (ties within a row), R1-like figures sit at row 0
+        ledger.values[sid] = tuple(
+            _value(rng.choice(["a", "b"]), rng.choice(entities), rng.choice([1.0, 2.0, None]), rng.randint(0, 2))
+            for _ in range(rng.randint(0, 6))
+        )
+        ledger.current[(unit, 2024, return_code)] = (datetime(2026, 1, 1), sid)  # a later one supersedes
+        for return_code in ("R1", "R4"):
+            expected = _grouped_the_long_way(ledger, 2024, return_code)
+            assert kept.by_entity(2024, return_code) == expected
+            assert _LastYearFigures(None, ledger).by_entity(2024, return_code) == expected  # type: ignore[arg-type]
+
+
+def test_the_jump_check_in_memory_equals_the_database_query():
+    year, unit = 2025, "I01"
+    previous_rows = [
+        ("m7_grassroots_unions", unit, 438.0, 0), ("m7_members", unit, 20.0, 0),
+        ("m7_grassroots_unions", "OTHER", 5.0, 0), ("m7_rationalized_this_year", unit, 1.0, 0),
+    ]  # fmt: skip
+    values = (
+        _value("m7_grassroots_unions", unit, 60.0, 0),
+        _value("m7_members", unit, 21.0, 0),
+        _value("m7_rationalized_this_year", unit, 90.0, 0),
+    )
+    validated = ValidatedReturn("f.xlsx", "0" * 64, "R2", year, unit, None, None, None, values, ())
+    con = duckdb.connect(":memory:")
+    con.execute(
+        "CREATE TABLE current_values (year INTEGER, return_code VARCHAR, indicator VARCHAR, entity_code VARCHAR, "
+        "value_num DOUBLE, row_no INTEGER)"
+    )
+    con.executemany(
+        "INSERT INTO current_values VALUES (?, ?, ?, ?, ?, ?)", [(year - 1, "R2", *r) for r in previous_rows]
+    )
+    previous = {(indicator, entity): value for indicator, entity, value, _ in previous_rows if entity == unit}
+    from_database = year_over_year_jumps(con, validated, CATALOG, REGISTRY)
+    assert from_database and jump_issues(validated, previous, CATALOG, REGISTRY) == from_database
+
+
+def test_the_archive_check_sees_the_bytes_under_any_extension_and_nothing_else(tmp_path: Path):
+    sha = "ab" + "0" * 62
+    folder = tmp_path / sha[:2]
+    assert not _archived_before(folder, sha)  # no folder yet
+    folder.mkdir()
+    (folder / f".{sha}.xlsx.tmp-1").write_bytes(b"half")  # a copy being written is not one held
+    (folder / ("ab" + "1" * 62 + ".xlsx")).write_bytes(b"other")
+    assert not _archived_before(folder, sha) and not any(folder.glob(f"{sha}*"))
+    (folder / f"{sha}.xls").write_bytes(b"held")
+    assert _archived_before(folder, sha) and any(folder.glob(f"{sha}*"))
