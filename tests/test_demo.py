@@ -471,3 +471,22 @@ def test_filing_story(files):
     on_time = [f for f in files if not f["late"]]
     assert all(date.fromisoformat(f["filled_on"]) <= date(f["year"] + 1, 1, 31) for f in on_time)
     assert all(f["filled_on"].startswith(f"{f['year'] + 1}-01") for f in on_time)
+
+
+def test_jobs_are_built_in_place_while_another_thread_runs():
+    """Forking a process with other threads can leave a lock held forever in the child: such a process builds the
+    files itself, with the same results in the same order."""
+    import threading
+
+    from pipeline.demo import jobs
+
+    work = [lambda n=n: [n, n * n] for n in range(40)]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert jobs._workers(len(work)) == 1
+        assert jobs.run_jobs(work) == [v for n in range(40) for v in (n, n * n)]
+    finally:
+        stop.set()
+        other.join()

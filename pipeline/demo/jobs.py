@@ -1,4 +1,4 @@
-"""Run the file-building jobs, in forked worker processes where the platform allows.
+"""Run the file-building jobs, in forked worker processes where the platform allows and the process is single-threaded.
 
 Building a template dominates the run time and each file is independent, so two or more cores cut the
 wall time almost proportionally. Results come back in job order, so the output does not depend on
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -24,6 +25,11 @@ def _run(index: int) -> list[Any]:
 
 def _workers(count: int) -> int:
     if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1:
+        # A fork copies only the calling thread: a lock another thread held at that moment (DuckDB's, a browser
+        # driver's, logging's) stays held in the child forever. `make bench` generates returns after its page
+        # benchmarks have started such threads, and its forked workers died; such a process builds in place.
         return 1
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1, count // 8))
 
