@@ -43,7 +43,6 @@ _CELL = re.compile(
     rb"(?:/>|>(?:(<v>[^<]*</v>)|(<is><t(?:\s[^<>]*)?>[^<]*</t></is>)|(.*?))</c>)",
     re.S,
 )
-# A prefix on any element a cell is made of: the plain search would not see it, so expat must.
 # Markup the search does not read, found in one pass: a prefix on any element a cell or a shared string is made of
 # (the plain search would not see it), CDATA, comments and DTDs (<!), processing instructions (<?: the declaration
 # is skipped before the search), NUL (UTF-16 text).

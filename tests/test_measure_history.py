@@ -55,18 +55,22 @@ def shown_units(history) -> list[tuple]:
     return [(m.year, m.unit_code, m.status, m.metric_text) for m in history]
 
 
+def book_and_reference(warehouse):
+    """The book the page reads and a separate context for the rule functions, both on the warehouse."""
+    con = open_reader(warehouse)
+    try:
+        return StatusBook.from_warehouse(con), RuleContext.from_warehouse(con, load_catalog(), load_registry())
+    finally:
+        con.close()
+
+
 def unit_scopes(registry) -> list[Scope]:
     """A reader of a city (with its counties), of an industry union and of a county."""
     return [Scope.of_unit(registry, code) for code in ("C01", "C07", "I03", registry.counties_of("C03")[0].code)]
 
 
 def test_every_measures_history_is_the_rule_functions_on_the_demo(demo_warehouse):
-    con = open_reader(demo_warehouse)
-    try:
-        book = StatusBook.from_warehouse(con)
-        reference = RuleContext.from_warehouse(con, load_catalog(), load_registry())
-    finally:
-        con.close()
+    book, reference = book_and_reference(demo_warehouse)
     for measure in book.catalog.measures:
         detail = measure_detail(book, measure.number, book.latest_year)
         assert shown(detail.history) == judged_overall(reference, measure.number), measure.number
@@ -105,12 +109,7 @@ def test_histories_match_the_rule_functions_on_altered_returns(demo_inputs, seed
 
 
 def test_a_unit_readers_history_is_its_own_statuses_in_every_year(demo_warehouse):
-    con = open_reader(demo_warehouse)
-    try:
-        book = StatusBook.from_warehouse(con)
-        reference = RuleContext.from_warehouse(con, load_catalog(), load_registry())
-    finally:
-        con.close()
+    book, reference = book_and_reference(demo_warehouse)
     xian = Scope.of_unit(book.registry, "C01")
     history = measure_detail(book, 3, 2024, scope=xian).history
     assert {m.unit_code for m in history} == {"C01"} and [m.year for m in history] == book.years

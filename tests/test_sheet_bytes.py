@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from pipeline.issues import RejectedFile
 from pipeline.read import MAX_CELLS, _parse_shared_string_lengths, _parse_sheet, _well_formed, read_workbook
 from pipeline.sheet_bytes import SheetSummary, shared_string_lengths, summarise_sheet
+from tests.test_read import rewrite
 
 HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"><sheetData>'
 TAIL = b"</sheetData></worksheet>"
@@ -195,7 +196,7 @@ def test_a_far_cell_is_refused_on_either_path():
     prefixed = prefixed.replace(b"</v>", b"</x:v>").replace(b"<worksheet ", b'<worksheet xmlns:x="urn:x" ')
     assert searched(plain).max_col == 16384 and summarise_sheet(prefixed, []) is None
     for xml in (plain, prefixed):
-        data = _replace_part(openpyxl_book(), "xl/worksheets/sheet1.xml", xml)
+        data = rewrite(openpyxl_book(), {"xl/worksheets/sheet1.xml": xml})
         with pytest.raises(RejectedFile) as refused:
             read_workbook(data, "远处.xlsx")
         assert refused.value.issues[0].code == "file_too_large", xml[:80]
@@ -203,9 +204,7 @@ def test_a_far_cell_is_refused_on_either_path():
 
 
 def test_malformed_sheets_are_still_refused_as_damaged():
-    data = _replace_part(
-        openpyxl_book(), "xl/worksheets/sheet1.xml", HEAD + b'<row r="1"><c r="A1"><v>1</v></row>' + TAIL
-    )
+    data = rewrite(openpyxl_book(), {"xl/worksheets/sheet1.xml": HEAD + b'<row r="1"><c r="A1"><v>1</v></row>' + TAIL})
     with pytest.raises(RejectedFile) as refused:
         read_workbook(data, "坏.xlsx")
     assert refused.value.issues[0].message == "文件已损坏或不完整（工作表“本级情况”的内容格式错误）"
@@ -278,18 +277,10 @@ def test_seeded_mutations_never_hide_a_cell_from_the_extent(demo_returns: Path):
         assert found.max_row <= expected.max_row and found.max_col <= expected.max_col
         index = sorted(names).index(name)
         try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(_replace_part(data, name, xml))).get_sheet_by_index(index)
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(rewrite(data, {name: xml}))).get_sheet_by_index(index)
         except Exception:  # noqa: BLE001 - calamine refusing the mutated sheet is fine; placing a cell outside is not
             continue
         checked_by_calamine += 1
         if sheet.end is not None:
             assert sheet.end[0] + 1 <= found.max_row and sheet.end[1] + 1 <= found.max_col
     assert answered >= 100 and checked_by_calamine >= 100  # the mutations did reach both checks (151 and 146)
-
-
-def _replace_part(data: bytes, name: str, content: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info.filename, content if info.filename == name else src.read(info.filename))
-    return out.getvalue()
