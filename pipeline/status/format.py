@@ -11,11 +11,12 @@ def pct(ratio: float | None, digits: int = 1) -> str:
 
 
 def number(value: float | None, unit: str = "", digits: int | None = None) -> str:
-    """1234.5, "万元" -> "1,234.5万元"; whole numbers without decimals."""
+    """1234.5, "万元" -> "1,234.5万元"; whole numbers without decimals, also a sum that floating point left a hair
+    off whole (1242.9999999999998 reads "1,243万元", as its parts do, not "1,243.0万元")."""
     if value is None:
         return "—"
     if digits is None:
-        digits = 0 if float(value).is_integer() else 1
+        digits = 0 if round(float(value), 1).is_integer() else 1
     return f"{value:,.{digits}f}{unit}"
 
 
