@@ -399,10 +399,10 @@ class _Batch:
         reported: set[int | None] | None = None,
         target: Callable[[], duckdb.DuckDBPyConnection] | None = None,
     ) -> None:
-        """Write the decided files in one transaction, their originals made durable first, to `target()` (opened
-        only when there is something to write; by default the connection the files were decided on). With
-        `reported` (the submission ids of the results handed out), a file decided but never reported (a failure
-        or an interrupt after its decision) is left out."""
+        """Write the decided files in one transaction, committed only once their originals are durable, to
+        `target()` (opened only when there is something to write; by default the connection the files were decided
+        on). With `reported` (the submission ids of the results handed out), a file decided but never reported (a
+        failure or an interrupt after its decision) is left out."""
         if reported is not None:
             self.ledger.keep_only(reported)
         if self._archiving is not None:
@@ -410,8 +410,11 @@ class _Batch:
             self._archiving = None
         if not self.ledger.planned:
             return
-        sync_archived(self._archived)
-        write_batch(target() if target is not None else self.con, self.ledger.planned)
+        # The originals' fsyncs (I/O waits, not CPU) run while the rows are built and inserted; the commit waits.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="durable") as syncing:
+            durable = syncing.submit(sync_archived, list(self._archived))
+            con = target() if target is not None else self.con
+            write_batch(con, self.ledger.planned, before_commit=durable.result)
 
     def _repeat(self, previous: LoadOutcome, sha256: str, file_name: str) -> FileResult:
         """Bytes recorded before (or earlier in this batch)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
@@ -504,8 +504,14 @@ class BatchLedger:
         self.planned = [p for p in self.planned if p.submission_id in submission_ids]
 
 
-def write_batch(con: duckdb.DuckDBPyConnection, planned: Sequence[PlannedSubmission]) -> None:
-    """Every planned file's rows in one transaction: one bulk insert per table."""
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    planned: Sequence[PlannedSubmission],
+    *,
+    before_commit: Callable[[], object] | None = None,
+) -> None:
+    """Every planned file's rows in one transaction: one bulk insert per table. `before_commit` runs last inside the
+    transaction (ingest waits there for the originals' fsyncs, which ran while the rows were built and inserted)."""
     if not planned:
         return
     loaded_at = datetime.now()
@@ -538,3 +544,5 @@ def write_batch(con: duckdb.DuckDBPyConnection, planned: Sequence[PlannedSubmiss
         con.execute(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM incoming_submissions")
         con.execute("INSERT INTO submission_issues SELECT * FROM incoming_issues")
         con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
+        if before_commit is not None:
+            before_commit()

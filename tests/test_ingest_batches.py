@@ -258,8 +258,8 @@ def test_a_failure_while_writing_the_batch_loads_none_of_it(monkeypatch, tmp_pat
                  warehouse=warehouse, raw_dir=raw)  # fmt: skip
     real_write = pipeline.ingest.write_batch
 
-    def write_then_fail(con, planned):
-        real_write(con, planned)
+    def write_then_fail(con, planned, **options):
+        real_write(con, planned, **options)
         assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4  # all three were written …
         raise OSError("disk full")  # … and then the process fails before the swap
 
@@ -298,3 +298,41 @@ def ingest_uploads_in_order(tmp_path: Path, files: list[tuple[str, bytes]]):
     from pipeline.ingest import ingest_uploads
 
     return ingest_uploads(files, warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw")
+
+
+# -- durability -----------------------------------------------------------------------------------------------------
+
+
+def test_the_batch_commits_only_after_its_originals_are_durable(tmp_path, demo_manifest, demo_returns, monkeypatch):
+    """The originals' fsyncs run while the rows are inserted, and the commit waits for them: a warehouse never names
+    an original that a power cut could still lose."""
+    import contextlib
+
+    import pipeline.ingest as ingest_module
+    import pipeline.load as load_module
+
+    events: list[str] = []
+    real_sync, real_transaction = ingest_module.sync_archived, load_module.transaction
+
+    def slow_sync(paths):
+        events.append("fsync begins")
+        time.sleep(0.5)
+        real_sync(paths)
+        events.append(f"fsync done ({len(paths)} originals)")
+
+    @contextlib.contextmanager
+    def watched(con):
+        with real_transaction(con):
+            events.append("inserts begin")
+            yield
+            events.append("about to commit")
+        events.append("committed")
+
+    monkeypatch.setattr(ingest_module, "sync_archived", slow_sync)
+    monkeypatch.setattr(load_module, "transaction", watched)
+    batch = _copy(_accepted_files(demo_manifest, demo_returns, 3), tmp_path / "batch")
+    results = ingest_paths([batch], warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw")
+    assert [r.status for r in results] == ["accepted"] * 3
+    assert events.index("fsync done (3 originals)") < events.index("about to commit") < events.index("committed")
+    assert events.index("inserts begin") < events.index("fsync done (3 originals)")  # they overlapped
+    assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM submissions") == [(3,)]
