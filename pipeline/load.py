@@ -26,10 +26,11 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.issues import Issue
+from pipeline.validated import ValueRow
 from pipeline.warehouse import fsync_path, transaction
 
 if TYPE_CHECKING:
-    from pipeline.validated import ValidatedReturn, ValueRow
+    from pipeline.validated import ValidatedReturn
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
@@ -37,10 +38,8 @@ REJECTED = "rejected"
 UNCHANGED = "unchanged"
 STATUS_LABELS = {ACCEPTED: "已入库", ACCEPTED_WITH_WARNINGS: "已入库（有提示）", REJECTED: "未通过校验"}
 
-VALUE_COLUMNS = (
-    "indicator", "entity_code", "row_no", "value_num", "value_text", "value_date", "value_bool",
-    "raw_text", "remark", "sheet", "cell", "note",
-)  # fmt: skip
+# raw_values' columns after submission_id: a ValueRow's fields, in order (so a batch's rows transpose into columns).
+VALUE_COLUMNS = ValueRow._fields
 _SAFE_EXTENSION = re.compile(r"\.[a-z0-9]{1,8}")
 
 
@@ -278,7 +277,9 @@ _SUBMISSION_TYPES = {
 
 def _value_table(rows: Sequence[tuple[int, ValueRow]]) -> pa.Table:
     """(submission id, value) pairs as an Arrow table in raw_values' column order."""
-    columns = [[sid for sid, _ in rows]] + [[getattr(v, c) for _, v in rows] for c in VALUE_COLUMNS]
+    values = [v for _, v in rows]
+    transposed = [list(column) for column in zip(*values, strict=True)] if values else [[] for _ in VALUE_COLUMNS]
+    columns = [[sid for sid, _ in rows], *transposed]
     return pa.table(
         [pa.array(column, type=field.type) for column, field in zip(columns, VALUE_SCHEMA, strict=True)],
         schema=VALUE_SCHEMA,
