@@ -306,7 +306,7 @@ class BookWarmer:
 
     # The newest version judged in full and its book, kept while the next version is judged: the overview shows it
     # meanwhile (overview_book). A class default, so that a warmer made without its thread (the tests) has it too.
-    ready: tuple[str, StatusBook] | None = None  # (content token, book)
+    warmed_book: StatusBook | None = None  # the book of the version `warmed` names
     failed: str | None = None  # a content token whose warm-up failed: pages judge it themselves, as without a warmer
 
     def __init__(self, path: str) -> None:
@@ -346,16 +346,16 @@ class BookWarmer:
         except Exception:
             self.failed = token
             raise
-        self.warmed, self.ready = token, (token, book)
+        self.warmed_book, self.warmed = book, token
         return True
 
     def previous_while_judging(self, token: str) -> StatusBook | None:
         """The last version's book while `token` (the live warehouse's newest version) is still to be judged; None
         once it is judged, when nothing was judged before it, or when judging it failed."""
-        ready = self.ready
-        if ready is None or token in (ready[0], self.warmed, self.failed):
+        book = self.warmed_book
+        if book is None or token in (self.warmed, self.failed):
             return None
-        return ready[1]
+        return book
 
 
 @st.cache_resource

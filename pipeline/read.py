@@ -606,13 +606,9 @@ def _shared_string_lengths(parts: _Parts, workbook_part: str) -> list[int]:
     part = next((p for t, p in targets.values() if t.endswith(_REL_SHARED_STRINGS) and p in parts.infos), None)
     if part is None:
         return []
-    chunks = parts.stream(part)
-    head, rest = next(chunks, b""), next(chunks, None)
-    if rest is None:  # inflated in one piece: small enough to search
-        lengths = shared_string_lengths(head) if _well_formed(head) else None
-        if lengths is not None:
-            return lengths
-    return _parse_shared_string_lengths(itertools.chain([head], [rest] if rest else [], chunks), parts.file_name, part)
+    whole, chunks = _in_one_piece(parts.stream(part))
+    lengths = shared_string_lengths(whole) if whole is not None and _well_formed(whole) else None
+    return lengths if lengths is not None else _parse_shared_string_lengths(chunks, parts.file_name, part)
 
 
 def _parse_shared_string_lengths(chunks: Iterator[bytes], file_name: str, part: str) -> list[int]:
@@ -687,14 +683,20 @@ def _properties(parts: _Parts) -> dict[str, str]:
 
 def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> SheetSummary:
     """What the sheet's XML says (see pipeline/sheet_bytes.py): found by searching its bytes when they are in the
-    plain shape every spreadsheet program writes, else by parsing them with expat."""
+    plain shape every spreadsheet program writes, else by parsing them with expat (which also refuses a sheet that
+    is not XML)."""
+    whole, chunks = _in_one_piece(chunks)
+    summary = summarise_sheet(whole, shared_lengths) if whole is not None and _well_formed(whole) else None
+    return summary if summary is not None else _parse_sheet(chunks, file_name, sheet, shared_lengths)
+
+
+def _in_one_piece(chunks: Iterator[bytes]) -> tuple[bytes | None, Iterator[bytes]]:
+    """A part's bytes when it inflated in one piece (at most _CHUNK: small enough to search), and the chunks again
+    for the streaming parse either way."""
     head, rest = next(chunks, b""), next(chunks, None)
-    if rest is None:  # the whole sheet inflated in one piece (at most _CHUNK bytes): small enough to search
-        summary = summarise_sheet(head, shared_lengths) if _well_formed(head) else None
-        if summary is not None:
-            return summary
-        return _parse_sheet(iter([head]), file_name, sheet, shared_lengths)  # refuses a sheet that is not XML
-    return _parse_sheet(itertools.chain([head, rest], chunks), file_name, sheet, shared_lengths)
+    if rest is None:
+        return head, iter([head])
+    return None, itertools.chain([head, rest], chunks)
 
 
 def _well_formed(xml: bytes) -> bool:
