@@ -12,11 +12,13 @@ whatever a hostile file could do to a parser in here, the server only ever decod
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import resource
 import signal
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
@@ -70,6 +72,18 @@ def decode_cell(value: object) -> object:
 # What JSON carries as itself, in both directions (every other cell value is tagged); tested by type, not
 # isinstance, so a subclass still goes through encode_cell / decode_cell.
 _JSON_SCALARS = frozenset({str, int, float, bool})
+_PLAIN_CELL_TYPES = _JSON_SCALARS | {type(None)}
+
+
+def _all_plain(rows: Iterable[Iterable[object]]) -> bool:
+    """Whether every cell is None or a JSON scalar, told from the set of the cells' types (built in C)."""
+    return _PLAIN_CELL_TYPES.issuperset(set(map(type, itertools.chain.from_iterable(rows))))
+
+
+def _encode_rows(rows: tuple[tuple[object, ...], ...]) -> object:
+    if _all_plain(rows):
+        return rows  # json writes tuples as arrays: a sheet without dates or errors crosses without per-cell work
+    return [[v if v is None or type(v) in _JSON_SCALARS else encode_cell(v) for v in row] for row in rows]
 
 
 def encode_workbook(workbook: WorkbookData) -> dict[str, Any]:
@@ -82,9 +96,7 @@ def encode_workbook(workbook: WorkbookData) -> dict[str, Any]:
             {
                 "name": sheet.name,
                 "visible": sheet.visible,
-                "rows": [
-                    [v if v is None or type(v) in _JSON_SCALARS else encode_cell(v) for v in row] for row in sheet.rows
-                ],
+                "rows": _encode_rows(sheet.rows),
                 "merged": list(sheet.merged),
             }
             for sheet in workbook.sheets

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Larger sheets go to the streaming expat parse, whose memory does not grow with the sheet: a real return's sheet
@@ -31,22 +32,36 @@ from dataclasses import dataclass, field
 # it inflates in one piece, which is at most this size).
 MAX_SEARCHED_BYTES = 1024 * 1024
 KEPT_TEXT = 64  # as the expat scanner: a value longer than this is only counted (no index or error text kept)
+# Uncounted text is kept (see SheetSummary) up to this per sheet, 32 MB for a workbook at the member limit; a
+# real return's sheet holds a few kilobytes of text.
+_UNCOUNTED_TEXT_KEPT = 64 * 1024
 
 # Every unprefixed element start named c (prefixed ones send the sheet to expat): what calamine could read as a cell.
 _CELL_START = re.compile(rb"<c[\s/>]")
-# The plain cell: reference first, other attributes, then self-closed or a body up to its own end tag.
-# Groups: column letters, row digits, the type (when it comes first or after the style, as every writer puts it),
-# the other attributes, then the body in one of three shapes: a plain value (<v>12</v>, tags kept so an empty value
-# still shows), a plain inline string (tags kept likewise), anything else.
+# Every such start, in the plain cell's shape where it has it: reference first, other attributes, then self-closed
+# or a body up to its own end tag. Groups: column letters, row digits, the type (when it comes first or after the
+# style, as every writer puts it), the other attributes, then the body in one of three shapes: a plain value
+# (<v>12</v>, tags kept so an empty value still shows), a plain inline string (tags kept likewise), anything else.
+# A start not in that shape matches the last alternative with every group empty (no letters): one pass both finds
+# the cells and counts the starts.
 _CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]*")?(?: t="([A-Za-z]*)")?([^<>]*?)'
-    rb"(?:/>|>(?:(<v>[^<]*</v>)|(<is><t(?:\s[^<>]*)?>[^<]*</t></is>)|(.*?))</c>)",
+    rb'<c(?: r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]*")?(?: t="([A-Za-z]*)")?([^<>]*?)'
+    rb"(?:/>|>(?:(<v>[^<]*</v>)|(<is><t(?:\s[^<>]*)?>[^<]*</t></is>)|(.*?))</c>)|[\s/>])",
     re.S,
 )
-# Markup the search does not read, found in one pass: a prefix on any element a cell or a shared string is made of
-# (the plain search would not see it), CDATA, comments and DTDs (<!), processing instructions (<?: the declaration
-# is skipped before the search), NUL (UTF-16 text).
-_UNREAD_MARKUP = re.compile(rb"<(?:!|\?|/?[A-Za-z_][\w.\-]*:(?:c|v|f|is|t|row|r|rPh|si)[\s/>])")
+# Markup the search does not read: CDATA, comments and DTDs (<!), processing instructions (<?: the declaration is
+# skipped first), a prefix on any element a cell or a shared string is made of (the plain search would not see it).
+# Each is looked for from its rare byte (!, ?, :) with bytes.find, which runs at memchr speed, where a pattern tried
+# at every < reads each byte in the regular-expression engine. The prefix test asks only that a listed name follow
+# the colon, whatever precedes it: a colon elsewhere (x:r = "A1", text such as "注:t ") may send a sheet to expat for
+# nothing, but no prefixed element, whatever characters its prefix is made of, is missed.
+_PREFIXED_LOCAL_NAME = re.compile(rb"(?:c|v|f|is|t|row|r|rPh|si)[\s/>]")
+_PREFIXED_ELEMENT = re.compile(rb":(?:c|v|f|is|t|row|r|rPh|si)[\s/>]")
+_OPENED_MARKUP = re.compile(rb"<[!?]")
+# A part with more of one rare byte than this (an Excel sheet has a colon per row: x14ac:dyDescent) is searched by
+# the pattern instead, from where the byte-by-byte look stopped: one engine pass bounds the cost of any part.
+_RARE_BYTE_LOOKS = 256
+_NOT_PLAIN_CELL = (b"",) * 7  # what _CELL finds for a start not in the plain shape
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^<>]*\?>")
 _TYPE = re.compile(rb'\st="([^"]*)"')
 _PLAIN_ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.\-:]*="[^"<>]*")*\s*')
@@ -59,13 +74,49 @@ _TAG = re.compile(rb"<[^>]*>")
 _REFERENCE = re.compile(rb"&#?\w+;")
 
 
-@dataclass
+@dataclass(eq=False)
 class SheetSummary:
     max_row: int = 0  # 1-based extent of the cells holding a value or a formula; 0 for none
     max_col: int = 0
-    text_chars: int = 0  # characters of text in cells, a shared string counted once per cell using it
+    counted_chars: int = 0  # characters of text counted so far; see text_chars
     formulas_without_value: list[str] = field(default_factory=list)  # A1 references, in sheet order
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col), 0-based -> "#DIV/0!"
+    # The str and inlineStr cells' character data as the XML spells it, NUL between cells, not counted yet: only
+    # the text limit reads it, and its bytes bound its characters from above (a character is one or more bytes, a
+    # reference such as &#24180; several), so a workbook whose bound is within the limit never pays for the count.
+    uncounted_text: bytes = b""
+
+    @property
+    def text_chars(self) -> int:
+        """Characters of text in cells, a shared string counted once per cell using it (counted on first use)."""
+        self.count_text()
+        return self.counted_chars
+
+    def count_text(self) -> None:
+        """Count the uncounted text now, and let its bytes go."""
+        if self.uncounted_text:
+            text, self.uncounted_text = self.uncounted_text, b""
+            self.counted_chars += _characters(text) - text.count(b"\x00")
+
+    @property
+    def text_chars_bound(self) -> int:
+        """At least text_chars, without counting."""
+        return self.counted_chars + len(self.uncounted_text)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SheetSummary):
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+
+def _compared(summary: SheetSummary) -> tuple:
+    return (
+        summary.max_row,
+        summary.max_col,
+        summary.text_chars,
+        summary.formulas_without_value,
+        summary.error_cells,
+    )
 
 
 def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | None:
@@ -74,12 +125,12 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
     if not _searchable(xml):
         return None
     cells = _CELL.findall(xml)
-    if len(cells) != len(_CELL_START.findall(xml)):
+    if _NOT_PLAIN_CELL in cells:
         return None
     summary = SheetSummary()
     rows: set[bytes] = set()
     columns: set[bytes] = set()
-    texts: list[bytes] = []  # of str and inlineStr cells, counted together at the end
+    texts: list[bytes] = []  # of str and inlineStr cells, kept uncounted together (see SheetSummary)
     # One pass over every cell, kept to tests on bytes: most cells are a plain value or a plain inline string.
     for letters, digits, kind, attributes, value, inline, other in cells:
         if attributes:  # attributes past the style and type, or in another order: rare, so looked at closely
@@ -111,17 +162,48 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
         summary.max_row = max(map(int, rows))
         summary.max_col = max(map(_column_number, columns))
     if texts:
-        summary.text_chars += _characters(b"\x00".join(texts)) - (len(texts) - 1)
+        summary.uncounted_text = b"\x00".join(texts)  # no NUL within: _searchable sent such parts to expat
+        if len(summary.uncounted_text) > _UNCOUNTED_TEXT_KEPT:
+            summary.count_text()  # a sheet of much text is counted now: its bytes are not kept
     return summary
 
 
 def _searchable(xml: bytes) -> bool:
+    """Whether the part is free of the markup the search does not read (NUL: UTF-16 text)."""
     if len(xml) > MAX_SEARCHED_BYTES:
         return False
     if b"\x00" in xml:
         return False
     declaration = _DECLARATION.match(xml)
-    return _UNREAD_MARKUP.search(xml, declaration.end() if declaration else 0) is None
+    start = declaration.end() if declaration else 0
+    return not (
+        _markup_at(xml, start, b"!", _after_open_bracket, _OPENED_MARKUP)
+        or _markup_at(xml, start, b"?", _after_open_bracket, _OPENED_MARKUP)
+        or _markup_at(xml, start, b":", _before_listed_name, _PREFIXED_ELEMENT)
+    )
+
+
+def _markup_at(
+    xml: bytes, start: int, rare: bytes, is_markup: Callable[[bytes, int], bool], pattern: re.Pattern
+) -> bool:
+    """Whether some occurrence of the rare byte from start on is the markup is_markup tells (pattern: the same
+    markup as a search, for a part with many occurrences)."""
+    position = xml.find(rare, start)
+    for _ in range(_RARE_BYTE_LOOKS):
+        if position < 0:
+            return False
+        if is_markup(xml, position):
+            return True
+        position = xml.find(rare, position + 1)
+    return position >= 0 and pattern.search(xml, position - 1) is not None
+
+
+def _after_open_bracket(xml: bytes, position: int) -> bool:
+    return xml[position - 1 : position] == b"<"
+
+
+def _before_listed_name(xml: bytes, position: int) -> bool:
+    return _PREFIXED_LOCAL_NAME.match(xml, position + 1) is not None
 
 
 def _kind(attributes: bytes) -> bytes:
@@ -132,6 +214,8 @@ def _kind(attributes: bytes) -> bytes:
 def _other_cell(body: bytes) -> tuple[bytes, bool, bool, bool] | None:
     """(text of its value and inline string, has a formula, has a value, value filled) of a cell body in another
     shape (a formula, rich text, spaces between elements); None for a shape this search does not read."""
+    if _CELL_START.search(body):
+        return None  # a cell start within: _CELL's one pass would not have counted it
     values = _VALUE.findall(body)
     inlines = _INLINE.findall(body)
     if len(values) > 1 or len(inlines) > 1 or len(_VALUE_START.findall(body)) != len(values):
@@ -158,7 +242,7 @@ def _count_typed(
     elif kind == b"s":
         kept = _kept_text(text)
         index = int(kept) if kept.isdigit() else -1
-        summary.text_chars += shared_lengths[index] if 0 <= index < len(shared_lengths) else 0
+        summary.counted_chars += shared_lengths[index] if 0 <= index < len(shared_lengths) else 0
     elif kind == b"e":
         kept = _kept_text(text)
         if kept:
