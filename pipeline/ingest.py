@@ -53,7 +53,14 @@ import duckdb
 from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.jumps import jump_issues, year_over_year_jumps
-from pipeline.load import BatchLedger, LoadOutcome, archive_raw, sync_archived, write_batch
+from pipeline.load import (
+    BatchLedger,
+    BatchWriter,
+    DurableOriginals,
+    LoadOutcome,
+    PlannedSubmission,
+    archive_raw,
+)
 from pipeline.locate import locate_return
 from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejected_quota_bytes
 from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
@@ -118,6 +125,10 @@ class ReceivedTime:
 
     moment: datetime
     from_file: bool = False
+
+
+class BatchAbandoned(Exception):
+    """A batch whose rows could not all be inserted: it is written not at all (the copy is discarded)."""
 
 
 class BatchInterrupted(Exception):
@@ -332,6 +343,11 @@ class _Batch:
         self._archiving: ThreadPoolExecutor | None = None
         self.known_ids: list[int] = []  # submissions of the bytes `knows` has recognised
         self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
+        self._writer: BatchWriter | None = None  # the batch's transaction, opened by the first insert
+        self._durable = DurableOriginals()  # fsyncs of the new originals, each started once its file is decided
+        self._sync_started: set[Path] = set()
+        self._inserted: set[int] = set()  # submission ids already inserted (not yet committed)
+        self.abandoned = False  # an insert failed: nothing of the batch may be committed
 
     def knows(self, data: bytes) -> bool:
         """Whether these bytes were recorded before (or earlier in this batch): they need no reading."""
@@ -394,15 +410,31 @@ class _Batch:
             readable=True,
         )
 
+    def decided(
+        self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, insert_every: int
+    ) -> None:
+        """After each file's result: its new original starts to be fsynced, and once `insert_every` decided and
+        reported files wait, their rows are inserted into the batch's transaction on `target()` (opened now if need
+        be; None while the copy is not ready): rows go in while later files are still being read, so write() has
+        only the last few left. Nothing is committed here; if an insert fails, the batch is abandoned."""
+        self._start_syncing()
+        if target is None or len(self.ledger.planned) - len(self._inserted) < insert_every:
+            return
+        waiting = self._waiting(reported)
+        if len(waiting) >= insert_every:
+            self._insert(waiting, target)
+
     def write(
         self,
         reported: set[int | None] | None = None,
         target: Callable[[], duckdb.DuckDBPyConnection] | None = None,
     ) -> None:
-        """Write the decided files in one transaction, committed only once their originals are durable, to
-        `target()` (opened only when there is something to write; by default the connection the files were decided
-        on). With `reported` (the submission ids of the results handed out), a file decided but never reported (a
-        failure or an interrupt after its decision) is left out."""
+        """Insert what insert_reported has not, and commit, once the new originals are durable, on `target()`
+        (opened only when there is something to write; by default the connection the files were decided on). With
+        `reported` (the submission ids of the results handed out), a file decided but never reported (a failure or
+        an interrupt after its decision) is left out."""
+        if self.abandoned:
+            raise BatchAbandoned
         if reported is not None:
             self.ledger.keep_only(reported)
         if self._archiving is not None:
@@ -410,11 +442,44 @@ class _Batch:
             self._archiving = None
         if not self.ledger.planned:
             return
-        # The originals' fsyncs (I/O waits, not CPU) run while the rows are built and inserted; the commit waits.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="durable") as syncing:
-            durable = syncing.submit(sync_archived, list(self._archived))
-            con = target() if target is not None else self.con
-            write_batch(con, self.ledger.planned, before_commit=durable.result)
+        opener = target if target is not None else (lambda: self.con)
+        # The originals' fsyncs (I/O waits, not CPU) ran while the files were checked and the rows inserted; the
+        # commit waits for the last of them.
+        self._start_syncing()
+        try:
+            self._insert(self._waiting(None), opener)
+            assert self._writer is not None
+            self._writer.commit(before_commit=self._durable.wait)
+        finally:
+            self._durable.close()
+
+    def _start_syncing(self) -> None:
+        """Start fsyncing the originals archived by the files decided since the last call. Only decided files: an
+        original its own decision dropped again (over quota, another unit's) is no longer among them."""
+        new = [path for path in self._archived if path not in self._sync_started]
+        self._sync_started.update(new)
+        self._durable.add(new)
+
+    def _waiting(self, reported: set[int | None] | None) -> list[PlannedSubmission]:
+        """The planned files not inserted yet (of those reported, when given), in the order they were decided."""
+        return [
+            planned
+            for planned in self.ledger.planned
+            if planned.submission_id not in self._inserted and (reported is None or planned.submission_id in reported)
+        ]
+
+    def _insert(self, planned: list[PlannedSubmission], target: Callable[[], duckdb.DuckDBPyConnection]) -> None:
+        try:
+            if self._writer is None:
+                self._writer = BatchWriter(target())
+            self._writer.insert(planned)
+        except BaseException:
+            self.abandoned = True
+            if self._writer is not None:
+                self._writer.rollback()
+            self._durable.close()
+            raise
+        self._inserted.update(p.submission_id for p in planned)
 
     def _repeat(self, previous: LoadOutcome, sha256: str, file_name: str) -> FileResult:
         """Bytes recorded before (or earlier in this batch)."""
@@ -624,6 +689,12 @@ class _ReadAhead:
 _AHEAD_WHILE_CREATING = 8
 
 
+# Decided files are inserted (uncommitted) this many at a time while later ones are read: one bulk insert per table
+# costs about a millisecond of fixed overhead, so a few dozen files per insert keep that small, and little is left for
+# the end of the batch, when nothing else runs.
+_INSERT_EVERY = 24
+
+
 class _InterruptRequest:
     """Ctrl-C during a batch, caught as a flag: the file in flight finishes (DuckDB would otherwise turn the signal
     into a "Query interrupted" error in the middle of a file) and the batch stops before the next one. A second
@@ -695,6 +766,7 @@ def _ingest_batch(
                 early = None
             reads = early if early is not None else _ReadAhead(pending, workers, known)
             batch.ledger.read_recorded_issues(batch.known_ids)  # what each known file is told again, read at once
+            reported: set[int | None] = set()
             for item, data, reading in reads:
                 if data is None:
                     result = oversized_result(item.name, item.size)
@@ -708,11 +780,16 @@ def _ingest_batch(
                             raise KeyboardInterrupt from exc
                         result = _unexpected_failure(item.name, data)
                 results.append(result)
+                reported.add(result.submission_id)
                 if on_result:
                     on_result(result)
                 if interrupt.requested:
                     raise KeyboardInterrupt
+                ready = session.copy_ready() and not session.reads_copy  # never insert into what the checks read
+                batch.decided(reported, session.connection if ready else None, _INSERT_EVERY)
         except KeyboardInterrupt:
+            if batch.abandoned:  # interrupted while inserting: nothing of the batch is kept
+                raise
             interrupted = True  # the files finished are written; the one in flight is not
         batch.write(reported={r.submission_id for r in results}, target=session.connection)
     if interrupted:

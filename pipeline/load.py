@@ -12,11 +12,12 @@ against about 1,700 values/s with executemany.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -81,7 +82,7 @@ def archive_raw(
     """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent.
 
     Called before anything else, so every outcome (even a crash while loading) has its original on disk. A batch
-    passes durable=False and fsyncs its new originals together before it commits (sync_archived).
+    passes durable=False and fsyncs its new originals before it commits (DurableOriginals).
     """
     sha = sha256 or hashlib.sha256(data).hexdigest()  # a caller that has hashed the bytes passes the digest
     extension = Path(original_name).suffix.lower()
@@ -105,15 +106,33 @@ def archive_raw(
     return target
 
 
-def sync_archived(paths: Sequence[Path]) -> None:
-    """fsync originals archived with durable=False, before the rows naming them are committed. Concurrent fsyncs
-    share the file system's journal commits: 120 files took 0.33 s one after another, 0.015-0.03 s from 16 threads
-    (ext4, measured on this machine)."""
-    existing = [path for path in paths if path.is_file()]
-    if not existing:
-        return
-    with ThreadPoolExecutor(max_workers=min(16, len(existing)), thread_name_prefix="fsync") as pool:
-        list(pool.map(fsync_path, existing))
+class DurableOriginals:
+    """fsyncs of originals archived with durable=False, each started as soon as its file is decided, so that by the
+    time a batch commits only the last few are still under way. Several at once: concurrent fsyncs share the file
+    system's journal commits (120 files took 0.33 s one after another, 0.015-0.03 s from 16 threads; ext4, measured
+    on this machine). wait() returns once every original added has reached the disk, and raises if any could not."""
+
+    THREADS = 8
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+
+    def add(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="fsync")
+            self._pending.append(self._pool.submit(fsync_path, path))
+
+    def wait(self) -> None:
+        for pending in self._pending:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the fsyncs under way (an error is for wait() to raise) and stop the threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 # --- load -------------------------------------------------------------------------------------------
@@ -505,45 +524,98 @@ class BatchLedger:
         self.planned = [p for p in self.planned if p.submission_id in submission_ids]
 
 
+class BatchWriter:
+    """A batch's rows written into one transaction, a few files at a time, and committed once.
+
+    Ingest inserts the files decided so far while later files are still being read, so that little is left to
+    insert when the last file has been decided. Until commit() nothing of the batch is visible to anyone, and
+    rollback() (or a writer whose copy is discarded) leaves none of it: a file is whole or absent, and so is the
+    batch. The submission ids were handed out by the BatchLedger; commit() moves the sequence past them.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._loaded_at = datetime.now()  # one moment for the whole batch, as one statement would have had
+        self._highest_id: int | None = None
+        self._open = False
+
+    def insert(self, planned: Sequence[PlannedSubmission]) -> None:
+        """One bulk insert per table for these files (the first call opens the transaction)."""
+        if not planned:
+            return
+        if not self._open:
+            self.con.execute("BEGIN TRANSACTION")
+            self._open = True
+        incoming_submissions = pa.table(  # noqa: F841 - read by name through DuckDB's replacement scan below
+            {
+                "submission_id": pa.array([p.submission_id for p in planned], pa.int32()),
+                **{
+                    name: pa.array([getattr(p.row, name) for p in planned], type=kind)
+                    for name, kind in _SUBMISSION_TYPES.items()
+                },
+                "loaded_at": pa.array([self._loaded_at] * len(planned), pa.timestamp("us")),
+            }
+        )
+        issue_rows = [
+            (p.submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value)
+            for p in planned
+            for seq, i in enumerate(p.issues, start=1)
+        ]
+        incoming_issues = pa.table(  # noqa: F841 - read by name below
+            [pa.array([r[n] for r in issue_rows], type=f.type) for n, f in enumerate(ISSUE_SCHEMA)],
+            schema=ISSUE_SCHEMA,
+        )
+        incoming_values = _value_table([(p.submission_id, v) for p in planned for v in p.values])  # noqa: F841
+        columns = ", ".join(["submission_id", *_SUBMISSION_TYPES, "loaded_at"])
+        self.con.execute(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM incoming_submissions")
+        if issue_rows:
+            self.con.execute("INSERT INTO submission_issues SELECT * FROM incoming_issues")
+        if incoming_values.num_rows:
+            self.con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
+        highest = max(p.submission_id for p in planned)
+        self._highest_id = highest if self._highest_id is None else max(self._highest_id, highest)
+
+    def commit(self, before_commit: Callable[[], object] | None = None) -> None:
+        """Move the sequence past the ids written, run `before_commit` (ingest waits there for the originals'
+        fsyncs), and commit; on any failure, roll everything back and re-raise."""
+        if not self._open:
+            return
+        try:
+            last = self.con.execute(_SEQUENCE_SQL).fetchone()[0] or 0
+            self.con.execute(
+                "SELECT max(nextval('submission_id_seq')) FROM range($count)",
+                {"count": max(0, (self._highest_id or 0) - last)},
+            )
+            if before_commit is not None:
+                before_commit()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+        self._open = False
+
+    def rollback(self) -> None:
+        """Undo every insert of the batch (nothing to do when none was made)."""
+        if not self._open:
+            return
+        self._open = False
+        # A failed ROLLBACK must not hide the error that caused it; the copy is then discarded anyway.
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
+
+
 def write_batch(
     con: duckdb.DuckDBPyConnection,
     planned: Sequence[PlannedSubmission],
     *,
     before_commit: Callable[[], object] | None = None,
 ) -> None:
-    """Every planned file's rows in one transaction: one bulk insert per table. `before_commit` runs last inside the
-    transaction (ingest waits there for the originals' fsyncs, which ran while the rows were built and inserted)."""
-    if not planned:
-        return
-    loaded_at = datetime.now()
-    incoming_submissions = pa.table(  # noqa: F841 - read by name through DuckDB's replacement scan below
-        {
-            "submission_id": pa.array([p.submission_id for p in planned], pa.int32()),
-            **{
-                name: pa.array([getattr(p.row, name) for p in planned], type=kind)
-                for name, kind in _SUBMISSION_TYPES.items()
-            },
-            "loaded_at": pa.array([loaded_at] * len(planned), pa.timestamp("us")),
-        }
-    )
-    issue_rows = [
-        (p.submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value)
-        for p in planned
-        for seq, i in enumerate(p.issues, start=1)
-    ]
-    incoming_issues = pa.table(  # noqa: F841 - read by name below
-        [pa.array([r[n] for r in issue_rows], type=f.type) for n, f in enumerate(ISSUE_SCHEMA)], schema=ISSUE_SCHEMA
-    )
-    incoming_values = _value_table([(p.submission_id, v) for p in planned for v in p.values])  # noqa: F841
-    columns = ", ".join(["submission_id", *_SUBMISSION_TYPES, "loaded_at"])
-    with transaction(con):
-        last = con.execute(_SEQUENCE_SQL).fetchone()[0] or 0
-        con.execute(
-            "SELECT max(nextval('submission_id_seq')) FROM range($count)",
-            {"count": max(0, max(p.submission_id for p in planned) - last)},
-        )
-        con.execute(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM incoming_submissions")
-        con.execute("INSERT INTO submission_issues SELECT * FROM incoming_issues")
-        con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
-        if before_commit is not None:
-            before_commit()
+    """Every planned file's rows in one transaction (BatchWriter at once). `before_commit` runs last inside the
+    transaction."""
+    writer = BatchWriter(con)
+    try:
+        writer.insert(planned)
+    except BaseException:
+        writer.rollback()
+        raise
+    writer.commit(before_commit)

@@ -282,6 +282,14 @@ def _effective_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
         return load_catalog()
 
 
+# The private copy is never read by anyone else and becomes the warehouse only by the rename below, after this module
+# fsyncs it: DuckDB's own fsyncs on every commit and checkpoint would only be repeated, so they are off (the copy of a
+# writer that dies is discarded whole). Each commit checkpoints at once, so a batch's rows are written to the file
+# once, not first to the log and again by the CHECKPOINT. A writer's statements are a batch's inserts and small
+# catalog rewrites: one thread does them with less hand-over than two. (DuckDB settings are per database instance.)
+_PRIVATE_COPY_CONFIG = {"fsync_mode": "NONE", "checkpoint_threshold": "0b", "threads": 1}
+
+
 @contextmanager
 def _write_cycle(
     path: Path, catalog: Catalog | None, swap_unchanged: bool = True
@@ -295,7 +303,7 @@ def _write_cycle(
         shutil.copyfile(path, copy)
     else:
         copy.write_bytes(_new_warehouse_file(catalog))
-    con = duckdb.connect(str(copy))
+    con = duckdb.connect(str(copy), config=_PRIVATE_COPY_CONFIG)
     try:
         ensure_schema(con)  # nothing to do on a copy whose schema and catalog are current (their digests match)
         sync_catalog(con, catalog if catalog is not None else _effective_catalog(con))
@@ -364,13 +372,14 @@ def writer(
 class WriteSession:
     """A writer that reads the warehouse in place and copies it only when there is something to write.
 
-    ``reader`` reads the warehouse as it is (read-only, under the writers' lock, so nothing changes it meanwhile);
-    ``connection()`` opens the private copy on first call (copy, schema, catalog: the usual write cycle) and
-    returns it. When the session ends, a copy that was opened is swapped in; when none was, the warehouse file was
-    never copied or touched. A warehouse whose schema is older than the files is copied at once and read through
-    the copy. A warehouse that does not exist yet is created on a thread of its own (schema, views, catalog: the
-    better part of 0.1 s, mostly DuckDB's own work) while ``reader`` is an empty in-memory database of the same
-    schema, which holds exactly what the new file will: nothing.
+    ``reader`` reads the warehouse as it is (read-only, under the writers' lock, so nothing changes it meanwhile)
+    for the whole session, also after ``connection()`` has opened the private copy (copy, schema, catalog: the
+    usual write cycle) on its first call: what a writer has written but not committed is never read back as if it
+    were the warehouse. When the session ends, a copy that was opened is swapped in; when none was, the warehouse
+    file was never copied or touched. A warehouse whose schema is older than the files is copied at once and read
+    through the copy (``reads_copy``). A warehouse that does not exist yet is created on a thread of its own
+    (schema, views, catalog: the better part of 0.1 s, mostly DuckDB's own work) while ``reader`` is an empty
+    in-memory database of the same schema, which holds exactly what the new file will: nothing.
     """
 
     def __init__(self, path: Path, stack: contextlib.ExitStack) -> None:
@@ -398,12 +407,22 @@ class WriteSession:
                 creating, self._creating = self._creating, None
                 self._copy = creating.result()
             else:
-                if self._in_place is not None:
-                    self._in_place.close()  # its reads are done; the copy takes over (and the file will be replaced)
-                    self._in_place = None
                 self._copy = self._stack.enter_context(_write_cycle(self.path, None))
-            self.reader = self._copy
+            if self._in_place is None and self._blank is None:
+                self.reader = self._copy
         return self._copy
+
+    @property
+    def reads_copy(self) -> bool:
+        """Whether `reader` is the private copy itself (a warehouse whose schema had to be brought up to date)."""
+        return self._copy is not None and self.reader is self._copy
+
+    def copy_ready(self) -> bool:
+        """Whether connection() would return at once: the copy is open, or the new file's creation has finished, or
+        the warehouse is read in place (then connection() copies it now)."""
+        if self._copy is not None or self._in_place is not None:
+            return True
+        return self._creating is not None and self._creating.done()
 
     def close_reader(self) -> None:
         """Called when the session ends, before its write cycle does: a creation under way finishes first (an

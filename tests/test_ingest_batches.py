@@ -256,14 +256,14 @@ def test_a_failure_while_writing_the_batch_loads_none_of_it(monkeypatch, tmp_pat
     warehouse, raw = tmp_path / "w.duckdb", tmp_path / "raw"
     ingest_paths([_copy(_accepted_files(demo_manifest, demo_returns, 1, year=2023), tmp_path / "first")],
                  warehouse=warehouse, raw_dir=raw)  # fmt: skip
-    real_write = pipeline.ingest.write_batch
+    real_commit = pipeline.ingest.BatchWriter.commit
 
-    def write_then_fail(con, planned, **options):
-        real_write(con, planned, **options)
-        assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4  # all three were written …
+    def write_then_fail(writer, before_commit=None):
+        real_commit(writer, before_commit)
+        assert writer.con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4  # all three were written …
         raise OSError("disk full")  # … and then the process fails before the swap
 
-    monkeypatch.setattr(pipeline.ingest, "write_batch", write_then_fail)
+    monkeypatch.setattr(pipeline.ingest.BatchWriter, "commit", write_then_fail)
     with pytest.raises(OSError):
         ingest_paths([batch], warehouse=warehouse, raw_dir=raw)
     assert _rows(warehouse, "SELECT count(*) FROM submissions") == [(1,)]
@@ -304,35 +304,45 @@ def ingest_uploads_in_order(tmp_path: Path, files: list[tuple[str, bytes]]):
 
 
 def test_the_batch_commits_only_after_its_originals_are_durable(tmp_path, demo_manifest, demo_returns, monkeypatch):
-    """The originals' fsyncs run while the rows are inserted, and the commit waits for them: a warehouse never names
-    an original that a power cut could still lose."""
-    import contextlib
+    """The originals' fsyncs run while the files are checked and the rows inserted, and the commit waits for them: a
+    warehouse never names an original that a power cut could still lose."""
+    import threading
 
-    import pipeline.ingest as ingest_module
     import pipeline.load as load_module
 
     events: list[str] = []
-    real_sync, real_transaction = ingest_module.sync_archived, load_module.transaction
+    synced: list[str] = []
+    lock = threading.Lock()
+    real_fsync = load_module.fsync_path
+    real_insert, real_commit = load_module.BatchWriter.insert, load_module.BatchWriter.commit
 
-    def slow_sync(paths):
-        events.append("fsync begins")
+    def slow_fsync(path):
         time.sleep(0.5)
-        real_sync(paths)
-        events.append(f"fsync done ({len(paths)} originals)")
+        real_fsync(path)
+        with lock:
+            synced.append(path.name)
+            if len(synced) == 3:
+                events.append("fsync done (3 originals)")
 
-    @contextlib.contextmanager
-    def watched(con):
-        with real_transaction(con):
-            events.append("inserts begin")
-            yield
+    def watched_insert(writer, planned):
+        events.append("inserts begin")
+        real_insert(writer, planned)
+
+    def watched_commit(writer, before_commit=None):
+        def then():
+            before_commit()
             events.append("about to commit")
+
+        real_commit(writer, then)
         events.append("committed")
 
-    monkeypatch.setattr(ingest_module, "sync_archived", slow_sync)
-    monkeypatch.setattr(load_module, "transaction", watched)
+    monkeypatch.setattr(load_module, "fsync_path", slow_fsync)
+    monkeypatch.setattr(load_module.BatchWriter, "insert", watched_insert)
+    monkeypatch.setattr(load_module.BatchWriter, "commit", watched_commit)
     batch = _copy(_accepted_files(demo_manifest, demo_returns, 3), tmp_path / "batch")
     results = ingest_paths([batch], warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw")
     assert [r.status for r in results] == ["accepted"] * 3
     assert events.index("fsync done (3 originals)") < events.index("about to commit") < events.index("committed")
     assert events.index("inserts begin") < events.index("fsync done (3 originals)")  # they overlapped
+    assert sorted(synced) == sorted(p.name for p in (tmp_path / "raw").rglob("*") if p.is_file())
     assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM submissions") == [(3,)]
