@@ -257,8 +257,8 @@ class _LastYearFigures:
         by_entity = self.by_entity(validated.year - 1, validated.return_code)
         previous: dict[tuple[str, str], float] = {}
         for entity in entities:
-            for _, indicator, value in by_entity.get(entity, ()):
-                previous.setdefault((indicator, entity), value)
+            # Backwards, so the first figure of each indicator is the one left standing (jumps only look keys up).
+            previous.update({(indicator, entity): value for _, indicator, value in reversed(by_entity.get(entity, ()))})
         return previous
 
     def by_entity(self, year: int, return_code: str) -> dict[str, list[Entry]]:

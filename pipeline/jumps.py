@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from operator import attrgetter
 
 import duckdb
 
@@ -46,25 +47,46 @@ def series_indicators(catalog: Catalog) -> frozenset[str]:
     return followed
 
 
+# The catalog last asked about, its ratio and the floor of each followed indicator: every return of a batch asks.
+_FLOORS: tuple[weakref.ref[Catalog], float, dict[str, float]] | None = None
+
+
+def _followed_floors(catalog: Catalog) -> tuple[float, dict[str, float]]:
+    """(ratio, followed indicator -> its floor): the scan's bounds, looked up per figure without the catalog."""
+    global _FLOORS
+    kept = _FLOORS
+    if kept is not None and kept[0]() is catalog:
+        return kept[1], kept[2]
+    ratio, floors = bounds(catalog)
+    by_code = {code: floors[catalog.indicator(code).type] for code in series_indicators(catalog)}
+    _FLOORS = (weakref.ref(catalog), ratio, by_code)
+    return ratio, by_code
+
+
 def jumped(current: Figures, previous: Figures, catalog: Catalog) -> list[tuple[str, str]]:
     """The (indicator, entity) keys of `current` whose change since `previous` the anomaly scan would flag."""
-    ratio, floors = bounds(catalog)
-    followed = series_indicators(catalog)
+    ratio, floors = _followed_floors(catalog)
     return [
         key
         for key, now in current.items()
-        if key[0] in followed
-        and key in previous
-        and is_anomalous(previous[key], now, ratio, floors[catalog.indicator(key[0]).type])
+        if key in previous
+        and (floor := floors.get(key[0])) is not None
+        and is_anomalous(previous[key], now, ratio, floor)
     ]
 
 
-def _this_year(validated: ValidatedReturn) -> dict[tuple[str, str], ValueRow]:
-    """The return's figure per (indicator, entity): the first row, as the scan takes it."""
+_ROW_NO = attrgetter("row_no")
+
+
+def _this_year(validated: ValidatedReturn, among: Figures | None = None) -> dict[tuple[str, str], ValueRow]:
+    """The return's figure per (indicator, entity): the first row, as the scan takes it; with `among`, only of the
+    keys it holds (the others are left out before the pick, which is per key, so the picks are the same)."""
     rows: dict[tuple[str, str], ValueRow] = {}
-    for row in sorted(validated.values, key=lambda v: v.row_no):
+    for row in sorted(validated.values, key=_ROW_NO):
         if row.value_num is not None:
-            rows.setdefault((row.indicator, row.entity_code), row)
+            key = (row.indicator, row.entity_code)
+            if among is None or key in among:
+                rows.setdefault(key, row)
     return rows
 
 
@@ -100,7 +122,7 @@ def year_over_year_jumps(
 def jump_issues(validated: ValidatedReturn, previous: Figures, catalog: Catalog, registry: Registry) -> list[Issue]:
     """year_over_year_jumps' warnings, given the year before's current figures of the return's entities (each the
     first in row order, as _last_year reads them): a batch that holds those figures in memory asks no database."""
-    rows = _this_year(validated)
+    rows = _this_year(validated, among=previous)  # a figure without one the year before cannot jump
     current = {key: float(row.value_num) for key, row in rows.items() if row.value_num is not None}
     return [
         _issue(rows[key], previous[key], validated, catalog, registry) for key in jumped(current, previous, catalog)

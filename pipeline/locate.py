@@ -81,6 +81,11 @@ class LocatedCell(NamedTuple):  # a named tuple: a return has thousands, and a t
     cell: str  # A1
 
 
+# Builds a LocatedCell from (raw, sheet, cell) without the Python-level __new__ a named tuple class generates, which
+# costs as much again as the tuple: the same object, for the cells of every row of every table.
+_new_tuple = tuple.__new__
+
+
 @dataclass(frozen=True)
 class LocatedRecord:
     key: LocatedCell  # county / inspected unit name as typed
@@ -150,6 +155,7 @@ class _Names:
                 loose.setdefault(_loose(key), set()).add(code)
         self._exact = {k: next(iter(c)) for k, c in exact.items() if k and len(c) == 1}
         self._loose = {k: next(iter(c)) for k, c in loose.items() if k and len(c) == 1}
+        self.codes = frozenset(self._exact.values()) | frozenset(self._loose.values())  # every code match can give
         # Header and label rows repeat from one return to the next: each distinct row is matched once.
         self.rows: dict[tuple[str, ...], dict[str, int]] = {}
 
@@ -175,9 +181,10 @@ class _Index:
     tables: dict[str, tuple[Table, ...]]  # return type -> its tables
     # cell text -> the header labels it holds (_label_parts); the same texts recur in every return of a batch
     label_parts: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
-    # a row's texts -> its indicator-list roles (_list_roles), and whether it starts something else (_is_boundary)
+    # a row's texts -> its indicator-list roles (_list_roles)
     list_roles: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
-    boundaries: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    # a row's texts -> what header it could be and whether it starts something else (_row_facts)
+    row_facts: dict[tuple[str, ...], _RowFacts] = field(default_factory=dict)
     # a row's values -> the header labels it holds (_row_labels)
     row_labels: dict[tuple[object, ...], tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
 
@@ -254,7 +261,7 @@ class _View:
     sheet: SheetData
     keys: list[tuple[str, ...]]
     occupied: set[int] = field(default_factory=set)  # rows belonging to a located table
-    _boundaries: set[int] | None = None
+    _found_heads: _Heads | None = None
     _filled: dict[int, list[tuple[int, object]]] = field(default_factory=dict)
 
     @property
@@ -262,14 +269,14 @@ class _View:
         return self.sheet.name
 
     def ref(self, row: int, col: int) -> LocatedCell:
-        return LocatedCell(self.sheet.cell(row, col), self.sheet.name, _address(row, col))
+        return _new_tuple(LocatedCell, (self.sheet.cell(row, col), self.sheet.name, _address(row, col)))
 
     def key_at(self, row: int, col: int) -> str:
         keys = self.keys[row - 1]
         return keys[col - 1] if col <= len(keys) else ""
 
     def first_key(self, row: int) -> str:
-        return next((k for k in self.keys[row - 1] if k), "")
+        return next(filter(None, self.keys[row - 1]), "")
 
     def filled(self, row: int) -> list[tuple[int, object]]:
         """(column, value) of every non-blank cell of a row; worked out once per row (callers only read it)."""
@@ -283,11 +290,24 @@ class _View:
             self._filled[row] = found
         return found
 
+    def heads(self, index: _Index) -> _Heads:
+        """The sheet's possible header rows and boundaries, found in one pass over its rows for every table."""
+        if self._found_heads is None:
+            self._found_heads = _heads(self.keys, index)
+        return self._found_heads
+
+    def has_content(self, row: int) -> bool:
+        """Whether a row has a non-blank cell: filled(row) without listing them, stopping at the first."""
+        if any(self.keys[row - 1]):  # a text with a key is not blank (whitespace has none); most rows hold one
+            return True
+        found = self._filled.get(row)
+        if found is not None:
+            return bool(found)
+        return any(v is not None and (not isinstance(v, str) or v.strip()) for v in self.sheet.rows[row - 1])
+
     def boundaries(self, index: _Index) -> set[int]:
         """Rows that start something else: a table title, a section heading, any table's header row."""
-        if self._boundaries is None:
-            self._boundaries = {r for r in range(1, len(self.keys) + 1) if _is_boundary(self, r, index)}
-        return self._boundaries
+        return self.heads(index).boundaries
 
 
 @functools.lru_cache(maxsize=65536)  # the same cells (a template's) are addressed in every return
@@ -297,7 +317,8 @@ def _address(row: int, col: int) -> str:
 
 def _views(workbook: WorkbookData) -> list[_View]:
     ordered = sorted(workbook.sheets, key=lambda s: not s.visible)  # stable: visible first, workbook order kept
-    return [_View(s, [_row_keys(row) for row in s.rows]) for s in ordered]
+    kept = _ROW_KEYS.get  # most rows' keys are kept (_row_keys): looked up here, without a call per row
+    return [_View(s, [kept(row) or _row_keys(row) for row in s.rows]) for s in ordered]
 
 
 # A template's rows (titles, headers, labels, notes) recur in every return of a batch: each distinct row is keyed
@@ -319,17 +340,64 @@ def _row_keys(row: tuple[object, ...]) -> tuple[str, ...]:
     return keys
 
 
-def _is_boundary(view: _View, row: int, index: _Index) -> bool:
-    """Whether a row starts something else; a verdict on the row's texts alone, so kept per distinct row."""
-    keys = view.keys[row - 1]
-    verdict = index.boundaries.get(keys)
-    if verdict is None:
-        verdict = _row_is_boundary(keys, index)
-        if _keepable(keys):
-            if len(index.boundaries) >= _MATCHED_ROWS_KEPT:
-                index.boundaries.clear()
-            index.boundaries[keys] = verdict
-    return verdict
+class _RowFacts(NamedTuple):
+    """What a row's texts make of it, whatever table is sought: a verdict on the texts alone, kept per distinct row."""
+
+    list_roles: dict[str, int] | None  # its indicator-list roles, when it is an indicator list's header row
+    record_keys: tuple[tuple[str, dict[str, int]], ...]  # (records table, _match_row) where it holds the table's key
+    boundary: bool  # it starts something else (_row_is_boundary)
+
+
+_NO_FACTS = _RowFacts(None, (), False)  # most rows: a record, a figure, a note
+
+
+@dataclass(frozen=True)
+class _Heads:
+    """A sheet's rows that may head a table, in row order, and its boundaries."""
+
+    lists: tuple[tuple[int, dict[str, int]], ...]  # (row, roles) of every indicator-list header row
+    records: dict[str, list[tuple[int, dict[str, int]]]]  # records table -> (row, columns) of each row holding its key
+    boundaries: set[int]
+
+
+def _heads(keys: list[tuple[str, ...]], index: _Index) -> _Heads:
+    lists, records, boundaries = [], {}, set()
+    kept = index.row_facts.get
+    for row, row_keys in enumerate(keys, 1):
+        facts = kept(row_keys) or _row_facts(row_keys, index)
+        if facts is _NO_FACTS:
+            continue
+        if facts.list_roles is not None:
+            lists.append((row, facts.list_roles))
+        for table_code, columns in facts.record_keys:
+            records.setdefault(table_code, []).append((row, columns))
+        if facts.boundary:
+            boundaries.add(row)
+    return _Heads(tuple(lists), records, boundaries)
+
+
+def _row_facts(keys: tuple[str, ...], index: _Index) -> _RowFacts:
+    known = index.row_facts.get(keys)
+    if known is not None:
+        return known
+    roles = _list_roles(keys, index)
+    record_keys = []
+    for table_code, names in index.columns.items():
+        columns = _match_row(keys, names)
+        if _KEY in columns:
+            record_keys.append((table_code, columns))
+    facts = _RowFacts(
+        roles if "label" in roles and "value" in roles else None,
+        tuple(record_keys),
+        _row_is_boundary(keys, index),
+    )
+    if facts == _NO_FACTS:
+        facts = _NO_FACTS  # the one object, which _heads passes over by identity
+    if _keepable(keys):
+        if len(index.row_facts) >= _MATCHED_ROWS_KEPT:
+            index.row_facts.clear()
+        index.row_facts[keys] = facts
+    return facts
 
 
 def _short_row(row: tuple[object, ...]) -> bool:
@@ -427,6 +495,11 @@ def _wordy(value: object) -> bool:
     return not key or bool(_NOTE.match(key)) or _is_prose(key)
 
 
+def _holds_figure(cells: list[object]) -> bool:
+    """Whether any cell holds something other than blanks and a note's words (see _wordy)."""
+    return any(raw is not None and (not isinstance(raw, str) or not _wordy(raw)) for raw in cells)
+
+
 def _figure_like(value: object) -> bool:
     """What could be a figure: any number, date or flag, or a text that reads as one ("12", "3万", "2024.5.12")."""
     if not isinstance(value, str):
@@ -456,14 +529,14 @@ class _Hit:
     records: list[LocatedRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows: set[int] = field(default_factory=set)
+    # each code's column, the first segment's where several have it; merged once, as the segments are fixed
+    columns: dict[str, int] = field(init=False)
 
-    @property
-    def columns(self) -> dict[str, int]:
-        merged: dict[str, int] = {}
+    def __post_init__(self) -> None:
+        self.columns = {}
         for segment in self.segments:
             for code, col in segment.columns.items():
-                merged.setdefault(code, col)
-        return merged
+                self.columns.setdefault(code, col)
 
     @property
     def header_rows(self) -> set[int]:
@@ -476,19 +549,13 @@ class _Hit:
 
 def _segments(view: _View, table: Table, index: _Index) -> list[_Segment]:
     """Every header row of the table on a sheet, in row order."""
+    heads = view.heads(index)
     if table.kind == "indicator_list":
-        found = []
-        for row, keys in enumerate(view.keys, 1):
-            roles = _list_roles(keys, index)
-            if "label" in roles and "value" in roles:
-                found.append(_Segment(row, roles, row + 1))
-        return found
+        return [_Segment(row, dict(roles), row + 1) for row, roles in heads.lists]
     names, found = index.columns[table.code], []
     needed = math.ceil(len(index.indicators[table.code]) / 2)
-    for row, keys in enumerate(view.keys, 1):
-        columns, first_data_row = _match_row(keys, names), row + 1
-        if _KEY not in columns:
-            continue
+    for row, key_columns in heads.records.get(table.code, ()):
+        columns, first_data_row = dict(key_columns), row + 1
         if _count(columns) < needed and row < len(view.keys):  # a two-row header: group titles above names
             below = {**_match_row(view.keys[row], names), **columns}
             if _count(below) > _count(columns):
@@ -512,7 +579,7 @@ def _region(hit: _Hit, segment: _Segment, index: _Index) -> Iterator[int]:
     for row in range(segment.first_data_row, len(view.keys) + 1):
         if row in boundaries and not _own_title(view.first_key(row), hit.table):
             return
-        if view.filled(row):
+        if view.has_content(row):
             yield row
 
 
@@ -533,6 +600,7 @@ def _unrecognised(hit: _Hit, row: int, cells: list[int], why: str, fix: str, fil
 
 def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     view, names = hit.view, index.labels[hit.table.code]
+    sheet_name, sheet_rows = view.name, view.sheet.rows
     value_name = index.catalog.indicator_list_columns["value"].name
     label_name = index.catalog.indicator_list_columns["label"].name
     first_cells: dict[str, str] = {}  # indicator -> the address of its first row's label
@@ -540,9 +608,12 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
         label_col, value_col = segment.columns["label"], segment.columns["value"]
         remark_col, seq_col = segment.columns.get("remark"), segment.columns.get("seq")
         for row in _region(hit, segment, index):
-            label_key = view.key_at(row, label_col)
+            # view.key_at and view.ref spelt out: this runs for every row of every indicator list
+            keys, values = view.keys[row - 1], sheet_rows[row - 1]
+            label_key = keys[label_col - 1] if label_col <= len(keys) else ""
             code = names.match(label_key)
-            value = view.ref(row, value_col)
+            raw = values[value_col - 1] if value_col <= len(values) else None
+            value = _new_tuple(LocatedCell, (raw, sheet_name, _address(row, value_col)))
             if code is None:
                 label = view.ref(row, label_col)
                 first = view.first_key(row)
@@ -600,46 +671,58 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
             first_cells[code] = _address(row, label_col)
             hit.values[code] = value
             hit.rows.add(row)
-            if remark_col is not None and not _blank(view.sheet.cell(row, remark_col)):
-                hit.remarks[code] = view.ref(row, remark_col)
+            if remark_col is not None and remark_col <= len(values) and not _blank(values[remark_col - 1]):
+                hit.remarks[code] = LocatedCell(values[remark_col - 1], sheet_name, _address(row, remark_col))
     return hit
 
 
 def _read_records(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     view, table = hit.view, hit.table
+    sheet_name, sheet_rows = view.name, view.sheet.rows
     assert table.key is not None  # the catalog loader requires a key on every records table
     for segment in hit.segments:
         key_col, remark_col = segment.columns[_KEY], segment.columns.get(_REMARK)
-        value_cols = {c: col for c, col in segment.columns.items() if c not in (_KEY, _REMARK)}
+        value_cols = [(c, col) for c, col in segment.columns.items() if c not in (_KEY, _REMARK)]
         header_cols = set(segment.columns.values())
+        widest = max(map(len, sheet_rows), default=0)
+        other_cols = [col for col in range(1, widest + 1) if col not in header_cols]  # where an unread figure may be
         unread: dict[int, list[int]] = {}  # column without a known header -> record rows with a figure in it
         for row in _region(hit, segment, index):
-            key = view.ref(row, key_col)
+            # The row's cells are indexed here rather than through view.ref: this runs for every cell of every record.
+            values = sheet_rows[row - 1]
+            width = len(values)
+            key_raw = values[key_col - 1] if key_col <= width else None
+            key = _new_tuple(LocatedCell, (key_raw, sheet_name, _address(row, key_col)))
             key_text, first = _key(key.raw), view.first_key(row)
             if key_text in _SUMMARY_KEYS or first in _SUMMARY_KEYS:
                 continue  # 合计/小计 rows repeat what the rows above say; the rows after them are read on
-            values = view.sheet.rows[row - 1]
-            cells = [values[col - 1] if col <= len(values) else None for col in value_cols.values()]
+            cells = [values[col - 1] if col <= width else None for _, col in value_cols]
             # A note may start in any column; a cell holds a figure unless it is a note's words. A row with a figure is
             # read whatever its first words, so only a row without one is asked whether it is a note.
-            has_figures = any(not _wordy(raw) for raw in cells)
-            if not has_figures and (
+            if not _holds_figure(cells) and (
                 _NOTE.match(first) or _is_annotation(view, row, index) or _is_prose(key_text or first)
             ):
                 continue  # a note, its continuation lines, a signature line: text only, nothing to load
             if not _blank(key.raw):
-                remark = view.ref(row, remark_col) if remark_col is not None else None
+                remark = None
+                if remark_col is not None and remark_col <= width and not _blank(values[remark_col - 1]):
+                    remark = LocatedCell(values[remark_col - 1], sheet_name, _address(row, remark_col))
                 hit.records.append(
                     LocatedRecord(
                         key,
-                        {code: view.ref(row, col) for code, col in value_cols.items()},
-                        remark if remark is not None and not _blank(remark.raw) else None,
+                        {
+                            code: _new_tuple(LocatedCell, (raw, sheet_name, _address(row, col)))
+                            for (code, col), raw in zip(value_cols, cells, strict=True)
+                        },
+                        remark,
                         row,
                     )
                 )
                 hit.rows.add(row)
-                for col, raw in view.filled(row):
-                    if col not in header_cols and not _wordy(raw):
+                for col in other_cols:  # _wordy is true of a blank: as over view.filled(row)
+                    if col > width:
+                        break
+                    if not _wordy(values[col - 1]):
                         unread.setdefault(col, []).append(row)
             elif any(not _blank(raw) for raw in cells):
                 hit.issues.append(
@@ -916,10 +999,14 @@ def _identify(
 
 def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
     """(field code, value cell) for every header label on a sheet, outside the located tables."""
+    kept = index.row_labels.get
     for row, values in enumerate(view.sheet.rows, 1):
         if row in view.occupied:
             continue
-        for col, code, text in _row_labels(values, view.keys[row - 1], index):
+        labels = kept(values)
+        if labels is None:
+            labels = _row_labels(values, view.keys[row - 1], index)
+        for col, code, text in labels:
             if text is None:
                 yield code, _value_right_of(view, row, col, index)
             else:
@@ -1001,6 +1088,8 @@ def _header_fields(views: list[_View], index: _Index) -> dict[str, LocatedCell]:
     """Each label from the first sheet (in search order) that has it: its first filled occurrence there."""
     fields: dict[str, LocatedCell] = {}
     for view in views:
+        if len(fields) == len(index.header.codes):
+            break  # every label found: a later sheet could only repeat them
         here: dict[str, LocatedCell] = {}
         for code, cell in _labels(view, index):
             if code not in here or (_blank(here[code].raw) and not _blank(cell.raw)):

@@ -127,6 +127,8 @@ _NOT_REPORTED_MARKS = frozenset({"-", "--", "—", "——", "–", "―", "/", 
 _NOT_REPORTED_NOTE = "按未填报处理"
 _FORMULA_ERROR = re.compile("|".join(map(re.escape, EXCEL_ERROR_MEANINGS)), re.IGNORECASE)
 _SHOWN_MAX = 20
+_FULLWIDTH_DIGIT = re.compile("[\uff10-\uff19]")
+_FULLWIDTH_FORM = re.compile("[\uff01-\uff5e]")  # full-width ASCII forms: letters, digits and signs
 
 
 def remove_control_characters(text: str) -> str:
@@ -138,7 +140,9 @@ def excel_error(raw: object) -> ExcelErrorValue | None:
     """The Excel error value a cell holds (from the reader, or as the text "#DIV/0!"); None for anything else."""
     if isinstance(raw, ExcelErrorValue):
         return raw
-    if isinstance(raw, str) and len(raw) <= _SHOWN_MAX:
+    # Every error value starts with "#" (full-width "＃" before to_halfwidth): most cells have neither, and are
+    # passed without the translation this runs for each label, name and answer read as data.
+    if isinstance(raw, str) and len(raw) <= _SHOWN_MAX and ("#" in raw or "＃" in raw):
         text = to_halfwidth(remove_control_characters(raw)).strip()
         if _FORMULA_ERROR.fullmatch(text):
             return ExcelErrorValue(text.upper())
@@ -180,9 +184,9 @@ def _blank(note: str | None = None) -> Parsed:
 def _clean(text: str) -> tuple[str, list[str]]:
     """Half-width, invisible characters removed, whitespace collapsed; plus the note to record."""
     notes: list[str] = []
-    if any("\uff10" <= ch <= "\uff19" for ch in text):
+    if _FULLWIDTH_DIGIT.search(text):
         notes.append("全角数字已转换")
-    elif any("\uff01" <= ch <= "\uff5e" for ch in text):
+    elif _FULLWIDTH_FORM.search(text):
         notes.append("全角字母或符号已转换")
     cleaned = _WHITESPACE.sub(" ", to_halfwidth(remove_control_characters(text)).translate(_INVISIBLE)).strip()
     return cleaned, notes
@@ -567,13 +571,13 @@ def parse_date(raw: object, *, reporting_year: int | None = None) -> Parsed:
         return _blank()
     if (error := excel_error(raw)) is not None:
         return _reject(_excel_error_message(error) + "日期")
-    cell = _DateCell(_shown(raw), reporting_year)
-    if isinstance(raw, bool):
-        return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{cell.hint}")
     if isinstance(raw, dt.datetime):
         return _accept(raw.date(), [])
     if isinstance(raw, dt.date):
         return _accept(raw, [])
+    cell = _DateCell(_shown(raw), reporting_year)  # for the messages: a real date needs none
+    if isinstance(raw, bool):
+        return _reject(f"这里应填日期，单元格里却是逻辑值（TRUE/FALSE），{cell.hint}")
     if isinstance(raw, dt.time):
         return _reject(f"单元格里只有时间（{raw.isoformat()}），没有日期，{cell.hint}")
     if isinstance(raw, Real):

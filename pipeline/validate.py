@@ -17,8 +17,9 @@ import re
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date
+from math import copysign
 
-from pipeline.catalog import Catalog, Indicator, Table
+from pipeline.catalog import Catalog, Check, Indicator, Table
 from pipeline.cell_values import ExcelErrorValue
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.locate import LocatedCell, LocatedRecord, LocatedReturn
@@ -255,8 +256,8 @@ def _read_cell(indicator: Indicator, raw: object, year: int | None) -> _Reading:
 
 # Each distinct (indicator, value, reporting year) is read once per catalog: labels, answers (是/否) and many figures
 # recur in every return of a batch, and a reading does not depend on where its cell is. The value's type is part of
-# the key, since 1, 1.0 and True are equal keys but read differently; a float zero is never kept (0.0 == -0.0, yet
-# each is loaded as typed), nor NaN (equal to nothing), nor a long text.
+# the key, since 1, 1.0 and True are equal keys but read differently; a float zero's sign is too (0.0 == -0.0, yet
+# each is loaded as typed, and zeros are common figures). NaN (equal to nothing) is never kept, nor a long text.
 _CACHED_TYPES = frozenset({str, int, float, bool, type(None)})
 _READINGS_KEPT = 20_000
 _READING_TEXT_CHARS = 200
@@ -277,13 +278,14 @@ def _readings(catalog: Catalog) -> dict[tuple, _Reading]:
 
 def _reading(readings: dict[tuple, _Reading], indicator: Indicator, raw: object, year: int | None) -> _Reading:
     kind = type(raw)
-    if (
-        kind not in _CACHED_TYPES
-        or (kind is float and (raw == 0.0 or raw != raw))
-        or (kind is str and len(raw) > _READING_TEXT_CHARS)
-    ):
+    if kind is float:  # the commonest value: asked first
+        if raw != raw:
+            return _read_cell(indicator, raw, year)
+        key: tuple = (indicator.code, kind, raw, year) if raw else (indicator.code, kind, raw, year, copysign(1.0, raw))
+    elif kind in _CACHED_TYPES and (kind is not str or len(raw) <= _READING_TEXT_CHARS):
+        key = (indicator.code, kind, raw, year)
+    else:
         return _read_cell(indicator, raw, year)
-    key = (indicator.code, kind, raw, year)
     reading = readings.get(key)
     if reading is None:
         reading = _read_cell(indicator, raw, year)
@@ -291,6 +293,9 @@ def _reading(readings: dict[tuple, _Reading], indicator: Indicator, raw: object,
             readings.clear()
         readings[key] = reading
     return reading
+
+
+_new_tuple = tuple.__new__  # builds a named tuple from a tuple of its fields (see _value_row)
 
 
 def _value_row(
@@ -308,19 +313,24 @@ def _value_row(
     figure = reading.figure
     if figure is None:
         return None
-    return ValueRow(
-        indicator=indicator.code,
-        entity_code=entity_code,
-        row_no=row_no,
-        value_num=figure.value_num,
-        value_text=figure.value_text,
-        value_date=figure.value_date,
-        value_bool=figure.value_bool,
-        raw_text=figure.raw_text,
-        remark=remark,
-        sheet=cell.sheet,
-        cell=cell.cell,
-        note=figure.note,
+    # tuple.__new__ rather than ValueRow(...): the same named tuple, without the Python-level __new__ a named tuple
+    # class generates, which costs as much again; this runs for every figure of a batch.
+    return _new_tuple(
+        ValueRow,
+        (
+            indicator.code,
+            entity_code,
+            row_no,
+            figure.value_num,
+            figure.value_text,
+            figure.value_date,
+            figure.value_bool,
+            figure.raw_text,
+            remark,
+            cell.sheet,
+            cell.cell,
+            figure.note,
+        ),
     )
 
 
@@ -523,11 +533,11 @@ def _unit_values(
     located: LocatedReturn, catalog: Catalog, unit: Unit, year: int | None, blocked: set, out: _Collector
 ) -> list[ValueRow]:
     rows = []
-    readings = _readings(catalog)
+    readings, indicators = _readings(catalog), catalog.indicators
     for code, cell in located.values.items():
-        if (cell.sheet, cell.cell) in blocked:
+        if blocked and (cell.sheet, cell.cell) in blocked:
             continue
-        indicator = catalog.indicator(code)
+        indicator = indicators[code]
         remark = _remark(located.remarks.get(code), indicator.name, out, indicator=indicator.name)
         row = _value_row(indicator, cell, unit.code, 0, remark, _reading(readings, indicator, cell.raw, year), out)
         if row is not None:
@@ -572,13 +582,16 @@ def _record_values(
     out: _Collector,
 ) -> list[ValueRow]:
     rows: list[ValueRow] = []
-    readings = _readings(catalog)
+    readings, indicators = _readings(catalog), catalog.indicators
     for table_code, records in located.records.items():
         table = catalog.tables[table_code]
         seen: dict[str, LocatedRecord] = {}
         for position, record in enumerate(records, start=1):
-            cells = [(catalog.indicator(c), cell) for c, cell in record.values.items()]
-            read = [(indicator, cell, _reading(readings, indicator, cell.raw, year)) for indicator, cell in cells]
+            read = [
+                (indicator, cell, _reading(readings, indicator, cell.raw, year))
+                for code, cell in record.values.items()
+                for indicator in (indicators[code],)
+            ]
             if all(reading.empty for _, _, reading in read):
                 out.add(
                     WARNING,
@@ -606,7 +619,7 @@ def _record_values(
             remark = _remark(record.remark, entity.name, out)
             row_no = position if repeat_allowed else 0
             for indicator, cell, reading in read:
-                if (cell.sheet, cell.cell) in blocked:
+                if blocked and (cell.sheet, cell.cell) in blocked:
                     continue
                 row = _value_row(indicator, cell, entity.code, row_no, remark, reading, out)
                 if row is not None:
@@ -628,8 +641,24 @@ def _report_missing_counties(unit: Unit, present: set[str], registry: Registry, 
         )
 
 
+# The checks of each return type, per catalog object: the catalog finds them by scanning all its checks per ask.
+_CHECKS: dict[int, tuple[weakref.ref[Catalog], dict[str, tuple[Check, ...]]]] = {}
+
+
+def _checks_of_return(catalog: Catalog, return_code: str) -> tuple[Check, ...]:
+    kept = _CHECKS.get(id(catalog))
+    if kept is None or kept[0]() is not catalog:
+        for key in [k for k, (ref, _) in _CHECKS.items() if ref() is None]:  # catalogs since dropped
+            del _CHECKS[key]
+        kept = _CHECKS[id(catalog)] = (weakref.ref(catalog), {})
+    checks = kept[1].get(return_code)
+    if checks is None:
+        checks = kept[1][return_code] = catalog.checks_of_return(return_code)
+    return checks
+
+
 def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str, out: _Collector) -> None:
-    checks = catalog.checks_of_return(return_code)
+    checks = _checks_of_return(catalog, return_code)
     if not checks:  # most return types have none: no need to index their figures
         return
     by_key = {(v.indicator, v.entity_code, v.row_no): v for v in values}
