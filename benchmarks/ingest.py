@@ -25,7 +25,7 @@ from python_calamine import CalamineWorkbook
 from benchmarks.common import REPO_ROOT, interleaved, record, spread, timed
 from pipeline.demo.generate import generate
 from pipeline.ingest import collect_files, ingest_paths
-from pipeline.sandbox import ParseWorkers, WorkerLimits
+from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
 
 # Run in a fresh interpreter: ingest a folder with its own workers, stop them, report both peaks (MB).
 # Peaks are each process's own VmHWM: getrusage's ru_maxrss carries a parent's peak over into its children across fork
@@ -35,8 +35,8 @@ import json, os, sys
 from pathlib import Path
 from benchmarks.common import peak_rss_mb
 from pipeline.ingest import ingest_paths
-from pipeline.sandbox import ParseWorkers, WorkerLimits
-workers = ParseWorkers(2, WorkerLimits())
+from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
+workers = ParseWorkers(default_pool_size(), WorkerLimits())
 ingest_paths([Path(sys.argv[1])], warehouse=Path(sys.argv[2]), raw_dir=Path(sys.argv[3]), workers=workers)
 worker_peak = workers.peak_rss_mb()
 workers.close()
@@ -72,7 +72,7 @@ def run() -> dict:
         root = Path(tmp)
         generate(root / "returns")
         files = collect_files([root / "returns"])
-        workers = ParseWorkers(2, WorkerLimits())
+        workers = ParseWorkers(default_pool_size(), WorkerLimits())  # as the server and the CLI size it
         try:
             count = iter(range(1000))
             cpu: dict[str, list[float]] = {"main": [], "workers": []}

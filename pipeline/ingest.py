@@ -339,13 +339,12 @@ class _Batch:
         )
         self.ledger = BatchLedger(con)
         self._last_year = _LastYearFigures(con, self.ledger)
-        self._archived: list[Path] = []  # originals written by this batch, fsynced before the commit
+        self._archived: list[Path] = []  # originals written by this batch, made durable before the commit
         self._archiving: ThreadPoolExecutor | None = None
         self.known_ids: list[int] = []  # submissions of the bytes `knows` has recognised
         self._rejected_bytes: int | None = None  # the rejected originals' bytes, read when first needed
         self._writer: BatchWriter | None = None  # the batch's transaction, opened by the first insert
-        self._durable = DurableOriginals()  # fsyncs of the new originals, each started once its file is decided
-        self._sync_started: set[Path] = set()
+        self._durable = DurableOriginals()  # the new originals brought to the disk while the last rows go in
         self._inserted: set[int] = set()  # submission ids already inserted (not yet committed)
         self.abandoned = False  # an insert failed: nothing of the batch may be committed
 
@@ -413,11 +412,10 @@ class _Batch:
     def decided(
         self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, insert_every: int
     ) -> None:
-        """After each file's result: its new original starts to be fsynced, and once `insert_every` decided and
-        reported files wait, their rows are inserted into the batch's transaction on `target()` (opened now if need
-        be; None while the copy is not ready): rows go in while later files are still being read, so write() has
-        only the last few left. Nothing is committed here; if an insert fails, the batch is abandoned."""
-        self._start_syncing()
+        """After each file's result: once `insert_every` decided and reported files wait, their rows are inserted
+        into the batch's transaction on `target()` (opened now if need be; None while the copy is not ready): rows go
+        in while later files are still being read, so write() has only the last few left. Nothing is committed here;
+        if an insert fails, the batch is abandoned."""
         if target is None or len(self.ledger.planned) - len(self._inserted) < insert_every:
             return
         waiting = self._waiting(reported)
@@ -443,22 +441,14 @@ class _Batch:
         if not self.ledger.planned:
             return
         opener = target if target is not None else (lambda: self.con)
-        # The originals' fsyncs (I/O waits, not CPU) ran while the files were checked and the rows inserted; the
-        # commit waits for the last of them.
-        self._start_syncing()
+        # The new originals reach the disk (an I/O wait, not CPU) while the last rows are inserted; the commit waits.
+        self._durable.start(self._archived)
         try:
             self._insert(self._waiting(None), opener)
             assert self._writer is not None
             self._writer.commit(before_commit=self._durable.wait)
         finally:
             self._durable.close()
-
-    def _start_syncing(self) -> None:
-        """Start fsyncing the originals archived by the files decided since the last call. Only decided files: an
-        original its own decision dropped again (over quota, another unit's) is no longer among them."""
-        new = [path for path in self._archived if path not in self._sync_started]
-        self._sync_started.update(new)
-        self._durable.add(new)
 
     def _waiting(self, reported: set[int | None] | None) -> list[PlannedSubmission]:
         """The planned files not inserted yet (of those reported, when given), in the order they were decided."""

@@ -13,6 +13,7 @@ against about 1,700 values/s with executemany.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import re
@@ -82,7 +83,7 @@ def archive_raw(
     """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent.
 
     Called before anything else, so every outcome (even a crash while loading) has its original on disk. A batch
-    passes durable=False and fsyncs its new originals before it commits (DurableOriginals).
+    passes durable=False and makes its new originals durable together before it commits (make_durable).
     """
     sha = sha256 or hashlib.sha256(data).hexdigest()  # a caller that has hashed the bytes passes the digest
     extension = Path(original_name).suffix.lower()
@@ -106,30 +107,65 @@ def archive_raw(
     return target
 
 
-class DurableOriginals:
-    """fsyncs of originals archived with durable=False, each started as soon as its file is decided, so that by the
-    time a batch commits only the last few are still under way. Several at once: concurrent fsyncs share the file
-    system's journal commits (120 files took 0.33 s one after another, 0.015-0.03 s from 16 threads; ext4, measured
-    on this machine). wait() returns once every original added has reached the disk, and raises if any could not."""
+def _libc_syncfs() -> Callable[[int], int] | None:
+    """syncfs(2) from the C library (Linux); None where there is none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes, function.restype = [ctypes.c_int], ctypes.c_int
+    return function
 
-    THREADS = 8
+
+_SYNCFS = _libc_syncfs()
+
+
+def make_durable(paths: Sequence[Path]) -> None:
+    """Bring files written with durable=False to the disk, their directory entries with them.
+
+    One syncfs(2) per file system they are on: a single journal commit for the whole batch (121 originals: about
+    2 ms and under 1 ms of CPU on this machine, where an fsync per file, even sixteen at a time, cost 13-25 ms of
+    CPU). It also writes whatever else on that file system is waiting, which an fsync per file would have made wait
+    as well in ext4's ordered mode. Where syncfs is missing, an fsync per file, several at once (concurrent fsyncs
+    share the journal's commits: 120 files took 0.33 s one after another, 0.015-0.03 s from 16 threads).
+    """
+    existing = [path for path in paths if path.is_file()]
+    if not existing:
+        return
+    if _SYNCFS is None:
+        with ThreadPoolExecutor(max_workers=min(16, len(existing)), thread_name_prefix="fsync") as pool:
+            list(pool.map(fsync_path, existing))
+        return
+    one_per_device = {os.stat(path).st_dev: path for path in existing}
+    for path in one_per_device.values():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error), str(path))
+        finally:
+            os.close(fd)
+
+
+class DurableOriginals:
+    """make_durable on a thread of its own, so a batch's originals reach the disk while its last rows are inserted;
+    wait() returns once they have (and raises if they could not)."""
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: list[Future[None]] = []
+        self._done: Future[None] | None = None
 
-    def add(self, paths: Iterable[Path]) -> None:
-        for path in paths:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="fsync")
-            self._pending.append(self._pool.submit(fsync_path, path))
+    def start(self, paths: Sequence[Path]) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="durable")
+        self._done = self._pool.submit(make_durable, list(paths))
 
     def wait(self) -> None:
-        for pending in self._pending:
-            pending.result()
+        if self._done is not None:
+            self._done.result()
 
     def close(self) -> None:
-        """Wait for the fsyncs under way (an error is for wait() to raise) and stop the threads."""
+        """Wait for a sync under way (an error is for wait() to raise) and stop the thread."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

@@ -194,10 +194,17 @@ def run_job(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byt
         return {"ok": False, "failure": "parser", "detail": detail, "recycle": True}, b""
 
 
+# A worker runs below the server's priority: the dashboard's pages (and the checks of the files already read) come
+# first, and the workers take the rest of the processors. In a batch this also keeps the checks abreast of the reads,
+# so that little is left to check when the last file has been read (121 returns on 2 cores: 0.27 s, 0.28 s without).
+NICENESS = 5
+
+
 def worker_main(incoming: Connection, outgoing: Connection, memory_bytes: int, cpu_seconds: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _silence_output()
     limit_self(memory_bytes)
+    os.nice(NICENESS)
     outgoing.send_bytes(READY)  # the parent's clock for a file starts now, not while the parsers were imported
     while True:
         try:

@@ -304,25 +304,21 @@ def ingest_uploads_in_order(tmp_path: Path, files: list[tuple[str, bytes]]):
 
 
 def test_the_batch_commits_only_after_its_originals_are_durable(tmp_path, demo_manifest, demo_returns, monkeypatch):
-    """The originals' fsyncs run while the files are checked and the rows inserted, and the commit waits for them: a
-    warehouse never names an original that a power cut could still lose."""
-    import threading
-
+    """The originals reach the disk while the last rows are inserted, and the commit waits for them: a warehouse
+    never names an original that a power cut could still lose."""
     import pipeline.load as load_module
 
     events: list[str] = []
-    synced: list[str] = []
-    lock = threading.Lock()
-    real_fsync = load_module.fsync_path
+    made_durable: list[Path] = []
+    real_durable = load_module.make_durable
     real_insert, real_commit = load_module.BatchWriter.insert, load_module.BatchWriter.commit
 
-    def slow_fsync(path):
+    def slow_durable(paths):
+        events.append("sync begins")
         time.sleep(0.5)
-        real_fsync(path)
-        with lock:
-            synced.append(path.name)
-            if len(synced) == 3:
-                events.append("fsync done (3 originals)")
+        real_durable(paths)
+        made_durable.extend(paths)
+        events.append(f"sync done ({len(paths)} originals)")
 
     def watched_insert(writer, planned):
         events.append("inserts begin")
@@ -336,13 +332,40 @@ def test_the_batch_commits_only_after_its_originals_are_durable(tmp_path, demo_m
         real_commit(writer, then)
         events.append("committed")
 
-    monkeypatch.setattr(load_module, "fsync_path", slow_fsync)
+    monkeypatch.setattr(load_module, "make_durable", slow_durable)
     monkeypatch.setattr(load_module.BatchWriter, "insert", watched_insert)
     monkeypatch.setattr(load_module.BatchWriter, "commit", watched_commit)
     batch = _copy(_accepted_files(demo_manifest, demo_returns, 3), tmp_path / "batch")
     results = ingest_paths([batch], warehouse=tmp_path / "w.duckdb", raw_dir=tmp_path / "raw")
     assert [r.status for r in results] == ["accepted"] * 3
-    assert events.index("fsync done (3 originals)") < events.index("about to commit") < events.index("committed")
-    assert events.index("inserts begin") < events.index("fsync done (3 originals)")  # they overlapped
-    assert sorted(synced) == sorted(p.name for p in (tmp_path / "raw").rglob("*") if p.is_file())
+    assert events.index("sync done (3 originals)") < events.index("about to commit") < events.index("committed")
+    assert events.index("sync begins") < events.index("inserts begin") < events.index("sync done (3 originals)")
+    assert sorted(made_durable) == sorted(p for p in (tmp_path / "raw").rglob("*") if p.is_file())
     assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM submissions") == [(3,)]
+
+
+def test_originals_are_made_durable_by_one_sync_of_their_file_system_or_an_fsync_each(tmp_path, monkeypatch):
+    import pipeline.load as load_module
+
+    (tmp_path / "a").mkdir()
+    files = [tmp_path / "a" / "one.xlsx", tmp_path / "a" / "two.xlsx", tmp_path / "three.xlsx"]
+    for path in files:
+        path.write_bytes(b"PK original")
+    synced: list[int] = []
+
+    def syncfs(fd):
+        synced.append(os.fstat(fd).st_dev)
+        return 0
+
+    monkeypatch.setattr(load_module, "_SYNCFS", syncfs)
+    load_module.make_durable([*files, tmp_path / "dropped since.xlsx"])
+    assert synced == [os.stat(tmp_path).st_dev]  # one sync for the one file system the three are on
+    monkeypatch.setattr(load_module, "_SYNCFS", lambda fd: -1)
+    with pytest.raises(OSError):  # a failed sync is never taken for a durable original
+        load_module.make_durable(files)
+    fsynced: list[Path] = []
+    monkeypatch.setattr(load_module, "_SYNCFS", None)  # no syncfs in this C library: an fsync per file
+    monkeypatch.setattr(load_module, "fsync_path", fsynced.append)
+    load_module.make_durable(files)
+    assert sorted(fsynced) == sorted(files)
+    assert load_module._libc_syncfs() is not None  # Debian's C library has syncfs: the one-sync path is the real one

@@ -1,11 +1,9 @@
-"""A batch inserts the files decided so far while later ones are still being read, and fsyncs their originals as it
-goes; it still commits once, so what lands, and what a failure or an interrupt leaves, is what a batch written at its
-end would give."""
+"""A batch inserts the files decided so far while later ones are still being read; it still commits once, so what
+lands, and what a failure or an interrupt leaves, is what a batch written at its end would give."""
 
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import duckdb
@@ -140,54 +138,3 @@ def test_ctrl_c_after_rows_went_in_keeps_exactly_the_files_finished(monkeypatch,
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert sorted(r[0] for r in con.execute("SELECT file_name FROM submissions").fetchall()) == names[:4]
         assert con.execute("SELECT count(DISTINCT submission_id) FROM raw_values").fetchone() == (4,)
-
-
-def test_each_original_is_fsynced_once_its_file_is_decided_and_every_one_before_the_commit(
-    monkeypatch, tmp_path, demo_manifest, demo_returns
-):
-    before = _folder(_files(demo_manifest, demo_returns, year=2023, outcome="accepted", count=1), tmp_path / "before")
-    batch = _folder(_files(demo_manifest, demo_returns, year=2024, outcome="accepted", count=6), tmp_path / "batch")
-    warehouse, raw = tmp_path / "w.duckdb", tmp_path / "raw"
-    ingest_paths([before], warehouse=warehouse, raw_dir=raw)
-    archived_before = {path for path in raw.rglob("*") if path.is_file()}
-    events: list[tuple[str, object]] = []
-    lock = threading.Lock()
-    real_fsync, real_decide = load_module.fsync_path, ingest_module._Batch.decide
-    real_commit, real_add = load_module.BatchWriter.commit, load_module.DurableOriginals.add
-
-    def watched_add(durable, paths):
-        paths = list(paths)
-        with lock:
-            events.extend(("started", path) for path in paths)
-        real_add(durable, paths)
-
-    def watched_fsync(path):
-        real_fsync(path)
-        with lock:
-            events.append(("synced", path))
-
-    def watched_decide(batch_, data, file_name, *args):
-        result = real_decide(batch_, data, file_name, *args)
-        with lock:
-            events.append(("decided", file_name))
-        return result
-
-    def watched_commit(writer, before_commit=None):
-        def then():
-            before_commit()
-            with lock:
-                events.append(("commit", None))
-
-        real_commit(writer, then)
-
-    monkeypatch.setattr(load_module, "fsync_path", watched_fsync)
-    monkeypatch.setattr(ingest_module._Batch, "decide", watched_decide)
-    monkeypatch.setattr(load_module.BatchWriter, "commit", watched_commit)
-    monkeypatch.setattr(load_module.DurableOriginals, "add", watched_add)
-    ingest_paths([batch], warehouse=warehouse, raw_dir=raw)
-    synced = [path for kind, path in events if kind == "synced"]
-    originals = {path for path in raw.rglob("*") if path.is_file()} - archived_before
-    assert len(originals) == 6 and sorted(synced) == sorted(originals)  # each new original once, none before
-    assert events[-1] == ("commit", None)  # every fsync finished before the commit
-    order = [kind for kind, _ in events if kind != "synced"]
-    assert order[:-1] == ["decided", "started"] * 6  # each file's fsync starts as soon as it is decided

@@ -224,3 +224,24 @@ def test_the_codec_round_trips_every_cell_type():
         (("表", "C3"),), (("宏表", "宏表"),),
     )  # fmt: skip
     assert decode_workbook(encode_workbook(workbook)) == workbook
+
+
+def test_workers_run_below_the_servers_priority_and_the_pool_has_one_more_than_the_cores(monkeypatch):
+    import os
+
+    from pipeline.sandbox import default_pool_size
+    from pipeline.sandbox_worker import NICENESS
+
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    try:
+        assert pool.read(small_xlsx(), "小表.xlsx").workbook is not None
+        (worker,) = pool._workers
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker._process.pid) == min(ours + NICENESS, 19)
+    finally:
+        pool.close()
+    monkeypatch.delenv("PARSE_WORKERS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    assert default_pool_size() == min(cores + 1, 4)
+    monkeypatch.setenv("PARSE_WORKERS", "1")
+    assert default_pool_size() == 1
