@@ -410,16 +410,16 @@ class _Batch:
         )
 
     def decided(
-        self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, insert_every: int
+        self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, at_least: int
     ) -> None:
-        """After each file's result: once `insert_every` decided and reported files wait, their rows are inserted
-        into the batch's transaction on `target()` (opened now if need be; None while the copy is not ready): rows go
-        in while later files are still being read, so write() has only the last few left. Nothing is committed here;
-        if an insert fails, the batch is abandoned."""
-        if target is None or len(self.ledger.planned) - len(self._inserted) < insert_every:
+        """After each file's result: once `at_least` decided and reported files wait, their rows are inserted into
+        the batch's transaction on `target()` (opened now if need be; None while the copy is not ready): rows go in
+        while later files are still being read, so write() has only the last few left. Nothing is committed here; if
+        an insert fails, the batch is abandoned."""
+        if target is None or len(self.ledger.planned) - len(self._inserted) < at_least:
             return
         waiting = self._waiting(reported)
-        if len(waiting) >= insert_every:
+        if len(waiting) >= at_least:
             self._insert(waiting, target)
 
     def write(
@@ -679,10 +679,11 @@ class _ReadAhead:
 _AHEAD_WHILE_CREATING = 8
 
 
-# Decided files are inserted (uncommitted) this many at a time while later ones are read: one bulk insert per table
-# costs about a millisecond of fixed overhead, so a few dozen files per insert keep that small, and little is left for
-# the end of the batch, when nothing else runs.
-_INSERT_EVERY = 24
+# Decided files are inserted (uncommitted) while later ones are read, in inserts that halve as the batch nears its end:
+# each time as many files wait as are still to come (at least _INSERT_AT_LEAST). One bulk insert per table costs about
+# a millisecond whatever its size, so few inserts keep that small (121 files: 60, 30, 24, and 7 at the end), and
+# little is left for the end of the batch, when nothing else runs.
+_INSERT_AT_LEAST = 24
 
 
 class _InterruptRequest:
@@ -776,7 +777,8 @@ def _ingest_batch(
                 if interrupt.requested:
                     raise KeyboardInterrupt
                 ready = session.copy_ready() and not session.reads_copy  # never insert into what the checks read
-                batch.decided(reported, session.connection if ready else None, _INSERT_EVERY)
+                still_to_come = len(pending) - len(results)
+                batch.decided(reported, session.connection if ready else None, max(_INSERT_AT_LEAST, still_to_come))
         except KeyboardInterrupt:
             if batch.abandoned:  # interrupted while inserting: nothing of the batch is kept
                 raise
