@@ -90,12 +90,19 @@ def archive_raw(
     if not _SAFE_EXTENSION.fullmatch(extension):  # the name comes from the submitter
         extension = ""
     target = Path(raw_dir) / sha[:2] / f"{sha}{extension}"
-    if target.is_file() and target.stat().st_size == len(data):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if os.stat(target).st_size == len(data):
+            return target
+    except FileNotFoundError:
+        pass
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        with open(temporary, "wb") as handle:
+        try:
+            handle = open(temporary, "wb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:  # the first original in this folder (one stat and one open otherwise)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(temporary, "wb")  # noqa: SIM115
+        with handle:
             handle.write(data)
             handle.flush()
             if durable:

@@ -307,9 +307,9 @@ def _write_cycle(
     try:
         ensure_schema(con)  # nothing to do on a copy whose schema and catalog are current (their digests match)
         sync_catalog(con, catalog if catalog is not None else _effective_catalog(con))
-        before = content_version(con)
+        before = content_version(con) if existed and not swap_unchanged else None  # only a kept file is compared
         yield con
-        if not swap_unchanged and existed and content_version(con) == before:
+        if before is not None and content_version(con) == before:
             con.close()
             _discard(copy)
             return
