@@ -46,8 +46,9 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
 
@@ -340,7 +341,7 @@ def _inspect_package(data: bytes, file_name: str) -> _Package:
     shared_lengths = _shared_string_lengths(parts, workbook_part)
     for name, part in sheets.items():
         if part in parts.infos:
-            package.scans[name] = _scan_sheet(parts.stream(part), file_name, name, shared_lengths)
+            package.scans[name] = _scan_sheet(parts.stream(part, shared=False), file_name, name, shared_lengths)
     for name in parts.infos:  # the rest is only inflated: sizes, CRC and DTD checked before calamine parses it
         if name not in parts.seen:
             for _ in parts.stream(name):
@@ -423,9 +424,12 @@ def _without_sheets(workbook_xml: bytes, dropped: set[str]) -> bytes:
     return _SHEET_ELEMENT.sub(keep, workbook_xml)
 
 
+_Answer = TypeVar("_Answer")
+
+
 class _Parts:
-    """The package's parts, each inflated through _inflate; small ones kept for parsing, and every one kept whole
-    (`inflated`) when all of them together are at most _KEPT_PARTS_BYTES, for _stored_package."""
+    """The package's parts, each inflated and checked as it is read; small ones kept for parsing, and every one kept
+    whole (`inflated`) when all of them together are at most _KEPT_PARTS_BYTES, for _stored_package."""
 
     def __init__(self, data: bytes, file_name: str, infos: dict[str, zipfile.ZipInfo]) -> None:
         self.data, self.file_name, self.infos = data, file_name, infos
@@ -434,9 +438,17 @@ class _Parts:
         declared = sum(info.file_size for info in infos.values())
         self.inflated: dict[str, bytes] | None = {} if declared <= _KEPT_PARTS_BYTES else None
 
-    def stream(self, name: str) -> Iterator[bytes]:
+    def stream(self, name: str, *, shared: bool = True) -> Iterator[bytes]:
+        """The part's bytes, inflated and checked (see _inflate_small_part); shared=False for a part that differs in
+        every return (a sheet, the shared strings), not worth remembering."""
         self.seen.add(name)
-        chunks = _inflate(self.data, self.infos[name], self.file_name)
+        info = self.infos[name]
+        if info.file_size < _CHUNK:  # a real return's part: inflated at once (callers read it at once anyway)
+            whole = _inflate_small_part(self.data, info, self.file_name, shared)
+            if self.inflated is not None:
+                self.inflated[name] = whole
+            return iter((whole,))
+        chunks = _inflate_in_chunks(self.data, info, self.file_name)
         return chunks if self.inflated is None else self._kept(name, chunks)
 
     def _kept(self, name: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -463,14 +475,29 @@ class _Parts:
         if len(content) <= _PARSED_PART_MAX_BYTES:
             if len(_PARSED_PARTS) >= _PARSED_PARTS_KEPT:
                 _PARSED_PARTS.clear()
+                _DERIVED_ANSWERS.clear()
             _PARSED_PARTS[content] = parsed
         return parsed
+
+    def derived(self, name: str, answer: Callable[..., _Answer], *args: object) -> _Answer:
+        """answer(the part's tree or None, *args), where answer only reads the tree: for a tree kept in
+        _PARSED_PARTS the answer is kept beside it, so a part shared by every return of a template is read once."""
+        tree = self.xml(name)
+        if tree is None or _PARSED_PARTS.get(self._cache[name]) is not tree:
+            return answer(tree, *args)
+        key = (answer, tree, args)
+        if key not in _DERIVED_ANSWERS:
+            _DERIVED_ANSWERS[key] = answer(tree, *args)
+        return _DERIVED_ANSWERS[key]
 
 
 # The small parts (relationships, content types, workbook.xml, properties) are byte for byte the same in most
 # returns made from one template: each distinct content is parsed once per worker. Keyed by the bytes themselves,
 # so a hit is exactly what parsing them would give; the trees are only read, never changed.
 _PARSED_PARTS: dict[bytes, Element] = {}
+# What is read from a kept tree (relationships, sheet entries, properties), keyed by the tree itself: emptied with
+# _PARSED_PARTS, so it holds no tree that is not kept there. The answers are only read, never changed.
+_DERIVED_ANSWERS: dict[tuple[Callable[..., object], Element, tuple[object, ...]], object] = {}
 _PARSED_PARTS_KEPT = 512
 _PARSED_PART_MAX_BYTES = 64 * 1024
 
@@ -503,19 +530,12 @@ def _check_directory(infos: list[zipfile.ZipInfo], file_name: str) -> None:
             )
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
-    """Yield a part's bytes, inflated here so its real size, CRC and absence of a DTD are checked, not trusted. A part
-    of a real return (under _CHUNK) is inflated by one zlib call, bounded by its declared size; a larger one in
-    chunks of bounded output, so a bomb never fills memory."""
+def _inflate_in_chunks(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[bytes]:
+    """Yield the bytes of a part of _CHUNK or more, inflated here in chunks of bounded output, so a bomb never fills
+    memory, and its real size, CRC and absence of a DTD are checked, not trusted (a smaller part: see
+    _inflate_small_part)."""
     raw = _raw_member(data, info, file_name)
-    scan_dtd = info.filename.lower().endswith((".xml", ".rels"))
-    if info.file_size < _CHUNK:
-        whole = _inflate_small(raw, info, file_name)
-        if scan_dtd:
-            _refuse_dtd(whole, info, file_name)
-        _check_complete(len(whole), zlib.crc32(whole), info, file_name)
-        yield whole
-        return
+    scan_dtd = _may_be_xml(info)
     produced, crc, tail = 0, 0, b""
     for chunk in _decompress(raw, info, file_name):
         produced += len(chunk)
@@ -530,7 +550,59 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, file_name: str) -> Iterator[byt
     _check_complete(produced, crc, info, file_name)
 
 
-def _inflate_small(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> bytes:
+def _may_be_xml(info: zipfile.ZipInfo) -> bool:
+    return info.filename.lower().endswith((".xml", ".rels"))
+
+
+def _inflate_small_part(data: bytes, info: zipfile.ZipInfo, file_name: str, remember: bool) -> bytes:
+    """The bytes of a part under _CHUNK (every part of a real return), inflated by one zlib call bounded by its
+    declared size, and checked as _inflate_in_chunks checks them. With remember, a deflated part's inflated bytes are
+    kept by its deflated bytes (see _INFLATED_PARTS)."""
+    raw = _raw_member(data, info, file_name)
+    deflated = bytes(raw) if remember and info.compress_type == zipfile.ZIP_DEFLATED else None
+    remembered = _INFLATED_PARTS.get(deflated) if deflated is not None else None
+    if remembered is None:
+        whole, crc = _inflate_small(raw, info, file_name)
+    elif len(remembered[0]) > info.file_size:  # as the bounded zlib call would find under this declared size
+        raise _larger_than_declared(info, file_name)
+    else:
+        whole, crc = remembered
+    if _may_be_xml(info):
+        _refuse_dtd(whole, info, file_name)
+    _check_complete(len(whole), crc, info, file_name)
+    if deflated is not None:
+        _remember_inflated(deflated, whole, crc)
+    return whole
+
+
+# Inflated bytes and CRC of small deflated parts, by their deflated bytes: inflating is a function of those bytes
+# alone, and the styles, theme, workbook and relationships of every return made from one template deflate alike, so
+# each is inflated once per worker. Every check (size, CRC, DTD) is still made on each part; only parts that passed
+# them are kept, and at most _INFLATED_PARTS_KEPT_BYTES of them.
+_INFLATED_PARTS: dict[bytes, tuple[bytes, int]] = {}
+_INFLATED_PARTS_KEPT_BYTES = 8 * 1024 * 1024
+_INFLATED_PART_MAX_BYTES = 256 * 1024
+_inflated_parts_bytes = 0
+
+
+def _remember_inflated(deflated: bytes, whole: bytes, crc: int) -> None:
+    global _inflated_parts_bytes
+    if deflated in _INFLATED_PARTS or len(whole) > _INFLATED_PART_MAX_BYTES:
+        return
+    if _inflated_parts_bytes + len(whole) + len(deflated) > _INFLATED_PARTS_KEPT_BYTES:
+        _INFLATED_PARTS.clear()
+        _inflated_parts_bytes = 0
+    _INFLATED_PARTS[deflated] = (whole, crc)
+    _inflated_parts_bytes += len(whole) + len(deflated)
+
+
+def _inflate_small(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> tuple[bytes, int]:
+    """The part's bytes and their CRC."""
+    whole = _inflated_whole(raw, info, file_name)
+    return whole, zlib.crc32(whole)
+
+
+def _inflated_whole(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> bytes:
     if info.compress_type == zipfile.ZIP_STORED:
         return bytes(raw)
     if info.compress_type != zipfile.ZIP_DEFLATED:  # Excel and WPS only ever store or deflate
@@ -649,7 +721,7 @@ def _rels_part(part: str) -> str:
 
 
 def _workbook_part(parts: _Parts) -> str:
-    for rel_type, part in _rel_targets(parts.xml("_rels/.rels"), "").values():
+    for rel_type, part in parts.derived("_rels/.rels", _rel_targets, "").values():
         if rel_type.endswith(_REL_OFFICE_DOCUMENT) and part in parts.infos and part.endswith(".xml"):
             return part
     if "xl/workbook.xml" in parts.infos:
@@ -662,14 +734,10 @@ def _workbook_part(parts: _Parts) -> str:
 def _sheet_parts(parts: _Parts, workbook_part: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Worksheet name -> part name, through workbook.xml and its relationships; and the <sheet> entries that are
     not worksheets (macro or dialog sheets) or point nowhere, with what they are."""
-    workbook = parts.xml(workbook_part)
-    targets = _rel_targets(parts.xml(_rels_part(workbook_part)), workbook_part)
+    entries = parts.derived(workbook_part, _sheet_entries)
+    targets = parts.derived(_rels_part(workbook_part), _rel_targets, workbook_part)
     sheet_parts, ignored = {}, []
-    for element in workbook.iter() if workbook is not None else ():
-        if _local(element.tag) != "sheet":
-            continue
-        name = element.get("name", "")
-        rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+    for name, rel_id in entries:
         rel_type, part = targets.get(rel_id, ("", ""))
         if rel_type.endswith(_REL_WORKSHEET):
             sheet_parts[name] = part
@@ -682,13 +750,23 @@ def _sheet_parts(parts: _Parts, workbook_part: str) -> tuple[dict[str, str], lis
     return sheet_parts, ignored
 
 
+def _sheet_entries(workbook: Element | None) -> tuple[tuple[str, str], ...]:
+    """(name, relationship id) of each <sheet> entry of workbook.xml, in order."""
+    entries = []
+    for element in workbook.iter() if workbook is not None else ():
+        if _local(element.tag) == "sheet":
+            rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+            entries.append((element.get("name", ""), rel_id))
+    return tuple(entries)
+
+
 def _shared_string_lengths(parts: _Parts, workbook_part: str) -> list[int]:
     """The length in characters of each shared string, streamed (no tree), for the text-volume check."""
-    targets = _rel_targets(parts.xml(_rels_part(workbook_part)), workbook_part)
+    targets = parts.derived(_rels_part(workbook_part), _rel_targets, workbook_part)
     part = next((p for t, p in targets.values() if t.endswith(_REL_SHARED_STRINGS) and p in parts.infos), None)
     if part is None:
         return []
-    whole, chunks = _in_one_piece(parts.stream(part))
+    whole, chunks = _in_one_piece(parts.stream(part, shared=False))
     lengths = shared_string_lengths(whole) if whole is not None and _well_formed(whole) else None
     return lengths if lengths is not None else _parse_shared_string_lengths(chunks, parts.file_name, part)
 
@@ -741,29 +819,45 @@ def _check_text(package: _Package, file_name: str) -> None:
 
 
 def _package_format(parts: _Parts) -> str:
-    content_types = parts.xml("[Content_Types].xml")
-    types = [el.get("ContentType", "") for el in content_types.iter()] if content_types is not None else []
-    if any("macroEnabled" in t for t in types) or "xl/vbaProject.bin" in parts.infos:
+    if parts.derived("[Content_Types].xml", _declares_macros) or "xl/vbaProject.bin" in parts.infos:
         return "xlsm"
     return "xlsx"
+
+
+def _declares_macros(content_types: Element | None) -> bool:
+    types = [el.get("ContentType", "") for el in content_types.iter()] if content_types is not None else []
+    return any("macroEnabled" in t for t in types)
 
 
 def _properties(parts: _Parts) -> dict[str, str]:
     """docProps core/app fields we use, then custom properties (ours win on a name clash)."""
     properties: dict[str, str] = {}
-    wanted = {"title": "title", "keywords": "keywords", "Application": "application"}
     for part in ("docProps/core.xml", "docProps/app.xml"):
-        root = parts.xml(part)
-        for element in root.iter() if root is not None else ():
-            key = wanted.get(_local(element.tag))
-            if key and element.text and element.text.strip():
-                properties[key] = element.text.strip()
-    custom = parts.xml("docProps/custom.xml")
+        properties.update(parts.derived(part, _document_fields))
+    properties.update(parts.derived("docProps/custom.xml", _custom_properties))
+    return properties
+
+
+_DOCUMENT_FIELDS = {"title": "title", "keywords": "keywords", "Application": "application"}
+
+
+def _document_fields(root: Element | None) -> tuple[tuple[str, str], ...]:
+    """(our key, text) of the core or app fields we use, in document order (a later one wins)."""
+    fields = []
+    for element in root.iter() if root is not None else ():
+        key = _DOCUMENT_FIELDS.get(_local(element.tag))
+        if key and element.text and element.text.strip():
+            fields.append((key, element.text.strip()))
+    return tuple(fields)
+
+
+def _custom_properties(custom: Element | None) -> tuple[tuple[str, str], ...]:
+    fields = []
     for element in custom.iter() if custom is not None else ():
         if _local(element.tag) == "property" and element.get("name"):
             value = next(iter(element), None)
-            properties[element.get("name")] = (value.text or "").strip() if value is not None else ""
-    return properties
+            fields.append((element.get("name"), (value.text or "").strip() if value is not None else ""))
+    return tuple(fields)
 
 
 def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_lengths: list[int]) -> SheetSummary:
@@ -801,7 +895,7 @@ def _parse_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_len
     parser.StartElementHandler, parser.EndElementHandler = scanner.start, scanner.end
     parser.CharacterDataHandler = scanner.text
 
-    def refuse_dtd(*_: object) -> None:  # unreachable after the byte scan in _inflate; kept as a second lock
+    def refuse_dtd(*_: object) -> None:  # unreachable after the byte scan of every part; kept as a second lock
         raise _reject(
             file_name,
             "xml_bomb",
@@ -984,13 +1078,16 @@ def _put_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) ->
             rows[row][col] = ExcelErrorValue(text)
 
 
+@functools.lru_cache(maxsize=4096)  # the merged ranges of one template recur in every return made from it
 def _range_ref(start: tuple[int, int], end: tuple[int, int]) -> str:
     return f"{get_column_letter(start[1] + 1)}{start[0] + 1}:{get_column_letter(end[1] + 1)}{end[0] + 1}"
 
 
 def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
     """calamine's '' becomes None; trailing empty rows and columns go."""
-    cleaned = [[None if v == "" and isinstance(v, str) else v for v in row] for row in rows]
+    # Only a row holding '' is rebuilt (`in` scans in C; a row of values is kept as it is), and calamine's rows are
+    # as wide as its range, which ends at a filled column: most rows are copied to a tuple whole.
+    cleaned = [[None if v == "" and isinstance(v, str) else v for v in row] if "" in row else row for row in rows]
     while cleaned and all(v is None for v in cleaned[-1]):
         cleaned.pop()
     width = 0
@@ -998,5 +1095,8 @@ def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
         filled = len(row)
         while filled > width and row[filled - 1] is None:
             filled -= 1
-        width = max(width, filled)
-    return tuple(tuple(row[:width]) + (None,) * (width - len(row)) for row in cleaned)
+        if filled > width:
+            width = filled
+    return tuple(
+        tuple(row) if len(row) == width else tuple(row[:width]) + (None,) * (width - len(row)) for row in cleaned
+    )

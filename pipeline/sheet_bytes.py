@@ -84,6 +84,7 @@ class SheetSummary:
     # The str and inlineStr cells' character data as the XML spells it, NUL between cells, not counted yet: only
     # the text limit reads it, and its bytes bound its characters from above (a character is one or more bytes, a
     # reference such as &#24180; several), so a workbook whose bound is within the limit never pays for the count.
+    # A plain cell's is kept with its tags (<is><t>…</t></is>, <v>…</v>: no < in the text), taken out when counted.
     uncounted_text: bytes = b""
 
     @property
@@ -96,6 +97,8 @@ class SheetSummary:
         """Count the uncounted text now, and let its bytes go."""
         if self.uncounted_text:
             text, self.uncounted_text = self.uncounted_text, b""
+            if b"<" in text:
+                text = _TAG.sub(b"", text)
             self.counted_chars += _characters(text) - text.count(b"\x00")
 
     @property
@@ -131,7 +134,8 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
     rows: set[bytes] = set()
     columns: set[bytes] = set()
     texts: list[bytes] = []  # of str and inlineStr cells, kept uncounted together (see SheetSummary)
-    # One pass over every cell, kept to tests on bytes: most cells are a plain value or a plain inline string.
+    # One pass over every cell, kept to tests on bytes: most cells are a plain value or a plain inline string, and
+    # a text cell's body is kept whole (its tags are taken out only if it is ever counted).
     for letters, digits, kind, attributes, value, inline, other in cells:
         if attributes:  # attributes past the style and type, or in another order: rare, so looked at closely
             if not _PLAIN_ATTRIBUTES.fullmatch(attributes) or _REFERENCE_ATTRIBUTE.search(attributes):
@@ -140,12 +144,11 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
         if value or inline:
             rows.add(digits)
             columns.add(letters)
-            if kind and kind != b"n":
+            if kind == b"inlineStr" or kind == b"str":
+                texts.append(value or inline)
+            elif kind and kind != b"n":
                 text = value[3:-4] if value else inline[inline.index(b">", 4) + 1 : -9]
-                if kind == b"inlineStr" or kind == b"str":
-                    texts.append(text)
-                else:
-                    _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
+                _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
         elif other:
             shape = _other_cell(other)
             if shape is None:
