@@ -246,28 +246,36 @@ class _LastYearFigures:
     def __init__(self, con: duckdb.DuckDBPyConnection, ledger: BatchLedger) -> None:
         self._con, self._ledger = con, ledger
         self._stored: dict[int, list[Figure]] = {}  # warehouse submission -> its figures
-        # (year, return) -> the ids of its current submissions, and their figures by entity (see by_entity)
-        self._groups: dict[tuple[int, str], tuple[list[int], dict[str, list[Entry]]]] = {}
+        # (year, return) -> the ids of its current submissions, and their first figures by entity (see by_entity)
+        self._groups: dict[tuple[int, str], tuple[list[int], dict[str, dict[str, First]]]] = {}
+        # (year, return) -> entity -> its figures keyed as previous() hands them out; an entity's entry is dropped
+        # when a submission joins its figures (by_entity), and made again when asked for
+        self._previous: dict[tuple[int, str], dict[str, dict[tuple[str, str], float]]] = {}
 
     def previous(self, validated: ValidatedReturn) -> dict[tuple[str, str], float]:
         """The year before's figure of each (indicator, entity) of the return's entities: the first in row order, as
         jumps.year_over_year_jumps reads them from a warehouse."""
         assert validated.year is not None and validated.return_code is not None
         entities = {row.entity_code for row in validated.values if row.value_num is not None}
-        by_entity = self.by_entity(validated.year - 1, validated.return_code)
+        group = (validated.year - 1, validated.return_code)
+        by_entity, kept = self.by_entity(*group), self._previous[group]
         previous: dict[tuple[str, str], float] = {}
         for entity in entities:
-            # Backwards, so the first figure of each indicator is the one left standing (jumps only look keys up).
-            previous.update({(indicator, entity): value for _, indicator, value in reversed(by_entity.get(entity, ()))})
+            figures = kept.get(entity)
+            if figures is None:
+                firsts = by_entity.get(entity, {})
+                figures = kept[entity] = {(indicator, entity): value for indicator, (_, value) in firsts.items()}
+            previous.update(figures)
         return previous
 
-    def by_entity(self, year: int, return_code: str) -> dict[str, list[Entry]]:
-        """The figures of the current submissions of that year and return type, entity -> [(row_no, indicator,
-        value)] in row order, an earlier submission's first within a row (as sorting them all by row_no would).
+    def by_entity(self, year: int, return_code: str) -> dict[str, dict[str, First]]:
+        """The figures of the current submissions of that year and return type, entity -> indicator -> (row_no,
+        value) of its first figure in row order, an earlier submission's first within a row (as sorting them all by
+        row_no would, and then taking the first of each).
 
         Kept per (year, return type) and brought up to date as the batch plans returns of that year: a submission
-        planned later has a higher id, so its figures join each group after those already there."""
-        ids = sorted(sid for (_, y, rc), (_, sid) in self._ledger.current.items() if y == year and rc == return_code)
+        planned later has a higher id, so its figures come after those already there within a row."""
+        ids = self._ledger.current_ids(year, return_code)
         kept = self._groups.get((year, return_code))
         if kept is not None and kept[0] == ids:
             return kept[1]
@@ -275,14 +283,18 @@ class _LastYearFigures:
             grouped, new = kept[1], ids[len(kept[0]) :]
         else:  # a submission was superseded (or none were grouped yet): group them all
             grouped, new = {}, ids
+            self._previous[(year, return_code)] = {}
+        previous = self._previous[(year, return_code)]
         self._read_stored(new)
-        joined: set[str] = set()
         for sid in new:
             for indicator, entity, value, row_no in self._figures(sid):
-                grouped.setdefault(entity, []).append((row_no, indicator, float(value)))
-                joined.add(entity)
-        for entity in joined:
-            grouped[entity].sort(key=_row_no)  # stable: the figures already in order stay first within a row
+                firsts = grouped.get(entity)
+                if firsts is None:
+                    firsts = grouped[entity] = {}
+                first = firsts.get(indicator)
+                if first is None or row_no < first[0]:  # on a tie, the figure met first (earlier) stays
+                    firsts[indicator] = (row_no, float(value))
+                    previous.pop(entity, None)
         self._groups[(year, return_code)] = (ids, grouped)
         return grouped
 
@@ -307,11 +319,7 @@ class _LastYearFigures:
 
 
 Figure = tuple[str, str, float, int]  # indicator, entity, value, row_no
-Entry = tuple[int, str, float]  # row_no, indicator, value
-
-
-def _row_no(entry: Entry) -> int:
-    return entry[0]
+First = tuple[int, float]  # row_no, value
 
 
 class _Batch:

@@ -78,12 +78,15 @@ def jumped(current: Figures, previous: Figures, catalog: Catalog) -> list[tuple[
 _ROW_NO = attrgetter("row_no")
 
 
-def _this_year(validated: ValidatedReturn, among: Figures | None = None) -> dict[tuple[str, str], ValueRow]:
+def _this_year(
+    validated: ValidatedReturn, among: Figures | None = None, followed: Mapping[str, float] | None = None
+) -> dict[tuple[str, str], ValueRow]:
     """The return's figure per (indicator, entity): the first row, as the scan takes it; with `among`, only of the
-    keys it holds (the others are left out before the pick, which is per key, so the picks are the same)."""
+    keys it holds, and with `followed`, only of the indicators it holds (the others are left out before the pick,
+    which is per key, so the picks are the same)."""
     rows: dict[tuple[str, str], ValueRow] = {}
     for row in sorted(validated.values, key=_ROW_NO):
-        if row.value_num is not None:
+        if row.value_num is not None and (followed is None or row.indicator in followed):
             key = (row.indicator, row.entity_code)
             if among is None or key in among:
                 rows.setdefault(key, row)
@@ -122,7 +125,8 @@ def year_over_year_jumps(
 def jump_issues(validated: ValidatedReturn, previous: Figures, catalog: Catalog, registry: Registry) -> list[Issue]:
     """year_over_year_jumps' warnings, given the year before's current figures of the return's entities (each the
     first in row order, as _last_year reads them): a batch that holds those figures in memory asks no database."""
-    rows = _this_year(validated, among=previous)  # a figure without one the year before cannot jump
+    # A figure without one the year before cannot jump, nor one of an indicator the scan does not follow.
+    rows = _this_year(validated, among=previous, followed=_followed_floors(catalog)[1])
     current = {key: float(row.value_num) for key, row in rows.items() if row.value_num is not None}
     return [
         _issue(rows[key], previous[key], validated, catalog, registry) for key in jumped(current, previous, catalog)

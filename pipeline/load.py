@@ -484,6 +484,11 @@ class BatchLedger:
                 "AND year IS NOT NULL AND return_code IS NOT NULL GROUP BY ALL"
             ).fetchall()
         }
+        # The same, per (year, return type): the jump check asks for a year's current submissions for every file,
+        # and a scan of all of `current` per file grows with the square of the batch.
+        self._current_of: dict[tuple[int, str], dict[str, int]] = {}
+        for (unit, year, rc), (_, sid) in self.current.items():
+            self._current_of.setdefault((year, rc), {})[unit] = sid
         self.planned: list[PlannedSubmission] = []
         self._planned_by_id: dict[int, PlannedSubmission] = {}
         self._recorded_issues: dict[int, tuple[str, tuple[Issue, ...]]] = {}  # read_recorded_issues
@@ -520,6 +525,10 @@ class BatchLedger:
         found = self.current.get((unit_code, year, return_code))
         return found[1] if found else None
 
+    def current_ids(self, year: int, return_code: str) -> list[int]:
+        """The current submission of each unit for that year and return type, in id order."""
+        return sorted(self._current_of.get((year, return_code), {}).values())
+
     def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
         planned = self._planned_by_id.get(submission_id)
         return planned.values if planned is not None else None
@@ -547,6 +556,7 @@ class BatchLedger:
             held = self.current.get(key)
             if held is None or (row.received_at, submission_id) > held:
                 self.current[key] = (row.received_at, submission_id)
+                self._current_of.setdefault((row.year, row.return_code), {})[row.unit_code] = submission_id
         planned = PlannedSubmission(submission_id, row, issues, values if row.status != REJECTED else ())
         self.planned.append(planned)
         self._planned_by_id[submission_id] = planned

@@ -36,6 +36,7 @@ import math
 import re
 import unicodedata
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -187,6 +188,8 @@ class _Index:
     row_facts: dict[tuple[str, ...], _RowFacts] = field(default_factory=dict)
     # a row's values -> the header labels it holds (_row_labels)
     row_labels: dict[tuple[object, ...], tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
+    # a sheet's rows -> what they make of it (_SheetFacts); a template's notes and code lists recur in every return
+    sheets: dict[tuple[tuple[object, ...], ...], _SheetFacts] = field(default_factory=dict)
 
 
 # One index per catalog object: a Reference (and so its catalog) is built once per settings version, so a batch
@@ -256,12 +259,53 @@ def _tolerant(label: str) -> str:
 # -- sheets ----------------------------------------------------------------------------------------------------------
 
 
+class _SheetFacts:
+    """What a sheet's cells make of it whatever table is sought: its rows' keys, the rows that may head a table and
+    its boundaries, the rows holding anything, its header labels. Only the cells matter, so a sheet met again (a
+    template's notes and code lists, in every return of a batch) is worked out once (see _view)."""
+
+    __slots__ = ("keys", "heads", "_content", "_labels")
+
+    def __init__(self, keys: list[tuple[str, ...]], index: _Index) -> None:
+        self.keys = keys
+        self.heads = _heads(keys, index)
+        self._content: tuple[int, ...] | None = None
+        self._labels: dict[int, tuple[tuple[int, str, str | None, int], ...]] = {}  # row -> labels_of(row)
+
+    def content(self, rows: tuple[tuple[object, ...], ...]) -> tuple[int, ...]:
+        """The rows (1-based, in order) holding a non-blank cell; a text with a key is not blank (whitespace has
+        none), and most rows hold one."""
+        if self._content is None:
+            self._content = tuple(
+                row
+                for row, (values, keys) in enumerate(zip(rows, self.keys, strict=True), 1)
+                if any(keys) or any(v is not None and (not isinstance(v, str) or v.strip()) for v in values)
+            )
+        return self._content
+
+    def labels_of(
+        self, row: int, values: tuple[object, ...], index: _Index
+    ) -> tuple[tuple[int, str, str | None, int], ...]:
+        """(column, field code, the value typed after the label in its cell, the column of the value) of each header
+        label in a row (`values`); the value's column is the label's own when the value is typed in it. Asked only
+        of rows outside the located tables, so a table's rows are never looked at for labels."""
+        found = self._labels.get(row)
+        if found is None:
+            keys = self.keys[row - 1]
+            labels = index.row_labels.get(values) or _row_labels(values, keys, index)
+            found = self._labels[row] = tuple(
+                (col, code, text, col if text is not None else _value_column(values, keys, col, index))
+                for col, code, text in labels
+            )
+        return found
+
+
 @dataclass(eq=False)  # a sheet's view is itself only (sheet names are unique in a workbook)
 class _View:
     sheet: SheetData
     keys: list[tuple[str, ...]]
     occupied: set[int] = field(default_factory=set)  # rows belonging to a located table
-    _found_heads: _Heads | None = None
+    facts: _SheetFacts | None = None  # worked out on the first ask, unless the sheet was met before (_view)
     _filled: dict[int, list[tuple[int, object]]] = field(default_factory=dict)
 
     @property
@@ -292,9 +336,12 @@ class _View:
 
     def heads(self, index: _Index) -> _Heads:
         """The sheet's possible header rows and boundaries, found in one pass over its rows for every table."""
-        if self._found_heads is None:
-            self._found_heads = _heads(self.keys, index)
-        return self._found_heads
+        return self.sheet_facts(index).heads
+
+    def sheet_facts(self, index: _Index) -> _SheetFacts:
+        if self.facts is None:
+            self.facts = _SheetFacts(self.keys, index)
+        return self.facts
 
     def has_content(self, row: int) -> bool:
         """Whether a row has a non-blank cell: filled(row) without listing them, stopping at the first."""
@@ -315,10 +362,36 @@ def _address(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _views(workbook: WorkbookData) -> list[_View]:
+def _views(workbook: WorkbookData, index: _Index) -> list[_View]:
     ordered = sorted(workbook.sheets, key=lambda s: not s.visible)  # stable: visible first, workbook order kept
-    kept = _ROW_KEYS.get  # most rows' keys are kept (_row_keys): looked up here, without a call per row
-    return [_View(s, [kept(row) or _row_keys(row) for row in s.rows]) for s in ordered]
+    return [_view(s, index) for s in ordered]
+
+
+_SHEETS_KEPT = 2_000  # distinct sheets whose facts the index keeps; a batch's templates have a few dozen
+_KEPT_SHEET_ROWS = 500  # the longest sheet kept (a return's sheets have under 120 rows)
+
+
+def _view(sheet: SheetData, index: _Index) -> _View:
+    """A sheet's view, with the facts of an equal sheet met before. Sheets equal as tuples have the same facts even
+    where their numbers differ in type (1 == 1.0): a number's key is "", it is content whatever it is, and it never
+    reads as a label (see _row_labels)."""
+    facts = index.sheets.get(sheet.rows)
+    if facts is None:
+        kept = _ROW_KEYS.get  # most rows' keys are kept (_row_keys): looked up here, without a call per row
+        keys, short = [], True
+        for row in sheet.rows:
+            row_keys = kept(row)
+            if row_keys is None:
+                row_keys = _row_keys(row)
+                short = short and row in _ROW_KEYS  # _row_keys keeps exactly the short rows
+            keys.append(row_keys)
+        facts = _SheetFacts(keys, index)
+        # Only short sheets of short rows are kept, so a hostile file's long cells cannot grow the cache.
+        if short and len(sheet.rows) <= _KEPT_SHEET_ROWS:
+            if len(index.sheets) >= _SHEETS_KEPT:
+                index.sheets.clear()
+            index.sheets[sheet.rows] = facts
+    return _View(sheet, facts.keys, facts=facts)
 
 
 # A template's rows (titles, headers, labels, notes) recur in every return of a batch: each distinct row is keyed
@@ -491,13 +564,19 @@ def _wordy(value: object) -> bool:
     """Blank, or the words of a note (备注：…, a numbered line, a sentence) rather than a figure, a flag or a name."""
     if not isinstance(value, str):
         return value is None
+    return _wordy_text(value)
+
+
+# The same answers and names (是、否、a county) fill the cells of every record: each distinct text is judged once.
+@functools.lru_cache(maxsize=65536)
+def _wordy_text(value: str) -> bool:
     key = _key(value)
     return not key or bool(_NOTE.match(key)) or _is_prose(key)
 
 
 def _holds_figure(cells: list[object]) -> bool:
     """Whether any cell holds something other than blanks and a note's words (see _wordy)."""
-    return any(raw is not None and (not isinstance(raw, str) or not _wordy(raw)) for raw in cells)
+    return any(raw is not None and (not isinstance(raw, str) or not _wordy_text(raw)) for raw in cells)
 
 
 def _figure_like(value: object) -> bool:
@@ -576,11 +655,12 @@ def _region(hit: _Hit, segment: _Segment, index: _Index) -> Iterator[int]:
     Blank rows never end a table: a page-break gap or a forgotten empty row leaves the rows below in it.
     """
     view, boundaries = hit.view, hit.view.boundaries(index)
-    for row in range(segment.first_data_row, len(view.keys) + 1):
+    # A boundary is never blank (it holds a key), so the rows with content are the only ones to look at.
+    content = view.sheet_facts(index).content(view.sheet.rows)
+    for row in content[bisect_left(content, segment.first_data_row) :]:
         if row in boundaries and not _own_title(view.first_key(row), hit.table):
             return
-        if view.has_content(row):
-            yield row
+        yield row
 
 
 def _unrecognised(hit: _Hit, row: int, cells: list[int], why: str, fix: str, file_name: str) -> Issue:
@@ -603,7 +683,8 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
     sheet_name, sheet_rows = view.name, view.sheet.rows
     value_name = index.catalog.indicator_list_columns["value"].name
     label_name = index.catalog.indicator_list_columns["label"].name
-    first_cells: dict[str, str] = {}  # indicator -> the address of its first row's label
+    first_labels: dict[str, tuple[int, int]] = {}  # indicator -> (row, column) of its first row's label
+    exact, loose = names._exact.get, names._loose.get  # names.match spelt out below
     for segment in hit.segments:
         label_col, value_col = segment.columns["label"], segment.columns["value"]
         remark_col, seq_col = segment.columns.get("remark"), segment.columns.get("seq")
@@ -611,10 +692,10 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
             # view.key_at and view.ref spelt out: this runs for every row of every indicator list
             keys, values = view.keys[row - 1], sheet_rows[row - 1]
             label_key = keys[label_col - 1] if label_col <= len(keys) else ""
-            code = names.match(label_key)
+            code = (exact(label_key) or loose(_loose(label_key))) if label_key else None
             raw = values[value_col - 1] if value_col <= len(values) else None
-            value = _new_tuple(LocatedCell, (raw, sheet_name, _address(row, value_col)))
             if code is None:
+                value = _new_tuple(LocatedCell, (raw, sheet_name, _address(row, value_col)))
                 label = view.ref(row, label_col)
                 first = view.first_key(row)
                 noted = bool(_NOTE.match(first)) or _is_annotation(view, row, index)
@@ -652,13 +733,13 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                         )
                     )
                 continue  # a note, a heading or a signature line: text only, nothing to load
-            if code in first_cells:
+            if code in first_labels:
                 label = view.ref(row, label_col)
                 hit.issues.append(
                     Issue(
                         ERROR,
                         "duplicate_indicator",
-                        f"指标“{label.raw}”出现了两行（另见 {first_cells[code]}）",
+                        f"指标“{label.raw}”出现了两行（另见 {_address(*first_labels[code])}）",
                         "请删除重复的一行，只保留一个数值",
                         file_name,
                         view.name,
@@ -668,8 +749,8 @@ def _read_list(hit: _Hit, index: _Index, file_name: str) -> _Hit:
                     )
                 )
                 continue
-            first_cells[code] = _address(row, label_col)
-            hit.values[code] = value
+            first_labels[code] = (row, label_col)
+            hit.values[code] = _new_tuple(LocatedCell, (raw, sheet_name, _address(row, value_col)))
             hit.rows.add(row)
             if remark_col is not None and remark_col <= len(values) and not _blank(values[remark_col - 1]):
                 hit.remarks[code] = LocatedCell(values[remark_col - 1], sheet_name, _address(row, remark_col))
@@ -999,18 +1080,16 @@ def _identify(
 
 def _labels(view: _View, index: _Index) -> Iterator[tuple[str, LocatedCell]]:
     """(field code, value cell) for every header label on a sheet, outside the located tables."""
-    kept = index.row_labels.get
+    occupied, name, facts = view.occupied, view.name, view.sheet_facts(index)
     for row, values in enumerate(view.sheet.rows, 1):
-        if row in view.occupied:
+        if row in occupied:
             continue
-        labels = kept(values)
-        if labels is None:
-            labels = _row_labels(values, view.keys[row - 1], index)
-        for col, code, text in labels:
+        for col, code, text, value_col in facts.labels_of(row, values, index):
             if text is None:
-                yield code, _value_right_of(view, row, col, index)
+                raw = values[value_col - 1] if value_col <= len(values) else None
+                yield code, _new_tuple(LocatedCell, (raw, name, _address(row, value_col)))
             else:
-                yield code, LocatedCell(text, view.name, f"{get_column_letter(col)}{row}")
+                yield code, _new_tuple(LocatedCell, (text, name, _address(row, col)))
 
 
 def _row_labels(
@@ -1071,17 +1150,17 @@ def _label_parts(value: str, key: str, index: _Index) -> tuple[tuple[str, str | 
     return found
 
 
-def _value_right_of(view: _View, row: int, col: int, index: _Index) -> LocatedCell:
-    """The next non-empty cell to the right, unless it is another label (then the field is empty)."""
-    values = view.sheet.rows[row - 1]
+def _value_column(values: tuple[object, ...], keys: tuple[str, ...], col: int, index: _Index) -> int:
+    """The column of a label's value: the next non-empty cell to the right, unless it is another label (then the
+    field is empty, and its cell the one right of the label)."""
     for right in range(col + 1, len(values) + 1):
         if _blank(values[right - 1]):
             continue
         text = unicodedata.normalize("NFKC", str(values[right - 1])).strip()
-        if index.header.match(view.keys[row - 1][right - 1]) is not None or _OTHER_LABEL.match(text):
+        if index.header.match(keys[right - 1]) is not None or _OTHER_LABEL.match(text):
             break
-        return view.ref(row, right)
-    return view.ref(row, col + 1)
+        return right
+    return col + 1
 
 
 def _header_fields(views: list[_View], index: _Index) -> dict[str, LocatedCell]:
@@ -1136,7 +1215,8 @@ def _year(
 
 def locate_return(workbook: WorkbookData, catalog: Catalog) -> LocatedReturn:
     """Find the return's tables, header fields and year; raises RejectedFile when the return type is unknowable."""
-    index, views, file_name = _index(catalog), _views(workbook), workbook.file_name
+    index, file_name = _index(catalog), workbook.file_name
+    views = _views(workbook, index)
     found: dict[str, dict[str, tuple[_Hit | None, list[Issue]]]] = {}
     return_code = _identify(workbook, views, index, found)
     if return_code is None:

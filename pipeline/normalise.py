@@ -856,6 +856,21 @@ def _answer(text: str, words: AnswerWords) -> bool | None:
 
 def parse_text(raw: object) -> Parsed:
     """Read a free-text cell: control characters removed, whitespace stripped and collapsed."""
+    if type(raw) is str and len(raw) <= _TEXT_KEPT_CHARS:
+        return _parse_short_text(raw)
+    return _parse_text(raw)
+
+
+_TEXT_KEPT_CHARS = 200  # a header field's or a 说明's text; a longer one (a hostile cell) is read afresh
+
+
+# The same submitters, phones and answers recur in the returns of a batch: each distinct short text is read once.
+@lru_cache(maxsize=8192)
+def _parse_short_text(raw: str) -> Parsed:
+    return _parse_text(raw)
+
+
+def _parse_text(raw: object) -> Parsed:
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return _blank()
     if (error := excel_error(raw)) is not None:

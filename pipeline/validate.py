@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from math import copysign
@@ -295,43 +296,52 @@ def _reading(readings: dict[tuple, _Reading], indicator: Indicator, raw: object,
     return reading
 
 
-_new_tuple = tuple.__new__  # builds a named tuple from a tuple of its fields (see _value_row)
+# The readings of non-zero figures (floats, as the reader gives every number), per catalog object, reporting year and
+# indicator, keyed by the figure alone: a figure's reading is then one lookup, without the key _reading builds, and
+# the commonest cell of a return. A zero (whose sign _reading keeps apart) and NaN go the long way.
+_FIGURES: dict[int, tuple[weakref.ref[Catalog], dict[int | None, dict[str, dict[float, _Reading]]]]] = {}
+_FIGURES_KEPT = 2_000  # per indicator and year
 
 
-def _value_row(
-    indicator: Indicator,
-    cell: LocatedCell,
-    entity_code: str,
-    row_no: int,
-    remark: str | None,
-    reading: _Reading,
-    out: _Collector,
-) -> ValueRow | None:
-    """The cell's figure as a ValueRow after recording its reading's issues at the cell; None when it has none."""
-    for issue in reading.issues:
-        out.place(issue, cell)
-    figure = reading.figure
-    if figure is None:
-        return None
-    # tuple.__new__ rather than ValueRow(...): the same named tuple, without the Python-level __new__ a named tuple
-    # class generates, which costs as much again; this runs for every figure of a batch.
-    return _new_tuple(
-        ValueRow,
-        (
-            indicator.code,
-            entity_code,
-            row_no,
-            figure.value_num,
-            figure.value_text,
-            figure.value_date,
-            figure.value_bool,
-            figure.raw_text,
-            remark,
-            cell.sheet,
-            cell.cell,
-            figure.note,
-        ),
-    )
+def _figure_readings(catalog: Catalog, year: int | None) -> dict[str, dict[float, _Reading]]:
+    kept = _FIGURES.get(id(catalog))
+    if kept is None or kept[0]() is not catalog:
+        for key in [k for k, (ref, _) in _FIGURES.items() if ref() is None]:  # catalogs since dropped
+            del _FIGURES[key]
+        kept = _FIGURES[id(catalog)] = (weakref.ref(catalog), {})
+    return kept[1].setdefault(year, {})
+
+
+def _read_cells(
+    cells: Iterable[tuple[str, LocatedCell]],
+    indicators: Mapping[str, Indicator],
+    readings: dict[tuple, _Reading],
+    figures: dict[str, dict[float, _Reading]],
+    year: int | None,
+) -> list[tuple[Indicator, LocatedCell, _Reading]]:
+    """(indicator, cell, its reading) of each (indicator code, cell), as _reading reads them."""
+    read = []
+    for code, cell in cells:
+        indicator, raw = indicators[code], cell[0]
+        if type(raw) is float and raw and raw == raw:
+            of_indicator = figures.get(code)
+            if of_indicator is None:
+                of_indicator = figures[code] = {}
+            reading = of_indicator.get(raw)
+            if reading is None:
+                reading = _read_cell(indicator, raw, year)
+                if len(of_indicator) >= _FIGURES_KEPT:
+                    of_indicator.clear()
+                of_indicator[raw] = reading
+        else:
+            reading = _reading(readings, indicator, raw, year)
+        read.append((indicator, cell, reading))
+    return read
+
+
+# Builds a ValueRow from a tuple of its fields without the Python-level __new__ a named tuple class generates, which
+# costs as much again: a ValueRow is built for every figure of a batch.
+_new_tuple = tuple.__new__
 
 
 def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collector) -> set[tuple[str, str]]:
@@ -486,8 +496,20 @@ def _template_year_change_accepted(
 _HEADER_ERROR_FIX = f"{_CHECK_FORMULA}，或直接填写文字"
 
 
+# Each catalog's header field names by code: every return asks for four of them, and the catalog holds a list.
+_HEADER_NAMES: dict[int, tuple[weakref.ref[Catalog], dict[str, str]]] = {}
+
+
 def _header_name(catalog: Catalog, code: str) -> str:
-    return next(f.name for f in catalog.header_block if f.code == code)
+    kept = _HEADER_NAMES.get(id(catalog))
+    if kept is None or kept[0]() is not catalog:
+        for key in [k for k, (ref, _) in _HEADER_NAMES.items() if ref() is None]:  # catalogs since dropped
+            del _HEADER_NAMES[key]
+        names: dict[str, str] = {}
+        for spec in catalog.header_block:
+            names.setdefault(spec.code, spec.name)  # the first of a code, as a search of the list finds
+        kept = _HEADER_NAMES[id(catalog)] = (weakref.ref(catalog), names)
+    return kept[1][code]
 
 
 def _header_values(
@@ -533,16 +555,54 @@ def _unit_values(
     located: LocatedReturn, catalog: Catalog, unit: Unit, year: int | None, blocked: set, out: _Collector
 ) -> list[ValueRow]:
     rows = []
-    readings, indicators = _readings(catalog), catalog.indicators
-    for code, cell in located.values.items():
+    remarks, entity = located.remarks, unit.code
+    figures = _figure_readings(catalog, year)
+    for indicator, cell, reading in _read_cells(
+        located.values.items(), catalog.indicators, _readings(catalog), figures, year
+    ):
         if blocked and (cell.sheet, cell.cell) in blocked:
             continue
-        indicator = indicators[code]
-        remark = _remark(located.remarks.get(code), indicator.name, out, indicator=indicator.name)
-        row = _value_row(indicator, cell, unit.code, 0, remark, _reading(readings, indicator, cell.raw, year), out)
-        if row is not None:
-            rows.append(row)
+        code = indicator.code
+        remark_cell = remarks.get(code)  # most figures have no 说明
+        remark = None if remark_cell is None else _remark(remark_cell, indicator.name, out, indicator=indicator.name)
+        for issue in reading.issues:
+            out.place(issue, cell)
+        figure = reading.figure
+        if figure is not None:
+            rows.append(
+                _new_tuple(
+                    ValueRow,
+                    (
+                        code,
+                        entity,
+                        0,
+                        figure.value_num,
+                        figure.value_text,
+                        figure.value_date,
+                        figure.value_bool,
+                        figure.raw_text,
+                        remark,
+                        cell.sheet,
+                        cell.cell,
+                        figure.note,
+                    ),
+                )  # fmt: skip
+            )
     return rows
+
+
+# Record keys recur (a city's counties, in each of its returns): a key resolved cleanly (no Excel error value, no
+# former name, nothing to report) is kept per registry, by what its resolution depends on: the kind of table (a
+# county's parent, or the kinds a key resolves to), the year and the text as typed.
+_RECORD_KEYS: weakref.WeakKeyDictionary[Registry, dict[tuple, Unit]] = weakref.WeakKeyDictionary()
+_RECORD_KEYS_KEPT = 20_000
+
+
+def _resolved_keys(registry: Registry) -> dict[tuple, Unit]:
+    kept = _RECORD_KEYS.get(registry)
+    if kept is None:
+        kept = _RECORD_KEYS[registry] = {}
+    return kept
 
 
 def _resolve_record_key(
@@ -582,16 +642,18 @@ def _record_values(
     out: _Collector,
 ) -> list[ValueRow]:
     rows: list[ValueRow] = []
-    readings, indicators = _readings(catalog), catalog.indicators
+    readings, indicators, resolved = _readings(catalog), catalog.indicators, _resolved_keys(registry)
+    figures = _figure_readings(catalog, year)
     for table_code, records in located.records.items():
         table = catalog.tables[table_code]
         seen: dict[str, LocatedRecord] = {}
+        repeat_allowed = table.code == "R4_RANDOM"
+        if table.level == "county":
+            kind: tuple = ("county", unit.code, year)
+        else:
+            kind = ("units", table.key.resolves if table.key else None, year)
         for position, record in enumerate(records, start=1):
-            read = [
-                (indicator, cell, _reading(readings, indicator, cell.raw, year))
-                for code, cell in record.values.items()
-                for indicator in (indicators[code],)
-            ]
+            read = _read_cells(record.values.items(), indicators, readings, figures, year)
             if all(reading.empty for _, _, reading in read):
                 out.add(
                     WARNING,
@@ -601,10 +663,18 @@ def _record_values(
                     cell=record.key,
                 )
                 continue
-            entity = _resolve_record_key(record, table, unit, registry, year, out)
+            key_raw = record.key.raw
+            known = (kind, key_raw) if type(key_raw) is str and len(key_raw) <= _READING_TEXT_CHARS else None
+            entity = resolved.get(known) if known is not None else None
             if entity is None:
-                continue
-            repeat_allowed = table.code == "R4_RANDOM"
+                told = len(out.issues)
+                entity = _resolve_record_key(record, table, unit, registry, year, out)
+                if entity is None:
+                    continue
+                if known is not None and len(out.issues) == told:  # resolved with nothing to tell: the same again
+                    if len(resolved) >= _RECORD_KEYS_KEPT:
+                        resolved.clear()
+                    resolved[known] = entity
             if entity.code in seen and not repeat_allowed:
                 first = seen[entity.code].key
                 out.add(
@@ -618,12 +688,33 @@ def _record_values(
             seen[entity.code] = record
             remark = _remark(record.remark, entity.name, out)
             row_no = position if repeat_allowed else 0
+            entity_code = entity.code
             for indicator, cell, reading in read:
                 if blocked and (cell.sheet, cell.cell) in blocked:
                     continue
-                row = _value_row(indicator, cell, entity.code, row_no, remark, reading, out)
-                if row is not None:
-                    rows.append(row)
+                for issue in reading.issues:
+                    out.place(issue, cell)
+                figure = reading.figure
+                if figure is not None:  # as in _unit_values
+                    rows.append(
+                        _new_tuple(
+                            ValueRow,
+                            (
+                                indicator.code,
+                                entity_code,
+                                row_no,
+                                figure.value_num,
+                                figure.value_text,
+                                figure.value_date,
+                                figure.value_bool,
+                                figure.raw_text,
+                                remark,
+                                cell.sheet,
+                                cell.cell,
+                                figure.note,
+                            ),
+                        )  # fmt: skip
+                    )
         if table.level == "county":
             _report_missing_counties(unit, set(seen), registry, table, out)
     return rows
@@ -661,7 +752,8 @@ def _check_arithmetic(values: list[ValueRow], catalog: Catalog, return_code: str
     checks = _checks_of_return(catalog, return_code)
     if not checks:  # most return types have none: no need to index their figures
         return
-    by_key = {(v.indicator, v.entity_code, v.row_no): v for v in values}
+    compared = {code for check in checks for code in (check.lhs, check.rhs)}  # the other figures play no part
+    by_key = {(v.indicator, v.entity_code, v.row_no): v for v in values if v.indicator in compared}
     of_indicator: dict[str, list[tuple[str, int, ValueRow]]] = {}  # each check reads only its own indicator's rows
     for (indicator, entity, row_no), value in by_key.items():
         of_indicator.setdefault(indicator, []).append((entity, row_no, value))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -21,10 +21,14 @@ from pipeline.catalog import load_catalog
 from pipeline.cell_values import ExcelErrorValue
 from pipeline.ingest import _archived_before, _LastYearFigures
 from pipeline.jumps import jump_issues, year_over_year_jumps
-from pipeline.locate import _ROW_KEYS, _index, _row_keys, _row_labels, _text_key
+from pipeline.load import BatchLedger
+from pipeline.locate import _ROW_KEYS, LocatedCell, _index, _row_keys, _row_labels, _text_key
+from pipeline.normalise import _parse_text, parse_text
 from pipeline.registry import load_registry
-from pipeline.validate import _read_cell, _reading
+from pipeline.validate import _read_cell, _read_cells, _reading
 from pipeline.validated import ValidatedReturn, ValueRow
+from pipeline.warehouse import ensure_schema, sync_catalog
+from tests.test_validate_messages import _ankang_with_county_key
 
 CATALOG, REGISTRY = load_catalog(), load_registry()
 
@@ -143,6 +147,9 @@ class _Ledger:
         self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {}
         self.values: dict[int, tuple[ValueRow, ...]] = {}
 
+    def current_ids(self, year: int, return_code: str) -> list[int]:
+        return sorted(sid for (_, y, rc), (_, sid) in self.current.items() if y == year and rc == return_code)
+
     def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
         return self.values.get(submission_id)
 
@@ -151,7 +158,7 @@ def _value(indicator: str, entity: str, value: float | None, row_no: int) -> Val
     return ValueRow(indicator, entity, row_no, value, None, None, None, "", None, "表", "A1", None)
 
 
-def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[str, list]:
+def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[str, dict]:
     ids = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if y == year and rc == return_code)
     rows = [
         (v.row_no, v.indicator, float(v.value_num), v.entity_code)
@@ -159,9 +166,9 @@ def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[
         for v in ledger.values[sid]
         if v.value_num is not None
     ]
-    grouped: dict[str, list] = {}
+    grouped: dict[str, dict] = {}
     for row_no, indicator, value, entity in sorted(rows, key=lambda r: r[0]):
-        grouped.setdefault(entity, []).append((row_no, indicator, value))
+        grouped.setdefault(entity, {}).setdefault(indicator, (row_no, value))  # the first in row order
     return grouped
 
 
@@ -219,3 +226,58 @@ def test_the_archive_check_sees_the_bytes_under_any_extension_and_nothing_else(t
     assert not _archived_before(folder, sha) and not any(folder.glob(f"{sha}*"))
     (folder / f"{sha}.xls").write_bytes(b"held")
     assert _archived_before(folder, sha) and any(folder.glob(f"{sha}*"))
+
+
+def test_the_ledgers_current_submissions_of_a_year_are_those_its_current_map_holds():
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    sync_catalog(con, CATALOG)
+    ledger = BatchLedger(con)
+    rng = random.Random(13)
+    units = [unit.code for unit in REGISTRY.cities()[:4]]
+    for number in range(60):
+        year, return_code = rng.choice([2023, 2024]), rng.choice(["R2", "R3"])
+        validated = ValidatedReturn(
+            f"f{number}.xlsx", f"{number:064x}", return_code, year, rng.choice(units), None, None, None, (), ()
+        )
+        # Receipts out of order: a later submission is not always the current one.
+        received = datetime(2026, 1, 1) + timedelta(hours=rng.randint(0, 100))
+        ledger.plan_validated(validated, received_at=received, raw_path="")
+        for year, return_code in [(y, rc) for y in (2023, 2024, 2025) for rc in ("R2", "R3")]:
+            scanned = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if (y, rc) == (year, return_code))
+            assert ledger.current_ids(year, return_code) == scanned
+
+
+@pytest.mark.parametrize("code", READ_AS)
+def test_a_figure_read_by_its_value_alone_is_read_as_the_cell_would_be(code):
+    indicator = CATALOG.indicator(code)
+    values = [v for v in RAW_VALUES if isinstance(v, float)] + [12.0, 12.5, 1e300, -1e-300, 3.0, 3.0]
+    cells = [(code, LocatedCell(raw, "表", f"A{n}")) for n, raw in enumerate([*values, *reversed(values)], 1)]
+    for year in (2024, None):
+        figures: dict = {}
+        read = _read_cells(cells, CATALOG.indicators, {}, figures, year)
+        assert [(i.code, c) for i, c, _ in read] == cells
+        assert [repr(reading) for _, _, reading in read] == [repr(_read_cell(indicator, c.raw, year)) for _, c in cells]
+        assert all(not (r != r or r == 0) for r in figures.get(code, {}))  # NaN and zeros go the long way
+
+
+def test_a_text_read_again_is_read_as_the_first_time():
+    texts = ["张三", " 张 三 ", "张\x00三", "\u3000", "", "0", "#N/A", "＃DIV/0!", "x" * 300, "13800000000", "a\nb"]
+    for text in [*texts, *texts]:
+        assert repr(parse_text(text)) == repr(_parse_text(text))
+
+
+def test_a_county_met_again_is_resolved_as_the_first_time_and_a_former_name_keeps_its_hint():
+    def outcome(key: str, year: int) -> tuple:
+        validated = _ankang_with_county_key(key, year)
+        return [(v.indicator, v.entity_code, v.cell) for v in validated.values], validated.issues
+
+    # Each key first (nothing kept), then again after every other: the current name is kept, the former one (a
+    # hint to give each time) and an unknown one (an error) are never taken from what was kept.
+    for order in (["旬阳市", "旬阳县", "不存在县"], ["旬阳县", "不存在县", "旬阳市"]):
+        for year in (2025, 2023):
+            first = {key: outcome(key, year) for key in order}
+            again = {key: outcome(key, year) for key in order}
+            assert again == first
+            assert any(i.code == "former_unit_name" for i in first["旬阳县"][1])
+            assert any(i.code == "unknown_county" for i in first["不存在县"][1])

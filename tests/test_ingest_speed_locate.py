@@ -31,6 +31,7 @@ from pipeline.locate import (
     _row_keys,
     _segments,
     _View,
+    _view,
     _views,
 )
 from pipeline.normalise import excel_error, remove_control_characters, to_halfwidth
@@ -102,7 +103,7 @@ def _mixed_sheets(seed: int) -> list[SheetData]:
 
 
 def _all_views() -> list[_View]:
-    views = [view for wb in WORKBOOKS.values() for view in _views(wb)]
+    views = [view for wb in WORKBOOKS.values() for view in _views(wb, INDEX)]
     for seed in range(30):
         views += [_View(sheet, [_row_keys(row) for row in sheet.rows]) for sheet in _mixed_sheets(seed)]
     return views
@@ -221,12 +222,19 @@ class _Ledger:
         self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {}
         self.values: dict[int, tuple[ValueRow, ...]] = {}
 
+    def current_ids(self, year: int, return_code: str) -> list[int]:
+        return sorted(sid for (_, y, rc), (_, sid) in self.current.items() if y == year and rc == return_code)
+
     def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
         return self.values.get(submission_id)
 
 
 def _value(indicator: str, entity: str, value: float | None, row_no: int) -> ValueRow:
     return ValueRow(indicator, entity, row_no, value, None, None, None, "", None, "表", "A1", None)
+
+
+def _row_no(value: ValueRow) -> int:
+    return value.row_no
 
 
 def test_last_years_figure_of_each_indicator_is_the_first_in_row_order():
@@ -244,8 +252,43 @@ def test_last_years_figure_of_each_indicator_is_the_first_in_row_order():
         ledger.current[(rng.choice(["U1", "U2", "U3"]), 2024, "R4")] = (datetime(2026, 1, 1), sid)
         asked = tuple(_value("a", entity, 1.0, 0) for entity in rng.sample(entities, rng.randint(1, 3)))
         validated = ValidatedReturn("f.xlsx", "0" * 64, "R4", 2025, "U1", None, None, None, asked, ())
+        ids = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if (y, rc) == (2024, "R4"))
+        in_row_order = sorted((v for sid in ids for v in ledger.values[sid] if v.value_num is not None), key=_row_no)
+        asked_entities = {row.entity_code for row in asked}
         expected: dict = {}
-        for entity in {row.entity_code for row in asked}:
-            for _, indicator, value in figures.by_entity(2024, "R4").get(entity, ()):
-                expected.setdefault((indicator, entity), value)
+        for v in in_row_order:
+            if v.entity_code in asked_entities:
+                expected.setdefault((v.indicator, v.entity_code), v.value_num)
         assert figures.previous(validated) == expected
+
+
+def _fresh(sheet: SheetData) -> _View:
+    return _View(sheet, [_row_keys(row) for row in sheet.rows])
+
+
+def _retyped(sheet: SheetData) -> SheetData:
+    """The same sheet with each whole number of another type (1.0 -> 1, 1 -> True …): equal as tuples."""
+    swap = {1.0: True, 0.0: False}
+
+    def cell(v: object) -> object:
+        if isinstance(v, float) and v.is_integer():
+            return swap.get(v, int(v))
+        return v
+
+    return SheetData(sheet.name, sheet.visible, tuple(tuple(cell(v) for v in row) for row in sheet.rows))
+
+
+def test_a_sheet_met_again_gets_the_facts_a_fresh_look_finds():
+    sheets = [s for wb in WORKBOOKS.values() for s in wb.sheets]
+    sheets += [s for seed in range(30) for s in _mixed_sheets(seed)]
+    for sheet in [*sheets, *sheets, *map(_retyped, sheets)]:  # the second round and the retyped ones from the cache
+        kept, fresh = _view(sheet, INDEX), _fresh(sheet)
+        assert kept.keys == fresh.keys
+        assert kept.boundaries(INDEX) == fresh.boundaries(INDEX)
+        for table in CATALOG.tables.values():
+            assert _segments(kept, table, INDEX) == _segments(fresh, table, INDEX)
+        rows = range(1, len(sheet.rows) + 1)
+        assert kept.sheet_facts(INDEX).content(sheet.rows) == tuple(r for r in rows if fresh.has_content(r))
+        kept.occupied.update(rows[::3])
+        fresh.occupied.update(rows[::3])
+        assert list(_labels(kept, INDEX)) == list(_labels(fresh, INDEX))
