@@ -344,6 +344,17 @@ def _read_cells(
 _new_tuple = tuple.__new__
 
 
+def _value_row(
+    indicator: str, entity: str, row_no: int, figure: _Figure, remark: str | None, cell: LocatedCell
+) -> ValueRow:
+    """The stored row of a figure (for every figure of a batch: see _new_tuple)."""
+    return _new_tuple(
+        ValueRow,
+        (indicator, entity, row_no, figure.value_num, figure.value_text, figure.value_date, figure.value_bool,
+         figure.raw_text, remark, cell.sheet, cell.cell, figure.note),
+    )  # fmt: skip
+
+
 def _check_formulas(workbook: WorkbookData, located: LocatedReturn, out: _Collector) -> set[tuple[str, str]]:
     """Formula cells without a cached value: we cannot know their value, so they block the file."""
     if not workbook.formulas_without_value:  # most files: nothing to block, no need to gather the cells read
@@ -569,25 +580,7 @@ def _unit_values(
             out.place(issue, cell)
         figure = reading.figure
         if figure is not None:
-            rows.append(
-                _new_tuple(
-                    ValueRow,
-                    (
-                        code,
-                        entity,
-                        0,
-                        figure.value_num,
-                        figure.value_text,
-                        figure.value_date,
-                        figure.value_bool,
-                        figure.raw_text,
-                        remark,
-                        cell.sheet,
-                        cell.cell,
-                        figure.note,
-                    ),
-                )  # fmt: skip
-            )
+            rows.append(_value_row(code, entity, 0, figure, remark, cell))
     return rows
 
 
@@ -695,26 +688,8 @@ def _record_values(
                 for issue in reading.issues:
                     out.place(issue, cell)
                 figure = reading.figure
-                if figure is not None:  # as in _unit_values
-                    rows.append(
-                        _new_tuple(
-                            ValueRow,
-                            (
-                                indicator.code,
-                                entity_code,
-                                row_no,
-                                figure.value_num,
-                                figure.value_text,
-                                figure.value_date,
-                                figure.value_bool,
-                                figure.raw_text,
-                                remark,
-                                cell.sheet,
-                                cell.cell,
-                                figure.note,
-                            ),
-                        )  # fmt: skip
-                    )
+                if figure is not None:
+                    rows.append(_value_row(indicator.code, entity_code, row_no, figure, remark, cell))
         if table.level == "county":
             _report_missing_counties(unit, set(seen), registry, table, out)
     return rows

@@ -26,8 +26,9 @@ from pipeline.locate import _ROW_KEYS, LocatedCell, _index, _row_keys, _row_labe
 from pipeline.normalise import _parse_text, parse_text
 from pipeline.registry import load_registry
 from pipeline.validate import _read_cell, _read_cells, _reading
-from pipeline.validated import ValidatedReturn, ValueRow
+from pipeline.validated import ValidatedReturn
 from pipeline.warehouse import ensure_schema, sync_catalog
+from tests.fake_ledgers import PlannedOnlyLedger, figure_row
 from tests.test_validate_messages import _ankang_with_county_key
 
 CATALOG, REGISTRY = load_catalog(), load_registry()
@@ -139,26 +140,7 @@ def test_a_wide_or_long_row_is_keyed_but_not_kept():
         assert row not in _ROW_KEYS and row not in index.row_labels
 
 
-class _Ledger:
-    """What _LastYearFigures reads of a BatchLedger: the current submission per (unit, year, return) and the
-    planned values of each (all planned here, so no warehouse is asked)."""
-
-    def __init__(self) -> None:
-        self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {}
-        self.values: dict[int, tuple[ValueRow, ...]] = {}
-
-    def current_ids(self, year: int, return_code: str) -> list[int]:
-        return sorted(sid for (_, y, rc), (_, sid) in self.current.items() if y == year and rc == return_code)
-
-    def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
-        return self.values.get(submission_id)
-
-
-def _value(indicator: str, entity: str, value: float | None, row_no: int) -> ValueRow:
-    return ValueRow(indicator, entity, row_no, value, None, None, None, "", None, "表", "A1", None)
-
-
-def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[str, dict]:
+def _grouped_the_long_way(ledger: PlannedOnlyLedger, year: int, return_code: str) -> dict[str, dict]:
     ids = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if y == year and rc == return_code)
     rows = [
         (v.row_no, v.indicator, float(v.value_num), v.entity_code)
@@ -174,14 +156,14 @@ def _grouped_the_long_way(ledger: _Ledger, year: int, return_code: str) -> dict[
 
 def test_last_years_figures_kept_up_to_date_equal_grouping_them_anew():
     rng = random.Random(7)
-    ledger = _Ledger()
+    ledger = PlannedOnlyLedger()
     kept = _LastYearFigures(None, ledger)  # type: ignore[arg-type]  # planned values only: no warehouse query
     units, entities = ["U1", "U2", "U3", "U4"], ["E1", "E2", "E3"]
     for sid in range(1, 40):
         unit, return_code = rng.choice(units), rng.choice(["R1", "R4"])
         # R4-like positions repeat across returns (ties within a row), R1-like figures sit at row 0
         ledger.values[sid] = tuple(
-            _value(rng.choice(["a", "b"]), rng.choice(entities), rng.choice([1.0, 2.0, None]), rng.randint(0, 2))
+            figure_row(rng.choice(["a", "b"]), rng.choice(entities), rng.choice([1.0, 2.0, None]), rng.randint(0, 2))
             for _ in range(rng.randint(0, 6))
         )
         ledger.current[(unit, 2024, return_code)] = (datetime(2026, 1, 1), sid)  # a later one supersedes
@@ -198,9 +180,9 @@ def test_the_jump_check_in_memory_equals_the_database_query():
         ("m7_grassroots_unions", "OTHER", 5.0, 0), ("m7_rationalized_this_year", unit, 1.0, 0),
     ]  # fmt: skip
     values = (
-        _value("m7_grassroots_unions", unit, 60.0, 0),
-        _value("m7_members", unit, 21.0, 0),
-        _value("m7_rationalized_this_year", unit, 90.0, 0),
+        figure_row("m7_grassroots_unions", unit, 60.0, 0),
+        figure_row("m7_members", unit, 21.0, 0),
+        figure_row("m7_rationalized_this_year", unit, 90.0, 0),
     )
     validated = ValidatedReturn("f.xlsx", "0" * 64, "R2", year, unit, None, None, None, values, ())
     con = duckdb.connect(":memory:")

@@ -38,6 +38,7 @@ from pipeline.normalise import excel_error, remove_control_characters, to_halfwi
 from pipeline.read import SheetData, WorkbookData, read_workbook
 from pipeline.status.anomalies import bounds, is_anomalous
 from pipeline.validated import ValidatedReturn, ValueRow
+from tests.fake_ledgers import PlannedOnlyLedger, figure_row
 from tests.locate_returns import CATALOG, FILE_NAME, clean_return, xlsx
 
 INDEX = _index(CATALOG)
@@ -215,42 +216,24 @@ def test_the_jump_check_flags_the_figures_and_in_the_order_the_long_way_does():
     assert flagged
 
 
-class _Ledger:
-    """What _LastYearFigures reads of a BatchLedger (every submission planned: no warehouse is asked)."""
-
-    def __init__(self) -> None:
-        self.current: dict[tuple[str, int, str], tuple[datetime, int]] = {}
-        self.values: dict[int, tuple[ValueRow, ...]] = {}
-
-    def current_ids(self, year: int, return_code: str) -> list[int]:
-        return sorted(sid for (_, y, rc), (_, sid) in self.current.items() if y == year and rc == return_code)
-
-    def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
-        return self.values.get(submission_id)
-
-
-def _value(indicator: str, entity: str, value: float | None, row_no: int) -> ValueRow:
-    return ValueRow(indicator, entity, row_no, value, None, None, None, "", None, "表", "A1", None)
-
-
 def _row_no(value: ValueRow) -> int:
     return value.row_no
 
 
 def test_last_years_figure_of_each_indicator_is_the_first_in_row_order():
     rng = random.Random(9)
-    ledger = _Ledger()
+    ledger = PlannedOnlyLedger()
     figures = _LastYearFigures(None, ledger)  # type: ignore[arg-type]  # planned values only: no warehouse query
     entities = ["E1", "E2", "E3"]
     for sid in range(1, 30):
         ledger.values[sid] = tuple(
-            _value(
+            figure_row(
                 rng.choice(["a", "b", "c"]), rng.choice(entities), rng.choice([1.0, 2.0, 3.0, None]), rng.randint(0, 2)
             )
             for _ in range(rng.randint(0, 8))
         )
         ledger.current[(rng.choice(["U1", "U2", "U3"]), 2024, "R4")] = (datetime(2026, 1, 1), sid)
-        asked = tuple(_value("a", entity, 1.0, 0) for entity in rng.sample(entities, rng.randint(1, 3)))
+        asked = tuple(figure_row("a", entity, 1.0, 0) for entity in rng.sample(entities, rng.randint(1, 3)))
         validated = ValidatedReturn("f.xlsx", "0" * 64, "R4", 2025, "U1", None, None, None, asked, ())
         ids = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if (y, rc) == (2024, "R4"))
         in_row_order = sorted((v for sid in ids for v in ledger.values[sid] if v.value_num is not None), key=_row_no)
