@@ -689,7 +689,7 @@ _AHEAD_WHILE_CREATING = 8
 
 # Decided files are inserted (uncommitted) while later ones are read, in inserts that halve as the batch nears its end:
 # each time as many files wait as are still to come (at least _INSERT_AT_LEAST). One bulk insert per table costs about
-# a millisecond whatever its size, so few inserts keep that small (121 files: 60, 30, 24, and 7 at the end), and
+# a millisecond whatever its size, so few inserts keep that small (121 files: 61, 30, 24, and 6 at the end), and
 # little is left for the end of the batch, when nothing else runs.
 _INSERT_AT_LEAST = 24
 
