@@ -435,7 +435,7 @@ class _Batch:
         reported: set[int | None] | None = None,
         target: Callable[[], duckdb.DuckDBPyConnection] | None = None,
     ) -> None:
-        """Insert what insert_reported has not, and commit, once the new originals are durable, on `target()`
+        """Insert what decided() has not, and commit, once the new originals are durable, on `target()`
         (opened only when there is something to write; by default the connection the files were decided on). With
         `reported` (the submission ids of the results handed out), a file decided but never reported (a failure or
         an interrupt after its decision) is left out."""

@@ -1,5 +1,5 @@
 """Archive a submitted file and load validated returns into the warehouse: one file (load_validated) or a whole
-batch (BatchLedger decides each file, write_batch writes them all), each in one transaction.
+batch (BatchLedger decides each file, BatchWriter writes them all), each in one transaction.
 
 Nothing is updated or deleted: a resubmission is a new submission row, and the views in
 pipeline/sql/views decide which submission is current. The same bytes are loaded once; loading them
@@ -433,8 +433,8 @@ def recorded_issues_of(
 # --- batches ----------------------------------------------------------------------------------------
 #
 # A batch is decided file by file against what the warehouse held when the batch began plus the files decided
-# before it (BatchLedger), then written in one transaction with one bulk insert per table (write_batch). Each
-# file's rows are whole or absent, and a failure writes nothing of the batch.
+# before it (BatchLedger), then written in one transaction, one bulk insert per table for each group of files
+# (BatchWriter). Each file's rows are whole or absent, and a failure writes nothing of the batch.
 
 
 @dataclass(frozen=True)
@@ -492,7 +492,7 @@ class BatchLedger:
         self.planned: list[PlannedSubmission] = []
         self._planned_by_id: dict[int, PlannedSubmission] = {}
         self._recorded_issues: dict[int, tuple[str, tuple[Issue, ...]]] = {}  # read_recorded_issues
-        # Ids are handed out here, as the sequence would, and the sequence is moved past them by write_batch: a
+        # Ids are handed out here, as the sequence would, and the sequence is moved past them by BatchWriter.commit: a
         # query per file costs more than the rest of its planning (the writer alone uses the sequence).
         last, start = con.execute(_SEQUENCE_SQL).fetchone()
         self._next_id = (last + 1) if last is not None else start
@@ -534,14 +534,14 @@ class BatchLedger:
         return planned.values if planned is not None else None
 
     def plan_validated(self, validated: ValidatedReturn, *, received_at: datetime, raw_path: str) -> LoadOutcome:
-        """load_validated's outcome, decided now and written by write_batch."""
+        """load_validated's outcome, decided now and written by BatchWriter."""
         row = _submission_row(validated, received_at=received_at, raw_path=raw_path)
         return self._plan(row, tuple(validated.issues), tuple(validated.values))
 
     def plan_rejected_file(
         self, *, file_name: str, sha256: str, issues: Sequence[Issue], received_at: datetime, raw_path: str
     ) -> LoadOutcome:
-        """record_rejected_file's outcome, decided now and written by write_batch."""
+        """record_rejected_file's outcome, decided now and written by BatchWriter."""
         row = _rejected_row(file_name, sha256, issues, received_at=received_at, raw_path=raw_path)
         return self._plan(row, tuple(issues), ())
 
@@ -655,20 +655,3 @@ class BatchWriter:
         # A failed ROLLBACK must not hide the error that caused it; the copy is then discarded anyway.
         with contextlib.suppress(duckdb.Error):
             self.con.execute("ROLLBACK")
-
-
-def write_batch(
-    con: duckdb.DuckDBPyConnection,
-    planned: Sequence[PlannedSubmission],
-    *,
-    before_commit: Callable[[], object] | None = None,
-) -> None:
-    """Every planned file's rows in one transaction (BatchWriter at once). `before_commit` runs last inside the
-    transaction."""
-    writer = BatchWriter(con)
-    try:
-        writer.insert(planned)
-    except BaseException:
-        writer.rollback()
-        raise
-    writer.commit(before_commit)

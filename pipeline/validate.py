@@ -287,12 +287,16 @@ def _reading(readings: dict[tuple, _Reading], indicator: Indicator, raw: object,
         key = (indicator.code, kind, raw, year)
     else:
         return _read_cell(indicator, raw, year)
-    reading = readings.get(key)
-    if reading is None:
-        reading = _read_cell(indicator, raw, year)
-        if len(readings) >= _READINGS_KEPT:
-            readings.clear()
-        readings[key] = reading
+    return readings.get(key) or _remembered(readings, _READINGS_KEPT, key, indicator, raw, year)
+
+
+def _remembered(kept: dict, limit: int, key: object, indicator: Indicator, raw: object, year: int | None) -> _Reading:
+    """_read_cell's reading, kept under key (the cache emptied first when it holds `limit` readings). A reading is
+    never false, so `kept.get(key) or _remembered(...)` reads the cache without a call on a hit."""
+    reading = _read_cell(indicator, raw, year)
+    if len(kept) >= limit:
+        kept.clear()
+    kept[key] = reading
     return reading
 
 
@@ -327,12 +331,7 @@ def _read_cells(
             of_indicator = figures.get(code)
             if of_indicator is None:
                 of_indicator = figures[code] = {}
-            reading = of_indicator.get(raw)
-            if reading is None:
-                reading = _read_cell(indicator, raw, year)
-                if len(of_indicator) >= _FIGURES_KEPT:
-                    of_indicator.clear()
-                of_indicator[raw] = reading
+            reading = of_indicator.get(raw) or _remembered(of_indicator, _FIGURES_KEPT, raw, indicator, raw, year)
         else:
             reading = _reading(readings, indicator, raw, year)
         read.append((indicator, cell, reading))
