@@ -1,4 +1,4 @@
-"""Ingest one file or a batch: archive → read (in a bounded worker) → locate → validate every file, then load all
+"""Ingest one file or a batch: archive → read, locate, validate (in a bounded worker) every file, then load all
 the accepted and rejected records of the batch in one transaction with one bulk insert per table.
 
 A file is still all or nothing in effect (its submission, issues and values are written together or not at all),
@@ -11,8 +11,10 @@ This is the function the CLI and the upload page both call. It never raises for 
 including an unreadable or hostile file, comes back as a FileResult carrying Chinese issues. A file is archived
 under data/raw/ by its SHA-256 before its outcome is decided (on a thread of its own, while it is checked; rejected
 files within a quota, see raw_archive), so nothing submitted is lost. The bytes are parsed only in
-pipeline/sandbox.py's worker processes: this process receives plain data back. Files are read ahead of the checks,
-and into a warehouse that does not exist yet from the start, while it is being created.
+pipeline/sandbox.py's worker processes, which also locate and validate each return against the batch's reference
+data: this process receives the validated figures and issues back as plain data, and does only what needs the
+warehouse (duplicates, versions, last year's figures) and the writing. Files are checked ahead of that, and into a
+warehouse that does not exist yet from the start, while it is being created.
 
 Received time. A file uploaded on the page arrives now. A file collected into a folder arrived when it was saved
 there, so the CLI takes its modification time, but only when that is plausible: a time in the future, or before
@@ -66,7 +68,7 @@ from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejec
 from pipeline.read import MAX_FILE_BYTES, READ_REFUSAL_CODES
 from pipeline.reference import Reference, load_reference
 from pipeline.registry import Registry, unit_name
-from pipeline.sandbox import ParseWorkers, ReadOutcome, default_workers
+from pipeline.sandbox import ParseWorkers, ReadOutcome, ReturnChecks, default_workers
 from pipeline.validate import validate_return
 from pipeline.validated import ValidatedReturn
 from pipeline.warehouse import REPO_ROOT, open_reader, warehouse_exists, write_session
@@ -375,13 +377,7 @@ class _Batch:
         assert reading is not None  # new bytes are always read first
         refused: RejectedFile | None = None
         try:
-            if reading.workbook is None:
-                raise RejectedFile(list(reading.issues))
-            located = locate_return(reading.workbook, self.catalog)
-            validated = validate_return(
-                reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year,
-                today=self.today,
-            )  # fmt: skip
+            validated = self._validated(reading, sha256, file_name)
         except RejectedFile as rejected:
             refused = rejected
         finally:
@@ -416,6 +412,27 @@ class _Batch:
             outcome.superseded_id,
             readable=True,
         )
+
+    def checks(self) -> ReturnChecks:
+        """What the workers check each file against: this batch's reference data and year settings."""
+        return ReturnChecks(self.catalog, self.registry, self.expected_year, self.today)
+
+    def _validated(self, reading: ReadOutcome, sha256: str, file_name: str) -> ValidatedReturn:
+        """The file located and validated: by its worker (a check), or here from its workbook (a read)."""
+        if reading.internal_error:
+            raise RuntimeError(f"checking {file_name} failed in its worker: {reading.internal_error}")
+        validated = reading.validated
+        if validated is not None:
+            if (validated.sha256, validated.file_name) != (sha256, file_name):  # never another file's answer
+                raise RuntimeError(f"the worker's answer for {file_name} is about other bytes")
+            return validated
+        if reading.workbook is None:
+            raise RejectedFile(list(reading.issues))
+        located = locate_return(reading.workbook, self.catalog)
+        return validate_return(
+            reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year,
+            today=self.today,
+        )  # fmt: skip
 
     def decided(
         self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, at_least: int
@@ -564,7 +581,7 @@ class _Batch:
         )
         return FileResult(
             file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
-            readable=reading.workbook is not None,
+            readable=reading.readable,
         )  # fmt: skip
 
 
@@ -640,10 +657,10 @@ class _Pending:
 
 
 class _ReadAhead:
-    """Each item with its bytes and its read, in order (iterate once); files are read up to the pool's size at
-    once from the moment this is made, and only `ahead` files are held in memory ahead of the consumer (the pool's
-    default when None). Oversized files are neither loaded nor read, and files whose bytes `known` says were
-    recorded before are not read either (their read is None)."""
+    """Each item with its bytes and its read, in order (iterate once); files are read (with `checks`: checked) up
+    to the pool's size at once from the moment this is made, and only `ahead` files are held in memory ahead of the
+    consumer (the pool's default when None). Oversized files are neither loaded nor read, and files whose bytes
+    `known` says were recorded before are not read either (their read is None)."""
 
     def __init__(
         self,
@@ -651,13 +668,14 @@ class _ReadAhead:
         workers: ParseWorkers,
         known: Callable[[bytes], bool] | None = None,
         ahead: int | None = None,
+        checks: ReturnChecks | None = None,
     ) -> None:
         self._items = items
         self._skipped = {
             n for n, item in enumerate(items) if not item.oversized and known is not None and known(item.load())
         }
         self._loaded: deque[bytes] = deque()
-        self._reads = workers.read_in_order(self._feed(), ahead)
+        self._reads = workers.read_in_order(self._feed(), ahead, checks)
 
     def _feed(self) -> Iterator[tuple[str, bytes]]:
         for n, item in enumerate(self._items):
@@ -740,12 +758,20 @@ def _ingest_batch(
     pending = list(items)
     results: list[FileResult] = []
     interrupted = False
-    # No warehouse yet: no bytes can be known, so reading starts before the warehouse is created. (Should another
-    # writer create it first, a file read in vain is still decided as recorded: decide checks the ledger first.)
+    # No warehouse yet: no bytes can be known, so the files are checked before the warehouse is created, against
+    # the reference data a new warehouse starts with. (Should another writer create it first, a file checked in vain
+    # is still decided as recorded: decide asks the ledger first; and files checked against reference data other
+    # than the new warehouse's are checked again.)
+    early_reference = None if warehouse_exists(warehouse) else reference or load_reference(None)
     early = (
         None
-        if warehouse_exists(warehouse)
-        else _ReadAhead(pending, workers, ahead=_AHEAD_WHILE_CREATING * workers.size)
+        if early_reference is None
+        else _ReadAhead(
+            pending,
+            workers,
+            ahead=_AHEAD_WHILE_CREATING * workers.size,
+            checks=ReturnChecks(early_reference.catalog, early_reference.registry, expected_year, today),
+        )  # fmt: skip
     )
     # Files are decided reading the warehouse in place; it is copied (and swapped) only when rows are written.
     with contextlib.ExitStack() as stack:
@@ -760,10 +786,11 @@ def _ingest_batch(
         )  # fmt: skip
         try:
             known = batch.knows if batch.ledger.recorded else None  # an empty warehouse knows no bytes
-            if early is not None and known is not None:  # created by another writer meanwhile: read anew
+            checked_alike = early_reference is not None and early_reference.version == reference.version
+            if early is not None and (known is not None or not checked_alike):  # another writer came first
                 early.close()
                 early = None
-            reads = early if early is not None else _ReadAhead(pending, workers, known)
+            reads = early if early is not None else _ReadAhead(pending, workers, known, checks=batch.checks())
             batch.ledger.read_recorded_issues(batch.known_ids)  # what each known file is told again, read at once
             reported: set[int | None] = set()
             for item, data, reading in reads:

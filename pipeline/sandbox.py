@@ -18,7 +18,12 @@ costs about 0.2 s (importing the parsers), so workers are kept and reused across
 worker's reply waits for the server's threads to take it and hand over the next file, another worker computes), and
 replaced after a failure or after MAX_JOBS_PER_WORKER jobs, on a thread
 of their own, so that neither the file just read nor the next one waits for the start-up. Requests and replies are
-JSON (never pickle).
+JSON; the server never unpickles anything a worker sends (it sends each worker, once, the catalog and registry its
+checks use, pickled: see pipeline/sandbox_worker.py).
+
+A batch's files are checked whole in the workers (check: read, locate, validate), so that only each return's typed
+figures and issues come back: the server's own interpreter, which every page and the batch's inserts share, is
+left with what needs the warehouse (duplicates, versions, last year's figures) and the writing.
 
 Limits, settable through the environment (tests run them low):
     PARSE_WORKER_MEMORY_MB   address space a worker may add to what it has after start-up (default 1536)
@@ -30,25 +35,44 @@ Limits, settable through the environment (tests run them low):
 from __future__ import annotations
 
 import atexit
+import functools
+import itertools
 import json
 import logging
+import math
 import os
+import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, Issue
 from pipeline.read import WorkbookData
-from pipeline.sandbox_worker import ANNOTATE_JOB, READ_JOB, READY, decode_issues, decode_workbook, encode_issues
+from pipeline.registry import Registry
+from pipeline.sandbox_worker import (
+    ANNOTATE_JOB,
+    CHECK_JOB,
+    READ_JOB,
+    READY,
+    REFERENCE_JOB,
+    decode_issues,
+    decode_validated,
+    decode_workbook,
+    encode_issues,
+)
+from pipeline.validated import ValidatedReturn
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +117,30 @@ def _env_number(name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class ReadOutcome:
-    """A file's read: the workbook, or the issues that refuse it (never both)."""
+    """A file's read: the workbook, or the issues that refuse it (never both). A check (ParseWorkers.check) gives
+    the validated return instead of the workbook, or the issues that refuse the file, noting whether it could be
+    read at all (a workbook whose return was not recognised was)."""
 
     workbook: WorkbookData | None
     issues: tuple[Issue, ...] = ()
+    validated: ValidatedReturn | None = None
+    read_but_refused: bool = False  # a check's refusal of a file that was read (locate did not recognise it)
+    internal_error: str = ""  # a check failed in our own code, not in a parser: what the log should say
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file could be read (an annotated copy can then be made)."""
+        return self.workbook is not None or self.validated is not None or self.read_but_refused
+
+
+@dataclass(frozen=True)
+class ReturnChecks:
+    """What a check job checks a return against: the reference data in force and the batch's year settings."""
+
+    catalog: Catalog
+    registry: Registry
+    expected_year: int | None = None
+    today: date | None = None
 
 
 class WorkerFailed(Exception):
@@ -105,6 +149,10 @@ class WorkerFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ReferenceNotLoaded(Exception):
+    """A worker could not load the reference data the server sent it: our fault, not the file's."""
 
 
 def _size_text(size: int) -> str:
@@ -130,6 +178,7 @@ class _Worker:
         self._jobs = 0
         self._retired_cpu = 0.0  # CPU seconds of the processes this worker has replaced
         self._retired_peak_mb = 0.0  # the greatest peak memory of the processes this worker has replaced
+        self._reference_token: int | None = None  # the reference data the running process holds
 
     @property
     def served(self) -> bool:
@@ -168,6 +217,7 @@ class _Worker:
             os.close(from_worker_write)
         self._conn = _Duplex(Connection(from_worker_read, writable=False), Connection(to_worker_write, readable=False))
         self._jobs = 0
+        self._reference_token = None
         try:  # the worker says when it is ready, so start-up (importing the parsers) never counts against a file
             ready = self._conn.poll(STARTUP_SECONDS) and self._conn.recv_bytes(64) == READY
         except (OSError, EOFError):
@@ -186,9 +236,22 @@ class _Worker:
         self.stop()
         self._start()
 
-    def call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    def call(
+        self, header: dict[str, Any], payload: bytes, reference: tuple[int, bytes] | None = None
+    ) -> tuple[dict[str, Any], bytes]:
+        """One job; with `reference` (token, pickled catalog and registry), the process is sent that reference data
+        first unless it holds it already."""
         if self.needs_start:
             self.renew()
+        if reference is not None and reference[0] != self._reference_token:
+            token, blob = reference
+            reply, _ = self._exchange({"job": REFERENCE_JOB, "token": token}, blob)
+            if not reply.get("ok"):
+                raise ReferenceNotLoaded(str(reply.get("detail", "")))
+            self._reference_token = token
+        return self._exchange(header, payload)
+
+    def _exchange(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
         assert self._conn is not None
         self._jobs += 1
         deadline = time.monotonic() + self._limits.wall_seconds
@@ -196,7 +259,7 @@ class _Worker:
             self._conn.send_bytes(json.dumps(header, ensure_ascii=False).encode())
             self._conn.send_bytes(payload)
             reply = json.loads(self._receive(deadline))
-            body = self._receive(deadline)
+            body = self._receive(deadline) if reply.get("body") else b""  # only an annotated copy has one
         except WorkerFailed:
             raise
         except (OSError, EOFError, ValueError) as exc:  # a broken pipe, or a reply that is not JSON
@@ -272,12 +335,16 @@ class _Duplex:
 
     def __init__(self, incoming: Connection, outgoing: Connection) -> None:
         self._incoming, self._outgoing = incoming, outgoing
+        # One poll object for the pipe's lifetime: Connection.poll builds and tears down a selector on every call.
+        self._poller = select.poll()
+        self._poller.register(incoming.fileno(), select.POLLIN)
 
     def send_bytes(self, data: bytes) -> None:
         self._outgoing.send_bytes(data)
 
     def poll(self, timeout: float) -> bool:
-        return self._incoming.poll(timeout)
+        """Whether a message (or the end of the pipe, which recv_bytes then reports) arrived within timeout seconds."""
+        return bool(self._poller.poll(max(0, math.ceil(timeout * 1000))))
 
     def recv_bytes(self, maxlength: int) -> bytes:
         return self._incoming.recv_bytes(maxlength)
@@ -303,13 +370,28 @@ class ParseWorkers:
         self._renewing: list[threading.Thread] = []
         self._renew_lock = threading.Lock()
         self._closed = False
+        self._reference_lock = threading.Lock()
+        self._tokens = itertools.count(1)
+        # The reference data last sent, kept (and so never collected, so its identity is not reused) with its token
+        # and its pickle: each worker is sent it once, not with every file.
+        self._reference: tuple[Catalog, Registry, int, bytes] | None = None
 
-    def _call(self, header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    def _call(
+        self, header: dict[str, Any], payload: bytes, reference: tuple[int, bytes] | None = None
+    ) -> tuple[dict[str, Any], bytes]:
         worker = self._idle.get()
         try:
-            return worker.call(header, payload)
+            return worker.call(header, payload, reference)
         finally:
             self._release(worker)
+
+    def _pickled_reference(self, catalog: Catalog, registry: Registry) -> tuple[int, bytes]:
+        with self._reference_lock:
+            kept = self._reference
+            if kept is None or kept[0] is not catalog or kept[1] is not registry:
+                token = next(self._tokens)
+                kept = self._reference = (catalog, registry, token, pickle.dumps((catalog, registry)))
+            return kept[2], kept[3]
 
     def _release(self, worker: _Worker) -> None:
         """Back to the idle workers; one that has failed or done its share of jobs is replaced first, on a thread
@@ -346,6 +428,30 @@ class ParseWorkers:
             return ReadOutcome(decode_workbook(reply["workbook"]))
         return ReadOutcome(None, self._refusal(reply, file_name))
 
+    def check(self, data: bytes, file_name: str, checks: ReturnChecks) -> ReadOutcome:
+        """Read, locate and validate a submitted file in a worker: the validated return, or the issues refusing
+        the file; never raises for anything the file does."""
+        header = {
+            "job": CHECK_JOB,
+            "file_name": file_name,
+            "expected_year": checks.expected_year,
+            "today": checks.today.isoformat() if checks.today is not None else None,
+        }
+        reference = self._pickled_reference(checks.catalog, checks.registry)
+        header["reference"] = reference[0]
+        try:
+            reply, _ = self._call(header, data, reference)
+        except WorkerFailed as failed:
+            log.warning("检查文件 %s 的工作进程失败：%s", file_name, failed.reason)
+            return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
+        except ReferenceNotLoaded as failed:
+            return ReadOutcome(None, internal_error=f"reference data not loaded: {failed}")
+        if reply.get("ok"):
+            return ReadOutcome(None, validated=decode_validated(reply["validated"]))
+        if reply.get("failure") == "internal":
+            return ReadOutcome(None, internal_error=str(reply.get("detail", "")))
+        return ReadOutcome(None, self._refusal(reply, file_name), read_but_refused=reply.get("readable") is True)
+
     def annotate(self, data: bytes, file_name: str, issues: Sequence[Issue]) -> bytes | None:
         """The annotated copy of a file that passes the reader's checks; None when it cannot be made safely."""
         header = {"job": ANNOTATE_JOB, "file_name": file_name, "issues": encode_issues(tuple(issues))}
@@ -356,11 +462,14 @@ class ParseWorkers:
             return None
         return body if reply.get("ok") and body else None
 
-    def read_in_order(self, items: Iterable[tuple[str, bytes]], ahead: int | None = None) -> ReadAhead:
-        """Read many files, up to `size` at once, yielding outcomes in input order. Reading starts at once (the
-        caller may do other work meanwhile); at most `ahead` files (default 2 × size) are held ahead of the
-        consumer, so a long folder is never read in whole."""
-        return ReadAhead(self, items, ahead or 2 * self.size)
+    def read_in_order(
+        self, items: Iterable[tuple[str, bytes]], ahead: int | None = None, checks: ReturnChecks | None = None
+    ) -> ReadAhead:
+        """Read many files (with `checks`: check them), up to `size` at once, yielding outcomes in input order.
+        Reading starts at once (the caller may do other work meanwhile); at most `ahead` files (default 2 × size)
+        are held ahead of the consumer, so a long folder is never read in whole."""
+        read = self.read if checks is None else functools.partial(self.check, checks=checks)
+        return ReadAhead(self, items, ahead or 2 * self.size, read)
 
     @staticmethod
     def _refusal(reply: dict[str, Any], file_name: str) -> tuple[Issue, ...]:
@@ -396,8 +505,14 @@ class ReadAhead(Iterator[ReadOutcome]):
     """The outcomes of ParseWorkers.read_in_order, in input order; close() (done at the end, or by the consumer
     who stops early) cancels the reads not started and waits for those under way."""
 
-    def __init__(self, workers: ParseWorkers, items: Iterable[tuple[str, bytes]], ahead: int) -> None:
-        self._read, self._items, self._ahead = workers.read, iter(items), max(1, ahead)
+    def __init__(
+        self,
+        workers: ParseWorkers,
+        items: Iterable[tuple[str, bytes]],
+        ahead: int,
+        read: Callable[[bytes, str], ReadOutcome] | None = None,
+    ) -> None:
+        self._read, self._items, self._ahead = read or workers.read, iter(items), max(1, ahead)
         self._executor = ThreadPoolExecutor(max_workers=workers.size, thread_name_prefix="parse")
         self._pending: deque[Future[ReadOutcome]] = deque()
         self._fill()

@@ -224,9 +224,9 @@ def test_a_batch_into_a_new_warehouse_reads_while_creating_it(tmp_path, monkeypa
     made: list[bool] = []
     real = ingest._ReadAhead
 
-    def noting(items, workers, known=None, ahead=None):
+    def noting(items, workers, known=None, ahead=None, checks=None):
         made.append(ingest.warehouse_exists(tmp_path / "wh.duckdb"))
-        return real(items, workers, known, ahead)
+        return real(items, workers, known, ahead, checks)
 
     monkeypatch.setattr(ingest, "_ReadAhead", noting)
     first = ingest.ingest_paths([folder], warehouse=tmp_path / "wh.duckdb", raw_dir=tmp_path / "raw")
