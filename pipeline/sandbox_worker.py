@@ -26,7 +26,7 @@ import resource
 import signal
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -173,19 +173,10 @@ def json_default(value: object) -> str:
 
 
 def encode_validated(validated: ValidatedReturn) -> dict[str, Any]:
-    return {
-        "file_name": validated.file_name,
-        "sha256": validated.sha256,
-        "return_code": validated.return_code,
-        "year": validated.year,
-        "unit_code": validated.unit_code,
-        "submitter": validated.submitter,
-        "phone": validated.phone,
-        "filled_on": validated.filled_on,
-        "values": validated.values,
-        "issues": encode_issues(validated.issues),
-        "is_demo": validated.is_demo,
-    }
+    """Every field as it is (the figures as they are: see above), the issues as plain dicts."""
+    encoded = {field.name: getattr(validated, field.name) for field in fields(validated)}
+    encoded["issues"] = encode_issues(validated.issues)
+    return encoded
 
 
 def _optional(value: object, kind: type) -> Any:
