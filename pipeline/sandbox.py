@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.catalog import Catalog
 from pipeline.issues import ERROR, Issue
@@ -75,6 +75,7 @@ from pipeline.sandbox_worker import (
 from pipeline.validated import ValidatedReturn
 
 log = logging.getLogger(__name__)
+_Answer = TypeVar("_Answer")
 
 MAX_JOBS_PER_WORKER = 1000  # bounded caches, and a failed parse always replaces its worker
 STARTUP_SECONDS = 60
@@ -376,12 +377,25 @@ class ParseWorkers:
         # and its pickle: each worker is sent it once, not with every file.
         self._reference: tuple[Catalog, Registry, int, bytes] | None = None
 
-    def _call(
-        self, header: dict[str, Any], payload: bytes, reference: tuple[int, bytes] | None = None
-    ) -> tuple[dict[str, Any], bytes]:
+    def _answer(
+        self,
+        header: dict[str, Any],
+        payload: bytes,
+        decode: Callable[[dict[str, Any], bytes], _Answer],
+        reference: tuple[int, bytes] | None = None,
+    ) -> _Answer:
+        """A job's reply (and body) decoded while its worker is held: a reply not in the shape our worker writes
+        means the process can no longer be trusted (a file may have taken it over), so it is stopped, and
+        replaced, and the file refused as one that cannot be read safely."""
         worker = self._idle.get()
         try:
-            return worker.call(header, payload, reference)
+            reply, body = worker.call(header, payload, reference)
+            try:
+                return decode(reply, body)
+            except Exception as exc:  # noqa: BLE001 - any malformation, whatever the decoder raised for it
+                log.warning("文件 %s 的读取结果格式不对：%s", header.get("file_name", ""), exc)
+                worker.stop()
+                raise WorkerFailed("读取程序返回的结果格式不对") from exc
         finally:
             self._release(worker)
 
@@ -419,14 +433,17 @@ class ParseWorkers:
 
     def read(self, data: bytes, file_name: str) -> ReadOutcome:
         """Read a submitted file in a worker; never raises for anything the file does."""
+
+        def decode(reply: dict[str, Any], _body: bytes) -> ReadOutcome:
+            if reply.get("ok"):
+                return ReadOutcome(decode_workbook(reply["workbook"]))
+            return ReadOutcome(None, self._refusal(reply, file_name))
+
         try:
-            reply, _ = self._call({"job": READ_JOB, "file_name": file_name}, data)
+            return self._answer({"job": READ_JOB, "file_name": file_name}, data, decode)
         except WorkerFailed as failed:
             log.warning("读取文件 %s 的工作进程失败：%s", file_name, failed.reason)
             return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
-        if reply.get("ok"):
-            return ReadOutcome(decode_workbook(reply["workbook"]))
-        return ReadOutcome(None, self._refusal(reply, file_name))
 
     def check(self, data: bytes, file_name: str, checks: ReturnChecks) -> ReadOutcome:
         """Read, locate and validate a submitted file in a worker: the validated return, or the issues refusing
@@ -439,28 +456,30 @@ class ParseWorkers:
         }
         reference = self._pickled_reference(checks.catalog, checks.registry)
         header["reference"] = reference[0]
+
+        def decode(reply: dict[str, Any], _body: bytes) -> ReadOutcome:
+            if reply.get("ok"):
+                return ReadOutcome(None, validated=decode_validated(reply["validated"]))
+            if reply.get("failure") == "internal":
+                return ReadOutcome(None, internal_error=str(reply.get("detail", "")))
+            return ReadOutcome(None, self._refusal(reply, file_name), read_but_refused=reply.get("readable") is True)
+
         try:
-            reply, _ = self._call(header, data, reference)
+            return self._answer(header, data, decode, reference)
         except WorkerFailed as failed:
             log.warning("检查文件 %s 的工作进程失败：%s", file_name, failed.reason)
             return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
         except ReferenceNotLoaded as failed:
             return ReadOutcome(None, internal_error=f"reference data not loaded: {failed}")
-        if reply.get("ok"):
-            return ReadOutcome(None, validated=decode_validated(reply["validated"]))
-        if reply.get("failure") == "internal":
-            return ReadOutcome(None, internal_error=str(reply.get("detail", "")))
-        return ReadOutcome(None, self._refusal(reply, file_name), read_but_refused=reply.get("readable") is True)
 
     def annotate(self, data: bytes, file_name: str, issues: Sequence[Issue]) -> bytes | None:
         """The annotated copy of a file that passes the reader's checks; None when it cannot be made safely."""
         header = {"job": ANNOTATE_JOB, "file_name": file_name, "issues": encode_issues(tuple(issues))}
         try:
-            reply, body = self._call(header, data)
+            return self._answer(header, data, lambda reply, body: body if reply.get("ok") and body else None)
         except WorkerFailed as failed:
             log.warning("为文件 %s 生成审核意见的工作进程失败：%s", file_name, failed.reason)
             return None
-        return body if reply.get("ok") and body else None
 
     def read_in_order(
         self, items: Iterable[tuple[str, bytes]], ahead: int | None = None, checks: ReturnChecks | None = None

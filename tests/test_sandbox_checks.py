@@ -288,3 +288,33 @@ def test_a_batch_into_a_new_warehouse_checks_each_file_once(demo_returns, tmp_pa
         pool.close()
     # checked while the warehouse was being created, against the reference data a new warehouse starts with
     assert sorted(asked) == sorted(path.name for path in files)
+
+
+@pytest.mark.parametrize("job", ["read", "check"])
+def test_a_reply_in_a_shape_our_worker_never_writes_stops_that_worker(accepted, reference, monkeypatch, job):
+    """As if a file had taken the worker over: its reply is refused, the file with it, and the process replaced."""
+    from pipeline import sandbox
+
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=400 * MIB, wall_seconds=30))
+    checks = ReturnChecks(reference.catalog, reference.registry)
+    ask = pool.read if job == "read" else lambda data, name: pool.check(data, name, checks)
+    data = accepted.read_bytes()
+    try:
+        [worker] = pool._workers
+        assert ask(data, accepted.name).issues == ()
+        before = worker._process.pid
+
+        def malformed(_data):
+            raise ValueError("a field of the wrong type")
+
+        monkeypatch.setattr(sandbox, "decode_workbook" if job == "read" else "decode_validated", malformed)
+        outcome = ask(data, accepted.name)
+        assert outcome.workbook is None and outcome.validated is None and not outcome.readable
+        assert [issue.code for issue in outcome.issues] == ["unsafe_file"]
+        assert "读取程序返回的结果格式不对" in outcome.issues[0].message
+        monkeypatch.undo()
+        again = ask(data, accepted.name)  # a new process answers the next file
+        assert again.issues == () and (again.workbook or again.validated) is not None
+        assert worker._process.pid != before
+    finally:
+        pool.close()
