@@ -418,21 +418,7 @@ class _Batch:
         return ReturnChecks(self.catalog, self.registry, self.expected_year, self.today)
 
     def _validated(self, reading: ReadOutcome, sha256: str, file_name: str) -> ValidatedReturn:
-        """The file located and validated: by its worker (a check), or here from its workbook (a read)."""
-        if reading.internal_error:
-            raise RuntimeError(f"checking {file_name} failed in its worker: {reading.internal_error}")
-        validated = reading.validated
-        if validated is not None:
-            if (validated.sha256, validated.file_name) != (sha256, file_name):  # never another file's answer
-                raise RuntimeError(f"the worker's answer for {file_name} is about other bytes")
-            return validated
-        if reading.workbook is None:
-            raise RejectedFile(list(reading.issues))
-        located = locate_return(reading.workbook, self.catalog)
-        return validate_return(
-            reading.workbook, located, self.catalog, self.registry, expected_year=self.expected_year,
-            today=self.today,
-        )  # fmt: skip
+        return validated_reading(reading, sha256, file_name, self.checks())
 
     def decided(
         self, reported: set[int | None], target: Callable[[], duckdb.DuckDBPyConnection] | None, at_least: int
@@ -583,6 +569,25 @@ class _Batch:
             file_name, sha256, "rejected", outcome.message, issues, submission_id=outcome.submission_id,
             readable=reading.readable,
         )  # fmt: skip
+
+
+def validated_reading(reading: ReadOutcome, sha256: str, file_name: str, checks: ReturnChecks) -> ValidatedReturn:
+    """The file located and validated: by its worker (a check), or here from its workbook (a read). Raises
+    RejectedFile for a file that could not be read or recognised, RuntimeError when the checking itself failed."""
+    if reading.internal_error:
+        raise RuntimeError(f"checking {file_name} failed in its worker: {reading.internal_error}")
+    validated = reading.validated
+    if validated is not None:
+        if (validated.sha256, validated.file_name) != (sha256, file_name):  # never another file's answer
+            raise RuntimeError(f"the worker's answer for {file_name} is about other bytes")
+        return validated
+    if reading.workbook is None:
+        raise RejectedFile(list(reading.issues))
+    located = locate_return(reading.workbook, checks.catalog)
+    return validate_return(
+        reading.workbook, located, checks.catalog, checks.registry, expected_year=checks.expected_year,
+        today=checks.today,
+    )  # fmt: skip
 
 
 def _archived_before(folder: Path, sha256: str) -> bool:
@@ -884,17 +889,15 @@ def check_bytes(
     """Everything ingest does except archiving and loading: what would happen to this file. With `con` (the
     warehouse, read-only) its figures are also compared with last year's, as ingest does."""
     sha256 = hashlib.sha256(data).hexdigest()
-    reading = reading or (workers or default_workers()).read(data, file_name)
+    checks = ReturnChecks(catalog, registry, expected_year, today)
+    reading = reading or (workers or default_workers()).check(data, file_name, checks)
     try:
-        if reading.workbook is None:
-            raise RejectedFile(list(reading.issues))
-        located = locate_return(reading.workbook, catalog)
+        validated = validated_reading(reading, sha256, file_name, checks)
     except RejectedFile as rejected:
         return FileResult(
             file_name, sha256, "rejected", "文件无法读取或无法识别", tuple(rejected.issues),
-            readable=reading.workbook is not None,
+            readable=reading.readable,
         )  # fmt: skip
-    validated = validate_return(reading.workbook, located, catalog, registry, expected_year=expected_year, today=today)
     if con is not None:
         validated = replace(
             validated, issues=(*validated.issues, *year_over_year_jumps(con, validated, catalog, registry))
@@ -931,7 +934,8 @@ def check_paths(
     now = ReceivedTime(_now())
     pending = [_Pending(path.name, path.stat().st_size, now, path.read_bytes) for path in collect_files(paths)]
     results = []
-    for item, data, reading in _ReadAhead(pending, workers):
+    checks = ReturnChecks(catalog, registry, expected_year, today)
+    for item, data, reading in _ReadAhead(pending, workers, checks=checks):
         if data is None:
             results.append(oversized_result(item.name, item.size))
             continue
