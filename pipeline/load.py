@@ -307,9 +307,9 @@ def _insert_issues(con: duckdb.DuckDBPyConnection, submission_id: int, issues: S
     if not issues:
         return
     con.executemany(
-        "INSERT INTO submission_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO submission_issues ({ISSUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value)
+            (submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value, i.indicator)
             for seq, i in enumerate(issues, start=1)
         ],
     )
@@ -328,8 +328,9 @@ VALUE_SCHEMA = pa.schema([
 ISSUE_SCHEMA = pa.schema([
     ("submission_id", pa.int32()), ("seq", pa.int32()), ("severity", pa.string()), ("code", pa.string()),
     ("message", pa.string()), ("fix", pa.string()), ("sheet", pa.string()), ("cell", pa.string()),
-    ("value", pa.string()),
+    ("value", pa.string()), ("indicator", pa.string()),
 ])  # fmt: skip
+ISSUE_COLUMNS = ", ".join(ISSUE_SCHEMA.names)
 _SUBMISSION_TYPES = {
     "sha256": pa.string(), "file_name": pa.string(), "unit_code": pa.string(), "return_code": pa.string(),
     "year": pa.int32(), "submitter": pa.string(), "phone": pa.string(), "filled_on": pa.date32(),
@@ -394,19 +395,22 @@ def _accepted_message(
     return text + "。"
 
 
+# An issue as recorded; the indicator is '' in rows written before it was kept (NULL is only defensive).
+_RECORDED_ISSUE_COLUMNS = "severity, code, message, fix, sheet, cell, value, coalesce(indicator, '')"
+
+
 def recorded_issues(con: duckdb.DuckDBPyConnection, submission_id: int) -> tuple[str, tuple[Issue, ...]]:
     """The status and issues recorded for a submission, so a repeated bad file is told its errors again."""
     status, file_name = con.execute(
         "SELECT status, file_name FROM submissions WHERE submission_id = $id", {"id": submission_id}
     ).fetchone()
     rows = con.execute(
-        "SELECT severity, code, message, fix, sheet, cell, value FROM submission_issues "
-        "WHERE submission_id = $id ORDER BY seq",
+        f"SELECT {_RECORDED_ISSUE_COLUMNS} FROM submission_issues WHERE submission_id = $id ORDER BY seq",
         {"id": submission_id},
     ).fetchall()
     issues = tuple(
-        Issue(severity, code, message, fix, file_name, sheet, cell, value)
-        for severity, code, message, fix, sheet, cell, value in rows
+        Issue(severity, code, message, fix, file_name, sheet, cell, value, indicator)
+        for severity, code, message, fix, sheet, cell, value, indicator in rows
     )
     return status, issues
 
@@ -423,13 +427,13 @@ def recorded_issues_of(
         ).fetchall()
     }
     issues: dict[int, list[Issue]] = {sid: [] for sid in heads}
-    for sid, severity, code, message, fix, sheet, cell, value in con.execute(
-        "SELECT submission_id, severity, code, message, fix, sheet, cell, value FROM submission_issues "
+    for sid, severity, code, message, fix, sheet, cell, value, indicator in con.execute(
+        f"SELECT submission_id, {_RECORDED_ISSUE_COLUMNS} FROM submission_issues "
         "WHERE list_contains($ids, submission_id) ORDER BY submission_id, seq",
         {"ids": list(submission_ids)},
     ).fetchall():
         if sid in issues:
-            issues[sid].append(Issue(severity, code, message, fix, heads[sid][1], sheet, cell, value))
+            issues[sid].append(Issue(severity, code, message, fix, heads[sid][1], sheet, cell, value, indicator))
     return {sid: (status, tuple(issues[sid])) for sid, (status, _) in heads.items()}
 
 
@@ -613,7 +617,7 @@ class BatchWriter:
             }
         )
         issue_rows = [
-            (p.submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value)
+            (p.submission_id, seq, i.severity, i.code, i.message, i.fix, i.sheet, i.cell, i.value, i.indicator)
             for p in planned
             for seq, i in enumerate(p.issues, start=1)
         ]
@@ -625,7 +629,7 @@ class BatchWriter:
         columns = ", ".join(["submission_id", *_SUBMISSION_TYPES, "loaded_at"])
         self.con.execute(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM incoming_submissions")
         if issue_rows:
-            self.con.execute("INSERT INTO submission_issues SELECT * FROM incoming_issues")
+            self.con.execute(f"INSERT INTO submission_issues ({ISSUE_COLUMNS}) SELECT * FROM incoming_issues")
         if incoming_values.num_rows:
             self.con.execute("INSERT INTO raw_values SELECT * FROM incoming_values")
         highest = max(p.submission_id for p in planned)

@@ -153,9 +153,13 @@ def tracker_summary(table: pd.DataFrame, year: int, return_code: str) -> Tracker
 
 
 def issue_line(issue: dict[str, str]) -> str:
-    """【不是数字】“待定”不是数字…（本级情况!D35）: the code's Chinese title, never the code itself."""
+    """【不是数字】“待定”不是数字…（本级情况!D35，指标“…”）: the code's Chinese title, never the code itself; the
+    indicator when the message does not name it (recorded since the column was added; older rows have none)."""
     where = f"{issue['sheet']}!{issue['cell']}" if issue["sheet"] and issue["cell"] else issue["sheet"]
-    return f"【{issue_codes.title(issue['code'])}】{issue['message']}" + (f"（{where}）" if where else "")
+    indicator = issue.get("indicator") or ""
+    named = f"指标“{indicator}”" if indicator and f"“{indicator}”" not in issue["message"] else ""
+    place = "，".join(part for part in (where, named) if part)
+    return f"【{issue_codes.title(issue['code'])}】{issue['message']}" + (f"（{place}）" if place else "")
 
 
 def _rejected(
@@ -208,7 +212,7 @@ def rejected_files(
 ) -> pd.DataFrame:
     """The year's rejected files: submission_id, file_name, unit_code, unit_name, return_code, year, received_at,
     submitter, phone, identified (unit and type known), file_year (the year a file refused as wrong_year states), issues (dicts: severity code message fix sheet
-    cell value), issue_lines, reasons (the error messages joined), recognised (e.g. "咸阳市总工会 · R1"). ``identified`` None = all, True/False = only
+    cell value indicator), issue_lines, reasons (the error messages joined), recognised (e.g. "咸阳市总工会 · R1"). ``identified`` None = all, True/False = only
     those files; a file without a year is counted in the year before it was received."""
     return _rejected(
         con, year, identified=identified, return_code=return_code, unit_codes=unit_codes, registry=registry

@@ -142,7 +142,7 @@ def test_warnings_are_stored_and_counted(con: duckdb.DuckDBPyConnection) -> None
         ("accepted_with_warnings", 0, 1)
     ]
     assert con.execute("SELECT * FROM submission_issues").fetchall() == [
-        (1, 1, "warning", "check_failed", "批准经费大于申请经费", "请核对两项经费", "填报表", "D12", "40")
+        (1, 1, "warning", "check_failed", "批准经费大于申请经费", "请核对两项经费", "填报表", "D12", "40", "")
     ]
     assert con.execute("SELECT count(*) FROM current_values").fetchone() == (4,)
 
@@ -276,7 +276,7 @@ def test_record_rejected_file_for_an_unreadable_file(con: duckdb.DuckDBPyConnect
         "FROM submissions"
     ).fetchall() == [("坏.xlsx", None, None, None, "rejected", 1, 0, False, "raw/00/0.xlsx")]
     assert con.execute("SELECT * FROM submission_issues").fetchall() == [
-        (1, 1, "error", "corrupt_file", "文件已损坏，无法打开", "请重新导出后报送", "", "", "")
+        (1, 1, "error", "corrupt_file", "文件已损坏，无法打开", "请重新导出后报送", "", "", "", "")
     ]
     again = record_rejected_file(
         con, file_name="坏(1).xlsx", sha256="0" * 64, issues=[corrupt], received_at=RECEIVED, raw_path="r"

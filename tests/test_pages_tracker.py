@@ -256,7 +256,8 @@ def test_tracker_names_problems_by_their_chinese_title_not_their_code(monkeypatc
     app = open_page(monkeypatch, demo_warehouse, "app_pages/tracker.py", filters=year_2022)
     app.radio(key="tracker_return").set_value("R2").run()
     markdown = _markdown(app)
-    lines = [line for text in markdown for line in text.splitlines() if line.endswith("（本级情况!D24）")]
+    located = "（本级情况!D24，指标“推动解决重要问题数”）"
+    lines = [line for text in markdown for line in text.splitlines() if line.endswith(located)]
     assert len(lines) == 1 and lines[0].startswith("- 【不是数字】“若干”不是数字")
     texts = markdown + [c.value for c in app.caption]
     words = {w for text in texts for w in re.findall(r"[a-z]+(?:_[a-z0-9]+)+", text)}

@@ -155,8 +155,8 @@ def test_2022_r2_rejections_give_every_error_in_order(con):
     ]
     lines = files.loc["演示_2022_R2_陕西省机械冶金建材工会_报送版.xlsx", "issue_lines"]
     assert lines == [
-        "【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（本级情况!D24）",
-        "【不是数字】“待定”不是数字，请填写阿拉伯数字（如 12）（本级情况!D35）",
+        "【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（本级情况!D24，指标“推动解决重要问题数”）",
+        "【不是数字】“待定”不是数字，请填写阿拉伯数字（如 12）（本级情况!D35，指标“成果被采纳或转化为制度的数量”）",
     ]
 
 
@@ -299,7 +299,7 @@ def test_a_unit_with_only_a_rejected_file_is_chased_with_the_reason(demo_warehou
         )
         files = q.rejected_files(con, 2025, "R1", identified=True)
         assert files.iloc[0]["issue_lines"] == [
-            f"【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（{sheet}!{cell}）"
+            f"【不是数字】“若干”不是数字，请填写阿拉伯数字（如 12）（{sheet}!{cell}，指标“市总工会召开研究产业工会工作专题会议次数”）"
         ]
         chase = q.chase_list(con, 2025, today=date(2026, 3, 1)).set_index("单位").loc["商洛市总工会"]
         assert chase["情况"] == "仅有被退回的文件（已逾期）"

@@ -33,8 +33,12 @@ CREATE TABLE IF NOT EXISTS submission_issues (
     sheet          VARCHAR NOT NULL,
     cell           VARCHAR NOT NULL,
     value          VARCHAR NOT NULL,
+    indicator      VARCHAR NOT NULL DEFAULT '',  -- the indicator's Chinese name, '' when the issue is not about one
     PRIMARY KEY (submission_id, seq)
 );
+-- Warehouses made before issues recorded their indicator gain the column (last, as above; their rows keep '': the
+-- name was not kept then). Adding a column cannot carry NOT NULL here; every insert writes it.
+ALTER TABLE submission_issues ADD COLUMN IF NOT EXISTS indicator VARCHAR DEFAULT '';
 
 CREATE TABLE IF NOT EXISTS raw_values (
     submission_id  INTEGER NOT NULL REFERENCES submissions (submission_id),

@@ -39,7 +39,7 @@ issues AS (
         submission_id,
         list(
             {'severity': severity, 'code': code, 'message': message, 'fix': fix, 'sheet': sheet, 'cell': cell,
-             'value': value}
+             'value': value, 'indicator': coalesce(indicator, '')}
             ORDER BY seq
         ) AS issues
     FROM submission_issues
