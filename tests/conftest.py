@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -13,8 +14,13 @@ import pytest
 # The shared parse workers run with low limits in tests, so hostile files (tests/adversarial.py) stay cheap.
 os.environ.setdefault("PARSE_WORKER_MEMORY_MB", "400")
 os.environ.setdefault("PARSE_WORKER_SECONDS", "30")
-# Accounts, sessions and the audit trail of the whole test session live in a throwaway database, never in data/.
-os.environ.setdefault("SHIBATIAO_ACCESS_DB", str(Path(tempfile.mkdtemp(prefix="shibatiao-access-")) / "access.sqlite"))
+# Accounts, sessions and the audit trail of the whole test session live in a throwaway database, never in data/, one
+# per pytest process: the processes of a parallel run (scripts/run_tests.sh) inherit the first one's environment, and
+# sharing one database they would race to create the same test accounts.
+if os.environ.get("PYTEST_XDIST_WORKER") or "SHIBATIAO_ACCESS_DB" not in os.environ:
+    _access_folder = tempfile.mkdtemp(prefix="shibatiao-access-")
+    atexit.register(shutil.rmtree, _access_folder, ignore_errors=True)
+    os.environ["SHIBATIAO_ACCESS_DB"] = str(Path(_access_folder) / "access.sqlite")
 # No background thread judges a test's warehouse behind its back (dashboard/ui.py BookWarmer); tests/test_book_warmer.py
 # turns it on where it is the subject.
 os.environ.setdefault("SHIBATIAO_WARM_BOOKS", "0")

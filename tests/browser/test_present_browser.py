@@ -102,6 +102,9 @@ def test_mode_present_on_any_page_opens_the_projector(browser, board_server):
     """?mode=present is the same mode as /present: it starts with the overview screen, on any page's link."""
     page = open_page(browser, f"{board_server}/measure?m=5&mode=present&year=2024", VIEWPORTS["1920x1080"], SCREENS[0])
     page.get_by_text("第1屏 / 共7屏").wait_for(timeout=TIMEOUT)
+    # The header line may arrive a moment after the counter on a busy machine; then the run must have finished.
+    page.locator(".projector-line").first.wait_for(timeout=TIMEOUT)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT)
     assert page.locator(".projector-line").count() == 1
     page.get_by_role("button", name="退出放映").click()
     page.get_by_text("十八条措施落实总览（2024年度）").wait_for(timeout=TIMEOUT)

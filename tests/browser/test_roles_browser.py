@@ -26,13 +26,13 @@ MENUS[ROLE_ADMIN] = MENUS[ROLE_ANALYST][:-1] + ["系统设置", "账户管理", 
 def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
 
 
 def sign_in_page(browser, url: str, path: str = "", size=(1280, 720)):
     page = browser.anonymous(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
     page.goto(url + path)
-    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=30_000)
     return page
 
 
@@ -112,9 +112,10 @@ def test_an_idle_session_ends_and_a_reload_keeps_a_live_one(browser, demo_server
         con.execute("update sessions set last_seen = ? where username = ?", (long_ago, USERS[ROLE_ANALYST]))
     page.get_by_role("link", name="十八条原文").click()
     page.get_by_text("长时间未操作").wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="登录").is_visible()
+    # exact: until the run ends, the signed-in sidebar's "退出登录" may still be on the page beside the form's button
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=30_000)
     page.reload()
-    page.get_by_role("button", name="登录").wait_for(timeout=30_000)  # the ended session is not restored
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=30_000)  # the ended session is not restored
     page.close()
 
 
