@@ -49,7 +49,7 @@ class Issue:
     @property
     def indicator_unnamed(self) -> bool:
         """True when the issue is about an indicator its message does not name (the reader's "不是数字")."""
-        return bool(self.indicator) and f"“{self.indicator}”" not in self.message
+        return indicator_unnamed(self.message, self.indicator)
 
     def format_line(self) -> str:
         """One line a submitter can act on: where, what was found, what is wrong, how to fix it."""
@@ -59,6 +59,11 @@ class Issue:
         head = f"[{label}] {where}：" if where else f"[{label}] "
         fix = f" 修改方法：{self.fix}" if self.fix else ""
         return f"{head}{self.message}{found}。{fix}".replace("。。", "。")
+
+
+def indicator_unnamed(message: str, indicator: str) -> bool:
+    """Whether an issue about `indicator` ("" for none) needs it named beside its message: the message does not."""
+    return bool(indicator) and f"“{indicator}”" not in message
 
 
 class RejectedFile(Exception):

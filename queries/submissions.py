@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import issue_codes
 from pipeline.catalog import Catalog, load_catalog
+from pipeline.issues import indicator_unnamed
 from pipeline.registry import Registry, Unit, load_registry
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -157,7 +158,7 @@ def issue_line(issue: dict[str, str]) -> str:
     indicator when the message does not name it (recorded since the column was added; older rows have none)."""
     where = f"{issue['sheet']}!{issue['cell']}" if issue["sheet"] and issue["cell"] else issue["sheet"]
     indicator = issue.get("indicator") or ""
-    named = f"指标“{indicator}”" if indicator and f"“{indicator}”" not in issue["message"] else ""
+    named = f"指标“{indicator}”" if indicator_unnamed(issue["message"], indicator) else ""
     place = "，".join(part for part in (where, named) if part)
     return f"【{issue_codes.title(issue['code'])}】{issue['message']}" + (f"（{place}）" if place else "")
 
