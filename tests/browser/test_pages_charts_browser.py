@@ -130,8 +130,11 @@ def test_funding_family_in_projector_mode(browser, charts_server):
 
 def test_chart_data_downloads_as_a_chinese_named_csv(browser, charts_server):
     page = open_page(browser, f"{charts_server}/cadres?year=2021", VIEWPORTS["1920x1080"], "干部队伍（第16、17条）")
+    # The 第16条 chart's button by its widget key: while a run streams in, the first button in the page may still be
+    # 第17条's, so "the first CSV button" is not a stable way to name it.
+    csv_button = page.locator(".st-key-csv_m16_training_by_union").get_by_role("button", name="下载图表数据（CSV）")
     with page.expect_download(timeout=TIMEOUT) as download:
-        page.get_by_role("button", name="下载图表数据（CSV）").first.click()
+        csv_button.click()
     assert download.value.suggested_filename == "【演示数据】第16条_干部培训率_2021年度.csv"
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(
