@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,7 +56,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) ->
 
 def start_dashboard(warehouse: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "SHIBATIAO_WAREHOUSE": str(warehouse)}
+    # faulthandler: a server that hangs when stopped prints every thread's stack to its log (stop_dashboard).
+    env = {**os.environ, "SHIBATIAO_WAREHOUSE": str(warehouse), "PYTHONFAULTHANDLER": "1"}
     log = log_path.open("w")
     process = subprocess.Popen(
         [
@@ -77,7 +80,33 @@ def start_dashboard(warehouse: Path, log_path: Path) -> tuple[subprocess.Popen, 
     )
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, process)
+    process.log_path = log_path  # type: ignore[attr-defined] - read by stop_dashboard
     return process, url
+
+
+# How long a server may take to stop after SIGTERM. It is usually under a second; on a loaded machine Streamlit's
+# server has once waited longer for a connection to close.
+STOP_TIMEOUT_S = 30
+
+
+def stop_dashboard(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM, as a service manager stops it. A server still running after STOP_TIMEOUT_S gets SIGABRT, so that
+    faulthandler writes every thread's stack to its log, and is then killed: the tests' subject is what the pages
+    show, not how long the server takes to stop, so this warns (naming the log) rather than failing the test. The process
+must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a log_path attribute)."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+        return
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    log_path = getattr(process, "log_path", None)
+    warnings.warn(f"看板进程在 SIGTERM 后 {timeout_s:g} 秒内没有退出，已强制结束；各线程的调用栈见 {log_path}", stacklevel=2)
 
 
 class SignedInBrowser:
@@ -118,8 +147,7 @@ def browser() -> Iterator[SignedInBrowser]:
 def demo_server(demo_warehouse, tmp_path_factory) -> Iterator[str]:
     process, url = start_dashboard(demo_warehouse, tmp_path_factory.mktemp("server") / "streamlit.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +155,7 @@ def empty_server(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("empty")
     process, url = start_dashboard(root / "warehouse.duckdb", root / "streamlit.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 def screenshot(page, name: str) -> Path:

@@ -40,7 +40,7 @@ def test_empty_warehouse_says_what_to_do(browser, empty_server):
 
 def test_a_deep_link_on_a_freshly_started_server_goes_through_app_py(browser, demo_warehouse, tmp_path):
     """A leader opening a shared link right after a restart must get the full page: navigation, year, banner."""
-    from tests.browser.conftest import start_dashboard
+    from tests.browser.conftest import start_dashboard, stop_dashboard
 
     process, url = start_dashboard(demo_warehouse, tmp_path / "streamlit.log")
     try:
@@ -54,5 +54,4 @@ def test_a_deep_link_on_a_freshly_started_server_goes_through_app_py(browser, de
         screenshot(page, "deep_link_cold_server")
         page.close()
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_dashboard(process)

@@ -12,7 +12,7 @@ import pytest
 from pipeline import settings
 from pipeline.access import ROLE_ANALYST
 from queries import uploads
-from tests.browser.conftest import screenshot, start_dashboard, wait_for_app
+from tests.browser.conftest import screenshot, start_dashboard, stop_dashboard, wait_for_app
 from tests.test_hardening import HOSTILE_NAME, IMG, hostile_r1
 from tests.test_tracker_queries import r1_bytes
 
@@ -35,8 +35,7 @@ def hostile_server(browser, demo_warehouse, tmp_path) -> Iterator[str]:
     assert result["status"] == "rejected"
     process, url = start_dashboard(warehouse, tmp_path / "streamlit.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 def _guarded_page(browser, dialogs: list[str]):

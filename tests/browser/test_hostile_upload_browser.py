@@ -13,7 +13,7 @@ from pathlib import Path
 import adversarial
 import pytest
 
-from tests.browser.conftest import screenshot, start_dashboard, wait_for_app
+from tests.browser.conftest import screenshot, start_dashboard, stop_dashboard, wait_for_app
 from tests.test_tracker_queries import r1_bytes
 
 pytestmark = pytest.mark.browser
@@ -43,8 +43,7 @@ def hostile_server(browser, demo_warehouse, tmp_path) -> Iterator[tuple[str, int
     page.locator("[data-testid='stSidebarNav']").get_by_text("数据上传").wait_for(timeout=60_000)
     page.close()
     yield url, process.pid
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 def _peak_rss_mb(pid: int) -> float:

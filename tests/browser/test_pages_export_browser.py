@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pptx
 import pytest
 
-from tests.browser.conftest import screenshot, start_dashboard, wait_for_app
+from tests.browser.conftest import screenshot, start_dashboard, stop_dashboard, wait_for_app
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
@@ -29,8 +29,7 @@ def export_server(browser, demo_warehouse, tmp_path, monkeypatch) -> Iterator[st
     page.locator("[data-testid='stSidebarNav']").get_by_text("导出").wait_for(timeout=TIMEOUT)
     page.close()
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.catalog import load_catalog
 from queries.uploads import collecting_year
-from tests.browser.conftest import screenshot, start_dashboard, wait_for_app
+from tests.browser.conftest import screenshot, start_dashboard, stop_dashboard, wait_for_app
 from tests.test_tracker_queries import count_cell, r1_bytes
 
 pytestmark = pytest.mark.browser
@@ -29,8 +29,7 @@ def upload_server(browser, demo_warehouse, tmp_path) -> Iterator[str]:
     process, url = start_dashboard(warehouse, tmp_path / "streamlit.log")
     _warm_up(browser, url)
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_dashboard(process)
 
 
 def _warm_up(browser, url: str) -> None:

@@ -4,6 +4,7 @@ link, a link naming another unit, a wrong password, throttling and an idle sessi
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,6 +28,19 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
+
+
+def failed_sign_ins(username: str) -> int:
+    """The failed sign-ins the server's access database holds for the account (the test process shares it)."""
+    with sqlite3.connect(access_path()) as con:
+        return con.execute("select count(*) from failed_sign_ins where username = ?", (username,)).fetchone()[0]
+
+
+def wait_until_recorded(page, username: str, count: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while failed_sign_ins(username) < count:
+        assert time.monotonic() < deadline, f"{timeout_s} 秒内没有记下第 {count} 次登录失败"
+        page.wait_for_timeout(100)
 
 
 def sign_in_page(browser, url: str, path: str = "", size=(1280, 720)):
@@ -87,11 +101,15 @@ def test_a_wrong_password_is_refused_and_repeated_failures_throttle_the_account(
     page = sign_in_page(browser, demo_server, size=(1920, 1080))
     wait_for_app(page)
     screenshot(page, "sign_in_1920x1080")
+    recorded = failed_sign_ins("t_browser_throttle")
     sign_in(page, "t_browser_throttle", "wrong-password-0")
     page.get_by_text("用户名或密码不正确。").wait_for(timeout=30_000)
     for attempt in range(1, 5):
+        # Each failure recorded before the next try: on a busy machine a click during the previous run's rerun
+        # could otherwise be taken for the same try, and the right password would then get in.
+        wait_until_recorded(page, "t_browser_throttle", recorded + attempt)
         sign_in(page, "t_browser_throttle", f"wrong-password-{attempt}")
-        page.wait_for_timeout(300)
+    wait_until_recorded(page, "t_browser_throttle", recorded + 5)
     sign_in(page, "t_browser_throttle", PASSWORD)
     page.get_by_text("登录失败次数过多").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stSidebarNavLink']").count() == 0
