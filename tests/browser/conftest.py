@@ -91,9 +91,9 @@ STOP_TIMEOUT_S = 30
 
 def stop_dashboard(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM, as a service manager stops it. A server still running after STOP_TIMEOUT_S gets SIGABRT, so that
-    faulthandler writes every thread's stack to its log, and is then killed: the tests' subject is what the pages
-    show, not how long the server takes to stop, so this warns (naming the log) rather than failing the test. The process
-must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a log_path attribute)."""
+        faulthandler writes every thread's stack to its log, and is then killed: the tests' subject is what the pages
+        show, not how long the server takes to stop, so this warns (naming the log) rather than failing the test. The process
+    must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a log_path attribute)."""
     process.terminate()
     try:
         process.wait(timeout=timeout_s)
@@ -106,7 +106,9 @@ must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a lo
         process.kill()
         process.wait(timeout=10)
     log_path = getattr(process, "log_path", None)
-    warnings.warn(f"看板进程在 SIGTERM 后 {timeout_s:g} 秒内没有退出，已强制结束；各线程的调用栈见 {log_path}", stacklevel=2)
+    warnings.warn(
+        f"看板进程在 SIGTERM 后 {timeout_s:g} 秒内没有退出，已强制结束；各线程的调用栈见 {log_path}", stacklevel=2
+    )
 
 
 class SignedInBrowser:
