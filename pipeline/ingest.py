@@ -53,6 +53,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.catalog import Catalog
+from pipeline.collector import paced_for_batch
 from pipeline.issues import ERROR, WARNING, Issue, RejectedFile
 from pipeline.jumps import jump_issues, year_over_year_jumps
 from pipeline.load import (
@@ -743,6 +744,7 @@ class _InterruptRequest:
             signal.signal(signal.SIGINT, self._previous)
 
 
+@paced_for_batch()  # fewer collector passes over the server's heap while the batch's rows are made (collector.py)
 def _ingest_batch(
     items: Iterable[_Pending],
     *,

@@ -32,6 +32,7 @@ from typing import Any
 
 from pipeline.catalog import Catalog
 from pipeline.cell_values import ExcelErrorValue
+from pipeline.collector import BATCH_THRESHOLDS
 from pipeline.issues import Issue, RejectedFile
 from pipeline.locate import locate_return
 from pipeline.read import SheetData, WorkbookData, read_workbook, readable_package
@@ -344,9 +345,10 @@ NICENESS = 5
 
 # A job makes many short-lived containers (a list per row of every sheet, a tuple per figure), nearly all freed by
 # reference counting; the collector's default pace (a pass every 700 of them) spent ~10 ms of a 121-return batch's
-# ~300 ms in passes that found almost nothing. It runs less often here, and never over what start-up made (the
-# parsers' modules), which is frozen out of its passes: cyclic garbage (an exception's traceback) is still collected.
-GC_THRESHOLDS = (20_000, 20, 20)
+# ~300 ms in passes that found almost nothing. It runs at the batch pace here (pipeline/collector.py), and never over
+# what start-up made (the parsers' modules), which is frozen out of its passes: cyclic garbage (an exception's
+# traceback) is still collected.
+GC_THRESHOLDS = BATCH_THRESHOLDS
 
 
 def worker_main(incoming: Connection, outgoing: Connection, memory_bytes: int, cpu_seconds: int) -> None:
