@@ -90,10 +90,10 @@ STOP_TIMEOUT_S = 30
 
 
 def stop_dashboard(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
-    """SIGTERM, as a service manager stops it. A server still running after STOP_TIMEOUT_S gets SIGABRT, so that
-        faulthandler writes every thread's stack to its log, and is then killed: the tests' subject is what the pages
-        show, not how long the server takes to stop, so this warns (naming the log) rather than failing the test. The process
-    must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a log_path attribute)."""
+    """SIGTERM, as a service manager stops it. A server still running after `timeout_s` gets SIGABRT, so that
+    faulthandler writes every thread's stack to its log, and is then killed: the tests' subject is what the pages
+    show, not how long the server takes to stop, so this warns (naming the log) rather than failing the test. The
+    process must have been started by start_dashboard (or with PYTHONFAULTHANDLER=1 and a log_path attribute)."""
     process.terminate()
     try:
         process.wait(timeout=timeout_s)

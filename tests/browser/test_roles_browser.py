@@ -113,7 +113,7 @@ def test_a_wrong_password_is_refused_and_repeated_failures_throttle_the_account(
     sign_in(page, "t_browser_throttle", PASSWORD)
     page.get_by_text("登录失败次数过多").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stSidebarNavLink']").count() == 0
-    screenshot(page, "sign_in_throttled_1280x720")
+    screenshot(page, "sign_in_throttled_1920x1080")  # the page was opened at 1920×1080
     page.close()
 
 
