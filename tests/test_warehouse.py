@@ -519,3 +519,82 @@ def test_a_cursor_opened_later_reads_the_version_the_warehouse_had_when_it_was_a
     os.replace(empty, path)  # a writer lands a new version (here an empty one) by renaming it over the file
     assert reader.cursor().execute(count).fetchone()[0] == 0
     assert open_later().execute(count).fetchone()[0] == before
+
+
+# -- the files' shared DuckDB instance ------------------------------------------------------------------------------
+
+
+def attached_files() -> list[str]:
+    """The files attached to the write cycles' shared instance now (none between cycles)."""
+    instance = warehouse._FILES._instance
+    if instance is None:
+        return []
+    cursor = instance.cursor()
+    try:
+        return [
+            row[0] for row in cursor.execute("SELECT path FROM duckdb_databases() WHERE path IS NOT NULL").fetchall()
+        ]
+    finally:
+        cursor.close()
+
+
+def test_write_cycles_start_no_duckdb_instance_of_their_own_and_let_go_of_their_files(
+    loaded: Path, monkeypatch
+) -> None:
+    started = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(warehouse.duckdb, "connect", lambda *a, **k: started.append(a) or real_connect(*a, **k))
+    for sha, unit in (("b", "C02"), ("c", "C03")):
+        with warehouse.write_session(loaded) as session:
+            assert session.reader.execute("SELECT count(*) FROM submissions").fetchone()[0] >= 1
+            load_validated(session.connection(), one_return(sha, unit=unit), received_at=RECEIVED, raw_path="r")
+    assert warehouse.content_token(loaded).startswith("s3-3-")
+    assert started == []  # the warehouse read in place, the copies and the token's read: all attached, none started
+    assert attached_files() == []  # every file detached: renamed, removed or read by others freely
+    assert table_counts(loaded) == (3, 0, 3) and leftovers(loaded) == []
+
+
+def test_a_failed_write_cycle_detaches_its_copy_too(loaded: Path) -> None:
+    with pytest.raises(duckdb.Error), writer(loaded) as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM raw_values")
+    assert attached_files() == [] and leftovers(loaded) == []
+    with writer(loaded) as con:  # and the next writer of the same file attaches its copy again
+        load_validated(con, one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
+    assert table_counts(loaded) == (2, 0, 2)
+
+
+def test_writers_of_two_warehouses_on_two_threads_each_land_whole(tmp_path: Path) -> None:
+    def write(name: str) -> tuple[int, int, int]:
+        target = tmp_path / f"{name}.duckdb"
+        for n, sha in enumerate("abcd"):
+            with writer(target) as con:
+                load_validated(con, one_return(sha, unit=f"C0{n + 1}"), received_at=RECEIVED, raw_path="r")
+        return table_counts(target)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(write, ["one", "two"])) == [(4, 0, 4), (4, 0, 4)]
+    assert attached_files() == []
+
+
+class _InvalidatedInstance:
+    """What DuckDB's instance becomes after a fatal error: every statement on it fails."""
+
+    def cursor(self) -> "_InvalidatedInstance":
+        return self
+
+    def execute(self, *_: object) -> None:
+        raise duckdb.FatalException("FATAL Error: database has been invalidated because of a previous fatal error")
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_instance_invalidated_by_a_fatal_error_is_replaced(loaded: Path, monkeypatch) -> None:
+    files = warehouse._AttachedFiles()
+    files._instance = _InvalidatedInstance()
+    monkeypatch.setattr(warehouse, "_FILES", files)
+    with writer(loaded) as con:  # would fail on every write cycle of this process if the instance were kept
+        load_validated(con, one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
+    assert not isinstance(files._instance, _InvalidatedInstance)
+    assert table_counts(loaded) == (2, 0, 2) and leftovers(loaded) == []
