@@ -348,7 +348,7 @@ class _Batch:
             today,
             permitted_units,
         )
-        self.ledger = BatchLedger(con)
+        self.ledger = BatchLedger(con, catalog, registry)
         self._last_year = _LastYearFigures(con, self.ledger)
         self._archived: list[Path] = []  # originals written by this batch, made durable before the commit
         self._archiving: ThreadPoolExecutor | None = None

@@ -12,6 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipeline import settings
 from pipeline.catalog import load_catalog
 from pipeline.ingest import ingest_bytes, ingest_paths
 from pipeline.registry import load_registry
@@ -336,3 +337,13 @@ def test_bad_input_is_rejected_in_chinese_and_changes_nothing(expected_code, dem
     if data:
         digest = hashlib.sha256(data).hexdigest()
         assert list((tmp_path / "raw").rglob(f"{digest}*"))
+
+
+def test_an_accepted_files_message_names_its_unit_as_the_settings_in_force_do(tmp_path):
+    target = tmp_path / "wh.duckdb"
+    renamed = settings.UnitRename("I01", new_name="陕西省教科文卫体工会（更名后）", year=2026)
+    settings.save(renamed, author="t_admin", reason="测试改名", warehouse=target)
+    (tmp_path / "r2.xlsx").write_bytes(_valid_r2_bytes())
+    [result] = ingest_paths([tmp_path / "r2.xlsx"], warehouse=target, raw_dir=tmp_path / "raw")
+    assert result.status in ("accepted", "accepted_with_warnings"), result.issues
+    assert "：陕西省教科文卫体工会（更名后） 2024年度《" in result.message

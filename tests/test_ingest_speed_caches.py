@@ -222,7 +222,7 @@ def test_the_ledgers_current_submissions_of_a_year_are_those_its_current_map_hol
     con = duckdb.connect(":memory:")
     ensure_schema(con)
     sync_catalog(con, CATALOG)
-    ledger = BatchLedger(con)
+    ledger = BatchLedger(con, CATALOG, REGISTRY)
     rng = random.Random(13)
     units = [unit.code for unit in REGISTRY.cities()[:4]]
     for number in range(60):
