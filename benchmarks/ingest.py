@@ -6,7 +6,8 @@ ingest_overhead_ratio (each round's full ingest ÷ that round's calamine read; t
 overhead over the fastest reader. Also: the same folder ingested again (every file unchanged: no swap), and the
 peak resident memory of an ingest, measured in a fresh process (the CLI's own footprint) and of its parse workers.
 
-BENCH_INGEST_ROUNDS sets the rounds (default 3).
+BENCH_INGEST_ROUNDS sets the rounds (default 5: on this shared machine one round's calamine read alone varies by a
+fifth from one second to the next, and the median of five moves less than that of three).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _peak_rss(folder: Path, root: Path) -> dict[str, float]:
 
 
 def run() -> dict:
-    rounds = int(os.environ.get("BENCH_INGEST_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_INGEST_ROUNDS", "5"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         # Every round reads returns it has never seen (the demo built from another seed: the same template, other
