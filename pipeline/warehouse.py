@@ -107,6 +107,23 @@ def content_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"s{submissions}-{latest}-v{settings}-{schema[:8]}"
 
 
+def _read_content_version(path: Path) -> str:
+    """content_version of the file, read on the shared instance (_AttachedFiles); a second time, on a new instance,
+    should a fatal error elsewhere in this process have invalidated that one meanwhile."""
+    for attempt in (1, 2):
+        con = _FILES.attach(path, read_only=True)
+        failure: BaseException | None = None
+        try:
+            return content_version(con)
+        except duckdb.FatalException as error:
+            failure = error
+            if attempt == 2:
+                raise
+        finally:
+            _FILES.detach(con, failure)
+    raise AssertionError("unreachable")
+
+
 _CONTENT_TOKENS: dict[tuple[str, tuple[int, int]], str] = {}
 _CONTENT_LOCK = threading.Lock()
 
@@ -124,11 +141,7 @@ def content_token(path: Path | str | None = None) -> str:
         known = _CONTENT_TOKENS.get(key)
     if known is not None:
         return known
-    con = _FILES.attach(target, read_only=True)
-    try:
-        token = content_version(con)
-    finally:
-        _FILES.detach(con)
+    token = _read_content_version(target)
     if token == "empty":  # a file no writer of this version has touched yet: only its identity can tell versions
         token = f"file-{stat[0]}-{stat[1]}"
     with _CONTENT_LOCK:
@@ -345,10 +358,13 @@ class _AttachedFiles:
     def name_of(self, con: duckdb.DuckDBPyConnection) -> str:
         return self._names[id(con)][0]
 
-    def detach(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Close the connection and detach its file. Never raises: an instance that cannot detach is replaced."""
+    def detach(self, con: duckdb.DuckDBPyConnection, error: BaseException | None = None) -> None:
+        """Close the connection and detach its file. Never raises: an instance that cannot detach, or whose work on
+        this file ended in a fatal error (`error`), is replaced."""
         with self._lock:
             name, instance = self._names.pop(id(con))
+        if isinstance(error, duckdb.FatalException):
+            self._replace(instance)
         with contextlib.suppress(duckdb.Error):
             con.close()  # rolls back a transaction left open, which would keep the file attached
         try:
@@ -394,8 +410,8 @@ def _write_cycle(
             _discard(copy)
             return
         con.execute(f"CHECKPOINT {_FILES.name_of(con)}")
-    except BaseException:
-        _FILES.detach(con)
+    except BaseException as error:
+        _FILES.detach(con, error)
         _discard(copy)
         raise
     _FILES.detach(con)

@@ -598,3 +598,20 @@ def test_an_instance_invalidated_by_a_fatal_error_is_replaced(loaded: Path, monk
         load_validated(con, one_return("b", unit="C02"), received_at=RECEIVED, raw_path="r")
     assert not isinstance(files._instance, _InvalidatedInstance)
     assert table_counts(loaded) == (2, 0, 2) and leftovers(loaded) == []
+
+
+def test_a_content_token_read_when_the_instance_was_invalidated_meanwhile_is_read_again(loaded, monkeypatch) -> None:
+    files = warehouse._AttachedFiles()
+    monkeypatch.setattr(warehouse, "_FILES", files)
+    real_version, failures = warehouse.content_version, []
+
+    def invalidated_once(con: duckdb.DuckDBPyConnection) -> str:
+        if not failures:  # another thread's fatal error invalidated the instance after this file was attached
+            failures.append(files._instance)
+            raise duckdb.FatalException("FATAL Error: database has been invalidated because of a previous fatal error")
+        return real_version(con)
+
+    monkeypatch.setattr(warehouse, "content_version", invalidated_once)
+    assert warehouse.content_token(loaded).startswith("s1-1-")
+    assert files._instance is not None and files._instance is not failures[0]  # read again on a new instance
+    assert attached_files() == []
