@@ -196,8 +196,16 @@ def load_validated(
     """Submission row, its issues and (unless rejected) its values, in one transaction. The outcome's message names
     the unit and the return by `registry` and `catalog`: those in force (saved settings may rename or add units);
     None means the files shipped in catalog/, for a warehouse without settings."""
+    # Imported here: the rest of this module needs neither.
+    from pipeline.catalog import load_catalog
+    from pipeline.registry import default_registry
+
     row = _submission_row(validated, received_at=received_at, raw_path=raw_path)
-    return _load(con, row, validated.issues, validated.values, _MessageNames.of(catalog, registry))
+    reference = (
+        catalog if catalog is not None else load_catalog(),
+        registry if registry is not None else default_registry(),
+    )
+    return _load(con, row, validated.issues, validated.values, reference)
 
 
 def record_rejected_file(
@@ -262,7 +270,7 @@ def _load(
     row: _Submission,
     issues: Sequence[Issue],
     values: Sequence[ValueRow],
-    names: _MessageNames | None = None,
+    reference: tuple[Catalog, Registry] | None = None,
 ) -> LoadOutcome:
     with transaction(con):
         earlier = already_loaded(con, row.sha256, row.file_name)
@@ -277,8 +285,8 @@ def _load(
     if row.status == REJECTED:
         return LoadOutcome(REJECTED, submission_id, None, _rejected_message(row, submission_id))
     superseded = previous if current == submission_id else None
-    assert names is not None  # only a rejected row goes without (record_rejected_file)
-    message = _accepted_message(row, submission_id, len(values), superseded, current, names)
+    assert reference is not None  # only a rejected row goes without (record_rejected_file)
+    message = _accepted_message(row, submission_id, len(values), superseded, current, *reference)
     return LoadOutcome(row.status, submission_id, superseded, message, is_current=current == submission_id)
 
 
@@ -383,41 +391,24 @@ def _rejected_message(row: _Submission, submission_id: int) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _MessageNames:
-    """What an accepted file's message names the unit and the return by (read by people: never their codes, C10 and
-    R1, which stay in --json and the logs): the registry and the return types in force."""
-
-    registry: Registry
-    return_names: dict[str, str]
-
-    @classmethod
-    def of(cls, catalog: Catalog | None, registry: Registry | None) -> _MessageNames:
-        # Imported here: the rest of this module needs neither.
-        from pipeline.catalog import load_catalog
-        from pipeline.registry import default_registry
-
-        catalog = catalog if catalog is not None else load_catalog()
-        registry = registry if registry is not None else default_registry()
-        return cls(registry, {code: kind.name for code, kind in catalog.returns.items()})
-
-    def unit(self, code: str) -> str:
-        return self.registry.get(code).name if code in self.registry else code
-
-
 def _accepted_message(
     row: _Submission,
     submission_id: int,
     value_count: int,
     superseded: int | None,
     current: int | None,
-    names: _MessageNames,
+    catalog: Catalog,
+    registry: Registry,
 ) -> str:
-    returns = names.return_names
+    # Read by people: it names the unit and the return as the reference data in force does (saved settings may rename
+    # or add units), not by their codes (C10, R1), which stay in --json and the logs.
+    from pipeline.registry import unit_name  # imported here: the rest of this module does not need it
+
+    returns = catalog.returns
     subject = [
-        names.unit(row.unit_code) if row.unit_code else "",
+        unit_name(row.unit_code, registry) if row.unit_code else "",
         f"{row.year}年度" if row.year else "",
-        f"《{returns[row.return_code]}》" if row.return_code in returns else "报表",
+        f"《{returns[row.return_code].name}》" if row.return_code in returns else "报表",
     ]
     text = f"“{row.file_name}”已入库（第{submission_id}号报送）：{' '.join(p for p in subject[:2] if p)}{subject[2]}"
     text += f"，{value_count}项数据"
@@ -513,7 +504,7 @@ class BatchLedger:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, catalog: Catalog, registry: Registry) -> None:
         self.con = con
-        self._names = _MessageNames.of(catalog, registry)  # the batch's reference data, for its messages
+        self._reference = (catalog, registry)  # the batch's, for its messages
         self.recorded: dict[str, RecordedFile] = {
             sha: RecordedFile(sid, status, name, unit)
             for sha, sid, status, name, unit in con.execute(
@@ -610,7 +601,7 @@ class BatchLedger:
             return LoadOutcome(REJECTED, submission_id, None, _rejected_message(row, submission_id))
         current = self.current_id(*key) if None not in key else None
         superseded = previous if current == submission_id else None
-        message = _accepted_message(row, submission_id, len(values), superseded, current, self._names)
+        message = _accepted_message(row, submission_id, len(values), superseded, current, *self._reference)
         return LoadOutcome(row.status, submission_id, superseded, message, is_current=current == submission_id)
 
     def keep_only(self, submission_ids: set[int | None]) -> None:

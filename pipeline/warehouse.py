@@ -348,7 +348,7 @@ class _AttachedFiles:
             except BaseException:
                 con.close()
                 with contextlib.suppress(duckdb.Error):  # a failed ATTACH may have attached nothing
-                    instance.cursor().execute(f"DETACH DATABASE IF EXISTS {name}")
+                    _detach_name(instance, name)
                 raise
             with self._lock:
                 self._names[id(con)] = (name, instance)
@@ -368,11 +368,7 @@ class _AttachedFiles:
         with contextlib.suppress(duckdb.Error):
             con.close()  # rolls back a transaction left open, which would keep the file attached
         try:
-            detaching = instance.cursor()
-            try:
-                detaching.execute(f"DETACH DATABASE IF EXISTS {name}")
-            finally:
-                detaching.close()
+            _detach_name(instance, name)
         except duckdb.Error:
             log.warning("DuckDB 无法释放文件 %s，改用新的数据库实例", name, exc_info=True)
             self._replace(instance)
@@ -381,6 +377,14 @@ class _AttachedFiles:
         with self._lock:
             if self._instance is instance:
                 self._instance = None  # freed by DuckDB once the last connection on it is closed
+
+
+def _detach_name(instance: duckdb.DuckDBPyConnection, name: str) -> None:
+    detaching = instance.cursor()
+    try:
+        detaching.execute(f"DETACH DATABASE IF EXISTS {name}")
+    finally:
+        detaching.close()
 
 
 _FILES = _AttachedFiles()
