@@ -61,7 +61,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from pipeline.cell_values import ExcelErrorValue
 from pipeline.issues import ERROR, Issue, RejectedFile
-from pipeline.sheet_bytes import SheetSummary, shared_string_lengths, summarise_sheet
+from pipeline.sheet_bytes import SearchedSheet, SheetSummary, search_sheet, shared_string_lengths
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
@@ -865,8 +865,44 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_leng
     plain shape every spreadsheet program writes, else by parsing them with expat (which also refuses a sheet that
     is not XML)."""
     whole, chunks = _in_one_piece(chunks)
-    summary = summarise_sheet(whole, shared_lengths) if whole is not None and _well_formed(whole) else None
-    return summary if summary is not None else _parse_sheet(chunks, file_name, sheet, shared_lengths)
+    searched = _searched_sheet(whole) if whole is not None else None
+    if searched is not None:
+        return searched.summary(shared_lengths)
+    return _parse_sheet(chunks, file_name, sheet, shared_lengths)
+
+
+def _searched_sheet(xml: bytes) -> SearchedSheet | None:
+    """search_sheet of well-formed bytes (None: not well-formed, or not in the plain shape), kept by the bytes
+    themselves for bytes met again (see _SEARCHED_SHEETS)."""
+    kept = _SEARCHED_SHEETS.pop(xml, None)
+    if kept is not None:
+        _SEARCHED_SHEETS[xml] = kept  # the most recently met go last: the first are let go first
+        return kept
+    searched = search_sheet(xml) if _well_formed(xml) else None
+    if searched is not None and len(xml) <= _SEARCHED_SHEET_MAX_BYTES:
+        _keep_searched(xml, searched)
+    return searched
+
+
+# What the search found in a sheet's bytes, by those bytes: a template's own sheets (its 填表说明, a list it ships
+# filled) are byte for byte the same in every return filled from it, and are searched (and checked by expat) once
+# per worker. A hit is exactly what checking and searching them again would give: both are functions of the bytes
+# alone (the shared strings' characters are added per workbook, see SearchedSheet). At most _SEARCHED_SHEETS_BYTES
+# are kept, the least recently met let go first: 121 demo returns search 5.3 MB of sheets, about a third of them
+# sheets met before.
+_SEARCHED_SHEETS: dict[bytes, SearchedSheet] = {}
+_SEARCHED_SHEETS_BYTES = 16 * 1024 * 1024
+_SEARCHED_SHEET_MAX_BYTES = 256 * 1024
+_searched_sheets_bytes = 0
+
+
+def _keep_searched(xml: bytes, searched: SearchedSheet) -> None:
+    global _searched_sheets_bytes
+    _SEARCHED_SHEETS[xml] = searched
+    _searched_sheets_bytes += len(xml) + searched.kept_bytes
+    while _searched_sheets_bytes > _SEARCHED_SHEETS_BYTES:
+        oldest = next(iter(_SEARCHED_SHEETS))
+        _searched_sheets_bytes -= len(oldest) + _SEARCHED_SHEETS.pop(oldest).kept_bytes
 
 
 def _in_one_piece(chunks: Iterator[bytes]) -> tuple[bytes | None, Iterator[bytes]]:

@@ -97,9 +97,7 @@ class SheetSummary:
         """Count the uncounted text now, and let its bytes go."""
         if self.uncounted_text:
             text, self.uncounted_text = self.uncounted_text, b""
-            if b"<" in text:
-                text = _TAG.sub(b"", text)
-            self.counted_chars += _characters(text) - text.count(b"\x00")
+            self.counted_chars += _counted(text)
 
     @property
     def text_chars_bound(self) -> int:
@@ -125,12 +123,60 @@ def _compared(summary: SheetSummary) -> tuple:
 def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | None:
     """The sheet's summary, or None when its bytes are not in the plain shape (then parse it with expat). The XML
     is taken to be well-formed: read.py has expat check that first (in C, with no callback per element)."""
+    found = search_sheet(xml)
+    return None if found is None else found.summary(shared_lengths)
+
+
+@dataclass(frozen=True, eq=False)
+class SearchedSheet:
+    """What the search found in a sheet's bytes alone: its summary but for the shared strings' characters, which
+    depend on the workbook's shared strings part (the indices its cells use are kept instead). One sheet's bytes
+    give one SearchedSheet, whichever workbook they are in, so read.py keeps it for bytes met again (a template's
+    own sheet, such as its 填表说明, is byte for byte the same in every return filled from that template)."""
+
+    max_row: int
+    max_col: int
+    counted_chars: int  # characters of text counted, shared strings left out
+    formulas_without_value: tuple[str, ...]
+    error_cells: tuple[tuple[tuple[int, int], str], ...]
+    uncounted_text: bytes
+    shared_indices: tuple[int, ...]  # the shared-string index of each cell of type s, in sheet order (-1: none)
+
+    def summary(self, shared_lengths: list[int]) -> SheetSummary:
+        """A summary of its own (SheetSummary is changed as its text is counted) with these shared strings."""
+        return SheetSummary(
+            self.max_row,
+            self.max_col,
+            self.counted_chars + _shared_chars(self.shared_indices, shared_lengths),
+            list(self.formulas_without_value),
+            dict(self.error_cells),
+            self.uncounted_text,
+        )
+
+    @property
+    def kept_bytes(self) -> int:
+        """About what keeping it costs, beyond the sheet's bytes."""
+        return len(self.uncounted_text) + 8 * (len(self.shared_indices) + len(self.error_cells)) + 256
+
+
+def _shared_chars(indices: tuple[int, ...], lengths: list[int]) -> int:
+    """The characters of the shared strings at these indices (one that is not there counts none, as expat's)."""
+    if not indices:
+        return 0
+    if min(indices) >= 0 and max(indices) < len(lengths):
+        return sum(map(lengths.__getitem__, indices))
+    return sum(lengths[index] for index in indices if 0 <= index < len(lengths))
+
+
+def search_sheet(xml: bytes) -> SearchedSheet | None:
+    """What the sheet's bytes say (see SearchedSheet), or None when they are not in the plain shape. Well-formed
+    XML assumed, as for summarise_sheet."""
     if not _searchable(xml):
         return None
     cells = _CELL.findall(xml)
     if _NOT_PLAIN_CELL in cells:
         return None
-    summary = SheetSummary()
+    found = _Found()
     rows: set[bytes] = set()
     columns: set[bytes] = set()
     texts: list[bytes] = []  # of str and inlineStr cells, kept uncounted together (see SheetSummary)
@@ -148,7 +194,7 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
                 texts.append(value or inline)
             elif kind and kind != b"n":
                 text = value[3:-4] if value else inline[inline.index(b">", 4) + 1 : -9]
-                _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
+                _count_typed(found, kind, digits, letters, text, texts)
         elif other:
             shape = _other_cell(other)
             if shape is None:
@@ -159,16 +205,43 @@ def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | Non
             rows.add(digits)
             columns.add(letters)
             if formula and not (has_value and (filled or kind == b"str")):
-                summary.formulas_without_value.append(f"{letters.decode()}{int(digits)}")
-            _count_typed(summary, kind, digits, letters, text, texts, shared_lengths)
+                found.formulas_without_value.append(f"{letters.decode()}{int(digits)}")
+            _count_typed(found, kind, digits, letters, text, texts)
     if rows:
-        summary.max_row = max(map(int, rows))
-        summary.max_col = max(map(_column_number, columns))
-    if texts:
-        summary.uncounted_text = b"\x00".join(texts)  # no NUL within: _searchable sent such parts to expat
-        if len(summary.uncounted_text) > _UNCOUNTED_TEXT_KEPT:
-            summary.count_text()  # a sheet of much text is counted now: its bytes are not kept
-    return summary
+        found.max_row = max(map(int, rows))
+        found.max_col = max(map(_column_number, columns))
+    uncounted = b"\x00".join(texts)  # no NUL within: _searchable sent such parts to expat
+    if len(uncounted) > _UNCOUNTED_TEXT_KEPT:  # a sheet of much text is counted now: its bytes are not kept
+        found.counted_chars += _counted(uncounted)
+        uncounted = b""
+    return SearchedSheet(
+        found.max_row,
+        found.max_col,
+        found.counted_chars,
+        tuple(found.formulas_without_value),
+        tuple(found.error_cells.items()),
+        uncounted,
+        tuple(found.shared_indices),
+    )
+
+
+@dataclass(eq=False)
+class _Found:
+    """What search_sheet gathers as it goes."""
+
+    max_row: int = 0
+    max_col: int = 0
+    counted_chars: int = 0
+    formulas_without_value: list[str] = field(default_factory=list)
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    shared_indices: list[int] = field(default_factory=list)
+
+
+def _counted(text: bytes) -> int:
+    """The characters of uncounted text (see SheetSummary.uncounted_text)."""
+    if b"<" in text:
+        text = _TAG.sub(b"", text)
+    return _characters(text) - text.count(b"\x00")
 
 
 def _searchable(xml: bytes) -> bool:
@@ -230,26 +303,17 @@ def _other_cell(body: bytes) -> tuple[bytes, bool, bool, bool] | None:
     return (value or b"") + inline_text, _FORMULA.search(body) is not None, value is not None or bool(inlines), filled
 
 
-def _count_typed(
-    summary: SheetSummary,
-    kind: bytes,
-    digits: bytes,
-    letters: bytes,
-    text: bytes,
-    texts: list[bytes],
-    shared_lengths: list[int],
-) -> None:
-    """What a cell's type makes of its text: characters (str, inlineStr, a shared string's) or an error value."""
+def _count_typed(found: _Found, kind: bytes, digits: bytes, letters: bytes, text: bytes, texts: list[bytes]) -> None:
+    """What a cell's type makes of its text: characters (str, inlineStr), a shared string's index, an error value."""
     if kind == b"inlineStr" or kind == b"str":
         texts.append(text)
     elif kind == b"s":
         kept = _kept_text(text)
-        index = int(kept) if kept.isdigit() else -1
-        summary.counted_chars += shared_lengths[index] if 0 <= index < len(shared_lengths) else 0
+        found.shared_indices.append(int(kept) if kept.isdigit() else -1)
     elif kind == b"e":
         kept = _kept_text(text)
         if kept:
-            summary.error_cells[(int(digits) - 1, _column_number(letters) - 1)] = kept[:16]
+            found.error_cells[(int(digits) - 1, _column_number(letters) - 1)] = kept[:16]
 
 
 def _text(raw: bytes) -> str:
