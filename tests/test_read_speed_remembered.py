@@ -224,7 +224,9 @@ def test_kept_searches_stay_within_their_budget_and_the_least_recently_met_go_fi
     scanned(sheets[0], [])  # met again: now the most recent
     scanned(sheets[3], [])
     assert list(read._SEARCHED_SHEETS) == [sheets[2], sheets[0], sheets[3]]
-    assert read._searched_sheets_bytes == sum(len(x) + read._SEARCHED_SHEETS[x].kept_bytes for x in read._SEARCHED_SHEETS)
+    assert read._searched_sheets_bytes == sum(
+        len(x) + read._SEARCHED_SHEETS[x].kept_bytes for x in read._SEARCHED_SHEETS
+    )
     assert read._searched_sheets_bytes <= 3 * cost
     monkeypatch.setattr(read, "_SEARCHED_SHEET_MAX_BYTES", len(sheets[4]) - 1)
     assert scanned(sheets[4], []) == reference(sheets[4], [])  # too large to keep: searched, not kept
