@@ -44,6 +44,7 @@ import itertools
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -874,13 +875,15 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_leng
 def _searched_sheet(xml: bytes) -> SearchedSheet | None:
     """search_sheet of well-formed bytes (None: not well-formed, or not in the plain shape), kept by the bytes
     themselves for bytes met again (see _SEARCHED_SHEETS)."""
-    kept = _SEARCHED_SHEETS.pop(xml, None)
-    if kept is not None:
-        _SEARCHED_SHEETS[xml] = kept  # the most recently met go last: the first are let go first
-        return kept
+    with _SEARCHED_SHEETS_LOCK:
+        kept = _SEARCHED_SHEETS.pop(xml, None)
+        if kept is not None:
+            _SEARCHED_SHEETS[xml] = kept  # the most recently met go last: the first are let go first
+            return kept
     searched = search_sheet(xml) if _well_formed(xml) else None
     if searched is not None and len(xml) <= _SEARCHED_SHEET_MAX_BYTES:
-        _keep_searched(xml, searched)
+        with _SEARCHED_SHEETS_LOCK:
+            _keep_searched(xml, searched)
     return searched
 
 
@@ -896,8 +899,13 @@ _SEARCHED_SHEET_MAX_BYTES = 256 * 1024
 _searched_sheets_bytes = 0
 
 
+_SEARCHED_SHEETS_LOCK = threading.Lock()  # a worker reads on one thread; a caller in another process may not
+
+
 def _keep_searched(xml: bytes, searched: SearchedSheet) -> None:
     global _searched_sheets_bytes
+    if xml in _SEARCHED_SHEETS:  # kept meanwhile by another thread
+        return
     _SEARCHED_SHEETS[xml] = searched
     _searched_sheets_bytes += len(xml) + searched.kept_bytes
     while _searched_sheets_bytes > _SEARCHED_SHEETS_BYTES:
