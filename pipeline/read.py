@@ -897,9 +897,7 @@ _SEARCHED_SHEETS: dict[bytes, SearchedSheet] = {}
 _SEARCHED_SHEETS_BYTES = 16 * 1024 * 1024
 _SEARCHED_SHEET_MAX_BYTES = 256 * 1024
 _searched_sheets_bytes = 0
-
-
-_SEARCHED_SHEETS_LOCK = threading.Lock()  # a worker reads on one thread; a caller in another process may not
+_SEARCHED_SHEETS_LOCK = threading.Lock()  # a parse worker reads on one thread; another caller may use several
 
 
 def _keep_searched(xml: bytes, searched: SearchedSheet) -> None:
