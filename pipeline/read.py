@@ -875,13 +875,15 @@ def _scan_sheet(chunks: Iterator[bytes], file_name: str, sheet: str, shared_leng
 def _searched_sheet(xml: bytes) -> SearchedSheet | None:
     """search_sheet of well-formed bytes (None: not well-formed, or not in the plain shape), kept by the bytes
     themselves for bytes met again (see _SEARCHED_SHEETS)."""
-    with _SEARCHED_SHEETS_LOCK:
-        kept = _SEARCHED_SHEETS.pop(xml, None)
-        if kept is not None:
-            _SEARCHED_SHEETS[xml] = kept  # the most recently met go last: the first are let go first
-            return kept
+    keepable = len(xml) <= _SEARCHED_SHEET_MAX_BYTES  # a larger sheet is neither kept nor looked up (nor hashed)
+    if keepable:
+        with _SEARCHED_SHEETS_LOCK:
+            kept = _SEARCHED_SHEETS.pop(xml, None)
+            if kept is not None:
+                _SEARCHED_SHEETS[xml] = kept  # the most recently met go last: the first are let go first
+                return kept
     searched = search_sheet(xml) if _well_formed(xml) else None
-    if searched is not None and len(xml) <= _SEARCHED_SHEET_MAX_BYTES:
+    if searched is not None and keepable:
         with _SEARCHED_SHEETS_LOCK:
             _keep_searched(xml, searched)
     return searched
