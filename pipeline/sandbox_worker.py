@@ -374,8 +374,10 @@ def worker_main(incoming: Connection, outgoing: Connection, memory_bytes: int, c
 
 
 def _reply_bytes(reply: dict[str, Any]) -> bytes:
+    # ASCII with \u escapes: json's C encoder writes it without the UTF-8 pass (a batch's replies: 7.5 ms against
+    # 10.4), for about a seventh more bytes through the pipe; the server's json.loads reads both alike.
     try:
-        return json.dumps(reply, ensure_ascii=False, default=json_default).encode()
+        return json.dumps(reply, default=json_default).encode()
     except (TypeError, ValueError) as exc:  # a bug in an encoder: the file is not the cause
         failure = {"ok": False, "failure": "internal", "detail": f"{type(exc).__name__}: {str(exc)[:300]}"}
         return json.dumps(failure, ensure_ascii=False).encode()
