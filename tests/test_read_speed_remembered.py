@@ -3,9 +3,10 @@
 Returns made from one template share their styles, theme, workbook and relationship parts byte for byte, so a
 worker keeps a small part's inflated bytes (by its deflated bytes) and what it read from a part's tree (by the
 tree); they share their template's own sheets (its 填表说明) too, so it keeps what checking and searching a sheet's
-bytes found (by those bytes). Each test here reads a file after another that filled those caches with the same bytes, and compares the
-outcome with the same file read with every cache empty: a cache that skipped a check or answered for the wrong
-file would differ. The text and trim shortcuts of the sheet are compared with their reference too.
+bytes found (by those bytes). Each test here reads a file after another that filled those caches with the same
+bytes, and compares the outcome with the same file read with every cache empty: a cache that skipped a check or
+answered for the wrong file would differ. The text and trim shortcuts of the sheet are compared with their
+reference too.
 """
 
 import io
