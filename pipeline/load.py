@@ -194,18 +194,16 @@ def load_validated(
     registry: Registry | None = None,
 ) -> LoadOutcome:
     """Submission row, its issues and (unless rejected) its values, in one transaction. The outcome's message names
-    the unit and the return by `registry` and `catalog`: those in force (saved settings may rename or add units);
-    None means the files shipped in catalog/, for a warehouse without settings."""
-    # Imported here: the rest of this module needs neither.
-    from pipeline.catalog import load_catalog
-    from pipeline.registry import default_registry
+    the unit and the return by `registry` and `catalog`; when not given, by those in force in the warehouse `con`
+    writes (saved settings may rename or add units)."""
+    if catalog is None or registry is None:
+        from pipeline.reference import load_reference  # imported here: the rest of this module does not need it
 
+        in_force = load_reference(con)
+        catalog = in_force.catalog if catalog is None else catalog
+        registry = in_force.registry if registry is None else registry
     row = _submission_row(validated, received_at=received_at, raw_path=raw_path)
-    reference = (
-        catalog if catalog is not None else load_catalog(),
-        registry if registry is not None else default_registry(),
-    )
-    return _load(con, row, validated.issues, validated.values, reference)
+    return _load(con, row, validated.issues, validated.values, (catalog, registry))
 
 
 def record_rejected_file(

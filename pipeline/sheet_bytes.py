@@ -120,13 +120,6 @@ def _compared(summary: SheetSummary) -> tuple:
     )
 
 
-def summarise_sheet(xml: bytes, shared_lengths: list[int]) -> SheetSummary | None:
-    """The sheet's summary, or None when its bytes are not in the plain shape (then parse it with expat). The XML
-    is taken to be well-formed: read.py has expat check that first (in C, with no callback per element)."""
-    found = search_sheet(xml)
-    return None if found is None else found.summary(shared_lengths)
-
-
 @dataclass(frozen=True, eq=False)
 class SearchedSheet:
     """What the search found in a sheet's bytes alone: its summary but for the shared strings' characters, which
@@ -170,8 +163,9 @@ def _shared_chars(indices: tuple[int, ...], lengths: list[int]) -> int:
 
 
 def search_sheet(xml: bytes) -> SearchedSheet | None:
-    """What the sheet's bytes say (see SearchedSheet), or None when they are not in the plain shape. Well-formed
-    XML assumed, as for summarise_sheet."""
+    """What the sheet's bytes say (see SearchedSheet), or None when they are not in the plain shape (then parse it
+    with expat). The XML is taken to be well-formed: read.py has expat check that first (in C, with no callback per
+    element)."""
     if not _searchable(xml):
         return None
     cells = _CELL.findall(xml)
@@ -358,7 +352,7 @@ _TEXT_START = re.compile(rb"<t[\s/>]")
 
 def shared_string_lengths(xml: bytes) -> list[int] | None:
     """The length in characters of each shared string (the text of every <t> in it), or None when the part is not
-    in the plain shape (then parse it with expat). Well-formed XML assumed, as for summarise_sheet."""
+    in the plain shape (then parse it with expat). Well-formed XML assumed, as for search_sheet."""
     if not _searchable(xml):
         return None
     strings = _SHARED_STRING.findall(xml)

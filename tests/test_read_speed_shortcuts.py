@@ -16,9 +16,9 @@ import pipeline.sheet_bytes as sheet_bytes
 from pipeline.cell_values import ExcelErrorValue
 from pipeline.read import SheetData, WorkbookData
 from pipeline.sandbox_worker import decode_workbook, encode_workbook
-from pipeline.sheet_bytes import summarise_sheet
+from pipeline.sheet_bytes import search_sheet
 from tests.test_read import NAME, SHEET1, error, part, rejection, rewrite, simple_xlsx
-from tests.test_sheet_bytes import HEAD, SHARED, TAIL, reference, searched
+from tests.test_sheet_bytes import HEAD, TAIL, reference, searched
 
 FAR_CELL = b'<c r="XFD1048576"><v>1</v></c>'
 
@@ -44,7 +44,7 @@ def test_a_prefix_of_any_characters_sends_the_sheet_to_expat():
         b'<row r="1" xmlns:\xe5\x89\x8d="urn:x"><\xe5\x89\x8d:c r="XFD1"><\xe5\x89\x8d:v>1</\xe5\x89\x8d:v></\xe5\x89\x8d:c></row>'
     )
     assert reference(xml).max_col == 16384
-    assert summarise_sheet(xml, SHARED) is None
+    assert search_sheet(xml) is None
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_a_far_cell_under_a_chinese_prefix_is_refused_before_calamine_allocates(
 def test_a_cell_within_a_cell_sends_the_sheet_to_expat():
     xml = sheet(row(1, b'<c r="A1"><f>1</f>' + FAR_CELL + b"</c>"))
     assert reference(xml).max_col == 16384
-    assert summarise_sheet(xml, SHARED) is None
+    assert search_sheet(xml) is None
 
 
 def test_a_dtd_after_many_exclamation_marks_is_refused():

@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline.issues import RejectedFile
 from pipeline.read import MAX_CELLS, _parse_shared_string_lengths, _parse_sheet, _well_formed, read_workbook
-from pipeline.sheet_bytes import SheetSummary, shared_string_lengths, summarise_sheet
+from pipeline.sheet_bytes import SheetSummary, search_sheet, shared_string_lengths
 from tests.test_read import rewrite
 
 HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"><sheetData>'
@@ -34,7 +34,8 @@ def reference(xml: bytes, shared: list[int] = SHARED) -> SheetSummary:
 
 def searched(xml: bytes, shared: list[int] = SHARED) -> SheetSummary | None:
     assert _well_formed(xml)
-    return summarise_sheet(xml, shared)
+    found = search_sheet(xml)
+    return None if found is None else found.summary(shared)
 
 
 def parts(data: bytes) -> dict[str, bytes]:
@@ -177,14 +178,14 @@ GIVES_UP = {
 def test_shapes_the_search_does_not_read_go_to_expat(shape):
     xml = HEAD + GIVES_UP[shape] + TAIL
     assert _well_formed(xml)
-    assert summarise_sheet(xml, SHARED) is None
+    assert search_sheet(xml) is None
 
 
 def test_utf16_and_oversized_parts_go_to_expat():
     xml = HEAD + b'<row r="1"><c r="A1"><v>1</v></c></row>' + TAIL
-    assert summarise_sheet(xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"), []) is None
+    assert search_sheet(xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")) is None
     padding = b'<row r="2"><c r="B2" s="1"/></row>' * 40_000  # > 1 MiB of styled blanks
-    assert summarise_sheet(HEAD + padding + TAIL, []) is None
+    assert search_sheet(HEAD + padding + TAIL) is None
 
 
 def test_a_far_cell_is_refused_on_either_path():
@@ -194,7 +195,7 @@ def test_a_far_cell_is_refused_on_either_path():
     )
     prefixed = plain.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>").replace(b"<v>", b"<x:v>")
     prefixed = prefixed.replace(b"</v>", b"</x:v>").replace(b"<worksheet ", b'<worksheet xmlns:x="urn:x" ')
-    assert searched(plain).max_col == 16384 and summarise_sheet(prefixed, []) is None
+    assert searched(plain).max_col == 16384 and search_sheet(prefixed) is None
     for xml in (plain, prefixed):
         data = rewrite(openpyxl_book(), {"xl/worksheets/sheet1.xml": xml})
         with pytest.raises(RejectedFile) as refused:
@@ -264,7 +265,7 @@ def test_seeded_mutations_never_hide_a_cell_from_the_extent(demo_returns: Path):
         xml = bytes(xml)
         if not _well_formed(xml):
             continue
-        found = summarise_sheet(xml, SHARED)
+        found = searched(xml)
         if found is None:
             continue
         answered += 1
