@@ -10,7 +10,7 @@ Writer (``writer()``):
   3. copies the warehouse to ``warehouse.duckdb.writing-<pid>``, or creates that file fresh when no
      warehouse exists yet, attaches it to the process's one DuckDB instance for files (``_AttachedFiles``),
      and brings its schema, views and catalog copy up to date;
-  4. hands the connection to the caller, who writes each file in its own transaction;
+  4. hands the connection to the caller, who writes in transactions of its own (ingest: a whole batch in one);
   5. CHECKPOINTs, detaches, fsyncs and ``os.replace``s the copy over the warehouse (atomic on POSIX),
      fsyncs the directory, and releases the lock.
   On an exception the copy is discarded and the exception re-raised. A crash (kill -9) at any point
