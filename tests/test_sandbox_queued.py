@@ -1,0 +1,217 @@
+"""Each worker is handed the next file while it still parses one (pipeline/sandbox.py, _Lane): a file queued behind
+one that kills, stalls or overflows its worker is not blamed for it but read by the next process; a queued file's
+time limit counts from when its worker begins it; files larger than a pipe holds pass both ways without a deadlock;
+and closing the pool finishes what it was handed and leaves no process behind."""
+
+import statistics
+import threading
+import time
+
+import pytest
+from adversarial import looping_ole_chain, panicking_xls, small_xlsx, with_sheet_rows
+
+from pipeline.sandbox import QUEUED_PER_WORKER, ParseWorkers, WorkerLimits
+
+MIB = 1024 * 1024
+
+
+def many_cells_xlsx(count: int) -> bytes:
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r}</v></c></row>' for r in range(1, count))
+    return with_sheet_rows(small_xlsx(), body, replace=True)
+
+
+def small(value: int) -> tuple[str, bytes]:
+    return f"小表{value}.xlsx", small_xlsx(B2=value)
+
+
+def read_value(outcome) -> object:
+    assert outcome.issues == (), outcome.issues
+    return outcome.workbook.sheets[0].rows[1][1]
+
+
+def refusal(outcome) -> tuple[str, str]:
+    assert outcome.workbook is None and len(outcome.issues) == 1
+    return outcome.issues[0].code, outcome.issues[0].message
+
+
+@pytest.fixture
+def one_worker():
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    yield pool
+    pool.close()
+
+
+def test_files_queued_behind_one_that_kills_its_worker_are_read_by_the_next(one_worker):
+    one_worker.read(*reversed(small(0)))  # started
+    [worker] = one_worker._workers
+    first = worker._process.pid
+    outcomes = list(one_worker.read_in_order([looping_ole_chain(), small(1), small(2), small(3)]))
+    assert refusal(outcomes[0]) == (
+        "unsafe_file",
+        "文件无法安全读取（读取时占用的内存超过 300 MB 上限，或读取程序崩溃），已停止读取，文件未装入",
+    )
+    assert [read_value(outcome) for outcome in outcomes[1:]] == [1, 2, 3]
+    assert worker._process.pid != first
+
+
+def test_files_queued_behind_a_parser_panic_are_read_by_a_new_process(one_worker):
+    one_worker.read(*reversed(small(0)))
+    [worker] = one_worker._workers
+    first = worker._process.pid
+    outcomes = list(one_worker.read_in_order([panicking_xls(), small(4), small(5)]))
+    assert refusal(outcomes[0])[0] == "corrupt_file"
+    assert [read_value(outcome) for outcome in outcomes[1:]] == [4, 5]
+    assert worker._process.pid != first  # the process that panicked is not trusted with the file queued behind
+
+
+def test_a_file_queued_behind_one_whose_reply_is_too_long_is_read():
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=512 * MIB, wall_seconds=30, output_bytes=64 * 1024))
+    try:
+        outcomes = list(pool.read_in_order([("大.xlsx", many_cells_xlsx(5_000)), small(6)]))
+    finally:
+        pool.close()
+    assert refusal(outcomes[0]) == ("unsafe_file", "文件无法安全读取（读取结果超过 64 KB），已停止读取，文件未装入")
+    assert read_value(outcomes[1]) == 6
+
+
+def test_a_file_queued_behind_one_that_takes_too_long_is_read():
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=1024 * MIB, wall_seconds=0.3))
+    try:
+        pool.read(*reversed(small(0)))  # started: the start-up never counts against a file
+        outcomes = list(pool.read_in_order([("慢.xlsx", many_cells_xlsx(400_000)), small(7)]))
+    finally:
+        pool.close()
+    assert refusal(outcomes[0]) == ("unsafe_file", "文件无法安全读取（读取时间超过 0.3 秒），已停止读取，文件未装入")
+    assert read_value(outcomes[1]) == 7
+
+
+def test_a_queued_files_time_limit_counts_from_when_its_worker_begins_it():
+    """Two files that each take 2/3 of the limit, so both together 4/3 of it: counted from when it was queued,
+    the second would be stopped."""
+    slow = many_cells_xlsx(25_000)
+    measuring = ParseWorkers(1, WorkerLimits(memory_bytes=1024 * MIB, wall_seconds=30))
+    try:
+        measuring.read(*reversed(small(0)))
+        took = []
+        for _ in range(3):
+            started = time.perf_counter()
+            assert measuring.read(slow, "慢.xlsx").workbook is not None
+            took.append(time.perf_counter() - started)
+    finally:
+        measuring.close()
+    limit = 1.5 * statistics.median(took)
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=1024 * MIB, wall_seconds=limit))
+    try:
+        pool.read(*reversed(small(0)))
+        started = time.perf_counter()
+        outcomes = list(pool.read_in_order([("慢1.xlsx", slow), ("慢2.xlsx", slow)]))
+        both = time.perf_counter() - started
+    finally:
+        pool.close()
+    assert [outcome.issues for outcome in outcomes] == [(), ()]
+    assert both > limit  # the second was queued before the limit ran out, and finished after
+
+
+def test_files_larger_than_a_pipe_pass_both_ways_while_another_is_queued():
+    # Each request and each reply is several times what a pipe holds (64 KB): the worker writes a long reply while
+    # the next long file waits to be written to it; neither side may wait for the other.
+    files = [(f"大{n}.xlsx", many_cells_xlsx(40_000 + n)) for n in range(3)]
+    assert min(len(data) for _, data in files) > 256 * 1024
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=1024 * MIB, wall_seconds=30))
+    outcomes: list = []
+    try:
+        reading = threading.Thread(target=lambda: outcomes.extend(pool.read_in_order(files)), daemon=True)
+        reading.start()
+        reading.join(timeout=120)  # a deadlock runs no clock of the worker's: it would wait here for ever
+        deadlocked = reading.is_alive()
+        if deadlocked:
+            pool._workers[0].kill()  # frees both sides, so that the test fails rather than hangs
+        assert not deadlocked, "the server and the worker wait for each other"
+    finally:
+        pool.close()
+    assert [len(outcome.workbook.sheets[0].rows) for outcome in outcomes] == [39_999, 40_000, 40_001]
+
+
+def test_callers_on_many_threads_each_get_their_own_answers_in_order():
+    pool = ParseWorkers(2, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    answers: dict[int, list[object]] = {}
+
+    def caller(number: int) -> None:
+        files = [small(100 * number + n) for n in range(8)]
+        answers[number] = [read_value(outcome) for outcome in pool.read_in_order(files)]
+
+    try:
+        threads = [threading.Thread(target=caller, args=(number,)) for number in range(1, 5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        pool.close()
+    assert answers == {number: [100 * number + n for n in range(8)] for number in range(1, 5)}
+
+
+def test_closing_finishes_the_jobs_handed_over_and_stops_every_process():
+    pool = ParseWorkers(2, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    futures = [pool.submit_read(data, name) for name, data in (small(n) for n in range(6))]
+    pool.close()
+    assert [read_value(future.result(timeout=0)) for future in futures] == list(range(6))
+    assert all(worker._process is None for worker in pool._workers)
+    assert not any(lane.is_alive() for lane in pool._lanes.values())
+    assert read_value(pool.read(*reversed(small(9)))) == 9  # used again after closing: started again
+    pool.close()
+    assert all(worker._process is None for worker in pool._workers)
+
+
+def test_a_file_cancelled_before_a_worker_took_it_is_never_read(one_worker):
+    slow = one_worker.submit_read(many_cells_xlsx(40_000), "慢.xlsx")
+    queued = [one_worker.submit_read(data, name) for name, data in (small(n) for n in range(1, 5))]
+    cancelled = [future for future in queued if future.cancel()]
+    # the worker holds at most QUEUED_PER_WORKER files (the slow one among them): the others were still waiting
+    assert len(cancelled) >= len(queued) - (QUEUED_PER_WORKER - 1)
+    assert slow.result(timeout=60).workbook is not None
+    for future in queued:
+        if future not in cancelled:
+            assert future.result(timeout=60).workbook is not None
+    [worker] = one_worker._workers
+    assert worker._jobs == 1 + len(queued) - len(cancelled)
+
+
+def test_a_worker_that_cannot_be_started_refuses_the_file_and_the_next_is_read(monkeypatch):
+    from pipeline import sandbox
+
+    def no_process(*_args, **_kwargs):
+        raise OSError(24, "Too many open files")
+
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(sandbox.subprocess, "Popen", no_process)
+            assert refusal(pool.read(*reversed(small(1)))) == (
+                "unsafe_file",
+                "文件无法安全读取（读取程序无法启动），已停止读取，文件未装入",
+            )
+        assert read_value(pool.read(*reversed(small(2)))) == 2
+    finally:
+        pool.close()
+
+
+def test_a_fault_in_our_own_scheduling_reaches_the_caller_and_the_pool_goes_on(monkeypatch):
+    from pipeline import sandbox
+
+    real = sandbox._Worker.messages
+    faults = iter([True])
+
+    def faulty(worker, job):
+        if next(faults, False):
+            raise RuntimeError("调度出错")
+        return real(worker, job)
+
+    monkeypatch.setattr(sandbox._Worker, "messages", faulty)
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
+    try:
+        with pytest.raises(RuntimeError, match="调度出错"):
+            pool.read(*reversed(small(1)))
+        assert read_value(pool.read(*reversed(small(2)))) == 2
+    finally:
+        pool.close()
