@@ -248,7 +248,13 @@ class _Worker:
     @property
     def needs_start(self) -> bool:
         """No live process, or one that has done its share of jobs: the next job would start a new one."""
-        return self._process is None or self._process.poll() is not None or self._jobs >= MAX_JOBS_PER_WORKER
+        return self.spent or self._process is not None and self._process.poll() is not None
+
+    @property
+    def spent(self) -> bool:
+        """No process, or one that has done its share of jobs (whether it still runs is not asked: a process that
+        died with jobs in flight is found out by reading their replies)."""
+        return self._process is None or self._jobs >= MAX_JOBS_PER_WORKER
 
     def renew(self) -> None:
         """Replace the process now (stopping the old one)."""
@@ -494,12 +500,12 @@ class _Lane:
         the pool is closing and nothing is left to do. A process is started, or replaced after its share of jobs,
         only with nothing in flight."""
         while len(self._in_flight) < QUEUED_PER_WORKER:
-            if self._in_flight and self._worker.needs_start:
+            if self._in_flight and self._worker.spent:
                 break
             job = self._handing = self._next_job(wait=not self._in_flight)
             if job is None:
                 break
-            if self._worker.needs_start:
+            if not self._in_flight and self._worker.needs_start:  # (a process that died while idle is replaced)
                 try:
                     self._worker.renew()
                 except WorkerFailed as failed:

@@ -215,3 +215,16 @@ def test_a_fault_in_our_own_scheduling_reaches_the_caller_and_the_pool_goes_on(m
         assert read_value(pool.read(*reversed(small(2)))) == 2
     finally:
         pool.close()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_file(one_worker):
+    import os
+    import signal
+
+    assert read_value(one_worker.read(*reversed(small(1)))) == 1
+    [worker] = one_worker._workers
+    dead = worker._process
+    os.kill(dead.pid, signal.SIGKILL)
+    dead.wait(timeout=10)
+    assert read_value(one_worker.read(*reversed(small(2)))) == 2  # not blamed for the death of the one before
+    assert worker._process.pid != dead.pid
