@@ -497,7 +497,7 @@ class _Lane:
 
     def _hand_over(self) -> bool:
         """Hand the worker jobs until QUEUED_PER_WORKER are in flight (waiting for one only when none is); False when
-        the pool is closing and nothing is left to do. A process is started, or replaced after its share of jobs,
+        the pool is closing and nothing is left in flight. A process is started, or replaced after its share of jobs,
         only with nothing in flight."""
         while len(self._in_flight) < QUEUED_PER_WORKER:
             if self._in_flight and self._worker.spent:
@@ -623,11 +623,11 @@ class ParseWorkers:
                 self._lanes[index] = _Lane(self, worker, next(self._lane_numbers))
 
     def take_job(self, wait: bool) -> _Job | None:
-        """The next job; with `wait`, waits for one (None once the pool is closing and none is left)."""
+        """The next job; with `wait`, waits for one. None while the pool is closing: no new job is begun then."""
         with self._jobs_changed:
             while wait and not self._jobs and not self.closing:
                 self._jobs_changed.wait()
-            return self._jobs.popleft() if self._jobs else None
+            return self._jobs.popleft() if self._jobs and not self.closing else None
 
     def _pickled_reference(self, catalog: Catalog, registry: Registry) -> tuple[int, bytes]:
         with self._reference_lock:
@@ -723,18 +723,24 @@ class ParseWorkers:
         return max((worker.peak_rss_mb() for worker in self._workers), default=0.0)
 
     def close(self) -> None:
-        """Finish the jobs handed over, then stop every worker (no process is left behind); a job handed over later
-        starts them again."""
+        """Stop every worker, leaving no process or lane behind. The files the workers already hold are finished (at
+        most QUEUED_PER_WORKER each, each within its time limit); those still waiting for a worker, and any handed
+        over while closing, are cancelled (their callers get CancelledError), so that a server shutting down does not
+        wait for the rest of a batch. A job handed over afterwards starts the pool again."""
         with self._jobs_changed:
             self.closing = True
+            waiting, self._jobs = self._jobs, deque()
             lanes = list(self._lanes.values())
             self._jobs_changed.notify_all()
+        for job in waiting:
+            job.future.cancel()
         for lane in lanes:
             lane.join()
         with self._jobs_changed:
             self.closing = False
-            if self._jobs:  # handed over while the lanes were leaving
-                self._start_lanes()
+            late, self._jobs = self._jobs, deque()
+        for job in late:
+            job.future.cancel()
 
 
 class ReadAhead(Iterator[ReadOutcome]):

@@ -151,11 +151,19 @@ def test_callers_on_many_threads_each_get_their_own_answers_in_order():
     assert answers == {number: [100 * number + n for n in range(8)] for number in range(1, 5)}
 
 
-def test_closing_finishes_the_jobs_handed_over_and_stops_every_process():
-    pool = ParseWorkers(2, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
-    futures = [pool.submit_read(data, name) for name, data in (small(n) for n in range(6))]
+def test_closing_finishes_the_files_workers_hold_cancels_the_rest_and_stops_every_process():
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=1024 * MIB, wall_seconds=30))
+    slow = pool.submit_read(many_cells_xlsx(40_000), "慢.xlsx")
+    waiting = [pool.submit_read(data, name) for name, data in (small(n) for n in range(1, 7))]
+    for _ in range(600):  # until the worker holds the slow file (its start-up takes a moment)
+        if slow.running():
+            break
+        time.sleep(0.05)
     pool.close()
-    assert [read_value(future.result(timeout=0)) for future in futures] == list(range(6))
+    assert slow.result(timeout=0).workbook is not None  # finished, not killed and blamed
+    finished = [future for future in waiting if not future.cancelled()]
+    assert len(finished) <= QUEUED_PER_WORKER - 1  # only what the worker held besides the slow file
+    assert [read_value(future.result(timeout=0)) for future in finished] == list(range(1, len(finished) + 1))
     assert all(worker._process is None for worker in pool._workers)
     assert not any(lane.is_alive() for lane in pool._lanes.values())
     assert read_value(pool.read(*reversed(small(9)))) == 9  # used again after closing: started again
