@@ -163,6 +163,11 @@ def unsafe_file_issue(file_name: str, reason: str) -> Issue:
     )
 
 
+def _unsafe_outcome(file_name: str, failed: WorkerFailed) -> ReadOutcome:
+    """A read's or a check's outcome when the worker failed on the file."""
+    return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
+
+
 # -- one worker -----------------------------------------------------------------------------------------------------
 
 
@@ -645,9 +650,7 @@ class ParseWorkers:
                 return ReadOutcome(decode_workbook(reply["workbook"]))
             return ReadOutcome(None, self._refusal(reply, file_name))
 
-        def refuse(failed: WorkerFailed) -> ReadOutcome:
-            return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
-
+        refuse = functools.partial(_unsafe_outcome, file_name)
         return self._submit(_Job({"job": READ_JOB, "file_name": file_name}, data, decode, refuse))
 
     def submit_check(self, data: bytes, file_name: str, checks: ReturnChecks) -> Future[ReadOutcome]:
@@ -669,12 +672,10 @@ class ParseWorkers:
                 return ReadOutcome(None, internal_error=str(reply.get("detail", "")))
             return ReadOutcome(None, self._refusal(reply, file_name), read_but_refused=reply.get("readable") is True)
 
-        def refuse(failed: WorkerFailed) -> ReadOutcome:
-            return ReadOutcome(None, (unsafe_file_issue(file_name, failed.reason),))
-
         def unloaded(detail: str) -> ReadOutcome:  # our fault, not the file's
             return ReadOutcome(None, internal_error=f"reference data not loaded: {detail}")
 
+        refuse = functools.partial(_unsafe_outcome, file_name)
         return self._submit(_Job(header, data, decode, refuse, reference, unloaded))
 
     def read(self, data: bytes, file_name: str) -> ReadOutcome:
