@@ -226,7 +226,7 @@ def test_the_codec_round_trips_every_cell_type():
     assert decode_workbook(encode_workbook(workbook)) == workbook
 
 
-def test_workers_run_below_the_servers_priority_and_the_pool_has_one_more_than_the_cores(monkeypatch):
+def test_workers_run_below_the_servers_priority_and_the_pool_has_one_per_core(monkeypatch):
     import os
 
     from pipeline.sandbox import default_pool_size
@@ -242,6 +242,6 @@ def test_workers_run_below_the_servers_priority_and_the_pool_has_one_more_than_t
         pool.close()
     monkeypatch.delenv("PARSE_WORKERS", raising=False)
     cores = len(os.sched_getaffinity(0))
-    assert default_pool_size() == min(cores + 1, 4)
+    assert default_pool_size() == min(cores, 4)
     monkeypatch.setenv("PARSE_WORKERS", "1")
     assert default_pool_size() == 1

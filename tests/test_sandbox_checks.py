@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import pickle
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -112,14 +113,7 @@ def test_the_reference_goes_to_each_worker_once_and_again_when_it_changes(accept
         # Another registry (the unit renamed in the settings, its old name forgotten) is sent before the next
         # check, and used by it: the name on the return no longer resolves.
         code = first.validated.unit_code
-        renamed = Registry(
-            [
-                dataclasses.replace(unit, name="改名后的工会", short_name="改名后", aliases=(), former_names=())
-                if unit.code == code
-                else unit
-                for unit in reference.registry.units
-            ]
-        )
+        renamed = _renamed(reference.registry, code)
         changed = pool.check(path.read_bytes(), path.name, ReturnChecks(reference.catalog, renamed))
         assert worker._reference_token != token
         assert changed.validated.unit_code is None
@@ -129,6 +123,47 @@ def test_the_reference_goes_to_each_worker_once_and_again_when_it_changes(accept
         assert worker._reference_token is None
         again = pool.check(path.read_bytes(), path.name, checks)
         assert again.validated == first.validated
+    finally:
+        pool.close()
+
+
+def _renamed(registry: Registry, code: str) -> Registry:
+    """The registry with one unit renamed in the settings, its old name forgotten."""
+    return Registry(
+        [
+            dataclasses.replace(unit, name="改名后的工会", short_name="改名后", aliases=(), former_names=())
+            if unit.code == code
+            else unit
+            for unit in registry.units
+        ]
+    )
+
+
+def test_checks_queued_together_each_use_the_reference_they_were_given(accepted, reference):
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=400 * MIB, wall_seconds=30))
+    data, name = accepted.read_bytes(), accepted.name
+    checks = ReturnChecks(reference.catalog, reference.registry)
+    try:
+        code = pool.check(data, name, checks).validated.unit_code
+        renamed = ReturnChecks(reference.catalog, _renamed(reference.registry, code))
+        queued = [pool.submit_check(data, name, given) for given in (checks, renamed, renamed, checks)]
+        units = [future.result(timeout=60).validated.unit_code for future in queued]
+    finally:
+        pool.close()
+    assert units == [code, None, None, code]
+
+
+def test_reference_data_a_worker_cannot_load_is_our_fault_and_is_sent_again(accepted, reference, monkeypatch):
+    pool = ParseWorkers(1, WorkerLimits(memory_bytes=400 * MIB, wall_seconds=30))
+    data, name = accepted.read_bytes(), accepted.name
+    checks = ReturnChecks(reference.catalog, reference.registry)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(pool, "_pickled_reference", lambda _catalog, _registry: (99, b"not a pickle"))
+            broken = pool.check(data, name, checks)
+        assert (broken.validated, broken.issues) == (None, ())  # not the file's fault: nothing said about it
+        assert broken.internal_error.startswith("reference data not loaded: UnpicklingError")
+        assert pool.check(data, name, checks).validated is not None
     finally:
         pool.close()
 
@@ -246,10 +281,15 @@ class _BrokenChecks(ParseWorkers):
         super().__init__(1, WorkerLimits(memory_bytes=400 * MIB, wall_seconds=30))
         self.broken, self.how = broken, how
 
-    def check(self, data, file_name, checks):
-        outcome = super().check(data, file_name, checks)
+    def submit_check(self, data, file_name, checks):
+        checked = super().submit_check(data, file_name, checks)
         if file_name != self.broken:
-            return outcome
+            return checked
+        broken: Future = Future()
+        checked.add_done_callback(lambda done: broken.set_result(self._broken(done.result())))
+        return broken
+
+    def _broken(self, outcome):
         if self.how == "internal":
             return ReadOutcome(None, internal_error="KeyError: 'I01'")
         return dataclasses.replace(outcome, validated=dataclasses.replace(outcome.validated, sha256="0" * 64))
@@ -276,9 +316,9 @@ def test_a_batch_into_a_new_warehouse_checks_each_file_once(demo_returns, tmp_pa
     asked: list[str] = []
 
     class Counting(ParseWorkers):
-        def check(self, data, file_name, checks):
+        def submit_check(self, data, file_name, checks):
             asked.append(file_name)
-            return super().check(data, file_name, checks)
+            return super().submit_check(data, file_name, checks)
 
     files = collect_files([demo_returns])[:6]
     pool = Counting(2, WorkerLimits(memory_bytes=400 * MIB, wall_seconds=30))
