@@ -31,7 +31,6 @@ from dashboard.theme_css import status_class
 from pipeline.status.compact import StatusMark
 from pipeline.status.model import NOT_DUE, Laggard, MeasureStatus
 from queries.board import Tile
-from queries.uploads import markdown_safe
 
 DETAIL_PAGE = "app_pages/measure_detail.py"
 EMPTY_WAREHOUSE = (
@@ -55,6 +54,12 @@ CSS = """
 .tile-line { font-size: 0.9rem; color: #424242; }
 .tile-warn { font-size: 0.9rem; color: #8a4b00; font-weight: 600; }
 .tile-summary { font-size: 1rem; color: #212121; }
+.tile.folded { min-height: 9.2rem; } .tile-more { margin-top: auto; }
+.tile-more > summary { cursor: pointer; width: fit-content; font-size: 0.9rem; color: #424242; padding: 0.1rem 0; }
+.tile-more > summary:hover { color: #1565c0; }
+.tile-more > summary:focus-visible { outline: 2px solid #1565c0; outline-offset: 2px; border-radius: 0.2rem; }
+.tile-more[open] > summary { margin-bottom: 0.25rem; }
+.tile-more .tile-summary { font-size: 0.95rem; line-height: 1.5; }
 .status-badge { font-size: 0.95rem; white-space: nowrap; }
 .tile.large { min-height: 0; gap: 0.4rem; }
 .tile.large .tile-head { font-size: 1.1rem; }
@@ -124,8 +129,9 @@ def figure_html(tile: Tile) -> str:
     return f'<span class="tile-line tile-metric">{escape(tile.metric_name)}</span>{figure}{target}'
 
 
-def tile_html(tile: Tile, *, large: bool = False, summary: bool = False) -> str:
-    """A measure's tile: number and short name, status badge, key figure, trend, caveats (and summary)."""
+def tile_html(tile: Tile, *, large: bool = False, summary: bool = False, folded_summary: bool = False) -> str:
+    """A measure's tile: number and short name, status badge, key figure, trend, caveats (and summary: in full, or
+    folded under 摘要, opened with a click or the keyboard)."""
     m = tile.measure
     parts = [
         f'<div class="tile-head"><span class="tile-no">第{m.number}条</span>{escape(m.short_name)}</div>',
@@ -143,7 +149,11 @@ def tile_html(tile: Tile, *, large: bool = False, summary: bool = False) -> str:
                 if calm
                 else f'<div class="tile-warn">⚠ {escape(line)}</div>'
             )
-    size = " large" if large else ""
+    if folded_summary:
+        parts.append(
+            f'<details class="tile-more"><summary>摘要</summary><div class="tile-summary">{escape(tile.summary)}</div></details>'
+        )
+    size = " large" if large else " folded" if folded_summary else ""
     return f'<div class="tile{size}" style="--tile-colour:{STATUS_COLOURS[tile.status]}">{"".join(parts)}</div>'
 
 
@@ -154,15 +164,14 @@ def open_measure(number: int) -> None:
 
 
 def board_tile(tile: Tile) -> None:
-    """A bordered tile on the overview with a summary popover and a button that opens the detail page."""
+    """A bordered tile on the overview, its summary folded inside it, and a button that opens the detail page. The
+    summary is part of the tile's HTML rather than a popover of its own: three elements fewer per tile, 54 on the
+    board, which took about a fifth of the overview's run (a popover, its text and the row holding it)."""
     number = tile.measure.number
     with st.container(border=True, key=f"tile_{number}"):
-        st.html(tile_html(tile))
-        with st.container(horizontal=True, gap="small"):
-            with st.popover("摘要", icon=":material/notes:"):
-                st.markdown(markdown_safe(tile.summary))  # names units from the registry: shown literally
-            if st.button("查看解读", key=f"open_{number}", icon=":material/search:"):
-                open_measure(number)
+        st.html(tile_html(tile, folded_summary=True))
+        if st.button("查看解读", key=f"open_{number}", icon=":material/search:"):
+            open_measure(number)
 
 
 def status_counts(counts: dict[str, int]) -> None:

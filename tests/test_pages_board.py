@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -129,8 +130,12 @@ def test_overview_2025_tiles_show_missing_returns_and_window_notes(monkeypatch, 
     # Not a warning: the open window's note is plain information on a 未到期 tile.
     assert '<div class="tile-line">窗口期2024–2026，2026年底届满，本窗口期内尚未召开</div>' in tiles[1]
     assert "⚠" not in tiles[1]
-    summaries = [m.value for m in app.markdown]
-    assert board[5].summary in summaries  # the one-sentence summary in the tile's popover
+    # the one-sentence summary, folded inside the tile under 摘要
+    assert (
+        f'<details class="tile-more"><summary>摘要</summary><div class="tile-summary">{escape(board[5].summary)}</div></details>'
+        in tiles[5]
+    )
+    assert board[5].summary.startswith("2025年")
 
 
 def test_a_tile_button_opens_the_measure_detail(monkeypatch, demo_warehouse):

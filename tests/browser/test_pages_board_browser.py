@@ -64,6 +64,12 @@ def test_overview_shows_the_board(browser, board_server, viewport):
     page.locator("[data-testid='stMetric']").nth(len(STATUSES) - 1).wait_for(timeout=TIMEOUT)
     assert page.locator("[data-testid='stMetric']").count() == len(STATUSES)  # one count per status word
     assert page.get_by_role("button", name="查看解读").count() == 18
+    # Each tile's one-sentence summary is folded under 摘要 and opens in place.
+    summary = page.locator(".st-key-tile_5 .tile-summary")
+    assert not summary.is_visible()
+    page.locator(".st-key-tile_5 details.tile-more summary").click()
+    summary.wait_for(state="visible", timeout=TIMEOUT)
+    assert summary.inner_text().startswith("2024年，") and "会费收缴率" in summary.inner_text()
     no_error(page)
     screenshot(page, f"board_overview_{viewport}")
     whole_page(page, f"board_overview_{viewport}")
