@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -128,8 +129,8 @@ def test_the_sidebar_shows_a_meeting_version_with_a_banner_on_every_page(after_m
     frozen_tile = measure_board(meetings.meeting_book(NAME, root / "meetings")[1], 2025).tiles[4]
     live_tile = measure_board(book_of(live), 2025).tiles[4]
     assert (frozen_tile.measure.number, frozen_tile.status, live_tile.status) == (5, "达标", "预警")
-    markdown = [m.value for m in app.markdown]
-    assert frozen_tile.summary in markdown and live_tile.summary not in markdown  # the overview shows the meeting's
+    shown = "".join(h.value for h in app.html)  # each tile's summary is folded inside its HTML
+    assert escape(frozen_tile.summary) in shown and escape(live_tile.summary) not in shown  # the meeting's board
     for page in ("app_pages/overview.py", "app_pages/measure_detail.py", "app_pages/tracker.py"):
         app.switch_page(page)
         app.run()
