@@ -33,6 +33,18 @@ def refusal(outcome) -> tuple[str, str]:
     return outcome.issues[0].code, outcome.issues[0].message
 
 
+def on_threads(pool: ParseWorkers, caller, *, callers: int, timeout: float) -> None:
+    """caller(1) … caller(callers), each on a thread of its own, all at once; then the pool is closed."""
+    try:
+        threads = [threading.Thread(target=caller, args=(number,)) for number in range(1, callers + 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout)
+    finally:
+        pool.close()
+
+
 @pytest.fixture
 def one_worker():
     pool = ParseWorkers(1, WorkerLimits(memory_bytes=300 * MIB, wall_seconds=30))
@@ -139,14 +151,7 @@ def test_callers_on_many_threads_each_get_their_own_answers_in_order():
         files = [small(100 * number + n) for n in range(8)]
         answers[number] = [read_value(outcome) for outcome in pool.read_in_order(files)]
 
-    try:
-        threads = [threading.Thread(target=caller, args=(number,)) for number in range(1, 5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        pool.close()
+    on_threads(pool, caller, callers=4, timeout=120)
     assert answers == {number: [100 * number + n for n in range(8)] for number in range(1, 5)}
 
 
@@ -276,14 +281,7 @@ def test_no_file_is_lost_while_lanes_end_and_start_between_files(monkeypatch):
             for name, data in (small(100 * number + n) for n in range(12))
         ]
 
-    try:
-        threads = [threading.Thread(target=caller, args=(number,)) for number in range(1, 4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-    finally:
-        pool.close()
+    on_threads(pool, caller, callers=3, timeout=300)
     assert answers == {number: [100 * number + n for n in range(12)] for number in range(1, 4)}
     assert next(pool._lane_numbers) > 3  # lanes did end and start again meanwhile
 
