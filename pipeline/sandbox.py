@@ -525,8 +525,8 @@ class _Lane:
 
     def _hand_over(self) -> bool:
         """Hand the worker jobs until QUEUED_PER_WORKER are in flight (waiting for one only when none is); False when
-        nothing is in flight and no job came (the pool is closing, or the lane was idle too long). A process is started, or replaced after its share of jobs,
-        only with nothing in flight."""
+        nothing is in flight and no job came (the pool is closing, or the lane was idle too long). A process is
+        started, or replaced after its share of jobs, only with nothing in flight."""
         while len(self._in_flight) < QUEUED_PER_WORKER:
             if self._in_flight and self.worker.spent:
                 break
