@@ -475,7 +475,7 @@ class _Lane:
     process. A job's wall-clock limit counts from when the worker begins it, not from when it was queued."""
 
     def __init__(self, pool: ParseWorkers, worker: _Worker, index: int, number: int) -> None:
-        self._pool, self.worker, self.index = pool, worker, index
+        self._pool, self._worker, self.index = pool, worker, index
         self._in_flight: deque[_Job] = deque()  # handed to the running process, oldest first
         self._again: deque[_Job] = deque()  # queued behind a job that failed: handed to the next process first
         self._handing: _Job | None = None  # taken, not yet in flight
@@ -528,19 +528,19 @@ class _Lane:
         nothing is in flight and no job came (the pool is closing, or the lane was idle too long). A process is
         started, or replaced after its share of jobs, only with nothing in flight."""
         while len(self._in_flight) < QUEUED_PER_WORKER:
-            if self._in_flight and self.worker.spent:
+            if self._in_flight and self._worker.spent:
                 break
             job = self._handing = self._next_job(wait=not self._in_flight)
             if job is None:
                 break
-            if not self._in_flight and self.worker.needs_start:  # (a process that died while idle is replaced)
+            if not self._in_flight and self._worker.needs_start:  # (a process that died while idle is replaced)
                 try:
-                    self.worker.renew()
+                    self._worker.renew()
                 except WorkerFailed as failed:
                     self._handing = None
                     self._settle(job, lambda job=job, failed=failed: job.refuse(failed))
                     continue
-            conn, messages = self.worker.messages(job)
+            conn, messages = self._worker.messages(job)
             job.begun = None if self._in_flight else time.monotonic()
             self._in_flight.append(job)
             self._handing = None
@@ -559,7 +559,7 @@ class _Lane:
         job = self._in_flight[0]
         assert job.begun is not None
         try:
-            reply, body, reference_failure = self.worker.receive(job, job.begun + self._pool.limits.wall_seconds)
+            reply, body, reference_failure = self._worker.receive(job, job.begun + self._pool.limits.wall_seconds)
         except WorkerFailed as failed:
             self._in_flight.popleft()
             log.warning("文件 %s 的解析工作进程失败：%s", job.file_name, failed.reason)
@@ -597,9 +597,9 @@ class _Lane:
     def _retire(self) -> None:
         """Stop the process (after its sender has given up on it); the jobs it held but had not begun go to the
         next process first, in their order."""
-        self.worker.kill()
+        self._worker.kill()
         self._sender.wait_idle()
-        self.worker.stop()
+        self._worker.stop()
         self._again.extendleft(reversed(self._in_flight))
         self._in_flight.clear()
 
@@ -607,12 +607,12 @@ class _Lane:
         """With nothing in flight, a process that is gone or has done its share is replaced now, so that the next
         file does not wait for the start-up (~0.2 s); the caller already has its answer. Not after a failed start:
         the next file tries again."""
-        if self._in_flight or self._again or not self.worker.needs_start or not self.worker.served:
+        if self._in_flight or self._again or not self._worker.needs_start or not self._worker.served:
             return
         if self._pool.closing:
             return
         try:
-            self.worker.renew()
+            self._worker.renew()
         except WorkerFailed:
             log.warning("解析工作进程无法重新启动")
 
