@@ -40,7 +40,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import signal
 import threading
 from collections import deque
@@ -61,7 +60,7 @@ from pipeline.load import (
     DurableOriginals,
     LoadOutcome,
     PlannedSubmission,
-    archive_raw,
+    archive_original,
 )
 from pipeline.locate import locate_return
 from pipeline.raw_archive import over_quota_issue, rejected_archive_bytes, rejected_quota_bytes
@@ -503,11 +502,10 @@ class _Batch:
         """(archived path, whether this call created it: only such a copy may be dropped again by the quota)."""
         if not data:
             return None, False
-        existed = _archived_before(Path(self.raw_dir) / sha256[:2], sha256)
-        path = archive_raw(data, self.raw_dir, file_name, durable=False, sha256=sha256)
-        if not existed:
+        path, written = archive_original(data, self.raw_dir, file_name, durable=False, sha256=sha256)
+        if written:
             self._archived.append(path)
-        return path, not existed
+        return path, written
 
     def _keep_rejected_original(self, path: Path | None, newly: bool) -> bool:
         """keep_rejected_original, counting the originals this batch has kept so far."""
@@ -574,15 +572,6 @@ def validated_reading(reading: ReadOutcome, sha256: str, file_name: str, checks:
         reading.workbook, located, checks.catalog, checks.registry, expected_year=checks.expected_year,
         today=checks.today,
     )  # fmt: skip
-
-
-def _archived_before(folder: Path, sha256: str) -> bool:
-    """Whether the archive folder holds these bytes already, under any extension. (A glob would compile a pattern
-    for every file: each digest is new.)"""
-    try:
-        return any(name.startswith(sha256) for name in os.listdir(folder))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return False
 
 
 def oversized_result(file_name: str, size: int) -> FileResult:

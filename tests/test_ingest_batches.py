@@ -3,6 +3,7 @@ the archive of rejected originals within its quota."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -192,6 +193,22 @@ def test_rejected_originals_are_kept_within_the_quota(monkeypatch, tmp_path):
     paths = [p for (p,) in _rows(warehouse, "SELECT raw_path FROM submissions ORDER BY submission_id")]
     assert [bool(p) and Path(p).is_file() for p in paths] == [True, True, False]
     assert len(list(raw.rglob("*.xlsx"))) == 2
+
+
+def test_an_original_the_archive_held_before_is_never_removed_for_the_quota(monkeypatch, tmp_path):
+    # A copy a failed batch left behind is kept and not counted; the same bytes under another name get their own.
+    monkeypatch.setenv("REJECTED_ARCHIVE_QUOTA_MB", "0")
+    warehouse, raw = tmp_path / "w.duckdb", tmp_path / "raw"
+    folder = _broken(tmp_path / "in", 2)
+    held = []
+    for file in sorted(folder.iterdir()):
+        sha = hashlib.sha256(file.read_bytes()).hexdigest()
+        held.append(raw / sha[:2] / f"{sha}.xlsx")
+    held[0].parent.mkdir(parents=True)
+    held[0].write_bytes((folder / "坏文件0.xlsx").read_bytes())
+    results = ingest_paths([folder], warehouse=warehouse, raw_dir=raw)
+    assert [[i.code for i in r.issues] for r in results] == [["not_excel"], ["not_excel", "archive_quota"]]
+    assert held[0].read_bytes() == (folder / "坏文件0.xlsx").read_bytes() and not held[1].exists()
 
 
 def test_prune_rejected_removes_only_old_rejected_originals(capsys, tmp_path, demo_manifest, demo_returns):

@@ -1,8 +1,8 @@
 """The shortcuts that cut an ingest's own CPU give exactly the answers of the long way round.
 
 Each shortcut keeps an answer per distinct input: a cell's reading per (indicator, value, year), a unit name's
-resolution, a row's keys and header labels, last year's figures grouped as the batch goes on, the archive's
-"held before" check without a glob, and the jump check without a database. Each test feeds it the inputs a
+resolution, a row's keys and header labels, last year's figures grouped as the batch goes on, and the jump check
+without a database. Each test feeds it the inputs a
 dictionary would confuse (1, 1.0 and True are equal keys; 0.0 == -0.0; NaN equals nothing) or the orders that
 would expose a stale answer, and compares with the uncached computation.
 """
@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.catalog import load_catalog
 from pipeline.cell_values import ExcelErrorValue
-from pipeline.ingest import _archived_before, _LastYearFigures
+from pipeline.ingest import _LastYearFigures
 from pipeline.jumps import jump_issues, year_over_year_jumps
 from pipeline.load import BatchLedger
 from pipeline.locate import _ROW_KEYS, LocatedCell, _index, _row_keys, _row_labels, _text_key
@@ -204,18 +203,6 @@ def test_the_jump_check_in_memory_equals_the_database_query():
     previous = {(indicator, entity): value for indicator, entity, value, _ in previous_rows if entity == unit}
     from_database = year_over_year_jumps(con, validated, CATALOG, REGISTRY)
     assert from_database and jump_issues(validated, previous, CATALOG, REGISTRY) == from_database
-
-
-def test_the_archive_check_sees_the_bytes_under_any_extension_and_nothing_else(tmp_path: Path):
-    sha = "ab" + "0" * 62
-    folder = tmp_path / sha[:2]
-    assert not _archived_before(folder, sha)  # no folder yet
-    folder.mkdir()
-    (folder / f".{sha}.xlsx.tmp-1").write_bytes(b"half")  # a copy being written is not one held
-    (folder / ("ab" + "1" * 62 + ".xlsx")).write_bytes(b"other")
-    assert not _archived_before(folder, sha) and not any(folder.glob(f"{sha}*"))
-    (folder / f"{sha}.xls").write_bytes(b"held")
-    assert _archived_before(folder, sha) and any(folder.glob(f"{sha}*"))
 
 
 def test_the_ledgers_current_submissions_of_a_year_are_those_its_current_map_holds():

@@ -1,4 +1,5 @@
 import hashlib
+import os
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -8,7 +9,14 @@ import pytest
 
 import pipeline.load as load_module
 from pipeline.issues import Issue
-from pipeline.load import LoadOutcome, already_loaded, archive_raw, load_validated, record_rejected_file
+from pipeline.load import (
+    LoadOutcome,
+    already_loaded,
+    archive_original,
+    archive_raw,
+    load_validated,
+    record_rejected_file,
+)
 from pipeline.validated import ValidatedReturn, ValueRow
 from pipeline.warehouse import writer
 
@@ -85,6 +93,37 @@ def test_archive_raw_replaces_a_truncated_copy(tmp_path: Path) -> None:
     target.parent.mkdir()
     target.write_bytes(b"comp")
     assert archive_raw(b"complete", tmp_path, "a.xlsx").read_bytes() == b"complete"
+
+
+def test_archive_original_tells_whether_it_wrote_the_copy(tmp_path: Path) -> None:
+    data = b"workbook bytes"
+    sha = hashlib.sha256(data).hexdigest()
+    folder = tmp_path / sha[:2]
+    folder.mkdir()
+    (folder / f".{sha}.xlsx.tmp-1").write_bytes(b"half")  # a copy a crash left half-written is not one held
+    (folder / f"{sha}.xls").write_bytes(data)  # the same bytes under another name: not this call's copy
+    path, written = archive_original(data, tmp_path, "a.xlsx")
+    assert (path, written) == (folder / f"{sha}.xlsx", True) and path.read_bytes() == data
+    assert archive_original(data, tmp_path, "b.XLSX") == (path, False)  # held now: not this call's to remove
+    assert (folder / f"{sha}.xls").read_bytes() == data
+    path.write_bytes(b"workbook")  # truncated: replaced, and then it is this call's copy
+    assert archive_original(data, tmp_path, "a.xlsx") == (path, True) and path.read_bytes() == data
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f".{sha}.xlsx.tmp-1", f"{sha}.xls", f"{sha}.xlsx"])
+
+
+def test_archive_original_writes_large_files_whole_and_leaves_no_temporary_on_failure(tmp_path: Path, monkeypatch):
+    data = bytes(range(256)) * 40_000  # 10 MB: more than one write may take
+    path, written = archive_original(data, tmp_path, "big.xlsx", durable=True)
+    assert written and path.read_bytes() == data
+
+    def full_disk(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        archive_original(b"other bytes", tmp_path, "x.xlsx")
+    sha = hashlib.sha256(b"other bytes").hexdigest()
+    assert list((tmp_path / sha[:2]).iterdir()) == []
 
 
 # -- accepted ----------------------------------------------------------------------------------------
