@@ -580,6 +580,12 @@ class BatchLedger:
         """The current submission of each unit for that year and return type, in id order."""
         return sorted(self._current_of.get((year, return_code), {}).values())
 
+    def current_ids_of_year(self, year: int) -> list[int]:
+        """The current submissions of that year, of every return type, in id order."""
+        return sorted(
+            sid for (of_year, _), by_unit in self._current_of.items() if of_year == year for sid in by_unit.values()
+        )
+
     def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
         planned = self._planned_by_id.get(submission_id)
         return planned.values if planned is not None else None

@@ -16,6 +16,9 @@ class PlannedOnlyLedger:
     def current_ids(self, year: int, return_code: str) -> list[int]:
         return sorted(sid for (_, y, rc), (_, sid) in self.current.items() if y == year and rc == return_code)
 
+    def current_ids_of_year(self, year: int) -> list[int]:
+        return sorted(sid for (_, y, _), (_, sid) in self.current.items() if y == year)
+
     def planned_values(self, submission_id: int) -> tuple[ValueRow, ...] | None:
         return self.values.get(submission_id)
 

@@ -223,6 +223,66 @@ def test_the_ledgers_current_submissions_of_a_year_are_those_its_current_map_hol
         for year, return_code in [(y, rc) for y in (2023, 2024, 2025) for rc in ("R2", "R3")]:
             scanned = sorted(sid for (_, y, rc), (_, sid) in ledger.current.items() if (y, rc) == (year, return_code))
             assert ledger.current_ids(year, return_code) == scanned
+        for year in (2023, 2024, 2025):
+            scanned = sorted(sid for (_, y, _), (_, sid) in ledger.current.items() if y == year)
+            assert ledger.current_ids_of_year(year) == scanned
+
+
+class CountingConnection:
+    """A connection that counts the queries read raw_values."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.raw_value_queries = con, 0
+
+    def execute(self, sql: str, parameters: object = None) -> duckdb.DuckDBPyConnection:
+        self.raw_value_queries += "raw_values" in sql
+        return self.con.execute(sql, parameters)
+
+
+def test_last_years_stored_figures_are_read_once_per_year_and_grouped_as_anew():
+    # Stored submissions of two years and three return types, some superseded by the batch's own planned returns.
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    sync_catalog(con, CATALOG)
+    rng = random.Random(29)
+    units, entities = [unit.code for unit in REGISTRY.cities()[:3]], ["E1", "E2"]
+    stored: dict[int, tuple] = {}
+    for number in range(30):
+        year, return_code, unit = rng.choice([2023, 2024]), rng.choice(["R1", "R2", "R4"]), rng.choice(units)
+        (sid,) = con.execute(  # the id from the sequence, as a load gives it (the ledger hands out the next ones)
+            "INSERT INTO submissions (sha256, file_name, unit_code, return_code, year, received_at, raw_path, status, "
+            "error_count, warning_count, is_demo, loaded_at) VALUES "
+            "(?, 'f.xlsx', ?, ?, ?, ?, '', 'accepted', 0, 0, false, now()) RETURNING submission_id",
+            [f"{number:064x}", unit, return_code, year, datetime(2025, 1, 1) + timedelta(hours=number)],
+        ).fetchone()
+        rows = {
+            (rng.choice(["a", "b"]), rng.choice(entities), rng.randint(0, 2)): rng.choice([1.0, 2.0, None])
+            for _ in range(rng.randint(0, 5))
+        }
+        stored[sid] = tuple(figure_row(ind, ent, value, row_no) for (ind, ent, row_no), value in rows.items())
+        for (ind, ent, row_no), value in rows.items():
+            con.execute(
+                "INSERT INTO raw_values (submission_id, indicator, entity_code, row_no, value_num, raw_text, sheet, "
+                "cell) VALUES (?, ?, ?, ?, ?, '', '表', 'A1')",
+                [sid, ind, ent, row_no, value],
+            )
+    ledger = BatchLedger(con, CATALOG, REGISTRY)
+    counting = CountingConnection(con)
+    kept = _LastYearFigures(counting, ledger)  # type: ignore[arg-type]
+    for number in range(12):  # the batch plans newer returns; each is compared with what is current meanwhile
+        year, return_code, unit = rng.choice([2023, 2024]), rng.choice(["R1", "R2", "R4"]), rng.choice(units)
+        values = tuple(figure_row(rng.choice(["a", "b"]), rng.choice(entities), 3.0, 0) for _ in range(2))
+        validated = ValidatedReturn(f"n{number}.xlsx", f"{100 + number:064x}", return_code, year, unit, None, None,
+                                    None, values, ())  # fmt: skip
+        outcome = ledger.plan_validated(validated, received_at=datetime(2026, 1, 1), raw_path="")
+        stored[outcome.submission_id] = values
+        for of_year in (2023, 2024):
+            for of_return in ("R1", "R2", "R4"):
+                long_way = PlannedOnlyLedger()
+                long_way.values = stored
+                long_way.current = ledger.current
+                assert kept.by_entity(of_year, of_return) == _grouped_the_long_way(long_way, of_year, of_return)
+    assert counting.raw_value_queries == 2  # one per year, not one per year and return type
 
 
 @pytest.mark.parametrize("code", READ_AS)
