@@ -6,8 +6,10 @@ ingest_overhead_ratio (each round's full ingest ÷ that round's calamine read; t
 overhead over the fastest reader. ingest_into_existing_ratio is the same for batches that land, one after another,
 in one warehouse and one archive already holding the batches before them (as a server's do on deadline day: the
 warehouse is copied before it is written, last year's figures are read from it for the jump check, and later
-returns supersede earlier ones). Also: the same folder ingested again (every file unchanged: no swap), and the
-peak resident memory of an ingest, measured in a fresh process (the CLI's own footprint) and of its parse workers.
+returns supersede earlier ones). Also: the same folder ingested again (every file unchanged: no swap); the peak
+resident memory of an ingest, measured in a fresh process (the CLI's own footprint) and of its parse workers; and at
+each scale of the status benchmark (10× and 100× the demo's warehouse, benchmarks/synthetic.py) the seconds of new
+batches loaded one after another into it, with the peaks of that process and of its workers.
 
 BENCH_INGEST_ROUNDS sets the rounds of each series (default 9: on this shared machine one round's ratio moves by a
 fifth or more from one second to the next, as the host lends the second core more or less fully, and the median of
@@ -29,6 +31,8 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from benchmarks.common import REPO_ROOT, interleaved, record, spread, timed
+from benchmarks.status import SCALES
+from benchmarks.synthetic import build_synthetic_warehouse
 from pipeline.demo.generate import DEFAULT_SEED, generate
 from pipeline.ingest import collect_files, ingest_paths
 from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
@@ -48,6 +52,28 @@ worker_peak = workers.peak_rss_mb()
 workers.close()
 print(json.dumps({"main": peak_rss_mb(os.getpid()), "worker": worker_peak}))
 """
+
+# The same in a warehouse 10× or 100× the demo's (benchmarks/synthetic.py): the workers started on a warm-up folder
+# into a scratch warehouse, then each folder in turn into the large one, as a national server's batches on deadline day.
+_SCALE_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+from benchmarks.common import peak_rss_mb
+from pipeline.ingest import ingest_paths
+from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
+warehouse, scratch, warm, *folders = (Path(arg) for arg in sys.argv[1:])
+workers = ParseWorkers(default_pool_size(), WorkerLimits())
+ingest_paths([warm], warehouse=scratch / "warm.duckdb", raw_dir=scratch / "warm_raw", workers=workers)
+seconds = []
+for folder in folders:
+    start = time.perf_counter()
+    ingest_paths([folder], warehouse=warehouse, raw_dir=scratch / "raw", workers=workers)
+    seconds.append(time.perf_counter() - start)
+worker_peak = workers.peak_rss_mb()
+workers.close()
+print(json.dumps({"seconds": seconds, "main": peak_rss_mb(os.getpid()), "worker": worker_peak}))
+"""
+BATCHES_AT_SCALE = 3
 
 
 def _read_only(files: list[Path]) -> None:
@@ -70,6 +96,26 @@ def _peak_rss(folder: Path, root: Path) -> dict[str, float]:
         timeout=600,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _at_scale(demo_warehouse: Path, root: Path, name: str, folders: list[Path]) -> dict[str, object]:
+    """Seconds per batch (folders[1:] one after another) into a synthetic warehouse `name` times the demo's, built from
+    `demo_warehouse`, and the peaks of that process and of its workers."""
+    unit_copies, year_copies = SCALES[name]
+    target = root / f"synthetic_{name}.duckdb"
+    build_synthetic_warehouse(demo_warehouse, target, unit_copies=unit_copies, year_copies=year_copies)
+    scratch = root / f"scale_{name}"
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _SCALE_SCRIPT, str(target), str(scratch), *map(str, folders)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"seconds": measured["seconds"], "main": measured["main"], "worker": measured["worker"]}
 
 
 def run() -> dict:
@@ -117,6 +163,13 @@ def run() -> dict:
             workers.close()
         files = batches[0]
         peaks = _peak_rss(root / "returns0", root)
+        # wh0 holds the demo (the default seed's returns, loaded by the warm-up): the synthetic warehouses copy it.
+        scaled = {
+            name: _at_scale(
+                root / "wh0.duckdb", root, name, [root / f"returns{n}" for n in range(BATCHES_AT_SCALE + 1)]
+            )
+            for name in ("10x", "100x")
+        }
     floors, ratios = timings[""], timings["ingest"]
     ingest_s = [ratio * floor for ratio, floor in zip(ratios, floors, strict=True)]
     existing_s = [ratio * floor for ratio, floor in zip(into_existing["ingest"], into_existing[""], strict=True)]
@@ -138,6 +191,10 @@ def run() -> dict:
         "ingest_workers_cpu_s": spread(cpu["workers"][1:], 3),
         "this_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    for name, measured in scaled.items():  # batches into warehouses 10× and 100× the demo's, one after another
+        figures[f"ingest_s_{name}"] = spread(measured["seconds"], 3)
+        figures[f"ingest_peak_rss_mb_{name}"] = round(measured["main"], 1)
+        figures[f"ingest_worker_peak_rss_mb_{name}"] = round(measured["worker"], 1)
     record("ingest", figures)
     ratio, existing = figures["ingest_overhead_ratio"], figures["ingest_into_existing_ratio"]
     print(
@@ -148,6 +205,8 @@ def run() -> dict:
         f" {figures['ingest_main_cpu_s']['median']} 秒，解析工作进程 {figures['ingest_workers_cpu_s']['median']} 秒；"
         f"同一批再装一次（全部未变化）"
         f" {figures['reingest_unchanged_s']} 秒；内存峰值：主进程 {figures['ingest_peak_rss_mb']} MB，"
-        f"解析工作进程 {figures['ingest_worker_peak_rss_mb']} MB"
+        f"解析工作进程 {figures['ingest_worker_peak_rss_mb']} MB；逐批装入 10 倍、100 倍规模的仓库：每批中位"
+        f" {figures['ingest_s_10x']['median']} 秒、{figures['ingest_s_100x']['median']} 秒，主进程内存峰值"
+        f" {figures['ingest_peak_rss_mb_10x']} MB、{figures['ingest_peak_rss_mb_100x']} MB"
     )
     return figures
