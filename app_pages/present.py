@@ -84,7 +84,7 @@ def overview_html(board: Board) -> str:
 def _family_tiles(screen: FamilyScreen) -> None:
     for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
         with column, st.container(border=True):
-            st.html(tiles.tile_html(tile, large=True, summary=True))
+            st.html(tiles.tile_html(tile, large=True, summary="full"))
 
 
 def _chart(figure: Figure, book: StatusBook, year: int) -> None:

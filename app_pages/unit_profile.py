@@ -64,7 +64,7 @@ def _judged(
     """The unit's tiles (HTML), its status history and its anomaly flags for the year."""
     unit_view = ui.book_query(unit_profile, unit_code, year)
     tile_html = tuple(
-        tiles.tile_html(tile, large=large, summary=True) for tile in ui.book_query(profile.unit_tiles, unit_view)
+        tiles.tile_html(tile, large=large, summary="full") for tile in ui.book_query(profile.unit_tiles, unit_view)
     )
     return (
         tile_html,

@@ -37,33 +37,20 @@ from pipeline.demo.generate import DEFAULT_SEED, generate
 from pipeline.ingest import collect_files, ingest_paths
 from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
 
-# Run in a fresh interpreter: ingest a folder with its own workers, stop them, report both peaks (MB).
-# Peaks are each process's own VmHWM: getrusage's ru_maxrss carries a parent's peak over into its children across fork
-# and exec, so this script (a child of the benchmark) and its workers would report the benchmark's own peak.
-_PEAK_SCRIPT = """
-import json, os, sys
-from pathlib import Path
-from benchmarks.common import peak_rss_mb
-from pipeline.ingest import ingest_paths
-from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
-workers = ParseWorkers(default_pool_size(), WorkerLimits())
-ingest_paths([Path(sys.argv[1])], warehouse=Path(sys.argv[2]), raw_dir=Path(sys.argv[3]), workers=workers)
-worker_peak = workers.peak_rss_mb()
-workers.close()
-print(json.dumps({"main": peak_rss_mb(os.getpid()), "worker": worker_peak}))
-"""
-
-# The same in a warehouse 10× or 100× the demo's (benchmarks/synthetic.py): the workers started on a warm-up folder
-# into a scratch warehouse, then each folder in turn into the large one, as a national server's batches on deadline day.
-_SCALE_SCRIPT = """
+# Run in a fresh interpreter: start the workers on a first folder, loaded into an empty scratch warehouse, then load
+# each further folder in turn into WAREHOUSE (timed, as a server's batches on deadline day); stop the workers and
+# report the seconds and both peaks (MB). Peaks are each process's own VmHWM: getrusage's ru_maxrss carries a parent's
+# peak over into its children across fork and exec, so this script (a child of the benchmark) and its workers would
+# report the benchmark's own peak.
+_INGEST_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
 from benchmarks.common import peak_rss_mb
 from pipeline.ingest import ingest_paths
 from pipeline.sandbox import ParseWorkers, WorkerLimits, default_pool_size
-warehouse, scratch, warm, *folders = (Path(arg) for arg in sys.argv[1:])
+warehouse, scratch, first, *folders = (Path(arg) for arg in sys.argv[1:])
 workers = ParseWorkers(default_pool_size(), WorkerLimits())
-ingest_paths([warm], warehouse=scratch / "warm.duckdb", raw_dir=scratch / "warm_raw", workers=workers)
+ingest_paths([first], warehouse=scratch / "first.duckdb", raw_dir=scratch / "first_raw", workers=workers)
 seconds = []
 for folder in folders:
     start = time.perf_counter()
@@ -86,36 +73,27 @@ def _read_only(files: list[Path]) -> None:
             pass
 
 
-def _peak_rss(folder: Path, root: Path) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PEAK_SCRIPT, str(folder), str(root / "peak.duckdb"), str(root / "peak_raw")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _at_scale(demo_warehouse: Path, root: Path, name: str, folders: list[Path]) -> dict[str, object]:
-    """Seconds per batch (folders[1:] one after another) into a synthetic warehouse `name` times the demo's, built from
-    `demo_warehouse`, and the peaks of that process and of its workers."""
-    unit_copies, year_copies = SCALES[name]
-    target = root / f"synthetic_{name}.duckdb"
-    build_synthetic_warehouse(demo_warehouse, target, unit_copies=unit_copies, year_copies=year_copies)
-    scratch = root / f"scale_{name}"
+def _in_fresh_process(warehouse: Path, scratch: Path, folders: list[Path]) -> dict:
+    """_INGEST_SCRIPT's report for these folders (the first starts the workers, the others go into `warehouse`)."""
     scratch.mkdir()
     done = subprocess.run(
-        [sys.executable, "-c", _SCALE_SCRIPT, str(target), str(scratch), *map(str, folders)],
+        [sys.executable, "-c", _INGEST_SCRIPT, str(warehouse), str(scratch), *map(str, folders)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
         timeout=900,
     )
-    measured = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"seconds": measured["seconds"], "main": measured["main"], "worker": measured["worker"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _at_scale(demo_warehouse: Path, root: Path, name: str, folders: list[Path]) -> dict:
+    """Seconds per batch (folders[1:] one after another) into a synthetic warehouse `name` times the demo's, built from
+    `demo_warehouse`, and the peaks of that process and of its workers."""
+    unit_copies, year_copies = SCALES[name]
+    target = root / f"synthetic_{name}.duckdb"
+    build_synthetic_warehouse(demo_warehouse, target, unit_copies=unit_copies, year_copies=year_copies)
+    return _in_fresh_process(target, root / f"scale_{name}", folders)
 
 
 def run() -> dict:
@@ -162,7 +140,7 @@ def run() -> dict:
         finally:
             workers.close()
         files = batches[0]
-        peaks = _peak_rss(root / "returns0", root)
+        peaks = _in_fresh_process(root / "unused.duckdb", root / "peak", [root / "returns0"])  # one folder, no more
         # wh0 holds the demo (the default seed's returns, loaded by the warm-up): the synthetic warehouses copy it.
         scaled = {
             name: _at_scale(

@@ -135,5 +135,5 @@ def family_header(family_code: str) -> tuple[StatusBook, filters.Filters]:
     with ui.guarded("措施状态"):
         for column, tile in zip(st.columns(len(screen.tiles)), screen.tiles, strict=True):
             with column, st.container(border=True, height="stretch"):
-                st.html(tiles.tile_html(tile, large=selection.present, summary=not selection.present))
+                st.html(tiles.tile_html(tile, large=selection.present, summary="" if selection.present else "full"))
     return book, selection

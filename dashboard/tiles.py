@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -129,15 +130,18 @@ def figure_html(tile: Tile) -> str:
     return f'<span class="tile-line tile-metric">{escape(tile.metric_name)}</span>{figure}{target}'
 
 
-def tile_html(tile: Tile, *, large: bool = False, summary: bool = False, folded_summary: bool = False) -> str:
-    """A measure's tile: number and short name, status badge, key figure, trend, caveats (and summary: in full, or
-    folded under 摘要, opened with a click or the keyboard)."""
+SummaryShown = Literal["", "full", "folded"]
+
+
+def tile_html(tile: Tile, *, large: bool = False, summary: SummaryShown = "") -> str:
+    """A measure's tile: number and short name, status badge, key figure; then its summary in full instead of the
+    trend and caveats, or these with the summary folded under 摘要 (opened with a click or the keyboard)."""
     m = tile.measure
     parts = [
         f'<div class="tile-head"><span class="tile-no">第{m.number}条</span>{escape(m.short_name)}</div>',
         f'<div class="tile-row">{badge(tile.status)}{figure_html(tile)}</div>',
     ]
-    if summary:
+    if summary == "full":
         parts.append(f'<div class="tile-summary">{escape(tile.summary)}</div>')
     else:
         parts.append(_trend_html(tile))
@@ -149,11 +153,11 @@ def tile_html(tile: Tile, *, large: bool = False, summary: bool = False, folded_
                 if calm
                 else f'<div class="tile-warn">⚠ {escape(line)}</div>'
             )
-    if folded_summary:
+    if summary == "folded":
         parts.append(
             f'<details class="tile-more"><summary>摘要</summary><div class="tile-summary">{escape(tile.summary)}</div></details>'
         )
-    size = " large" if large else " folded" if folded_summary else ""
+    size = " large" if large else " folded" if summary == "folded" else ""
     return f'<div class="tile{size}" style="--tile-colour:{STATUS_COLOURS[tile.status]}">{"".join(parts)}</div>'
 
 
@@ -169,7 +173,7 @@ def board_tile(tile: Tile) -> None:
     board, which took about a fifth of the overview's run (a popover, its text and the row holding it)."""
     number = tile.measure.number
     with st.container(border=True, key=f"tile_{number}"):
-        st.html(tile_html(tile, folded_summary=True))
+        st.html(tile_html(tile, summary="folded"))
         if st.button("查看解读", key=f"open_{number}", icon=":material/search:"):
             open_measure(number)
 

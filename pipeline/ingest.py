@@ -286,9 +286,9 @@ class _LastYearFigures:
             grouped, new = {}, ids
             self._previous[(year, return_code)] = {}
         previous = self._previous[(year, return_code)]
-        # The whole year's figures are read at the first need: one query where a batch asks for each return type of
-        # that year in turn (a query scans raw_values, about 1 ms at 1× and 7 ms at 100×, whatever it returns).
-        self._read_stored(self._ledger.current_ids_of_year(year) if new else new)
+        if new:  # the whole year's figures, read at the first need: one query where a batch asks for each return type
+            # of that year in turn (a query scans raw_values, about 1 ms at 1× and 7 ms at 100×, whatever it returns)
+            self._read_stored(self._ledger.current_ids_of_year(year))
         for sid in new:
             for indicator, entity, value, row_no in self._figures(sid):
                 firsts = grouped.get(entity)

@@ -80,23 +80,16 @@ class _Submission:
 # --- archive ----------------------------------------------------------------------------------------
 
 
-def archive_raw(
+def archive_original(
     data: bytes, raw_dir: Path, original_name: str, *, durable: bool = True, sha256: str | None = None
-) -> Path:
-    """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent.
+) -> tuple[Path, bool]:
+    """Keep the submitted bytes at <raw_dir>/<sha[:2]>/<sha256><ext>; atomic and idempotent. Returns the path and
+    whether this call wrote the file (False: the same bytes were there already, so the copy is not this call's to
+    remove). One stat tells, whatever the folder holds (a listing would cost more with every original kept).
 
     Called before anything else, so every outcome (even a crash while loading) has its original on disk. A batch
     passes durable=False and makes its new originals durable together before it commits (make_durable).
     """
-    return archive_original(data, raw_dir, original_name, durable=durable, sha256=sha256)[0]
-
-
-def archive_original(
-    data: bytes, raw_dir: Path, original_name: str, *, durable: bool = True, sha256: str | None = None
-) -> tuple[Path, bool]:
-    """archive_raw, telling also whether this call wrote the file (False: the same bytes were there already, so
-    the copy is not this call's to remove). One stat tells, whatever the folder holds: listing the folder for the
-    same bytes under another extension cost a little more with every original the archive keeps."""
     sha = sha256 or hashlib.sha256(data).hexdigest()  # a caller that has hashed the bytes passes the digest
     extension = Path(original_name).suffix.lower()
     if not _SAFE_EXTENSION.fullmatch(extension):  # the name comes from the submitter

@@ -1,6 +1,6 @@
 """The archive of submitted originals (data/raw/): a quota for rejected files, and pruning them.
 
-Every file is archived by its SHA-256 before it is read (load.archive_raw), once per content: the same bytes
+Every file is archived by its SHA-256 before it is read (load.archive_original), once per content: the same bytes
 sent again are the same archive file and the same submission row. Accepted files are kept for ever. Rejected
 files are kept too, so an analyst can open what a unit really sent, but a unit (or an attacker) resending broken
 files must not fill the disk: rejected originals are kept while they take at most REJECTED_QUOTA_BYTES

@@ -8,7 +8,7 @@ MAX_FILE_BYTES (pipeline/read.py's limit) per file, Excel file types only, and f
 characters. The page's uploader accepts any type and up to UPLOADER_LIMIT_MB per file precisely so that these
 refusals, not Streamlit's English ones, reach the user.
 
-A file name is only ever a label: the original is archived under its SHA-256 (pipeline/load.archive_raw, which
+A file name is only ever a label: the original is archived under its SHA-256 (pipeline/load.archive_original, which
 keeps at most a known Excel extension of the name), parse workers receive the bytes, and the annotated copy's
 download name is the name's last component. So "../../etc/passwd.xlsx" is shown and recorded as typed and never
 opened or written as a path.

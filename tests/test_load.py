@@ -13,7 +13,6 @@ from pipeline.load import (
     LoadOutcome,
     already_loaded,
     archive_original,
-    archive_raw,
     load_validated,
     record_rejected_file,
 )
@@ -64,35 +63,35 @@ def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
 # -- archive -----------------------------------------------------------------------------------------
 
 
-def test_archive_raw_stores_by_hash_with_original_extension(tmp_path: Path) -> None:
+def test_archive_original_stores_by_hash_with_original_extension(tmp_path: Path) -> None:
     data = b"workbook bytes"
     sha = hashlib.sha256(data).hexdigest()
-    path = archive_raw(data, tmp_path / "raw", "西安市 2023.XLSX")
+    path = archive_original(data, tmp_path / "raw", "西安市 2023.XLSX")[0]
     assert path == tmp_path / "raw" / sha[:2] / f"{sha}.xlsx"
     assert path.read_bytes() == data
     assert sorted(p.name for p in path.parent.iterdir()) == [f"{sha}.xlsx"]
 
 
-def test_archive_raw_is_idempotent(tmp_path: Path) -> None:
-    first = archive_raw(b"abc", tmp_path, "a.xls")
+def test_archive_original_is_idempotent(tmp_path: Path) -> None:
+    first = archive_original(b"abc", tmp_path, "a.xls")[0]
     mtime = first.stat().st_mtime_ns
-    second = archive_raw(b"abc", tmp_path, "a.xls")
+    second = archive_original(b"abc", tmp_path, "a.xls")[0]
     assert second == first
     assert second.stat().st_mtime_ns == mtime
 
 
-def test_archive_raw_drops_an_unsafe_extension(tmp_path: Path) -> None:
+def test_archive_original_drops_an_unsafe_extension(tmp_path: Path) -> None:
     sha = hashlib.sha256(b"x").hexdigest()
-    assert archive_raw(b"x", tmp_path, "报表.xlsx;rm -rf").name == sha
-    assert archive_raw(b"x", tmp_path, "无扩展名").name == sha
+    assert archive_original(b"x", tmp_path, "报表.xlsx;rm -rf")[0].name == sha
+    assert archive_original(b"x", tmp_path, "无扩展名")[0].name == sha
 
 
-def test_archive_raw_replaces_a_truncated_copy(tmp_path: Path) -> None:
+def test_archive_original_replaces_a_truncated_copy(tmp_path: Path) -> None:
     sha = hashlib.sha256(b"complete").hexdigest()
     target = tmp_path / sha[:2] / f"{sha}.xlsx"
     target.parent.mkdir()
     target.write_bytes(b"comp")
-    assert archive_raw(b"complete", tmp_path, "a.xlsx").read_bytes() == b"complete"
+    assert archive_original(b"complete", tmp_path, "a.xlsx")[0].read_bytes() == b"complete"
 
 
 def test_archive_original_tells_whether_it_wrote_the_copy(tmp_path: Path) -> None:
