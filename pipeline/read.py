@@ -13,7 +13,8 @@ orders of magnitude above that, so only broken or hostile files reach one:
 - MAX_COMPRESSION_RATIO = 200, for parts inflating to more than RATIO_CHECK_MIN_BYTES = 1 MiB: spreadsheet
   XML deflates 5–30×; a zip bomb deflates about 1000×. Small parts are exempt: they cannot hurt.
   Every part is inflated here with its real size and CRC checked against the directory, so a directory
-  that lies about sizes is caught too.
+  that lies about sizes is caught too: a part that goes on inflating more than 1 MiB past its declared size is
+  refused as a bomb, one that ends sooner (a damaged file) as damaged.
 - No DTD in any XML part: Excel and WPS never write <!DOCTYPE or <!ENTITY, and a DTD is how entity
   expansion ("billion laughs") works.
 - MAX_CELLS = 2,000,000 cells in the used ranges (rows × columns from A1, summed over sheets), checked
@@ -541,7 +542,7 @@ def _inflate_in_chunks(data: bytes, info: zipfile.ZipInfo, file_name: str) -> It
     for chunk in _decompress(raw, info, file_name):
         produced += len(chunk)
         if produced > info.file_size:
-            raise _larger_than_declared(info, file_name)
+            raise _larger_than_declared(raw, info, file_name)
         crc = zlib.crc32(chunk, crc)
         if scan_dtd:
             window = tail + chunk
@@ -565,7 +566,7 @@ def _inflate_small_part(data: bytes, info: zipfile.ZipInfo, file_name: str, reme
     if remembered is None:
         whole, crc = _inflate_small(raw, info, file_name)
     elif len(remembered[0]) > info.file_size:  # as the bounded zlib call would find under this declared size
-        raise _larger_than_declared(info, file_name)
+        raise _larger_than_declared(raw, info, file_name)
     else:
         whole, crc = remembered
     if _may_be_xml(info):
@@ -613,7 +614,7 @@ def _inflated_whole(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> b
     except zlib.error as exc:
         raise _corrupt(file_name, f"部件“{info.filename}”解压失败") from exc
     if len(whole) > info.file_size:
-        raise _larger_than_declared(info, file_name)
+        raise _larger_than_declared(raw, info, file_name)
     return whole
 
 
@@ -644,13 +645,34 @@ def _may_hold_dtd(window: bytes) -> bool:
 _DTD_LOOKS = 64
 
 
-def _larger_than_declared(info: zipfile.ZipInfo, file_name: str) -> RejectedFile:
+def _larger_than_declared(raw: memoryview, info: zipfile.ZipInfo, file_name: str) -> RejectedFile:
+    """A part that inflates past the size its directory declares: a damaged file when its stream ends soon after (a
+    real one, from calamine's tests, is 2 bytes over), a suspected bomb when it goes on. Found by inflating it again,
+    in bounded chunks, at most _OVERRUN_TOLERATED past the declared size."""
+    if _ends_within(raw, info, file_name, info.file_size + _OVERRUN_TOLERATED):
+        return _corrupt(file_name, f"部件“{info.filename}”解压后的大小与文件目录中记录的不符")
     return _reject(
         file_name,
         "zip_bomb",
-        f"文件内部部件“{info.filename}”的实际大小超过了声明的大小，疑似压缩炸弹，已拒绝读取",
+        f"文件内部部件“{info.filename}”的实际大小远超声明的大小，疑似压缩炸弹，已拒绝读取",
         _CORRUPT_FIX,
     )
+
+
+_OVERRUN_TOLERATED = 1024 * 1024
+
+
+def _ends_within(raw: memoryview, info: zipfile.ZipInfo, file_name: str, limit: int) -> bool:
+    """Whether the part's stream ends (or breaks off) before producing more than `limit` bytes."""
+    produced = 0
+    try:
+        for chunk in _decompress(raw, info, file_name):
+            produced += len(chunk)
+            if produced > limit:
+                return False
+    except RejectedFile:  # a stream that breaks off is damaged all the same
+        pass
+    return True
 
 
 def _check_complete(produced: int, crc: int, info: zipfile.ZipInfo, file_name: str) -> None:
