@@ -37,6 +37,7 @@ from pipeline.ingest import (
     FileResult,
     check_paths,
     collect_files,
+    files_left_out,
     ingest_paths,
 )
 from pipeline.reference import Reference, load_reference
@@ -149,7 +150,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     files = collect_files(args.paths)
     if not files:
-        print("没有找到 Excel 文件（.xlsx / .xlsm / .xls）。", file=sys.stderr)
+        print("没有找到表格文件（.xlsx / .xlsm / .xls 等）。", file=sys.stderr)
+        _print_left_out(args.paths)
         return EXIT_USAGE
     progress = cli_output.Progress(len(files), enabled=not (args.json or args.quiet))
     try:
@@ -170,7 +172,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     progress.close()
     _audit_ingest(results)
     _print_ingest_results(args, results)
+    _print_left_out(args.paths)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def _print_left_out(paths: list[Path]) -> None:
+    """On stderr, so that --json output stays one JSON document."""
+    line = cli_output.left_out_line(files_left_out(paths))
+    if line:
+        print(line, file=sys.stderr)
 
 
 def _audit_ingest(results: list[FileResult]) -> None:
@@ -210,6 +220,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         cli_output.print_results(results)
         print(cli_output.summary_line(results, checked_only=True))
+    _print_left_out(args.paths)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -47,6 +48,14 @@ def summary_line(results: Sequence[FileResult], *, checked_only: bool = False) -
     verb = "校验" if checked_only else "处理"
     parts = [f"{STATUS_WORDS[status]} {counts[status]} 个" for status in STATUS_WORDS if counts[status]]
     return f"共{verb} {len(results)} 个文件：" + "，".join(parts) + "。"
+
+
+def left_out_line(left_out: Sequence[Path]) -> str | None:
+    """The files of the folders given that are not spreadsheets, by name (at most five), or None when there are none."""
+    if not left_out:
+        return None
+    names = "、".join(path.name for path in left_out[:5]) + ("等" if len(left_out) > 5 else "")
+    return f"文件夹中另有 {len(left_out)} 个文件不是表格文件，未处理：{names}。若其中有报表，请另存为 .xlsx 后再处理。"
 
 
 SUBMISSION_COLUMNS = [

@@ -76,6 +76,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et"}
+# Other spreadsheet formats a unit may send its return in (binary workbooks, OpenDocument, CSV, templates): taken from
+# a folder too, so that each gets its answer (the reader says what it is and how to save it as .xlsx) instead of being
+# left out without a word, and the unit counted as not having reported.
+OTHER_SPREADSHEET_SUFFIXES = {".xlsb", ".ods", ".csv", ".ett", ".xlt", ".xltx", ".xltm"}
 STATUS_WORDS = {
     "accepted": "已接收",
     "accepted_with_warnings": "已接收（有提示）",
@@ -602,21 +606,32 @@ def _unexpected_failure(file_name: str, data: bytes) -> FileResult:
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: the given files, and Excel files found under given folders (sorted for repeatability)."""
+    """Files to ingest: the given files, and the spreadsheets found under given folders (sorted for repeatability)."""
     found: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in EXCEL_SUFFIXES and not p.name.startswith(("~$", "."))
-                )
-            )
+            found.extend(p for p in _folder_files(path) if p.suffix.lower() in _COLLECTED_SUFFIXES)
         else:
             found.append(path)
     return found
+
+
+def files_left_out(paths: Iterable[Path]) -> list[Path]:
+    """The files under given folders that collect_files leaves out for not being spreadsheets (a cover letter, a
+    scan): a caller names them, so that a return saved in some other format is not missed unseen."""
+    return [
+        p for path in map(Path, paths) if path.is_dir() for p in _folder_files(path)
+        if p.suffix.lower() not in _COLLECTED_SUFFIXES
+    ]  # fmt: skip
+
+
+_COLLECTED_SUFFIXES = EXCEL_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Every file under the folder, sorted, but Office's lock files (~$…) and hidden files."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("~$", ".")))
 
 
 def received_time(path: Path, explicit: datetime | None = None) -> ReceivedTime:

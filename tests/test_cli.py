@@ -67,6 +67,46 @@ def test_ingest_a_folder_reports_each_outcome_and_exits_1_when_some_are_rejected
     assert out.strip() == "共处理 121 个文件：被退回 10 个，未变化 111 个。"
 
 
+def test_a_folder_answers_every_spreadsheet_and_names_the_other_files(capsys, demo_returns, warehouse, tmp_path):
+    folder = tmp_path / "收件箱"
+    (folder / "西安").mkdir(parents=True)
+    shutil.copy(next(demo_returns.glob("*/演示_2025_R1_西安市总工会.xlsx")), folder / "西安" / "西安市.xlsx")
+    (folder / "宝鸡市.xlsb").write_bytes(zipped({"xl/workbook.bin": b"\x00"}))
+    (folder / "渭南市.ods").write_bytes(zipped({"content.xml": b"<office:document-content/>"}))
+    (folder / "铜川市.csv").write_text("指标,数值\n基层工会数,12\n", encoding="utf-8")
+    (folder / "报送函.pdf").write_bytes(b"%PDF-1.7\n")
+    (folder / "~$西安市.xlsx").write_bytes(b"lock")  # Excel's lock file while the return is open: not a file sent
+    (folder / ".DS_Store").write_bytes(b"\x00")
+
+    code, out, err = _run(capsys, "--warehouse", str(warehouse), "check", str(folder))
+    assert code == 1
+    assert "共校验 4 个文件：" in out and "被退回 3 个" in out
+    assert "“宝鸡市.xlsb”：被退回" in out and "Excel 二进制工作簿（.xlsb）" in out
+    assert "“渭南市.ods”：被退回" in out and "开放文档格式（.ods）" in out
+    assert "“铜川市.csv”：被退回" in out and "纯文本文件" in out
+    assert (
+        err.strip() == "文件夹中另有 1 个文件不是表格文件，未处理：报送函.pdf。若其中有报表，请另存为 .xlsx 后再处理。"
+    )
+
+    code, out, err = _run(
+        capsys, "--warehouse", str(warehouse), "ingest", str(folder), "--raw-dir", str(tmp_path / "raw"), "--json"
+    )
+    assert code == 1
+    assert sorted(r["file"] for r in json.loads(out)) == ["宝鸡市.xlsb", "渭南市.ods", "西安市.xlsx", "铜川市.csv"]
+    assert "报送函.pdf" in err
+
+
+def zipped(parts: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def test_ingest_one_clean_file_exits_0_and_json_lists_the_result(capsys, demo_returns, warehouse, tmp_path):
     clean = demo_returns / "2024" / "演示_2024_R2_陕西省金融工会.xlsx"
     code, out, _ = _run(
