@@ -36,8 +36,7 @@ from pipeline.ingest import (
     BatchInterrupted,
     FileResult,
     check_paths,
-    collect_files,
-    files_left_out,
+    collect,
     ingest_paths,
 )
 from pipeline.reference import Reference, load_reference
@@ -148,10 +147,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"找不到：{'、'.join(str(p) for p in missing)}", file=sys.stderr)
         return EXIT_USAGE
-    files = collect_files(args.paths)
+    files, left_out = collect(args.paths)
     if not files:
         print("没有找到表格文件（.xlsx / .xlsm / .xls 等）。", file=sys.stderr)
-        _print_left_out(args.paths)
+        _print_left_out(left_out)
         return EXIT_USAGE
     progress = cli_output.Progress(len(files), enabled=not (args.json or args.quiet))
     try:
@@ -172,13 +171,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     progress.close()
     _audit_ingest(results)
     _print_ingest_results(args, results)
-    _print_left_out(args.paths)
+    _print_left_out(left_out)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 
-def _print_left_out(paths: list[Path]) -> None:
+def _print_left_out(left_out: list[Path]) -> None:
     """On stderr, so that --json output stays one JSON document."""
-    line = cli_output.left_out_line(files_left_out(paths))
+    line = cli_output.left_out_line(left_out)
     if line:
         print(line, file=sys.stderr)
 
@@ -212,15 +211,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if missing:
         print(f"找不到：{'、'.join(str(p) for p in missing)}", file=sys.stderr)
         return EXIT_USAGE
-    results: list[FileResult] = check_paths(
-        collect_files(args.paths), expected_year=args.year, warehouse=args.warehouse
-    )
+    files, left_out = collect(args.paths)
+    results: list[FileResult] = check_paths(files, expected_year=args.year, warehouse=args.warehouse)
     if args.json:
         print(issues_to_json([r.as_dict() for r in results]))
     else:
         cli_output.print_results(results)
         print(cli_output.summary_line(results, checked_only=True))
-    _print_left_out(args.paths)
+    _print_left_out(left_out)
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
 
 

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -605,25 +606,28 @@ def _unexpected_failure(file_name: str, data: bytes) -> FileResult:
     return FileResult(file_name, hashlib.sha256(data).hexdigest(), "rejected", "内部错误，文件未装入", (issue,))
 
 
-def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: the given files, and the spreadsheets found under given folders (sorted for repeatability)."""
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
+class Collected(NamedTuple):
+    files: list[Path]  # to ingest: the given files, and the spreadsheets under given folders
+    left_out: list[Path]  # the other files under given folders (a cover letter, a scan), for a caller to name
+
+
+def collect(paths: Iterable[Path]) -> Collected:
+    """The given files, and each folder's files (sorted for repeatability) sorted into spreadsheets and the rest: a
+    caller names the rest, so that a return saved in some other format is not missed unseen."""
+    files: list[Path] = []
+    left_out: list[Path] = []
+    for path in map(Path, paths):
         if path.is_dir():
-            found.extend(p for p in _folder_files(path) if p.suffix.lower() in _COLLECTED_SUFFIXES)
+            for found in _folder_files(path):
+                (files if found.suffix.lower() in _COLLECTED_SUFFIXES else left_out).append(found)
         else:
-            found.append(path)
-    return found
+            files.append(path)
+    return Collected(files, left_out)
 
 
-def files_left_out(paths: Iterable[Path]) -> list[Path]:
-    """The files under given folders that collect_files leaves out for not being spreadsheets (a cover letter, a
-    scan): a caller names them, so that a return saved in some other format is not missed unseen."""
-    return [
-        p for path in map(Path, paths) if path.is_dir() for p in _folder_files(path)
-        if p.suffix.lower() not in _COLLECTED_SUFFIXES
-    ]  # fmt: skip
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest (see collect)."""
+    return collect(paths).files
 
 
 _COLLECTED_SUFFIXES = EXCEL_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES
